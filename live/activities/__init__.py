@@ -1,0 +1,1 @@
+"""Activities: pure Python over the engine's small interface (no audio, MIDI or UI imports)."""

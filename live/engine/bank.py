@@ -1,0 +1,111 @@
+"""The sample bank: every sound the sampler can play, in one float32 array.
+
+Sounds are synthesized with numpy at start-up (no files to lose). Each starts on a full-scale
+sample (cosine phase) so its onset is the first frame it is scheduled at, to the sample, for
+anyone measuring it, and ends at exactly zero.
+
+Realtime-safe: building a bank is not; the finished ``data`` array is read by the callback.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Mapping
+
+import numpy as np
+
+
+@dataclass(frozen=True, slots=True)
+class SoundSlice:
+    """Where one sound lies in the bank: ``data[start_frame : start_frame + length_frames]``."""
+
+    start_frame: int
+    length_frames: int
+
+
+class Bank:
+    """Named sounds concatenated into one mono float32 array.
+
+    Parameters
+    ----------
+    sounds : mapping of str to 1-D float array
+        Name -> samples at ``sample_rate``.
+    sample_rate : int
+        Frames per second the sounds were made for.
+    """
+
+    def __init__(self, sounds: Mapping[str, np.ndarray], *, sample_rate: int):
+        if not sounds:
+            raise ValueError("a bank needs at least one sound")
+        slices: dict[str, SoundSlice] = {}
+        parts = []
+        at = 0
+        for name, samples in sounds.items():
+            samples = np.asarray(samples, dtype=np.float32)
+            if samples.ndim != 1 or samples.size == 0:
+                raise ValueError(f"sound {name!r} must be a non-empty 1-D array, got shape {samples.shape}")
+            if not np.all(np.isfinite(samples)):
+                raise ValueError(f"sound {name!r} has NaN or infinite samples")
+            slices[name] = SoundSlice(at, samples.size)
+            parts.append(samples)
+            at += samples.size
+        self.data = np.ascontiguousarray(np.concatenate(parts), dtype=np.float32)
+        self.data.setflags(write=False)
+        self.sample_rate = int(sample_rate)
+        self.slices: Mapping[str, SoundSlice] = MappingProxyType(slices)
+
+    def __getitem__(self, name: str) -> SoundSlice:
+        try:
+            return self.slices[name]
+        except KeyError:
+            raise KeyError(f"no sound {name!r} in the bank; it has: {', '.join(self.slices)}") from None
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.slices
+
+    def samples(self, name: str) -> np.ndarray:
+        """The samples of sound ``name`` (a read-only view)."""
+        s = self[name]
+        return self.data[s.start_frame : s.start_frame + s.length_frames]
+
+
+def _decaying_partials(partials: list[tuple[float, float, float]], length_s: float, sample_rate: int) -> np.ndarray:
+    """Sum of cosine partials (frequency Hz, amplitude, decay time constant s), ending at 0."""
+    t = np.arange(int(round(length_s * sample_rate))) / sample_rate
+    out = np.zeros_like(t)
+    for freq_hz, amp, tau_s in partials:
+        out += amp * np.cos(2 * np.pi * freq_hz * t) * np.exp(-t / tau_s)
+    # A short raised-cosine tail so the last sample is exactly 0 (no click at the end).
+    tail = min(len(t) // 4, int(0.004 * sample_rate))
+    if tail > 0:
+        out[-tail:] *= 0.5 * (1 + np.cos(np.pi * np.arange(1, tail + 1) / tail))
+    return out
+
+
+def synth_click(sample_rate: int, *, accent: bool = False) -> np.ndarray:
+    """A metronome click: 30 ms of a bright damped tone (2 kHz; 2.5 kHz and louder if accented)."""
+    f = 2500.0 if accent else 2000.0
+    amp = 0.9 if accent else 0.6
+    return _decaying_partials([(f, amp, 0.006), (2.76 * f, 0.25 * amp, 0.003)], 0.03, sample_rate)
+
+
+def synth_woodblock(sample_rate: int) -> np.ndarray:
+    """A woodblock: 80 ms of inharmonic damped partials around 900 Hz."""
+    return _decaying_partials(
+        [(880.0, 0.6, 0.02), (1390.0, 0.25, 0.012), (2640.0, 0.1, 0.006)], 0.08, sample_rate
+    )
+
+
+def default_bank(sample_rate: int = 48000) -> Bank:
+    """The sounds of the walking skeleton: ``click_accent``, ``click``, ``woodblock``, ``woodblock_accent``."""
+    wood = synth_woodblock(sample_rate)
+    return Bank(
+        {
+            "click_accent": synth_click(sample_rate, accent=True),
+            "click": synth_click(sample_rate),
+            "woodblock_accent": wood,
+            "woodblock": 0.6 * wood,
+        },
+        sample_rate=sample_rate,
+    )

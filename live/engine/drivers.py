@@ -1,0 +1,114 @@
+"""Drivers run the sampler callback: :class:`OfflineDriver` over a numpy buffer, the live one
+through PortAudio (``live.engine.live_driver``, imported only when a live session runs).
+
+Both drive the same compiled callback with the same :class:`SamplerState`, so what the offline
+driver renders is what the live one would play, frame for frame. Importing this module needs
+neither PortAudio, sounddevice nor rtmidi.
+"""
+
+from __future__ import annotations
+
+import os
+import wave
+from pathlib import Path
+from typing import Iterable, Protocol
+
+import numpy as np
+
+from live.engine.sampler import SamplerState, sampler_callback
+
+
+class Driver(Protocol):
+    """What the engine needs from a driver."""
+
+    sample_rate: int
+    state: SamplerState
+
+    def start(self) -> None: ...
+
+    def stop(self) -> None: ...
+
+
+class OfflineDriver:
+    """Calls the sampler callback over numpy buffers, as fast as the CPU allows.
+
+    Parameters
+    ----------
+    state : SamplerState
+        The callback's memory.
+    sample_rate : int
+        Frames per second the rendered audio stands for.
+    record : bool
+        Keep everything rendered, for :meth:`write_wav` and for tests.
+
+    Notes
+    -----
+    The callback is called through its ctypes entry point (``cfunc.ctypes``): the same machine
+    code PortAudio calls. Realtime-safe: no (this *is* the offline stand-in for real time).
+    """
+
+    def __init__(self, state: SamplerState, *, sample_rate: int, record: bool = False):
+        self.state = state
+        self.sample_rate = int(sample_rate)
+        self.record = record
+        self._call = sampler_callback.ctypes
+        self._blocks: list[np.ndarray] = []
+        self._scratch = np.zeros((0, state.channels), dtype=np.float32)
+
+    def start(self) -> None:
+        """Nothing to open: the offline clock moves only when :meth:`render` is called."""
+
+    def stop(self) -> None:
+        """Nothing to close."""
+
+    def render(self, block_frames: int | Iterable[int], n_blocks: int | None = None) -> np.ndarray:
+        """Run the callback over consecutive blocks and return what it wrote.
+
+        Parameters
+        ----------
+        block_frames : int or iterable of int
+            One block size, repeated ``n_blocks`` times, or a sequence of block sizes (any,
+            including 0 and odd sizes).
+        n_blocks : int, optional
+            Number of blocks when ``block_frames`` is an int (default 1).
+
+        Returns
+        -------
+        ndarray, shape (frames, channels), float32
+        """
+        sizes = [int(block_frames)] * (1 if n_blocks is None else n_blocks) if isinstance(block_frames, (int, np.integer)) else [int(b) for b in block_frames]
+        if any(b < 0 for b in sizes):
+            raise ValueError(f"block sizes must be >= 0 frames, got {min(sizes)}")
+        out = np.empty((sum(sizes), self.state.channels), dtype=np.float32)
+        at = 0
+        userdata = self.state.userdata
+        for size in sizes:
+            block = out[at : at + size]
+            self._call(None, block.ctypes.data, size, None, 0, userdata)
+            at += size
+        if self.record:
+            self._blocks.append(out)
+        return out
+
+    def recording(self) -> np.ndarray:
+        """Everything rendered since the driver was made (``record=True``), shape (frames, channels)."""
+        if not self.record:
+            raise RuntimeError("this OfflineDriver was made with record=False")
+        if not self._blocks:
+            return np.zeros((0, self.state.channels), dtype=np.float32)
+        if len(self._blocks) > 1:
+            self._blocks = [np.concatenate(self._blocks)]
+        return self._blocks[0]
+
+    def write_wav(self, path: str | os.PathLike) -> Path:
+        """Write the recording as 16-bit PCM WAV (clipped to full scale), file mode 0600."""
+        path = Path(path)
+        audio = self.recording()
+        pcm = (np.clip(audio, -1.0, 1.0) * 32767.0).round().astype("<i2")
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as f, wave.open(f, "wb") as w:
+            w.setnchannels(self.state.channels)
+            w.setsampwidth(2)
+            w.setframerate(self.sample_rate)
+            w.writeframes(pcm.tobytes())
+        return path

@@ -1,0 +1,72 @@
+"""The engine facade: the one clock, scheduling sounds, and the queue of inputs.
+
+Activities see only this small interface. Realtime-safe: no (control thread); the audio
+thread runs only the sampler callback.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import deque
+
+from live.engine.bank import Bank
+from live.engine.drivers import Driver
+from live.engine.events import InputEvent, ScheduledSound
+
+
+class Engine:
+    """Schedules bank sounds at exact frames and collects timestamped inputs.
+
+    Parameters
+    ----------
+    driver : Driver
+        Runs the sampler callback (offline or live).
+    bank : Bank
+        The sounds the driver's sampler state was built with.
+    """
+
+    def __init__(self, driver: Driver, bank: Bank):
+        if driver.state.bank is not bank:
+            raise ValueError("the driver's sampler was built with another bank")
+        self.driver = driver
+        self.bank = bank
+        self.sample_rate = driver.sample_rate
+        self._lock = threading.Lock()
+        self._inputs: deque[InputEvent] = deque()
+
+    @property
+    def frame(self) -> int:
+        """The engine clock: frames played so far (end of the last block)."""
+        return self.driver.state.frame
+
+    def schedule(self, sound: ScheduledSound, *, fade_frames: int = 0) -> None:
+        """Queue ``sound`` to start at ``sound.frame``. Never blocks.
+
+        Raises
+        ------
+        KeyError
+            When the bank has no such sound (the message lists the ones it has).
+        live.engine.sampler.RingFull
+            When the callback is not taking commands.
+        """
+        where = self.bank[sound.sound]
+        with self._lock:
+            self.driver.state.push(
+                frame=sound.frame, bank_start=where.start_frame, length_frames=where.length_frames,
+                gain=sound.gain, fade_frames=fade_frames,
+            )
+
+    def post_input(self, event: InputEvent) -> None:
+        """Hand an input to the control thread (thread-safe; called by input edges)."""
+        self._inputs.append(event)
+
+    def take_inputs(self) -> list[InputEvent]:
+        """Every input posted since the last call, in arrival order."""
+        out = []
+        while self._inputs:
+            out.append(self._inputs.popleft())
+        return out
+
+    def stats(self) -> dict[str, int]:
+        """The callback's counters (see :meth:`SamplerState.stats`)."""
+        return self.driver.state.stats()

@@ -1,0 +1,59 @@
+"""Events that cross the engine's interface, stamped in integer frames.
+
+Frames count samples since the stream started; every time name carries its unit suffix.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+InputSource = Literal["midi", "touch", "mic", "sim"]
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduledSound:
+    """A bank sound to start at an exact frame.
+
+    Parameters
+    ----------
+    frame : int
+        Output frame at which the sound's first sample is played.
+    sound : str
+        Name of a sound in the sample bank (``"click_accent"``, ``"click"``, ``"woodblock"``).
+    gain : float
+        Linear gain, 0..4.
+    beat_index : int or None
+        Index of the cue beat this sound marks (count-in beats are negative), None for
+        sounds that are not beats.
+    """
+
+    frame: int
+    sound: str
+    gain: float = 1.0
+    beat_index: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class InputEvent:
+    """A client's or therapist's action, stamped with the frame at which it happened.
+
+    Parameters
+    ----------
+    frame : int
+        Engine frame of the action (after the input path's latency correction).
+    source : {"midi", "touch", "mic", "sim"}
+        Input path; ``"sim"`` is the simulated client.
+    note : int or None
+        MIDI note, pad index for touch, None for microphone onsets.
+    velocity : int
+        1..127.
+    client : str
+        Pseudonymous code of the client who played it.
+    """
+
+    frame: int
+    source: InputSource
+    note: int | None
+    velocity: int
+    client: str

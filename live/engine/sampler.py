@@ -1,0 +1,306 @@
+"""The audio callback: a sampler compiled by numba that never needs the GIL.
+
+The callback contract (what runs in the audio thread, and what may not)
+-----------------------------------------------------------------------
+:data:`sampler_callback` has PortAudio's ``PaStreamCallback`` signature and is handed to
+PortAudio (live) or called over a numpy buffer (offline) as a C function pointer. Per block it
+
+1. takes every command Python has queued in the command ring and puts it in a free voice
+   (a voice may start in a later block: it waits in its slot until its frame comes);
+2. mixes, for every voice sounding in this block, the voice's slice of the sample bank into
+   the output, from the exact frame offset at which it starts, times its gain, with an optional
+   linear fade over its last frames;
+3. advances the frame counter (the engine's one clock) and its statistics.
+
+It may not: take the GIL, allocate, raise, block, or read or write outside the arrays it is
+given. numba's cfunc wrapper carries an error path that takes the GIL (``numba_gil_ensure``),
+reached only when the body raises, so the body is written so that it cannot raise: compiled
+with ``error_model='numpy'``, no integer division or modulo (ring positions are masked with
+``capacity - 1``), every index clamped or checked against the array it reads. Tests check the
+compiled IR for allocation and for raise paths.
+
+Memory layout
+-------------
+numba freezes global arrays at compile time, so everything reaches the callback through
+``userdata``: the address of an int64 *header* whose slots (the ``H_*`` constants) hold the
+addresses and sizes of the command ring, the voice table and the bank, plus counters.
+
+The command ring is single-producer (Python, under the engine's lock), single-consumer (the
+callback). Python writes the payload of a slot first and the write count after; the callback
+reads the write count, then an acquire fence, then the payload. On x86 (total store order)
+CPython's ordered stores suffice; on weakly ordered CPUs (ARM) the producer would also need a
+release fence between payload and count, which CPython does not give: this code assumes x86-64.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import carray, cfunc, types
+from numba.core import cgutils
+from numba.extending import intrinsic
+
+from live.engine.bank import Bank
+
+# --- header slots (int64) ------------------------------------------------------------------
+H_FRAME = 0            # frames rendered since the stream started (callback writes)
+H_CMD_WRITTEN = 1      # commands written so far (Python writes, after the payload)
+H_CMD_READ = 2         # commands taken so far (callback writes)
+H_CMD_MASK = 3         # ring capacity - 1 (capacity is a power of two)
+H_CMD_ADDR = 4         # int64[capacity, CMD_FIELDS]
+H_CMD_GAIN_ADDR = 5    # float32[capacity]
+H_VOICE_ADDR = 6       # int64[n_voices, VOICE_FIELDS]
+H_VOICE_GAIN_ADDR = 7  # float32[n_voices]
+H_N_VOICES = 8
+H_BANK_ADDR = 9        # float32[bank_frames]
+H_BANK_FRAMES = 10
+H_CHANNELS = 11
+H_BLOCKS = 12          # callbacks run
+H_LATE = 13            # commands taken after their start frame had passed (started at once)
+H_LATE_MAX_FRAMES = 14 # worst lateness seen, frames
+H_DROPPED = 15         # commands dropped: no free voice, or a slice outside the bank
+H_ACTIVE_MAX = 16      # most voices sounding or waiting at once
+H_SIZE = 17
+
+# --- command fields (int64) ---------------------------------------------------------------
+C_FRAME = 0            # frame of the first sample
+C_BANK_START = 1       # first bank frame of the slice
+C_LENGTH = 2           # frames to play
+C_FADE = 3             # frames of linear fade-out at the end (0 = none)
+CMD_FIELDS = 4
+
+# --- voice fields (int64) -------------------------------------------------------------------
+V_ACTIVE = 0
+V_FRAME = 1
+V_BANK_START = 2
+V_LENGTH = 3
+V_FADE = 4
+VOICE_FIELDS = 5
+
+PA_CALLBACK_SIG = types.int32(
+    types.voidptr,  # const void *input
+    types.voidptr,  # void *output
+    types.uint64,   # unsigned long frameCount
+    types.voidptr,  # const PaStreamCallbackTimeInfo *timeInfo
+    types.uint64,   # PaStreamCallbackFlags statusFlags
+    types.voidptr,  # void *userData
+)
+PA_CONTINUE = 0
+MAX_CHANNELS = 32
+
+
+@intrinsic
+def _as_voidptr(typingctx, address):
+    """An int64 address as a void pointer (LLVM ``inttoptr``). Cannot fail."""
+
+    def codegen(context, builder, signature, args):
+        return builder.inttoptr(args[0], cgutils.voidptr_t)
+
+    return types.voidptr(types.int64), codegen
+
+
+@intrinsic
+def _acquire_fence(typingctx):
+    """An acquire fence: later loads are not moved before it (compiler and CPU)."""
+
+    def codegen(context, builder, signature, args):
+        builder.fence("acquire")
+        return context.get_dummy_value()
+
+    return types.none(), codegen
+
+
+def _sampler_body(input_ptr, output_ptr, frame_count, time_info, status_flags, userdata):
+    hdr = carray(userdata, (H_SIZE,), np.int64)
+    n = np.int64(frame_count)
+    channels = hdr[H_CHANNELS]
+    if channels < 1 or channels > MAX_CHANNELS or n < 0:
+        return PA_CONTINUE
+    out = carray(output_ptr, (n * channels,), np.float32)
+    for i in range(n * channels):
+        out[i] = 0.0
+
+    mask = hdr[H_CMD_MASK]
+    cmd = carray(_as_voidptr(hdr[H_CMD_ADDR]), (mask + 1, CMD_FIELDS), np.int64)
+    cmd_gain = carray(_as_voidptr(hdr[H_CMD_GAIN_ADDR]), (mask + 1,), np.float32)
+    n_voices = hdr[H_N_VOICES]
+    voice = carray(_as_voidptr(hdr[H_VOICE_ADDR]), (n_voices, VOICE_FIELDS), np.int64)
+    voice_gain = carray(_as_voidptr(hdr[H_VOICE_GAIN_ADDR]), (n_voices,), np.float32)
+    bank_frames = hdr[H_BANK_FRAMES]
+    bank = carray(_as_voidptr(hdr[H_BANK_ADDR]), (bank_frames,), np.float32)
+
+    block_start = hdr[H_FRAME]
+    block_end = block_start + n
+
+    # 1. Commands -> voices.
+    written = hdr[H_CMD_WRITTEN]
+    _acquire_fence()
+    taken = hdr[H_CMD_READ]
+    if written - taken > mask + 1:  # never true for a sane producer; never read a slot twice
+        hdr[H_DROPPED] += written - taken - (mask + 1)
+        taken = written - (mask + 1)
+    free = 0
+    while taken < written:
+        slot = taken & mask
+        taken += 1
+        bank_start = cmd[slot, C_BANK_START]
+        length = cmd[slot, C_LENGTH]
+        if bank_start < 0 or length <= 0 or bank_start >= bank_frames:
+            hdr[H_DROPPED] += 1
+            continue
+        if length > bank_frames - bank_start:
+            length = bank_frames - bank_start
+        while free < n_voices and voice[free, V_ACTIVE] != 0:
+            free += 1
+        if free == n_voices:
+            hdr[H_DROPPED] += 1
+            continue
+        start = cmd[slot, C_FRAME]
+        if start < block_start:
+            hdr[H_LATE] += 1
+            if block_start - start > hdr[H_LATE_MAX_FRAMES]:
+                hdr[H_LATE_MAX_FRAMES] = block_start - start
+            start = block_start
+        fade = cmd[slot, C_FADE]
+        voice[free, V_FRAME] = start
+        voice[free, V_BANK_START] = bank_start
+        voice[free, V_LENGTH] = length
+        voice[free, V_FADE] = min(max(fade, 0), length)
+        voice_gain[free] = cmd_gain[slot]
+        voice[free, V_ACTIVE] = 1
+    hdr[H_CMD_READ] = taken
+
+    # 2. Mix every voice that sounds in this block, from its exact frame offset.
+    active = 0
+    for v in range(n_voices):
+        if voice[v, V_ACTIVE] == 0:
+            continue
+        active += 1
+        start = voice[v, V_FRAME]
+        if start >= block_end:
+            continue  # waits for a later block
+        length = voice[v, V_LENGTH]
+        first = start - block_start if start > block_start else 0  # first output frame
+        pos = block_start + first - start                            # sound frame there
+        count = min(n - first, length - pos)
+        base = voice[v, V_BANK_START]
+        gain = voice_gain[v]
+        fade = voice[v, V_FADE]
+        fade_from = length - fade
+        for j in range(count):
+            p = pos + j
+            s = bank[base + p] * gain
+            if p >= fade_from:
+                s *= np.float32(length - p) / np.float32(fade)  # fade >= length - p > 0 here
+            o = (first + j) * channels
+            for c in range(channels):
+                out[o + c] += s
+        if pos + count >= length:
+            voice[v, V_ACTIVE] = 0
+
+    if active > hdr[H_ACTIVE_MAX]:
+        hdr[H_ACTIVE_MAX] = active
+    hdr[H_BLOCKS] += 1
+    hdr[H_FRAME] = block_end
+    return PA_CONTINUE
+
+
+def compile_callback(*, cache: bool = True):
+    """Compile the sampler body as a C callback with PortAudio's signature.
+
+    ``cache=False`` gives a fresh compilation whose IR can be inspected (numba does not keep
+    IR for cached code).
+    """
+    return cfunc(PA_CALLBACK_SIG, nopython=True, error_model="numpy", cache=cache)(_sampler_body)
+
+
+sampler_callback = compile_callback()
+"""The compiled callback (numba's on-disk cache makes a warm start take well under a second)."""
+
+
+class RingFull(RuntimeError):
+    """The command ring has no free slot: the callback has not run for a whole ring's worth."""
+
+
+class SamplerState:
+    """The memory the callback works on, owned by Python and kept alive as long as this object.
+
+    Parameters
+    ----------
+    bank : Bank
+        Sounds the callback may play.
+    channels : int
+        Output channels (the mono bank is played on each).
+    n_voices : int
+        Sounds that can sound or wait at once.
+    ring_capacity : int
+        Command slots; a power of two.
+
+    Notes
+    -----
+    Single producer: call :meth:`push` from one thread at a time (the engine holds a lock).
+    Realtime-safe: no (Python); it only writes the ring, never waits for the callback.
+    """
+
+    def __init__(self, bank: Bank, *, channels: int = 2, n_voices: int = 256, ring_capacity: int = 4096):
+        if not 1 <= channels <= MAX_CHANNELS:
+            raise ValueError(f"channels must be 1..{MAX_CHANNELS}, got {channels}")
+        if n_voices < 1:
+            raise ValueError(f"n_voices must be >= 1, got {n_voices}")
+        if ring_capacity < 2 or ring_capacity & (ring_capacity - 1):
+            raise ValueError(f"ring_capacity must be a power of two >= 2, got {ring_capacity}")
+        self.bank = bank
+        self.channels = channels
+        self.header = np.zeros(H_SIZE, dtype=np.int64)
+        self.commands = np.zeros((ring_capacity, CMD_FIELDS), dtype=np.int64)
+        self.command_gains = np.zeros(ring_capacity, dtype=np.float32)
+        self.voices = np.zeros((n_voices, VOICE_FIELDS), dtype=np.int64)
+        self.voice_gains = np.zeros(n_voices, dtype=np.float32)
+        h = self.header
+        h[H_CMD_MASK] = ring_capacity - 1
+        h[H_CMD_ADDR] = self.commands.ctypes.data
+        h[H_CMD_GAIN_ADDR] = self.command_gains.ctypes.data
+        h[H_VOICE_ADDR] = self.voices.ctypes.data
+        h[H_VOICE_GAIN_ADDR] = self.voice_gains.ctypes.data
+        h[H_N_VOICES] = n_voices
+        h[H_BANK_ADDR] = bank.data.ctypes.data
+        h[H_BANK_FRAMES] = bank.data.size
+        h[H_CHANNELS] = channels
+
+    @property
+    def userdata(self) -> int:
+        """Address to pass as the callback's ``userData``."""
+        return self.header.ctypes.data
+
+    @property
+    def frame(self) -> int:
+        """Frames rendered so far: the engine clock as of the last finished block."""
+        return int(self.header[H_FRAME])
+
+    def push(self, *, frame: int, bank_start: int, length_frames: int, gain: float, fade_frames: int = 0) -> None:
+        """Queue one bank slice to start at ``frame``.
+
+        Raises
+        ------
+        RingFull
+            When the callback has not yet taken the slots (never blocks).
+        """
+        h = self.header
+        written = int(h[H_CMD_WRITTEN])
+        if written - int(h[H_CMD_READ]) >= self.commands.shape[0]:
+            raise RingFull(f"command ring full ({self.commands.shape[0]} commands waiting): is the stream running?")
+        slot = written & (self.commands.shape[0] - 1)
+        self.commands[slot] = (frame, bank_start, length_frames, fade_frames)
+        self.command_gains[slot] = gain
+        h[H_CMD_WRITTEN] = written + 1  # payload first, then the count (see module notes)
+
+    def stats(self) -> dict[str, int]:
+        """Counters the callback keeps: blocks, late, late_max_frames, dropped, active_max."""
+        h = self.header
+        return {
+            "frames": int(h[H_FRAME]),
+            "blocks": int(h[H_BLOCKS]),
+            "late": int(h[H_LATE]),
+            "late_max_frames": int(h[H_LATE_MAX_FRAMES]),
+            "dropped": int(h[H_DROPPED]),
+            "active_max": int(h[H_ACTIVE_MAX]),
+        }

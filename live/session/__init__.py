@@ -1,0 +1,1 @@
+"""Session data: the store of clients, sessions, runs, events, responses and summaries."""

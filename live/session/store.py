@@ -1,0 +1,991 @@
+"""The session store: clients, sessions, runs, raw events, scored responses and summaries.
+
+SQLAlchemy Core over a SQLite file by default; the same code runs on PostgreSQL when given
+a URL (portable column types, no SQLite-only SQL beyond the pragmas applied on SQLite).
+
+Files. A new SQLite file is created with mode 0600 before SQLite opens it; SQLite gives its
+``-wal`` and ``-shm`` files the database file's mode, so all three are readable by their owner
+only (client data is health data: DOMAIN.md, "Records"; DESIGN.md section 7). An existing
+file keeps the mode it has.
+
+SQLite settings, per connection: WAL journal (readers in other processes see every committed
+batch while the writer keeps its connection open), ``foreign_keys=ON``,
+``synchronous=NORMAL`` (a committed batch survives a crash of the program; a power cut can
+lose the last batches, never corrupt the file). SQLAlchemy emits ``BEGIN`` itself so that
+schema creation is transactional and a reader's several queries see one snapshot; writers
+begin with ``BEGIN IMMEDIATE`` so two writers wait for each other instead of failing midway.
+
+Transactions. Every public writer is one transaction: it is all stored or none of it. Batches
+go in through ``executemany``. The store is safe to share between threads (each call takes its
+own pooled connection); the writer thread and readers elsewhere need no lock of their own.
+
+Schema version 1 (``meta`` holds ``schema_version``):
+
+========================  ==================================================================
+table                     columns
+========================  ==================================================================
+``meta``                  key (PK), value
+``clients``               id, code (unique, pseudonymous: no names), created_at
+``sessions``              id (uuid4 hex), started_at, ended_at, status, simulated,
+                          sample_rate, app_version
+``session_clients``       session_id, client_id (a session can have several clients)
+``runs``                  id, session_id, position (1, 2, ... in the session), activity,
+                          preset_name, preset_path, params_json, start_frame, end_frame,
+                          started_at, ended_at, status
+``events``                id, run_id, kind (``sound``/``input``), frame, client_id, source,
+                          note, velocity, sound, gain, beat_index
+``responses``             id, run_id, client_id, frame, source, note, velocity, beat_index,
+                          beat_frame, asynchrony_ms, provisional
+``summaries``             run_id, phase, metric (together unique), position (the order the
+                          metrics were given in), value (NULL where undefined)
+========================  ==================================================================
+
+Statuses of sessions and runs: ``running``, ``complete``, ``incomplete``. Timestamps are
+timezone-aware UTC. Frames are engine frames (integers, DESIGN.md section 3).
+
+Realtime-safe: no (database I/O; runs on the session writer thread, never in the callback).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import re
+import uuid
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from numbers import Real
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+    create_engine,
+    event,
+    func,
+    inspect,
+    select,
+)
+from sqlalchemy.engine import URL, Connection, Engine, make_url
+from sqlalchemy.exc import IntegrityError
+
+from live import __version__
+from live.activities.base import Response, Summary
+from live.engine.events import InputEvent, ScheduledSound
+
+__all__ = [
+    "EVENT_KINDS",
+    "SCHEMA_VERSION",
+    "STATUSES",
+    "SchemaVersionError",
+    "Store",
+]
+
+SCHEMA_VERSION = 1
+"""Version of the table layout this module reads and writes."""
+
+STATUSES = ("running", "complete", "incomplete")
+"""Statuses of sessions and runs."""
+
+EVENT_KINDS = ("sound", "input")
+"""Kinds of rows in ``events``."""
+
+_CODE_RE = re.compile(r"[A-Za-z0-9_-]{1,64}")
+_FILE_MODE = 0o600
+_DIR_MODE = 0o700
+# Connection execution option that makes the SQLite BEGIN hook take the write lock at once.
+_WRITE_OPTION = "live_store_write"
+
+
+class SchemaVersionError(RuntimeError):
+    """The database holds a schema this version of live cannot read (newer, unknown or foreign)."""
+
+
+# --------------------------------------------------------------------------------------------
+# Schema
+# --------------------------------------------------------------------------------------------
+
+
+class UTCDateTime(TypeDecorator):
+    """A timezone-aware UTC timestamp on every backend.
+
+    Binds aware datetimes only (naive ones raise ``ValueError``); stores UTC (SQLite keeps the
+    UTC wall time, PostgreSQL a ``timestamp with time zone``); returns aware UTC datetimes.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError(f"timestamp {value!r} has no time zone; give an aware UTC datetime")
+        value = value.astimezone(timezone.utc)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=timezone.utc)
+        return value.astimezone(timezone.utc)
+
+
+# Integer on SQLite so the id is the rowid (autoincrementing); BIGINT elsewhere.
+_BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+_status_values = ", ".join(f"'{s}'" for s in STATUSES)
+
+t_meta = Table(
+    "meta",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+t_clients = Table(
+    "clients",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("code", String(64), nullable=False, unique=True),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+t_sessions = Table(
+    "sessions",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("started_at", UTCDateTime, nullable=False),
+    Column("ended_at", UTCDateTime, nullable=True),
+    Column("status", String(16), nullable=False),
+    Column("simulated", Boolean, nullable=False),
+    Column("sample_rate", Integer, nullable=False),
+    Column("app_version", String(32), nullable=False),
+    CheckConstraint(f"status IN ({_status_values})", name="status"),
+)
+
+t_session_clients = Table(
+    "session_clients",
+    metadata,
+    Column("session_id", String(32), ForeignKey("sessions.id", ondelete="CASCADE"), nullable=False),
+    Column("client_id", Integer, ForeignKey("clients.id", ondelete="CASCADE"), nullable=False),
+    PrimaryKeyConstraint("session_id", "client_id"),
+)
+
+t_runs = Table(
+    "runs",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("session_id", String(32), ForeignKey("sessions.id", ondelete="CASCADE"), nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("activity", String(64), nullable=False),
+    Column("preset_name", String(200), nullable=False),
+    Column("preset_path", Text, nullable=True),
+    Column("params_json", Text, nullable=False),
+    Column("start_frame", BigInteger, nullable=False),
+    Column("end_frame", BigInteger, nullable=True),
+    Column("started_at", UTCDateTime, nullable=False),
+    Column("ended_at", UTCDateTime, nullable=True),
+    Column("status", String(16), nullable=False),
+    UniqueConstraint("session_id", "position"),
+    CheckConstraint(f"status IN ({_status_values})", name="status"),
+)
+
+t_events = Table(
+    "events",
+    metadata,
+    Column("id", _BigId, primary_key=True),
+    Column("run_id", Integer, ForeignKey("runs.id", ondelete="CASCADE"), nullable=False),
+    Column("kind", String(8), nullable=False),
+    Column("frame", BigInteger, nullable=False),
+    # input events
+    Column("client_id", Integer, ForeignKey("clients.id"), nullable=True),
+    Column("source", String(16), nullable=True),
+    Column("note", Integer, nullable=True),
+    Column("velocity", Integer, nullable=True),
+    # sound events
+    Column("sound", String(64), nullable=True),
+    Column("gain", Float, nullable=True),
+    Column("beat_index", Integer, nullable=True),
+    CheckConstraint("kind IN ('sound', 'input')", name="kind"),
+    Index("ix_events_run_id_frame", "run_id", "frame"),
+)
+
+t_responses = Table(
+    "responses",
+    metadata,
+    Column("id", _BigId, primary_key=True),
+    Column("run_id", Integer, ForeignKey("runs.id", ondelete="CASCADE"), nullable=False),
+    Column("client_id", Integer, ForeignKey("clients.id"), nullable=False),
+    Column("frame", BigInteger, nullable=False),
+    Column("source", String(16), nullable=False),
+    Column("note", Integer, nullable=True),
+    Column("velocity", Integer, nullable=False),
+    Column("beat_index", Integer, nullable=True),
+    Column("beat_frame", BigInteger, nullable=True),
+    Column("asynchrony_ms", Float, nullable=True),
+    Column("provisional", Boolean, nullable=False),
+    Index("ix_responses_run_id_frame", "run_id", "frame"),
+)
+
+t_summaries = Table(
+    "summaries",
+    metadata,
+    Column("run_id", Integer, ForeignKey("runs.id", ondelete="CASCADE"), nullable=False),
+    Column("phase", String(32), nullable=False),
+    Column("metric", String(100), nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("value", Float, nullable=True),
+    PrimaryKeyConstraint("run_id", "phase", "metric"),
+)
+
+
+# --------------------------------------------------------------------------------------------
+# Checks (each says what was wrong and what is allowed)
+# --------------------------------------------------------------------------------------------
+
+
+def _check_code(code: object) -> str:
+    if not isinstance(code, str) or not _CODE_RE.fullmatch(code):
+        raise ValueError(
+            f"client code {code!r} is not allowed: must be 1..64 characters of letters, digits, "
+            "'-' and '_' (a pseudonymous code, never a name)"
+        )
+    return code
+
+
+def _check_int(name: str, value: object, *, minimum: int | None = None) -> int:
+    try:
+        if isinstance(value, bool):
+            raise TypeError
+        number = int(value.__index__())  # type: ignore[attr-defined]  # int, numpy ints
+    except (AttributeError, TypeError):
+        raise TypeError(f"{name} = {value!r}: must be an integer") from None
+    if minimum is not None and number < minimum:
+        raise ValueError(f"{name} = {number}: must be >= {minimum}")
+    return number
+
+
+def _opt_int(name: str, value: object) -> int | None:
+    return None if value is None else _check_int(name, value)
+
+
+def _opt_float(name: str, value: object) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, Real):
+        raise TypeError(f"{name} = {value!r}: must be a number or None")
+    number = float(value)
+    if not math.isfinite(number):
+        raise ValueError(f"{name} = {number}: must be finite (use None for an undefined value)")
+    return number
+
+
+def _check_name(name: str, value: object, max_len: int) -> str:
+    if not isinstance(value, str) or not 1 <= len(value) <= max_len:
+        raise ValueError(f"{name} = {value!r}: must be a string of 1..{max_len} characters")
+    return value
+
+
+def _dump_params(params: object) -> str:
+    if not isinstance(params, Mapping):
+        raise TypeError(f"params must be a dict, got {type(params).__name__}")
+    try:
+        return json.dumps(dict(params), allow_nan=False, ensure_ascii=False)
+    except (TypeError, ValueError) as e:
+        raise ValueError(
+            f"params cannot be stored as JSON ({e}); allowed: str, int, float (finite), bool, "
+            "None, and lists/tuples/dicts of those"
+        ) from None
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+# --------------------------------------------------------------------------------------------
+# Opening
+# --------------------------------------------------------------------------------------------
+
+
+def _to_url(url_or_path: str | os.PathLike[str]) -> URL:
+    if isinstance(url_or_path, str) and "://" in url_or_path:
+        return make_url(url_or_path)
+    path = os.path.abspath(os.path.expanduser(os.fsdecode(url_or_path)))
+    return URL.create("sqlite+pysqlite", database=path)
+
+
+def _create_private_file(path: str) -> None:
+    """Create ``path`` empty with mode 0600 unless it exists (parent folders made 0700).
+
+    SQLite treats an empty file as a new database, and creates its ``-wal``/``-shm`` files
+    with the database file's mode.
+    """
+    parent = os.path.dirname(path)
+    if parent:
+        os.makedirs(parent, mode=_DIR_MODE, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), _FILE_MODE)
+    except FileExistsError:
+        return
+    try:
+        if hasattr(os, "fchmod"):
+            os.fchmod(fd, _FILE_MODE)  # a umask stricter than 0o077 must not leave it unwritable
+    finally:
+        os.close(fd)
+
+
+def _sqlite_on_connect(dbapi_connection: Any, connection_record: Any) -> None:
+    # sqlite3 must not emit BEGIN itself: _sqlite_on_begin does (SQLAlchemy's documented recipe
+    # for transactional DDL and consistent reads on pysqlite).
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+    finally:
+        cursor.close()
+
+
+def _sqlite_on_begin(conn: Connection) -> None:
+    write = conn.get_execution_options().get(_WRITE_OPTION, False)
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+
+# --------------------------------------------------------------------------------------------
+# The store
+# --------------------------------------------------------------------------------------------
+
+
+class Store:
+    """Clients, sessions, runs and what was played, in one database.
+
+    Open with :meth:`Store.open`; use as a context manager or call :meth:`close`.
+
+    Parameters
+    ----------
+    engine : sqlalchemy.engine.Engine
+        An engine whose database already holds schema version 1 (``Store.open`` makes sure).
+
+    Notes
+    -----
+    Unknown session or run ids raise ``KeyError`` naming the id. Writing to a session or run
+    that is no longer running raises ``ValueError``. Frames are engine frames (integers).
+
+    Realtime-safe: no.
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine_or_none: Engine | None = engine
+
+    # ---- opening and closing ---------------------------------------------------------------
+
+    @classmethod
+    def open(cls, url_or_path: str | os.PathLike[str]) -> Store:
+        """Open (creating if needed) a session database.
+
+        Parameters
+        ----------
+        url_or_path : str or path-like
+            A string containing ``://`` is a SQLAlchemy URL (``postgresql+psycopg://...``,
+            ``sqlite:///path``); anything else is a SQLite file path. A new SQLite file and
+            missing parent folders are created readable by their owner only (0600 / 0700).
+
+        Returns
+        -------
+        Store
+
+        Raises
+        ------
+        SchemaVersionError
+            When the database was written by a newer live, holds an unknown schema version, or
+            holds other tables and no live schema.
+        """
+        url = _to_url(url_or_path)
+        is_sqlite = url.get_backend_name() == "sqlite"
+        if is_sqlite and url.database and url.database != ":memory:" and not url.database.startswith("file:"):
+            _create_private_file(url.database)
+        engine = create_engine(url)
+        if is_sqlite:
+            event.listen(engine, "connect", _sqlite_on_connect)
+            event.listen(engine, "begin", _sqlite_on_begin)
+        store = cls(engine)
+        try:
+            store._ensure_schema()
+        except BaseException:
+            engine.dispose()
+            raise
+        return store
+
+    def close(self) -> None:
+        """Close every pooled connection; the store cannot be used afterwards. Idempotent."""
+        if self._engine_or_none is not None:
+            self._engine_or_none.dispose()
+            self._engine_or_none = None
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def url(self) -> str:
+        """The database URL, password hidden."""
+        return self._engine.url.render_as_string(hide_password=True)
+
+    def __repr__(self) -> str:
+        where = "closed" if self._engine_or_none is None else self.url
+        return f"<Store {where}>"
+
+    @property
+    def _engine(self) -> Engine:
+        if self._engine_or_none is None:
+            raise RuntimeError("the store is closed")
+        return self._engine_or_none
+
+    @contextmanager
+    def _read(self) -> Iterator[Connection]:
+        with self._engine.connect() as conn, conn.begin():
+            yield conn
+
+    @contextmanager
+    def _write(self) -> Iterator[Connection]:
+        with self._engine.connect() as conn:
+            conn.execution_options(**{_WRITE_OPTION: True})
+            with conn.begin():
+                yield conn
+
+    def _ensure_schema(self) -> None:
+        # Read first: opening a database another process is writing must not wait for its lock.
+        with self._read() as conn:
+            version = self._schema_version(conn)
+        if version is None:
+            with self._write() as conn:
+                if self._schema_version(conn) is None:
+                    metadata.create_all(conn)
+                    conn.execute(t_meta.insert(), {"key": "schema_version", "value": str(SCHEMA_VERSION)})
+
+    def _schema_version(self, conn: Connection) -> int | None:
+        """The database's schema version, None when it is empty; raise when unreadable."""
+        names = inspect(conn).get_table_names()
+        if "meta" not in names:
+            if names:
+                raise SchemaVersionError(
+                    f"{self.url} holds tables ({', '.join(sorted(names))}) but no 'meta' table: "
+                    "not a live session database"
+                )
+            return None
+        value = conn.execute(select(t_meta.c.value).where(t_meta.c.key == "schema_version")).scalar()
+        try:
+            version = int(value) if value is not None else None
+        except ValueError:
+            version = None
+        if version is not None and version > SCHEMA_VERSION:
+            raise SchemaVersionError(
+                f"{self.url} has schema version {version}, written by a newer live; this live "
+                f"({__version__}) reads schema version {SCHEMA_VERSION}: upgrade live"
+            )
+        if version != SCHEMA_VERSION:
+            raise SchemaVersionError(
+                f"{self.url} has an unknown schema version {value!r} in table 'meta'; "
+                f"this live reads schema version {SCHEMA_VERSION}"
+            )
+        return version
+
+    # ---- lookups shared by writers and readers -----------------------------------------------
+
+    @staticmethod
+    def _session_row(conn: Connection, session_id: str) -> Any:
+        row = conn.execute(select(t_sessions).where(t_sessions.c.id == str(session_id))).first()
+        if row is None:
+            raise KeyError(f"no session with id {session_id!r}")
+        return row
+
+    @staticmethod
+    def _run_row(conn: Connection, run_id: int) -> Any:
+        row = conn.execute(select(t_runs).where(t_runs.c.id == _check_int("run_id", run_id))).first()
+        if row is None:
+            raise KeyError(f"no run with id {run_id!r}")
+        return row
+
+    def _running_run(self, conn: Connection, run_id: int) -> Any:
+        row = self._run_row(conn, run_id)
+        if row.status != "running":
+            raise ValueError(f"run {run_id} is {row.status}: only a running run takes new rows")
+        return row
+
+    @staticmethod
+    def _client_ids(conn: Connection, session_id: str) -> dict[str, int]:
+        """Code -> client id for the clients of a session."""
+        rows = conn.execute(
+            select(t_clients.c.code, t_clients.c.id)
+            .join(t_session_clients, t_session_clients.c.client_id == t_clients.c.id)
+            .where(t_session_clients.c.session_id == session_id)
+        )
+        return {code: cid for code, cid in rows}
+
+    @staticmethod
+    def _client_id(conn: Connection, code: str) -> int:
+        cid = conn.execute(select(t_clients.c.id).where(t_clients.c.code == code)).scalar()
+        if cid is None:
+            result = conn.execute(t_clients.insert().values(code=code, created_at=_now()))
+            cid = result.inserted_primary_key[0]
+        return int(cid)
+
+    @staticmethod
+    def _response_rows(
+        run_id: int,
+        items: Iterable[Response],
+        client_ids: Mapping[str, int],
+        session_id: str,
+        *,
+        provisional: bool,
+    ) -> list[dict[str, Any]]:
+        rows = []
+        for r in items:
+            ev = r.event
+            rows.append(
+                {
+                    "run_id": run_id,
+                    "client_id": _session_client(client_ids, ev.client, session_id, ev.frame),
+                    "frame": _check_int("response frame", ev.frame),
+                    "source": ev.source,
+                    "note": _opt_int("note", ev.note),
+                    "velocity": _check_int("velocity", ev.velocity),
+                    "beat_index": _opt_int("beat_index", r.beat_index),
+                    "beat_frame": _opt_int("beat_frame", r.beat_frame),
+                    "asynchrony_ms": _opt_float("asynchrony_ms", r.asynchrony_ms),
+                    "provisional": provisional,
+                }
+            )
+        return rows
+
+    # ---- writers ---------------------------------------------------------------------------
+
+    def get_or_create_client(self, code: str) -> int:
+        """The id of the client with this pseudonymous code, created if new.
+
+        Raises
+        ------
+        ValueError
+            When ``code`` is not 1..64 characters of letters, digits, ``-`` and ``_``.
+        """
+        code = _check_code(code)
+        try:
+            with self._write() as conn:
+                return self._client_id(conn, code)
+        except IntegrityError:  # another process created it between our look-up and insert
+            with self._read() as conn:
+                return self._client_id(conn, code)
+
+    def create_session(self, *, client_codes: Iterable[str], simulated: bool, sample_rate: int) -> str:
+        """Start a session (status ``running``) with one or more clients, created if new.
+
+        Parameters
+        ----------
+        client_codes : iterable of str
+            Pseudonymous codes of the clients taking part, at least one, no repeats.
+        simulated : bool
+            True when the client is the simulated tapper (demo, tests).
+        sample_rate : int
+            Frames per second of the engine clock for every run of the session.
+
+        Returns
+        -------
+        str
+            The new session's id (32 hex digits).
+        """
+        if isinstance(client_codes, str):
+            raise TypeError(f"client_codes must be a list of codes, not the string {client_codes!r}")
+        codes = [_check_code(c) for c in client_codes]
+        if not codes:
+            raise ValueError("client_codes is empty: a session needs at least one client")
+        repeated = sorted({c for c in codes if codes.count(c) > 1})
+        if repeated:
+            raise ValueError(f"client_codes repeats {', '.join(repeated)}: give each client once")
+        rate = _check_int("sample_rate", sample_rate, minimum=1)
+        session_id = uuid.uuid4().hex
+        with self._write() as conn:
+            ids = [self._client_id(conn, c) for c in codes]
+            conn.execute(
+                t_sessions.insert().values(
+                    id=session_id,
+                    started_at=_now(),
+                    status="running",
+                    simulated=bool(simulated),
+                    sample_rate=rate,
+                    app_version=__version__,
+                )
+            )
+            conn.execute(
+                t_session_clients.insert(), [{"session_id": session_id, "client_id": i} for i in ids]
+            )
+        return session_id
+
+    def create_run(
+        self,
+        session_id: str,
+        *,
+        activity: str,
+        preset_name: str,
+        preset_path: str | os.PathLike[str] | None,
+        params: Mapping[str, Any],
+        start_frame: int,
+    ) -> int:
+        """Start a run (one activity with one preset) as the next in a running session.
+
+        Parameters
+        ----------
+        session_id : str
+            A running session.
+        activity : str
+            Registered activity name (``"entrainment"``).
+        preset_name : str
+            The preset's name.
+        preset_path : str, path-like or None
+            File the preset came from; None for an embedded preset.
+        params : dict
+            Validated parameters, stored as JSON (tuples come back as lists).
+        start_frame : int
+            Engine frame of the run's first sound.
+
+        Returns
+        -------
+        int
+            The run's id. Its ``position`` is 1 for a session's first run, then 2, 3, ...
+        """
+        activity = _check_name("activity", activity, 64)
+        preset_name = _check_name("preset_name", preset_name, 200)
+        path = None if preset_path is None else os.fsdecode(preset_path)
+        params_json = _dump_params(params)
+        start = _check_int("start_frame", start_frame, minimum=0)
+        with self._write() as conn:
+            session = self._session_row(conn, session_id)
+            if session.status != "running":
+                raise ValueError(f"session {session_id} is {session.status}: it takes no new runs")
+            last = conn.execute(
+                select(func.max(t_runs.c.position)).where(t_runs.c.session_id == session.id)
+            ).scalar()
+            result = conn.execute(
+                t_runs.insert().values(
+                    session_id=session.id,
+                    position=(last or 0) + 1,
+                    activity=activity,
+                    preset_name=preset_name,
+                    preset_path=path,
+                    params_json=params_json,
+                    start_frame=start,
+                    started_at=_now(),
+                    status="running",
+                )
+            )
+            return int(result.inserted_primary_key[0])
+
+    def add_sounds(self, run_id: int, sounds: Iterable[ScheduledSound]) -> None:
+        """Store a batch of scheduled sounds of a running run (``events`` rows of kind ``sound``)."""
+        rows = [
+            {
+                "run_id": run_id,
+                "kind": "sound",
+                "frame": _check_int("sound frame", s.frame),
+                "sound": s.sound,
+                "gain": _opt_float("gain", s.gain),
+                "beat_index": _opt_int("beat_index", s.beat_index),
+            }
+            for s in sounds
+        ]
+        with self._write() as conn:
+            self._running_run(conn, run_id)
+            if rows:
+                conn.execute(t_events.insert(), rows)
+
+    def add_inputs(self, run_id: int, inputs: Iterable[InputEvent]) -> None:
+        """Store a batch of raw inputs of a running run (``events`` rows of kind ``input``).
+
+        Each input's ``client`` code must be a client of the run's session (``ValueError``
+        otherwise).
+        """
+        items = list(inputs)
+        with self._write() as conn:
+            run = self._running_run(conn, run_id)
+            client_ids = self._client_ids(conn, run.session_id)
+            rows = [
+                {
+                    "run_id": run.id,
+                    "kind": "input",
+                    "frame": _check_int("input frame", ev.frame),
+                    "client_id": _session_client(client_ids, ev.client, run.session_id, ev.frame),
+                    "source": ev.source,
+                    "note": _opt_int("note", ev.note),
+                    "velocity": _check_int("velocity", ev.velocity),
+                }
+                for ev in items
+            ]
+            if rows:
+                conn.execute(t_events.insert(), rows)
+
+    def add_responses(self, run_id: int, responses: Iterable[Response], *, provisional: bool = True) -> None:
+        """Store a batch of scored responses of a running run.
+
+        Parameters
+        ----------
+        run_id : int
+        responses : iterable of Response
+            Each event's ``client`` code must be a client of the run's session.
+        provisional : bool
+            True (default) for scores made as inputs arrive; :meth:`close_run` replaces these.
+        """
+        items = list(responses)
+        with self._write() as conn:
+            run = self._running_run(conn, run_id)
+            client_ids = self._client_ids(conn, run.session_id)
+            rows = self._response_rows(run.id, items, client_ids, run.session_id, provisional=bool(provisional))
+            if rows:
+                conn.execute(t_responses.insert(), rows)
+
+    def close_run(
+        self,
+        run_id: int,
+        *,
+        summary: Mapping[str, float | int | None] | Summary,
+        final_responses: Iterable[Response],
+        end_frame: int,
+        phase: str = "all",
+    ) -> None:
+        """End a running run, in one transaction.
+
+        The run's provisional responses are replaced by ``final_responses`` (stored with
+        ``provisional`` False), one ``summaries`` row is written per metric of ``summary`` for
+        ``phase`` (in the given order), and the run gets ``end_frame``, ``ended_at`` and status
+        ``complete``.
+
+        Parameters
+        ----------
+        run_id : int
+        summary : dict or Summary
+            Metric name -> value (int or finite float; None where undefined, never NaN). A
+            :class:`~live.activities.base.Summary` stands for its ``metrics``.
+        final_responses : iterable of Response
+            The responses as the batch metric functions matched them.
+        end_frame : int
+            Engine frame at which the run ended (>= its start frame).
+        phase : str
+            Which part of the run the summary covers (``"all"`` by default).
+        """
+        metrics = summary.metrics if isinstance(summary, Summary) else summary
+        if not isinstance(metrics, Mapping):
+            raise TypeError(f"summary must be a dict of metric -> value, got {type(summary).__name__}")
+        phase = _check_name("phase", phase, 32)
+        summary_rows = [
+            {
+                "run_id": run_id,
+                "phase": phase,
+                "metric": _check_name("metric name", name, 100),
+                "position": i,
+                "value": _opt_float(f"metric {name!r}", value),
+            }
+            for i, (name, value) in enumerate(metrics.items())
+        ]
+        end = _check_int("end_frame", end_frame)
+        finals = list(final_responses)
+        with self._write() as conn:
+            run = self._running_run(conn, run_id)
+            if end < run.start_frame:
+                raise ValueError(f"end_frame = {end}: must be >= the run's start_frame {run.start_frame}")
+            client_ids = self._client_ids(conn, run.session_id)
+            rows = self._response_rows(run.id, finals, client_ids, run.session_id, provisional=False)
+            conn.execute(t_responses.delete().where(t_responses.c.run_id == run.id, t_responses.c.provisional.is_(True)))
+            if rows:
+                conn.execute(t_responses.insert(), rows)
+            if summary_rows:
+                conn.execute(t_summaries.insert(), summary_rows)
+            conn.execute(
+                t_runs.update()
+                .where(t_runs.c.id == run.id)
+                .values(end_frame=end, ended_at=_now(), status="complete")
+            )
+
+    def close_session(self, session_id: str, *, status: str = "complete") -> None:
+        """End a running session with status ``complete`` or ``incomplete``.
+
+        Runs of the session still running are marked ``incomplete`` (their rows are kept).
+        """
+        if status not in ("complete", "incomplete"):
+            raise ValueError(f"status = {status!r}: must be 'complete' or 'incomplete'")
+        now = _now()
+        with self._write() as conn:
+            session = self._session_row(conn, session_id)
+            if session.status != "running":
+                raise ValueError(f"session {session_id} is already {session.status}")
+            conn.execute(
+                t_runs.update()
+                .where(t_runs.c.session_id == session.id, t_runs.c.status == "running")
+                .values(ended_at=now, status="incomplete")
+            )
+            conn.execute(
+                t_sessions.update().where(t_sessions.c.id == session.id).values(ended_at=now, status=status)
+            )
+
+    # ---- readers ---------------------------------------------------------------------------
+
+    def get_session(self, session_id: str) -> dict[str, Any]:
+        """A session with its clients and runs.
+
+        Returns
+        -------
+        dict
+            ``id, started_at, ended_at, status, simulated, sample_rate, app_version``,
+            ``clients`` (codes, sorted) and ``runs`` (by position; each with ``id, session_id,
+            position, activity, preset_name, preset_path, params`` (a dict)``, start_frame,
+            end_frame, started_at, ended_at, status``).
+        """
+        with self._read() as conn:
+            row = self._session_row(conn, session_id)
+            result = row._asdict()
+            result["clients"] = sorted(self._client_ids(conn, row.id))
+            run_rows = conn.execute(
+                select(t_runs).where(t_runs.c.session_id == row.id).order_by(t_runs.c.position)
+            )
+            result["runs"] = [_run_dict(r) for r in run_rows]
+        return result
+
+    def list_sessions(self) -> list[dict[str, Any]]:
+        """Every session, oldest first, each as :meth:`get_session` gives it without ``runs``."""
+        with self._read() as conn:
+            rows = conn.execute(select(t_sessions).order_by(t_sessions.c.started_at, t_sessions.c.id)).all()
+            codes: dict[str, list[str]] = {}
+            for sid, code in conn.execute(
+                select(t_session_clients.c.session_id, t_clients.c.code)
+                .join(t_clients, t_clients.c.id == t_session_clients.c.client_id)
+                .order_by(t_clients.c.code)
+            ):
+                codes.setdefault(sid, []).append(code)
+        return [{**r._asdict(), "clients": codes.get(r.id, [])} for r in rows]
+
+    def run_summary(self, run_id: int, phase: str = "all") -> dict[str, float | None]:
+        """Metric name -> value of a run's summary for ``phase``, in the order stored.
+
+        Empty while the run has no summary for that phase.
+        """
+        with self._read() as conn:
+            self._run_row(conn, run_id)
+            rows = conn.execute(
+                select(t_summaries.c.metric, t_summaries.c.value)
+                .where(t_summaries.c.run_id == run_id, t_summaries.c.phase == phase)
+                .order_by(t_summaries.c.position)
+            )
+            return {metric: value for metric, value in rows}
+
+    def run_events(self, run_id: int, kind: str | None = None) -> list[dict[str, Any]]:
+        """A run's events by frame (then id), all or of one kind.
+
+        Parameters
+        ----------
+        run_id : int
+        kind : {"sound", "input"} or None
+            None for both.
+
+        Returns
+        -------
+        list of dict
+            ``id, kind, frame, client`` (code or None)``, source, note, velocity, sound, gain,
+            beat_index``.
+        """
+        if kind is not None and kind not in EVENT_KINDS:
+            raise ValueError(f"kind = {kind!r}: must be 'sound', 'input' or None")
+        query = (
+            select(
+                t_events.c.id,
+                t_events.c.kind,
+                t_events.c.frame,
+                t_clients.c.code.label("client"),
+                t_events.c.source,
+                t_events.c.note,
+                t_events.c.velocity,
+                t_events.c.sound,
+                t_events.c.gain,
+                t_events.c.beat_index,
+            )
+            .select_from(t_events.outerjoin(t_clients, t_clients.c.id == t_events.c.client_id))
+            .where(t_events.c.run_id == run_id)
+            .order_by(t_events.c.frame, t_events.c.id)
+        )
+        if kind is not None:
+            query = query.where(t_events.c.kind == kind)
+        with self._read() as conn:
+            self._run_row(conn, run_id)
+            return [r._asdict() for r in conn.execute(query)]
+
+    def run_responses(self, run_id: int) -> list[dict[str, Any]]:
+        """A run's responses by frame (then id).
+
+        Returns
+        -------
+        list of dict
+            ``id, client`` (code)``, frame, source, note, velocity, beat_index, beat_frame,
+            asynchrony_ms, provisional``.
+        """
+        query = (
+            select(
+                t_responses.c.id,
+                t_clients.c.code.label("client"),
+                t_responses.c.frame,
+                t_responses.c.source,
+                t_responses.c.note,
+                t_responses.c.velocity,
+                t_responses.c.beat_index,
+                t_responses.c.beat_frame,
+                t_responses.c.asynchrony_ms,
+                t_responses.c.provisional,
+            )
+            .join(t_clients, t_clients.c.id == t_responses.c.client_id)
+            .where(t_responses.c.run_id == run_id)
+            .order_by(t_responses.c.frame, t_responses.c.id)
+        )
+        with self._read() as conn:
+            self._run_row(conn, run_id)
+            return [r._asdict() for r in conn.execute(query)]
+
+
+def _session_client(client_ids: Mapping[str, int], code: str, session_id: str, frame: int) -> int:
+    try:
+        return client_ids[code]
+    except KeyError:
+        raise ValueError(
+            f"input at frame {frame} is from client {code!r}, who is not in session {session_id} "
+            f"(its clients: {', '.join(sorted(client_ids))})"
+        ) from None
+
+
+def _run_dict(row: Any) -> dict[str, Any]:
+    result = row._asdict()
+    result["params"] = json.loads(result.pop("params_json"))
+    return result

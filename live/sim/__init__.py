@@ -1,0 +1,1 @@
+"""Simulated clients: input sources that play like a person, seeded and reproducible."""
