@@ -154,6 +154,7 @@ class JackServer:
         self.driver = driver
         self.jackd = jackd
         self.jack_wait = jack_wait
+        self._jackd_path, self._jack_wait_path = jackd, jack_wait  # resolved in start()
         self.env = jack_env(self.name)
         self.mode: str | None = None
         self.realtime = False

@@ -356,6 +356,7 @@ def _grid(lo, hi, step, size):
 
 
 pairs = st.one_of(
+    st.tuples(_grid(0, 8, 0.5, 12), _grid(-2, 20, 0.25, 16)),
     st.tuples(_grid(0, 20, 0.5, 15), _grid(-2, 44, 0.25, 25)),
     st.tuples(_grid(-8, 80, 0.125, 25), _grid(-8, 80, 0.125, 25)),
     st.tuples(_grid(-2000, 20000, 0.001, 40), _grid(-2000, 20000, 0.001, 40)),

@@ -531,9 +531,10 @@ class Store:
 
     @staticmethod
     def _run_row(conn: Connection, run_id: int) -> Any:
-        row = conn.execute(select(t_runs).where(t_runs.c.id == _check_int("run_id", run_id))).first()
+        run_id = _check_int("run_id", run_id)
+        row = conn.execute(select(t_runs).where(t_runs.c.id == run_id)).first()
         if row is None:
-            raise KeyError(f"no run with id {run_id!r}")
+            raise KeyError(f"no run with id {run_id}")
         return row
 
     def _running_run(self, conn: Connection, run_id: int) -> Any:
@@ -711,6 +712,7 @@ class Store:
 
     def add_sounds(self, run_id: int, sounds: Iterable[ScheduledSound]) -> None:
         """Store a batch of scheduled sounds of a running run (``events`` rows of kind ``sound``)."""
+        run_id = _check_int("run_id", run_id)
         rows = [
             {
                 "run_id": run_id,
@@ -800,6 +802,7 @@ class Store:
         phase : str
             Which part of the run the summary covers (``"all"`` by default).
         """
+        run_id = _check_int("run_id", run_id)
         metrics = summary.metrics if isinstance(summary, Summary) else summary
         if not isinstance(metrics, Mapping):
             raise TypeError(f"summary must be a dict of metric -> value, got {type(summary).__name__}")
@@ -862,10 +865,10 @@ class Store:
         Returns
         -------
         dict
-            ``id, started_at, ended_at, status, simulated, sample_rate, app_version``,
-            ``clients`` (codes, sorted) and ``runs`` (by position; each with ``id, session_id,
-            position, activity, preset_name, preset_path, params`` (a dict)``, start_frame,
-            end_frame, started_at, ended_at, status``).
+            Keys: id, started_at, ended_at, status, simulated, sample_rate, app_version;
+            clients (their codes, sorted); runs (by position), each a dict with keys id,
+            session_id, position, activity, preset_name, preset_path, params (the dict given
+            to :meth:`create_run`), start_frame, end_frame, started_at, ended_at, status.
         """
         with self._read() as conn:
             row = self._session_row(conn, session_id)
@@ -895,6 +898,7 @@ class Store:
 
         Empty while the run has no summary for that phase.
         """
+        run_id = _check_int("run_id", run_id)
         with self._read() as conn:
             self._run_row(conn, run_id)
             rows = conn.execute(
@@ -916,11 +920,12 @@ class Store:
         Returns
         -------
         list of dict
-            ``id, kind, frame, client`` (code or None)``, source, note, velocity, sound, gain,
-            beat_index``.
+            Keys: id, kind, frame, client (code; None for sounds), source, note, velocity,
+            sound, gain, beat_index (None where a kind has no such field).
         """
         if kind is not None and kind not in EVENT_KINDS:
             raise ValueError(f"kind = {kind!r}: must be 'sound', 'input' or None")
+        run_id = _check_int("run_id", run_id)
         query = (
             select(
                 t_events.c.id,
@@ -950,9 +955,10 @@ class Store:
         Returns
         -------
         list of dict
-            ``id, client`` (code)``, frame, source, note, velocity, beat_index, beat_frame,
-            asynchrony_ms, provisional``.
+            Keys: id, client (code), frame, source, note, velocity, beat_index, beat_frame,
+            asynchrony_ms, provisional.
         """
+        run_id = _check_int("run_id", run_id)
         query = (
             select(
                 t_responses.c.id,

@@ -1,0 +1,119 @@
+"""The live driver: the sampler callback on a real PortAudio stream, never a Python callback.
+
+The compiled callback's address goes to PortAudio through ``sounddevice._StreamBase`` as a C
+function pointer, with the sampler's header address as ``userData`` (the way python-rtmixer
+hands over its C callback). PortAudio's audio thread then runs machine code that needs no GIL,
+so no Python thread, however busy, can make the audio late.
+
+sounddevice (and so PortAudio) is imported here only, when a live session opens a stream:
+``live demo`` and the offline tests never load it.
+"""
+
+from __future__ import annotations
+
+import ctypes
+from typing import Any
+
+from live.engine.sampler import SamplerState, sampler_callback
+
+_jack_client_name: Any = None  # PaJack_SetClientName keeps the pointer: keep the buffer alive
+
+
+def load_sounddevice(jack_client_name: str = "live") -> Any:
+    """Import sounddevice, naming our JACK client ``jack_client_name`` where PortAudio has JACK.
+
+    PortAudio reads the name at initialisation and sounddevice initialises it at import, so it
+    is terminated, named and initialised again.
+    """
+    global _jack_client_name
+    import sounddevice as sd
+
+    pa = ctypes.CDLL(sd._libname)
+    if hasattr(pa, "PaJack_SetClientName") and _jack_client_name is None:
+        _jack_client_name = ctypes.create_string_buffer(jack_client_name.encode())
+        pa.PaJack_SetClientName.argtypes = [ctypes.c_char_p]
+        sd._terminate()
+        pa.PaJack_SetClientName(_jack_client_name)
+        sd._initialize()
+    return sd
+
+
+class DeviceError(RuntimeError):
+    """No such audio device, or it cannot play what was asked."""
+
+
+class LiveDriver:
+    """Plays the sampler through a PortAudio output stream.
+
+    Parameters
+    ----------
+    state : SamplerState
+        The callback's memory; its channel count is the stream's.
+    sample_rate : int
+        Frames per second asked of the device.
+    device : int or str, optional
+        PortAudio device index or a substring of its name; default: the JACK host API's
+        default output when PortAudio has JACK, else PortAudio's default output.
+    blocksize : int
+        Frames per callback; 0 lets the host choose (under JACK: the JACK period).
+    jack_client_name : str
+        Name of our JACK client (its ports are ``NAME:out_1``, ...).
+    """
+
+    def __init__(self, state: SamplerState, *, sample_rate: int = 48000, device: int | str | None = None,
+                 blocksize: int = 0, jack_client_name: str = "live"):
+        self.state = state
+        self.sample_rate = int(sample_rate)
+        self._sd = load_sounddevice(jack_client_name)
+        self.device = self._pick_output(device)
+        self.blocksize = blocksize
+        self._stream = None
+
+    def _pick_output(self, device: int | str | None) -> int:
+        sd = self._sd
+        devices = sd.query_devices()
+        outputs = [i for i, d in enumerate(devices) if d["max_output_channels"] >= self.state.channels]
+        if device is None:
+            for api in sd.query_hostapis():
+                if api["name"].startswith("JACK") and api["default_output_device"] in outputs:
+                    return api["default_output_device"]
+            default = sd.default.device[1]
+            if default in outputs:
+                return default
+        elif isinstance(device, int) and device in outputs:
+            return device
+        elif isinstance(device, str):
+            hits = [i for i in outputs if device.lower() in devices[i]["name"].lower()]
+            if len(hits) == 1:
+                return hits[0]
+        listing = "; ".join(f"{i}: {devices[i]['name']}" for i in outputs) or "none"
+        raise DeviceError(f"no output device {device!r} with {self.state.channels} channels; "
+                          f"outputs here: {listing}")
+
+    def start(self) -> None:
+        """Open and start the stream; the callback runs from now on in PortAudio's thread."""
+        sd = self._sd
+        self._stream = sd._StreamBase(
+            "output", samplerate=self.sample_rate, blocksize=self.blocksize, device=self.device,
+            channels=self.state.channels, dtype="float32", latency="low",
+            callback=sd._ffi.cast("PaStreamCallback*", sampler_callback.address),
+            userdata=sd._ffi.cast("void*", self.state.userdata),
+        )
+        self._stream.start()
+
+    @property
+    def output_latency_s(self) -> float:
+        """PortAudio's stated output latency of the open stream, seconds."""
+        return float(self._stream.latency) if self._stream is not None else 0.0
+
+    def stop(self) -> None:
+        """Stop and close the stream (the callback no longer runs after this returns)."""
+        if self._stream is not None:
+            self._stream.stop()
+            self._stream.close()
+            self._stream = None
+
+    def close(self) -> None:
+        """Stop, and release PortAudio (call before the audio server goes away)."""
+        self.stop()
+        self._sd._terminate()

@@ -1,0 +1,159 @@
+"""Self-test of the JACK test infrastructure (jackutil, jack_player, jack_recorder).
+
+Needs jackd (DESIGN.md 8.3) but no project code. A missing jackd fails these tests.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from jack_recorder import detect_onsets, unwrap_frames
+from jackutil import (
+    JackServer,
+    JackServerError,
+    jack_wait_check,
+    shm_leftovers,
+    start_player,
+    start_recorder,
+)
+
+PERIOD = 1237  # frames; not a multiple of the 64-frame block, so impulses land mid-block
+COUNT = 20
+
+
+# -- onset detection (pure) ------------------------------------------------------------------
+
+def test_detect_onsets_sample_exact():
+    x = np.zeros(2000, np.float32)
+    x[[300, 301, 310, 700, 1000]] = [0.5, 0.9, -0.4, -0.06, 0.05]  # 0.05 is not > 0.05
+    assert detect_onsets(x, 0.05, 256).tolist() == [300, 700]
+    # 300 needs 300 quiet samples before it; 700 has 389.
+    assert detect_onsets(x, 0.05, 300).tolist() == [300, 700]
+    assert detect_onsets(x, 0.05, 301).tolist() == [700]
+    assert detect_onsets(x, 0.05, 390).tolist() == []
+
+
+def test_detect_onsets_resets_silence_at_a_gap():
+    x = np.zeros(2000, np.float32)
+    x[[500, 1300]] = 1.0
+    assert detect_onsets(x, 0.05, 256).tolist() == [500, 1300]
+    # The recording restarts at 1200: only 100 known quiet samples before 1300.
+    assert detect_onsets(x, 0.05, 256, segment_starts=[1200]).tolist() == [500]
+    assert detect_onsets(x, 0.05, 100, segment_starts=[1200]).tolist() == [500, 1300]
+    assert detect_onsets(np.zeros(10), 0.05, 1).tolist() == []
+
+
+def test_unwrap_frames_across_the_32_bit_wrap():
+    frames = np.array([2**32 - 128, 2**32 - 64, 0, 64], dtype=np.int64)
+    assert unwrap_frames(frames).tolist() == [2**32 - 128, 2**32 - 64, 2**32, 2**32 + 64]
+
+
+# -- the server ------------------------------------------------------------------------------
+
+def test_server_starts_reports_and_cleans_up():
+    server = JackServer()
+    with server:
+        assert server.is_running()
+        assert server.mode in ("realtime", "realtime-denied", "no-realtime")
+        assert server.realtime == (server.mode == "realtime")
+        assert server.start_seconds is not None and server.start_seconds < 10
+        assert server.env["JACK_DEFAULT_SERVER"] == server.name
+        assert server.env["JACK_NO_START_SERVER"] == "1"
+        assert str(os.getpid()) in server.name
+        assert shm_leftovers(server.name), "jackd should hold semaphores while it runs"
+        # A leftover jackd would not remove itself (e.g. after SIGKILL): stop() removes it.
+        fake = Path(f"/dev/shm/jack_sem.{os.getuid()}_{server.name}_stale-client")
+        fake.touch()
+        pid = server.pid
+    assert server.returncode is not None
+    assert not Path(f"/proc/{pid}").exists() or "zombie" in Path(f"/proc/{pid}/status").read_text()
+    assert not jack_wait_check(server.name)
+    assert shm_leftovers(server.name) == []
+    assert fake in server.removed_leftovers
+
+
+def test_names_are_unique():
+    a, b = JackServer(), JackServer()
+    assert a.name != b.name
+
+
+def test_activate_environ_restores():
+    server = JackServer(name="not-started")
+    before = os.environ.get("JACK_DEFAULT_SERVER")
+    with server.activate_environ():
+        assert os.environ["JACK_DEFAULT_SERVER"] == "not-started"
+        assert os.environ["JACK_NO_START_SERVER"] == "1"
+    assert os.environ.get("JACK_DEFAULT_SERVER") == before
+
+
+def test_missing_jackd_is_an_error_not_a_skip():
+    with pytest.raises(JackServerError, match="jackd not found.*do not skip"):
+        JackServer(jackd="/nonexistent/jackd").start()
+
+
+def _fake_jackd(tmp_path: Path, body: str) -> str:
+    path = tmp_path / "jackd"
+    path.write_text("#!/bin/sh\n" + body)
+    path.chmod(path.stat().st_mode | stat.S_IXUSR)
+    return str(path)
+
+
+def test_falls_back_to_no_realtime_when_realtime_start_fails(tmp_path):
+    jackd = _fake_jackd(
+        tmp_path,
+        'case " $* " in *" -R "*) echo "fake: realtime refused" >&2; exit 1;; esac\n'
+        'exec jackd "$@"\n',
+    )
+    with JackServer(jackd=jackd) as server:
+        assert server.mode == "no-realtime" and not server.realtime
+        assert server.is_running()
+        assert len(server.attempts) == 2 and "exited with 1" in server.attempts[0]
+    assert shm_leftovers(server.name) == []
+
+
+def test_start_failure_reports_jackd_stderr():
+    with pytest.raises(JackServerError) as err:
+        JackServer(driver="nosuchdriver", realtime=True).start()
+    assert 'Unknown driver "nosuchdriver"' in str(err.value)
+
+
+def test_start_timeout_reports_jackd_stderr_and_stops_it(tmp_path):
+    jackd = _fake_jackd(tmp_path, 'echo "fake jackd: stuck" >&2\nexec sleep 30\n')
+    server = JackServer(jackd=jackd, timeout_s=0.5)
+    t0 = time.monotonic()
+    with pytest.raises(JackServerError, match=r"(?s)not running after 0.5 s.*fake jackd: stuck"):
+        server.start()
+    assert time.monotonic() - t0 < 5
+    assert server.returncode is not None  # the stuck process was terminated
+
+
+# -- a real graph: player -> recorder --------------------------------------------------------
+
+def test_recorder_sees_player_impulses_at_exact_frames(jack_server):
+    with start_player(jack_server, period=PERIOD, count=COUNT, delay_s=0.05) as player:
+        player.wait_ready()
+        with start_recorder(jack_server, "player:", seconds=5.0) as recorder:
+            recorder.wait_ready()
+            played = player.result(timeout_s=10)
+            recorded = recorder.result(timeout_s=10, close_stdin=True)
+
+    diag = f"server {jack_server!r}\nplayer {played}\nrecorder {recorded}\n" \
+           f"jackd xrun messages {jack_server.xrun_messages()}"
+    assert played["emitted"] == COUNT and played["gaps"] == 0, diag
+    assert recorded["gaps"] == 0, diag
+    assert recorded["sample_rate"] == jack_server.sample_rate
+    assert recorded["blocksize"] == jack_server.period_frames
+    assert recorded["connections"] == [["player:out_1", "recorder:in_1"]]
+    onsets = recorded["onset_frames"]
+    assert len(onsets) == COUNT, diag
+    assert np.diff(onsets).tolist() == [PERIOD] * (COUNT - 1), diag
+    # Same cycle, same absolute JACK frame: the recorder runs after the player in the graph.
+    assert onsets == played["impulse_frames"], diag
+    assert recorded["peak"] == 1.0
+    assert recorded["n_frames_recorded"] >= (COUNT - 1) * PERIOD

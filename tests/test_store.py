@@ -1,0 +1,389 @@
+"""The session store on real SQLite files: schema, file modes, round trips, WAL, errors."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import sqlite3
+import stat
+import subprocess
+import sys
+import textwrap
+from datetime import timezone
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from live.activities.base import Response, Summary
+from live.engine.events import InputEvent, ScheduledSound
+from live.session.store import SCHEMA_VERSION, SchemaVersionError, Store, t_clients
+
+RATE = 48_000
+
+
+@pytest.fixture
+def umask_022():
+    old = os.umask(0o022)
+    try:
+        yield
+    finally:
+        os.umask(old)
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    return tmp_path / "data" / "nested" / "sessions.db"
+
+
+@pytest.fixture
+def store(db_path: Path):
+    with Store.open(db_path) as s:
+        yield s
+
+
+def tap(frame: int, client: str = "C01", note: int | None = 36, velocity: int = 100) -> InputEvent:
+    return InputEvent(frame=frame, source="midi", note=note, velocity=velocity, client=client)
+
+
+def scored(frame: int, beat: int | None, beat_frame: int | None, client: str = "C01") -> Response:
+    asyn = None if beat_frame is None else 1000 * (frame - beat_frame) / RATE
+    return Response(event=tap(frame, client), beat_index=beat, beat_frame=beat_frame, asynchrony_ms=asyn)
+
+
+def new_run(store: Store, codes=("C01",)) -> tuple[str, int]:
+    sid = store.create_session(client_codes=list(codes), simulated=True, sample_rate=RATE)
+    rid = store.create_run(
+        sid, activity="entrainment", preset_name="steady", preset_path=None,
+        params={"tempo_bpm": 100.0}, start_frame=0,
+    )
+    return sid, rid
+
+
+# ---- schema and files --------------------------------------------------------------------
+
+
+def test_schema_created_and_version_recorded(store: Store, db_path: Path) -> None:
+    con = sqlite3.connect(db_path)
+    try:
+        tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        assert {"meta", "clients", "sessions", "session_clients", "runs", "events", "responses",
+                "summaries"} <= tables
+        assert con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone() == (
+            str(SCHEMA_VERSION),
+        )
+        indexes = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+        assert {"ix_events_run_id_frame", "ix_responses_run_id_frame"} <= indexes
+        assert con.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+    finally:
+        con.close()
+    with store._engine.connect() as conn:  # the store's own connections
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 1  # NORMAL
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+
+
+def _mode(path: Path) -> int:
+    return stat.S_IMODE(os.stat(path).st_mode)
+
+
+def test_new_file_and_its_wal_and_shm_are_owner_only(tmp_path: Path, umask_022) -> None:
+    path = tmp_path / "new" / "s.db"
+    with Store.open(path) as s:
+        s.get_or_create_client("C01")  # a committed write: the -wal file has content
+        wal, shm = Path(f"{path}-wal"), Path(f"{path}-shm")
+        assert wal.exists() and shm.exists()
+        assert (_mode(path), _mode(wal), _mode(shm)) == (0o600, 0o600, 0o600)
+        assert _mode(path.parent) == 0o700
+
+
+def test_sqlite_url_creates_owner_only_file_too(tmp_path: Path, umask_022) -> None:
+    path = tmp_path / "by-url.db"
+    with Store.open(f"sqlite:///{path}") as s:
+        s.get_or_create_client("C01")
+    assert _mode(path) == 0o600
+
+
+def test_existing_file_is_opened_not_recreated(tmp_path: Path) -> None:
+    path = tmp_path / "s.db"
+    with Store.open(path) as s:
+        sid, _ = new_run(s)
+    with Store.open(str(path)) as s:
+        assert [x["id"] for x in s.list_sessions()] == [sid]
+
+
+# ---- round trip --------------------------------------------------------------------------
+
+
+def test_clients_are_created_once(store: Store) -> None:
+    a = store.get_or_create_client("C01")
+    assert store.get_or_create_client("C01") == a
+    assert store.get_or_create_client("C02") != a
+
+
+def test_round_trip_of_a_session(store: Store) -> None:
+    sid = store.create_session(client_codes=["C02", "C01"], simulated=False, sample_rate=RATE)
+    assert len(sid) == 32 and int(sid, 16) >= 0
+    rid = store.create_run(
+        sid, activity="entrainment", preset_name="steady-100", preset_path=Path("/p/steady.toml"),
+        params={"tempo_bpm": 100.0, "accents": (1, 3), "beats": None}, start_frame=np.int64(1000),
+    )
+    rid2 = store.create_run(
+        sid, activity="entrainment", preset_name="ramp", preset_path=None, params={},
+        start_frame=90_000,
+    )
+
+    beats = [1000 + 28_800 * k for k in range(3)]
+    # handed over out of order and in two batches: read back by frame
+    store.add_sounds(rid, [ScheduledSound(frame=beats[2], sound="click", gain=0.8, beat_index=2)])
+    store.add_sounds(
+        rid,
+        [ScheduledSound(frame=beats[0], sound="click_accent", gain=1, beat_index=0),
+         ScheduledSound(frame=np.int64(beats[1]), sound="click", gain=np.float32(0.5), beat_index=1)],
+    )
+    store.add_inputs(rid, [tap(beats[0] - 480, "C01"), tap(beats[1] + 96, "C02", note=None)])
+    store.add_responses(rid, [scored(beats[0] - 480, 0, beats[0]), scored(beats[1] + 96, None, None, "C02")])
+
+    sounds = store.run_events(rid, kind="sound")
+    assert [(e["frame"], e["sound"], e["beat_index"]) for e in sounds] == [
+        (beats[0], "click_accent", 0), (beats[1], "click", 1), (beats[2], "click", 2)
+    ]
+    assert sounds[1]["gain"] == pytest.approx(0.5) and sounds[0]["client"] is None
+    inputs = store.run_events(rid, kind="input")
+    assert [(e["frame"], e["client"], e["source"], e["note"], e["velocity"]) for e in inputs] == [
+        (beats[0] - 480, "C01", "midi", 36, 100), (beats[1] + 96, "C02", "midi", None, 100)
+    ]
+    assert [e["kind"] for e in store.run_events(rid)] == ["input", "sound", "sound", "input", "sound"]
+
+    provisional = store.run_responses(rid)
+    assert [(r["client"], r["beat_index"], r["provisional"]) for r in provisional] == [
+        ("C01", 0, True), ("C02", None, True)
+    ]
+    assert provisional[0]["asynchrony_ms"] == pytest.approx(-10.0)
+    assert provisional[1]["asynchrony_ms"] is None and provisional[1]["beat_frame"] is None
+
+    summary = {"n_taps": 2, "mean_asynchrony_ms": -10.0, "sd_asynchrony_ms": None, "R": 0.5}
+    final = [scored(beats[0] - 480, 0, beats[0]), scored(beats[1] + 96, 1, beats[1], "C02")]
+    store.close_run(rid, summary=summary, final_responses=final, end_frame=beats[2] + 24_000)
+
+    responses = store.run_responses(rid)
+    assert [(r["beat_index"], r["beat_frame"], r["provisional"]) for r in responses] == [
+        (0, beats[0], False), (1, beats[1], False)
+    ]
+    assert responses[1]["asynchrony_ms"] == pytest.approx(2.0)
+    got = store.run_summary(rid)
+    assert list(got) == list(summary)  # stored order
+    assert got == {"n_taps": 2.0, "mean_asynchrony_ms": -10.0, "sd_asynchrony_ms": None, "R": 0.5}
+    assert isinstance(got["n_taps"], float)
+    assert store.run_summary(rid, phase="continuation") == {}
+
+    store.close_run(rid2, summary=Summary(metrics={"z": 1}), final_responses=[], end_frame=90_000)
+    store.close_session(sid)
+
+    s = store.get_session(sid)
+    assert s["clients"] == ["C01", "C02"]
+    assert (s["status"], s["simulated"], s["sample_rate"]) == ("complete", False, RATE)
+    assert s["started_at"].tzinfo is timezone.utc and s["ended_at"] >= s["started_at"]
+    r1, r2 = s["runs"]
+    assert (r1["id"], r1["position"], r2["id"], r2["position"]) == (rid, 1, rid2, 2)
+    assert r1["params"] == {"tempo_bpm": 100.0, "accents": [1, 3], "beats": None}
+    assert (r1["preset_path"], r2["preset_path"]) == ("/p/steady.toml", None)
+    assert (r1["start_frame"], r1["end_frame"], r1["status"]) == (1000, beats[2] + 24_000, "complete")
+    assert r1["ended_at"].tzinfo is timezone.utc
+    assert store.run_summary(rid2) == {"z": 1.0}
+
+    listed = store.list_sessions()
+    assert [(x["id"], x["clients"], x["status"]) for x in listed] == [(sid, ["C01", "C02"], "complete")]
+
+
+def test_close_session_incomplete_marks_running_runs(store: Store) -> None:
+    sid, rid = new_run(store)
+    store.add_sounds(rid, [ScheduledSound(frame=10, sound="click")])
+    store.close_session(sid, status="incomplete")
+    s = store.get_session(sid)
+    assert s["status"] == "incomplete" and s["runs"][0]["status"] == "incomplete"
+    assert s["runs"][0]["end_frame"] is None
+    assert len(store.run_events(rid)) == 1  # kept
+    with pytest.raises(ValueError, match="already incomplete"):
+        store.close_session(sid)
+    with pytest.raises(ValueError, match="takes no new runs"):
+        store.create_run(sid, activity="entrainment", preset_name="x", preset_path=None, params={},
+                         start_frame=0)
+    with pytest.raises(ValueError, match="only a running run"):
+        store.add_sounds(rid, [ScheduledSound(frame=20, sound="click")])
+
+
+def test_close_run_is_one_transaction(store: Store) -> None:
+    sid, rid = new_run(store)
+    store.add_responses(rid, [scored(100, 0, 90)])
+    bad_final = [scored(100, 0, 90), scored(200, 1, 190, client="NOT-IN-SESSION")]
+    with pytest.raises(ValueError, match="NOT-IN-SESSION"):
+        store.close_run(rid, summary={"m": 1.0}, final_responses=bad_final, end_frame=300)
+    # nothing changed: the provisional responses stay, no summary, the run still runs
+    assert [r["provisional"] for r in store.run_responses(rid)] == [True]
+    assert store.run_summary(rid) == {}
+    assert store.get_session(sid)["runs"][0]["status"] == "running"
+    with pytest.raises(ValueError, match="finite"):
+        store.close_run(rid, summary={"m": math.nan}, final_responses=[], end_frame=300)
+    store.close_run(rid, summary={"m": 1.0}, final_responses=[], end_frame=300)
+    assert store.run_responses(rid) == []
+    with pytest.raises(ValueError, match="is complete"):
+        store.close_run(rid, summary={}, final_responses=[], end_frame=300)
+
+
+def test_close_run_failing_at_its_last_statement_changes_nothing(store: Store, monkeypatch) -> None:
+    sid, rid = new_run(store)
+    store.add_responses(rid, [scored(100, 0, 90)])
+
+    def boom():  # ended_at is taken for the run's UPDATE, after the DELETE and the INSERTs
+        raise RuntimeError("disk gone")
+
+    monkeypatch.setattr("live.session.store._now", boom)
+    with pytest.raises(RuntimeError, match="disk gone"):
+        store.close_run(np.int64(rid), summary={"m": 1.0}, final_responses=[scored(100, 0, 90)],
+                        end_frame=300)
+    monkeypatch.undo()
+    assert [r["provisional"] for r in store.run_responses(rid)] == [True]
+    assert store.run_summary(rid) == {}
+    assert store.get_session(sid)["runs"][0]["status"] == "running"
+
+
+def test_inputs_from_a_client_outside_the_session_are_refused(store: Store) -> None:
+    store.get_or_create_client("OTHER")
+    _, rid = new_run(store)
+    with pytest.raises(ValueError, match="'OTHER', who is not in session"):
+        store.add_inputs(rid, [tap(5, "C01"), tap(10, "OTHER")])
+    assert store.run_events(rid) == []  # the batch is all or nothing
+
+
+# ---- concurrency and persistence ---------------------------------------------------------
+
+_READER = textwrap.dedent(
+    """
+    import json, sqlite3, sys
+    from live.session.store import Store
+    with Store.open(sys.argv[1]) as s:
+        sessions = [x["id"] for x in s.list_sessions()]
+    con = sqlite3.connect(sys.argv[1])
+    codes = sorted(r[0] for r in con.execute("SELECT code FROM clients"))
+    mode = con.execute("PRAGMA journal_mode").fetchone()[0]
+    con.close()
+    print(json.dumps({"sessions": sessions, "codes": codes, "journal_mode": mode}))
+    """
+)
+
+
+def test_other_process_reads_committed_data_while_writer_is_open(store: Store, db_path: Path) -> None:
+    sid, rid = new_run(store, codes=["C01"])
+    store.add_sounds(rid, [ScheduledSound(frame=0, sound="click")])
+    # The writer holds its connection open, in the middle of an uncommitted write.
+    with store._write() as conn:
+        conn.execute(t_clients.insert().values(code="UNCOMMITTED", created_at=store.get_session(sid)["started_at"]))
+        out = subprocess.run(
+            [sys.executable, "-c", _READER, str(db_path)],
+            capture_output=True, text=True, timeout=60, check=True,
+        )
+        conn.rollback()
+    seen = json.loads(out.stdout)
+    assert seen == {"sessions": [sid], "codes": ["C01"], "journal_mode": "wal"}
+
+
+def test_reopening_keeps_data(db_path: Path) -> None:
+    with Store.open(db_path) as s:
+        sid, rid = new_run(s)
+        s.add_inputs(rid, [tap(42)])
+    with Store.open(db_path) as s:
+        assert s.get_session(sid)["runs"][0]["id"] == rid
+        assert [e["frame"] for e in s.run_events(rid)] == [42]
+        assert s.get_or_create_client("C01") == s.get_or_create_client("C01")
+
+
+# ---- errors ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [("2", "newer live"), ("x", "unknown schema version"), ("0", "unknown schema version")],
+)
+def test_wrong_schema_version_raises(db_path: Path, value: str, message: str) -> None:
+    Store.open(db_path).close()
+    con = sqlite3.connect(db_path)
+    with con:
+        con.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (value,))
+    con.close()
+    with pytest.raises(SchemaVersionError, match=message):
+        Store.open(db_path)
+
+
+def test_foreign_database_raises(tmp_path: Path) -> None:
+    path = tmp_path / "other.db"
+    con = sqlite3.connect(path)
+    con.execute("CREATE TABLE notes (x)")
+    con.close()
+    with pytest.raises(SchemaVersionError, match="not a live session database"):
+        Store.open(path)
+
+
+@pytest.mark.parametrize("code", ["", "a b", "x" * 65, "Émile", "C01;", None, 7])
+def test_invalid_client_code_raises(store: Store, code: object) -> None:
+    with pytest.raises(ValueError, match="1..64 characters of letters, digits"):
+        store.get_or_create_client(code)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="client code"):
+        store.create_session(client_codes=["C01", code], simulated=True, sample_rate=RATE)  # type: ignore[list-item]
+    assert store.list_sessions() == []
+
+
+def test_valid_client_codes(store: Store) -> None:
+    for code in ["A", "c-01_x", "9" * 64]:
+        assert store.get_or_create_client(code) > 0
+
+
+def test_bad_session_arguments_raise(store: Store) -> None:
+    with pytest.raises(TypeError, match="list of codes"):
+        store.create_session(client_codes="C01", simulated=True, sample_rate=RATE)
+    with pytest.raises(ValueError, match="at least one client"):
+        store.create_session(client_codes=[], simulated=True, sample_rate=RATE)
+    with pytest.raises(ValueError, match="repeats C01"):
+        store.create_session(client_codes=["C01", "C01"], simulated=True, sample_rate=RATE)
+    with pytest.raises(ValueError, match="sample_rate = 0"):
+        store.create_session(client_codes=["C01"], simulated=True, sample_rate=0)
+    sid = store.create_session(client_codes=["C01"], simulated=True, sample_rate=RATE)
+    with pytest.raises(ValueError, match="cannot be stored as JSON"):
+        store.create_run(sid, activity="entrainment", preset_name="x", preset_path=None,
+                         params={"f": math.inf}, start_frame=0)
+    with pytest.raises(ValueError, match="status = 'done'"):
+        store.close_session(sid, status="done")
+
+
+def test_unknown_ids_raise_key_error(store: Store) -> None:
+    missing = "0" * 32
+    calls = [
+        lambda: store.get_session(missing),
+        lambda: store.close_session(missing),
+        lambda: store.create_run(missing, activity="entrainment", preset_name="x", preset_path=None,
+                                 params={}, start_frame=0),
+    ]
+    for call in calls:
+        with pytest.raises(KeyError, match=missing):
+            call()
+    run_calls = [
+        lambda: store.add_sounds(999, [ScheduledSound(frame=1, sound="click")]),
+        lambda: store.add_inputs(999, []),
+        lambda: store.add_responses(999, []),
+        lambda: store.close_run(999, summary={}, final_responses=[], end_frame=0),
+        lambda: store.run_summary(999),
+        lambda: store.run_events(999),
+        lambda: store.run_responses(999),
+    ]
+    for call in run_calls:
+        with pytest.raises(KeyError, match="no run with id 999"):
+            call()
+
+
+def test_closed_store_refuses_work(db_path: Path) -> None:
+    s = Store.open(db_path)
+    s.close()
+    s.close()
+    with pytest.raises(RuntimeError, match="closed"):
+        s.list_sessions()
