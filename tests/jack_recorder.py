@@ -18,6 +18,7 @@ once). Then it prints one JSON object on stdout:
     n_frames_recorded, first_frame, sample_rate, blocksize, channels, connections
     xruns               xrun callbacks received by this client while it was active
     gaps                discontinuities in the recorded frame times (a missed cycle), 0 normally
+    gap_frames          [expected frame, frame seen] for each of them
     peak                max |x| recorded
 
 An onset is the first sample with ``|x| > threshold`` after at least ``min_gap`` samples with
@@ -231,6 +232,7 @@ def main(argv=None) -> int:
         "blocksize": blocksize,
         "channels": args.channels,
         "gaps": int(breaks.size),
+        "gap_frames": [[int(frames[k - 1] + lens[k - 1]), int(frames[k])] for k in breaks],
         "connections": connections,
         "peak": float(mix.max()) if n else 0.0,
     }

@@ -234,7 +234,9 @@ def test_fewer_than_two_beats_match_nothing(beats):
     assert_types(s)
     assert [s[k] for k in COUNTS] == [len(beats), 3, 0, len(beats), 3]
     assert s["within_window_pct"] == (None if not beats else 0.0)
-    for k in ("mean_async_ms", "sd_async_ms", "median_async_ms", "R", "mean_phase_deg", "rayleigh_p"):
+    undefined = ("mean_async_ms", "sd_async_ms", "median_async_ms", "R", "mean_phase_deg",
+                 "rayleigh_p")
+    for k in undefined:
         assert s[k] is None, k
     assert s["iti_mean_ms"] == pytest.approx(10.0)
     assert s["iti_cv"] == pytest.approx(0.0, abs=1e-9)
@@ -386,7 +388,8 @@ def _hard(beats, taps) -> bool:
     duplicate beat and tap times."""
     tb, bt = brute_match(beats, taps)
     won_tie = any(
-        k >= 0 and k + 1 < len(beats) and beats[k] < beats[k + 1] and taps[i] - beats[k] == beats[k + 1] - taps[i]
+        k >= 0 and k + 1 < len(beats) and beats[k] < beats[k + 1]
+        and taps[i] - beats[k] == beats[k + 1] - taps[i]
         for i, k in enumerate(tb)
     )
     return (
@@ -502,7 +505,8 @@ def test_read_times_csv_errors(tmp_path, text, needles):
 def test_read_times_csv_missing_file_and_folder(tmp_path):
     with pytest.raises(FileNotFoundError) as info:
         read_times_csv(tmp_path / "nope.csv")
-    assert str(info.value).startswith(str(tmp_path / "nope.csv")) and "no such file" in str(info.value)
+    msg = str(info.value)
+    assert msg.startswith(str(tmp_path / "nope.csv")) and "no such file" in msg
     with pytest.raises(OSError, match="is a folder"):
         read_times_csv(tmp_path)
 

@@ -10,7 +10,7 @@ import stat
 import subprocess
 import sys
 import textwrap
-from datetime import timezone
+from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
@@ -279,7 +279,8 @@ def test_other_process_reads_committed_data_while_writer_is_open(store: Store, d
     store.add_sounds(rid, [ScheduledSound(frame=0, sound="click")])
     # The writer holds its connection open, in the middle of an uncommitted write.
     with store._write() as conn:
-        conn.execute(t_clients.insert().values(code="UNCOMMITTED", created_at=store.get_session(sid)["started_at"]))
+        now = datetime.now(timezone.utc)
+        conn.execute(t_clients.insert().values(code="UNCOMMITTED", created_at=now))
         out = subprocess.run(
             [sys.executable, "-c", _READER, str(db_path)],
             capture_output=True, text=True, timeout=60, check=True,
@@ -330,7 +331,8 @@ def test_invalid_client_code_raises(store: Store, code: object) -> None:
     with pytest.raises(ValueError, match="1..64 characters of letters, digits"):
         store.get_or_create_client(code)  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="client code"):
-        store.create_session(client_codes=["C01", code], simulated=True, sample_rate=RATE)  # type: ignore[list-item]
+        codes = ["C01", code]
+        store.create_session(client_codes=codes, simulated=True, sample_rate=RATE)  # type: ignore[arg-type]
     assert store.list_sessions() == []
 
 

@@ -48,7 +48,10 @@ def format_table(summary: dict, *, window_ms: float) -> str:
     }
     lw = max(map(len, labels.values()))
     vw = max(map(len, values.values()))
-    lines = [f"{labels[k]:<{lw}}  {values[k]:>{vw}}  {unit}".rstrip() for k, (_, unit, _) in _ROWS.items()]
+    lines = [
+        f"{labels[k]:<{lw}}  {values[k]:>{vw}}  {unit}".rstrip()
+        for k, (_, unit, _) in _ROWS.items()
+    ]
     return "\n".join(lines)
 
 

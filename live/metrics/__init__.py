@@ -1,1 +1,1 @@
-"""Metrics computed from event times: pure functions over NumPy arrays (definitions: docs/metrics.md)."""
+"""Metrics computed from event times: pure NumPy functions (definitions: docs/metrics.md)."""

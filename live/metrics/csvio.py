@@ -17,6 +17,7 @@ __all__ = ["TIME_COLUMN", "read_times_csv"]
 TIME_COLUMN = "time_s"
 
 _ALLOWED = "allowed: finite seconds, non-decreasing"
+_WANTED = f"give a CSV file with a column {TIME_COLUMN}"
 
 
 def read_times_csv(path: str | os.PathLike[str]) -> np.ndarray:
@@ -54,13 +55,15 @@ def read_times_csv(path: str | os.PathLike[str]) -> np.ndarray:
         with open(name, newline="", encoding="utf-8-sig") as f:
             return _parse(name, f)
     except FileNotFoundError:
-        raise FileNotFoundError(f"{name}: no such file (give a CSV file with a column {TIME_COLUMN})") from None
+        raise FileNotFoundError(f"{name}: no such file ({_WANTED})") from None
     except IsADirectoryError:
-        raise IsADirectoryError(f"{name}: is a folder (give a CSV file with a column {TIME_COLUMN})") from None
+        raise IsADirectoryError(f"{name}: is a folder ({_WANTED})") from None
     except PermissionError:
         raise PermissionError(f"{name}: permission denied (the file must be readable)") from None
     except UnicodeDecodeError as exc:
-        raise ValueError(f"{name}: byte {exc.start} is not UTF-8 text (allowed: a UTF-8 CSV file)") from None
+        raise ValueError(
+            f"{name}: byte {exc.start} is not UTF-8 text (allowed: a UTF-8 CSV file)"
+        ) from None
     except csv.Error as exc:
         raise ValueError(f"{name}: not a readable CSV file ({exc})") from None
 
@@ -71,7 +74,10 @@ def _parse(name: str, f) -> np.ndarray:
     while header is not None and not any(c.strip() for c in header):
         header = next(reader, None)  # leading blank lines
     if header is None:
-        raise ValueError(f"{name}: empty file (allowed: a header row with a column {TIME_COLUMN}, then one row per time)")
+        raise ValueError(
+            f"{name}: empty file (allowed: a header row with a column {TIME_COLUMN}, "
+            "then one row per time)"
+        )
     columns = [c.strip() for c in header]
     if TIME_COLUMN not in columns:
         found = ", ".join(repr(c) for c in columns)
@@ -87,14 +93,21 @@ def _parse(name: str, f) -> np.ndarray:
         if not any(c.strip() for c in row):
             continue
         if col >= len(row):
-            raise ValueError(f"{name}: line {line}: no {TIME_COLUMN} value, the row has {len(row)} columns ({_ALLOWED})")
+            raise ValueError(
+                f"{name}: line {line}: no {TIME_COLUMN} value, the row has {len(row)} "
+                f"columns ({_ALLOWED})"
+            )
         text = row[col].strip()
         try:
             value = float(text)
         except ValueError:
-            raise ValueError(f"{name}: line {line}: {TIME_COLUMN} {text!r} is not a number ({_ALLOWED})") from None
+            raise ValueError(
+                f"{name}: line {line}: {TIME_COLUMN} {text!r} is not a number ({_ALLOWED})"
+            ) from None
         if not math.isfinite(value):
-            raise ValueError(f"{name}: line {line}: {TIME_COLUMN} {text!r} is not finite ({_ALLOWED})")
+            raise ValueError(
+                f"{name}: line {line}: {TIME_COLUMN} {text!r} is not finite ({_ALLOWED})"
+            )
         if times and value < times[-1]:
             raise ValueError(
                 f"{name}: line {line}: {TIME_COLUMN} {text} is less than {times[-1]!r} on line "

@@ -1,4 +1,4 @@
-"""Sensorimotor synchronisation (SMS): taps matched to beats, asynchrony, phase, inter-tap intervals.
+"""Sensorimotor synchronisation (SMS): taps matched to beats, asynchrony, phase, tap intervals.
 
 Every definition here is the one in DOMAIN.md ("Metrics"); docs/metrics.md states them for
 therapists and maintainers. Times go in as seconds (``_s``) and come out as milliseconds
@@ -54,13 +54,17 @@ def check_times(times_s, what: str) -> np.ndarray:
     try:
         arr = np.array(times_s, dtype=np.float64)
     except (TypeError, ValueError) as exc:
-        raise ValueError(f"{what}: not a sequence of numbers ({exc}); times must be seconds") from None
+        raise ValueError(
+            f"{what}: not a sequence of numbers ({exc}); times must be seconds"
+        ) from None
     if arr.ndim != 1:
         raise ValueError(f"{what}: has shape {arr.shape}; times must be a 1-D sequence of seconds")
     bad = np.flatnonzero(~np.isfinite(arr))
     if bad.size:
         i = int(bad[0])
-        raise ValueError(f"{what}: row {i}: {arr[i]!r} is not finite (times must be finite seconds)")
+        raise ValueError(
+            f"{what}: row {i}: {arr[i]!r} is not finite (times must be finite seconds)"
+        )
     down = np.flatnonzero(np.diff(arr) < 0)
     if down.size:
         i = int(down[0]) + 1
@@ -300,7 +304,8 @@ def sms_summary(beats_s, taps_s, *, window_ms: float = 50.0) -> dict[str, float 
     if n >= 2:
         out["sd_async_ms"] = _float(np.std(async_ms, ddof=1))
     if beats.size:
-        out["within_window_pct"] = 100.0 * int(np.count_nonzero(np.abs(async_ms) <= window_ms)) / beats.size
+        within = int(np.count_nonzero(np.abs(async_ms) <= window_ms))
+        out["within_window_pct"] = 100.0 * within / beats.size
     if taps.size >= 2:
         iti_ms = np.diff(taps) * 1000.0
         mean = float(np.mean(iti_ms))

@@ -769,7 +769,9 @@ class Store:
         with self._write() as conn:
             run = self._running_run(conn, run_id)
             client_ids = self._client_ids(conn, run.session_id)
-            rows = self._response_rows(run.id, items, client_ids, run.session_id, provisional=bool(provisional))
+            rows = self._response_rows(
+                run.id, items, client_ids, run.session_id, provisional=bool(provisional)
+            )
             if rows:
                 conn.execute(t_responses.insert(), rows)
 
@@ -825,7 +827,11 @@ class Store:
                 raise ValueError(f"end_frame = {end}: must be >= the run's start_frame {run.start_frame}")
             client_ids = self._client_ids(conn, run.session_id)
             rows = self._response_rows(run.id, finals, client_ids, run.session_id, provisional=False)
-            conn.execute(t_responses.delete().where(t_responses.c.run_id == run.id, t_responses.c.provisional.is_(True)))
+            conn.execute(
+                t_responses.delete().where(
+                    t_responses.c.run_id == run.id, t_responses.c.provisional.is_(True)
+                )
+            )
             if rows:
                 conn.execute(t_responses.insert(), rows)
             if summary_rows:

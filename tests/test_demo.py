@@ -1,0 +1,194 @@
+"""`live demo` end to end: rendered, scored, stored, summarized; checked from outside."""
+
+import csv
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+import wave
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from onsets import onset_frames
+
+LIVE = [sys.executable, "-m", "live"]
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    out = tmp_path_factory.mktemp("demo")
+    proc = subprocess.run([*LIVE, "demo", "--json", "--seed", "5", "--out", str(out)],
+                          capture_output=True, text=True, check=True)
+    result = json.loads(proc.stdout)  # the whole of stdout is one JSON object
+    return result, proc, out
+
+
+def _db_rows(db, sql, *args):
+    con = sqlite3.connect(db)
+    try:
+        return con.execute(sql, args).fetchall()
+    finally:
+        con.close()
+
+
+def test_json_output_is_one_object_with_the_documented_keys(demo):
+    result, proc, out = demo
+    assert proc.stdout.count("\n") == 1
+    assert set(result) == {"session_id", "summary", "simulated", "outputs"}
+    assert isinstance(result["session_id"], str)
+    assert list(result["summary"]) == ["n_beats", "n_taps", "matched", "missed", "extra", "mean_async_ms",
+                                       "sd_async_ms", "median_async_ms", "within_window_pct", "R",
+                                       "mean_phase_deg", "rayleigh_p", "iti_mean_ms", "iti_cv"]
+    assert result["simulated"] == {"mean_async_ms": -30.0, "timekeeper_sd_ms": 15.0, "motor_sd_ms": 8.0,
+                                   "alpha": 0.4, "seed": 5}
+    assert result["summary"]["n_beats"] == 200
+    assert "rendering" in proc.stderr  # progress goes to stderr
+    for path in result["outputs"].values():
+        assert Path(path).is_file() and os.stat(path).st_mode & 0o777 == 0o600
+
+
+def test_session_is_stored_complete_and_flagged_simulated(demo):
+    result, _, _ = demo
+    db = result["outputs"]["db"]
+    [(status, simulated)] = _db_rows(db, "SELECT status, simulated FROM sessions WHERE id = ?", result["session_id"])
+    assert (status, simulated) == ("complete", 1)
+    [(run_status,)] = _db_rows(db, "SELECT status FROM runs")
+    assert run_status == "complete"
+    n_resp = _db_rows(db, "SELECT count(*), sum(provisional) FROM responses")[0]
+    assert n_resp == (result["summary"]["n_taps"], 0)  # final scores replaced provisional ones
+
+
+def _beats_and_taps(db):
+    beats = [f for (f,) in _db_rows(db, "SELECT frame FROM events WHERE kind = 'sound' AND beat_index >= 0 ORDER BY frame")]
+    taps = [f for (f,) in _db_rows(db, "SELECT frame FROM events WHERE kind = 'input' ORDER BY frame")]
+    [(sr,)] = _db_rows(db, "SELECT sample_rate FROM sessions")
+    return beats, taps, sr
+
+
+def _stored_summary(db):
+    return {m: v for m, v in _db_rows(db, "SELECT metric, value FROM summaries ORDER BY position")}
+
+
+def test_stored_mean_asynchrony_equals_an_independent_computation_from_frames(demo):
+    """Matching per the issue's definition, written here without live.metrics."""
+    result, _, _ = demo
+    db = result["outputs"]["db"]
+    beats, taps, sr = _beats_and_taps(db)
+    assert len(beats) == 200
+    intervals = [beats[k + 1] - beats[k] for k in range(len(beats) - 1)] + [beats[-1] - beats[-2]]
+    best = {}  # beat -> (distance, tap)
+    for t in taps:
+        k = min(range(len(beats)), key=lambda j: (abs(t - beats[j]), j))
+        if 2 * abs(t - beats[k]) <= intervals[k] and (k not in best or abs(t - beats[k]) < best[k][0]):
+            best[k] = (abs(t - beats[k]), t)
+    asyncs_ms = [1000.0 * (t - beats[k]) / sr for k, (_, t) in best.items()]
+    stored = _stored_summary(db)
+    assert stored["matched"] == len(asyncs_ms)
+    assert stored["mean_async_ms"] == pytest.approx(sum(asyncs_ms) / len(asyncs_ms), abs=1e-9)
+    assert result["summary"]["mean_async_ms"] == stored["mean_async_ms"]
+    # ... and it recovers the simulated client's true mean asynchrony.
+    assert stored["mean_async_ms"] == pytest.approx(-30.0, abs=5.0)
+
+
+def test_stored_summary_equals_live_metrics_sms_on_the_runs_times(demo, tmp_path):
+    result, _, _ = demo
+    db = result["outputs"]["db"]
+    beats, taps, sr = _beats_and_taps(db)
+    for name, frames in (("beats", beats), ("taps", taps)):
+        with open(tmp_path / f"{name}.csv", "w", newline="") as f:
+            w = csv.writer(f)
+            w.writerow(["time_s"])
+            w.writerows([[repr(fr / sr)] for fr in frames])
+    proc = subprocess.run([*LIVE, "metrics", "sms", "--beats", str(tmp_path / "beats.csv"), "--taps",
+                           str(tmp_path / "taps.csv"), "--json"], capture_output=True, text=True, check=True)
+    assert _stored_summary(db) == json.loads(proc.stdout) == result["summary"]
+
+
+def test_wav_has_every_beat_at_its_stored_frame(demo):
+    result, _, _ = demo
+    db = result["outputs"]["db"]
+    frames = [f for (f,) in _db_rows(db, "SELECT frame FROM events WHERE kind = 'sound' ORDER BY frame")]
+    with wave.open(result["outputs"]["wav"]) as w:
+        pcm = np.frombuffer(w.readframes(w.getnframes()), dtype="<i2") / 32767.0
+    assert onset_frames(pcm, threshold=1e-3).tolist() == frames
+    assert len(frames) == 204  # 4 count-in beats + 200 scored
+
+
+def test_demo_runs_without_sounddevice_or_rtmidi(tmp_path):
+    """Imports of the live audio/MIDI packages fail in this process: the demo must not need them."""
+    code = (
+        "import sys, importlib.abc\n"
+        "class Block(importlib.abc.MetaPathFinder):\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name.split('.')[0] in ('sounddevice', 'rtmidi', 'jack', 'mido'):\n"
+        "            raise ImportError('blocked: ' + name)\n"
+        "sys.meta_path.insert(0, Block())\n"
+        "from live.cli import main\n"
+        f"raise SystemExit(main(['demo', '--json', '--out', {str(tmp_path)!r}]))\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["summary"]["n_beats"] == 200
+
+
+def test_readable_output_names_what_it_wrote(tmp_path):
+    proc = subprocess.run([*LIVE, "demo", "--out", str(tmp_path), "--preset", "finger-tapping-60"],
+                          capture_output=True, text=True, check=True)
+    assert "mean asynchrony" in proc.stdout and "finger-tapping-60" in proc.stdout
+    assert str(tmp_path / "live-demo.db") in proc.stdout
+    assert ".wav" in proc.stdout
+
+
+def test_shipped_entrainment_presets_all_run(tmp_path, capsys):
+    from live.cli import main
+    from live.presets import shipped_presets
+
+    presets = [p for p in shipped_presets() if p.parent.name == "entrainment"]
+    assert len(presets) >= 3
+    for p in presets:
+        assert main(["demo", "--json", "--preset", p.stem, "--out", str(tmp_path / p.stem)]) == 0
+        summary = json.loads(capsys.readouterr().out)["summary"]
+        assert summary["n_beats"] > 0 and summary["matched"] > 0.9 * summary["n_beats"]
+
+
+def test_bad_preset_exits_2_with_the_problem(tmp_path, capsys):
+    from live.cli import main
+
+    bad = tmp_path / "bad.toml"
+    bad.write_text('schema = 1\nactivity = "entrainment"\ntitle = "t"\ngoal = "g"\n[params]\ntempo_bpm = 300\nbeats = 8\n')
+    assert main(["demo", "--preset", str(bad), "--out", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert f"{bad}: params.tempo_bpm: 300: must be 20..240 BPM" in err
+    assert main(["demo", "--preset", "no-such-preset", "--out", str(tmp_path)]) == 2
+    assert "steady-beat-100" in capsys.readouterr().err  # lists what exists
+
+
+def test_results_do_not_depend_on_block_or_control_period(tmp_path):
+    from live.presets import find_preset, load_preset
+    from live.session.runner import LoopTiming, simulate_session
+    from live.session.store import Store
+    from live.sim.tapper import TapperParams
+
+    preset = load_preset(find_preset("waltz-72"))
+    outcomes = []
+    for i, timing in enumerate([LoopTiming(), LoopTiming(block_frames=64, control_period_frames=64),
+                                LoopTiming(block_frames=1000, control_period_frames=1000)]):
+        with Store.open(tmp_path / f"{i}.db") as store:
+            outcomes.append(simulate_session(preset, store=store, tapper=TapperParams(seed=9)))
+    first = outcomes[0].summary
+    for o in outcomes[1:]:
+        assert o.summary.tap_frames == first.tap_frames and o.summary.beat_frames == first.beat_frames
+        assert o.summary.metrics == first.metrics
+
+
+def test_seed_makes_the_session_reproducible(tmp_path, capsys):
+    from live.cli import main
+
+    runs = []
+    for i, seed in enumerate([11, 11, 12]):
+        main(["demo", "--json", "--seed", str(seed), "--preset", "finger-tapping-60", "--out", str(tmp_path / str(i))])
+        runs.append(json.loads(capsys.readouterr().out)["summary"])
+    assert runs[0] == runs[1] != runs[2]
