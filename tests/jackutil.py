@@ -15,6 +15,18 @@ without it. So the mode is checked after start from the scheduling policy of jac
 - ``"realtime-denied"``: started with ``-R``, but no thread got a realtime policy;
 - ``"no-realtime"``: started with ``--no-realtime``.
 
+Synchronous mode (``sync=True`` adds ``-S``; fixture ``jack_server_sync``). By default jackd2
+runs asynchronously: a client that is not finished when the cycle ends is an xrun, the cycle
+goes on without it, and a callback that runs late reads the *next* cycle's ``last_frame_time``
+(a late block is stamped one period late, the next one gets the same stamp: the recorder counts
+both as ``gaps``). On this shared 2-core VM that happens several times in ten seconds even for
+C clients (jack_metro) and more often for Python ones, so an exact-frame assertion against the
+async server is flaky through no fault of the code under test. With ``-S`` the server waits for
+every client each cycle: a late client delays the (dummy) clock and is still reported as an
+xrun by jackd and the clients' xrun callbacks, but no block is skipped and every frame stamp is
+right. Use ``sync=True`` to check frames exactly; use the default to measure how often a client
+is late against a real-time clock.
+
 Client processes (``jack_player.py``, ``jack_recorder.py``) get ``server.env``:
 ``JACK_DEFAULT_SERVER=<name>`` and ``JACK_NO_START_SERVER=1`` on a copy of ``os.environ``. For
 an in-process JACK client (PortAudio through sounddevice), ``server.activate_environ()`` sets the
@@ -140,6 +152,8 @@ class JackServer:
         priority: int = 70,
         timeout_s: float = 10.0,
         driver: str = "dummy",
+        sync: bool = False,
+        server_args: tuple[str, ...] = (),
         jackd: str = "jackd",
         jack_wait: str = "jack_wait",
     ) -> None:
@@ -152,6 +166,8 @@ class JackServer:
         self.priority = int(priority)
         self.timeout_s = float(timeout_s)
         self.driver = driver
+        self.sync = bool(sync)
+        self.server_args = tuple(server_args)
         self.jackd = jackd
         self.jack_wait = jack_wait
         self._jackd_path, self._jack_wait_path = jackd, jack_wait  # resolved in start()
@@ -184,7 +200,8 @@ class JackServer:
     def command(self, realtime: bool) -> list[str]:
         rt = ["-R", "-P", str(self.priority)] if realtime else ["--no-realtime"]
         return [
-            self._jackd_path, "-n", self.name, *rt,
+            self._jackd_path, "-n", self.name, *rt, *(["-S"] if self.sync else []),
+            *self.server_args,
             "-d", self.driver, "-r", str(self.sample_rate), "-p", str(self.period_frames),
         ]
 

@@ -135,25 +135,59 @@ def test_start_timeout_reports_jackd_stderr_and_stops_it(tmp_path):
 
 # -- a real graph: player -> recorder --------------------------------------------------------
 
-def test_recorder_sees_player_impulses_at_exact_frames(jack_server):
-    with start_player(jack_server, period=PERIOD, count=COUNT, delay_s=0.05) as player:
+def _play_and_record(server: JackServer, count: int = COUNT, period: int = PERIOD):
+    with start_player(server, period=period, count=count, delay_s=0.05) as player:
         player.wait_ready()
-        with start_recorder(jack_server, "player:", seconds=5.0) as recorder:
+        with start_recorder(server, "player:", seconds=5.0) as recorder:
             recorder.wait_ready()
             played = player.result(timeout_s=10)
             recorded = recorder.result(timeout_s=10, close_stdin=True)
+    diag = (f"server {server!r}\nplayer {played}\nrecorder {recorded}\n"
+            f"jackd xrun messages {server.xrun_messages()}")
+    return played, recorded, diag
 
-    diag = f"server {jack_server!r}\nplayer {played}\nrecorder {recorded}\n" \
-           f"jackd xrun messages {jack_server.xrun_messages()}"
-    assert played["emitted"] == COUNT and played["gaps"] == 0, diag
+
+def _assert_exact(server: JackServer, played: dict, recorded: dict, diag: str, count: int = COUNT):
+    assert played["emitted"] == count and played["gaps"] == 0, diag
     assert recorded["gaps"] == 0, diag
-    assert recorded["sample_rate"] == jack_server.sample_rate
-    assert recorded["blocksize"] == jack_server.period_frames
+    assert recorded["sample_rate"] == server.sample_rate
+    assert recorded["blocksize"] == server.period_frames
     assert recorded["connections"] == [["player:out_1", "recorder:in_1"]]
     onsets = recorded["onset_frames"]
-    assert len(onsets) == COUNT, diag
-    assert np.diff(onsets).tolist() == [PERIOD] * (COUNT - 1), diag
-    # Same cycle, same absolute JACK frame: the recorder runs after the player in the graph.
+    assert len(onsets) == count, diag
+    assert np.diff(onsets).tolist() == [PERIOD] * (count - 1), diag
+    # The recorder runs after the player in the same cycle: the same absolute JACK frame.
     assert onsets == played["impulse_frames"], diag
     assert recorded["peak"] == 1.0
-    assert recorded["n_frames_recorded"] >= (COUNT - 1) * PERIOD
+    assert recorded["n_frames_recorded"] >= (count - 1) * PERIOD
+
+
+def test_recorder_sees_impulses_at_exact_frames_sync_server_then_cleans_up():
+    """Synchronous server: exact under any load; then jackd and its /dev/shm files are gone."""
+    with JackServer(sync=True) as server:
+        played, recorded, diag = _play_and_record(server)
+        _assert_exact(server, played, recorded, diag)
+        pid = server.pid
+    assert server.returncode is not None
+    assert not Path(f"/proc/{pid}").exists() or "zombie" in Path(f"/proc/{pid}/status").read_text()
+    assert not jack_wait_check(server.name)
+    assert shm_leftovers(server.name) == []
+
+
+def test_recorder_sees_impulses_at_exact_frames_async_server(jack_server):
+    """The default (asynchronous) server: exact whenever no client missed a cycle.
+
+    A late Python client is an xrun that skips or mis-stamps a block; the player and the
+    recorder both detect that (``gaps``). On a loaded 2-core machine that happens now and then
+    for reasons outside the code under test, so an attempt with gaps is retried (3 attempts of
+    ~0.5 s of audio each). A mismatch *without* gaps fails at once.
+    """
+    attempts = []
+    for _ in range(3):
+        played, recorded, diag = _play_and_record(jack_server)
+        if played["gaps"] == 0 and recorded["gaps"] == 0:
+            _assert_exact(jack_server, played, recorded, diag)
+            return
+        attempts.append(diag)
+    pytest.fail("every attempt had a skipped or late JACK cycle (machine overloaded?):\n"
+                + "\n\n".join(attempts))

@@ -213,7 +213,7 @@ def test_mix_matches_an_independent_reference_over_irregular_blocks():
         expected[frame:end] += x[: end - frame]
     sizes = []
     while sum(sizes) < total:
-        sizes.append(int(min(rng.integers(0, 700), total - sum(sizes))))
+        sizes.append(int(min(rng.integers(0, 2500), total - sum(sizes))))  # some > SCRATCH_FRAMES
     out = np.concatenate([_call(st, n)[1] for n in sizes])
     assert st.stats()["dropped"] == 0 and st.stats()["late"] == 0
     np.testing.assert_allclose(out[:, 0], expected, atol=2e-6)

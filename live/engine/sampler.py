@@ -7,9 +7,9 @@ PortAudio (live) or called over a numpy buffer (offline) as a C function pointer
 
 1. takes every command Python has queued in the command ring and puts it in a free voice
    (a voice may start in a later block: it waits in its slot until its frame comes);
-2. mixes, for every voice sounding in this block, the voice's slice of the sample bank into
-   the output, from the exact frame offset at which it starts, times its gain, with an optional
-   linear fade over its last frames;
+2. mixes, for every voice sounding in this block, the voice's slice of the sample bank into a
+   mono scratch buffer, from the exact frame offset at which it starts, times its gain, with an
+   optional linear fade over its last frames, and copies the scratch to every output channel;
 3. advances the frame counter (the engine's one clock) and its statistics.
 
 It may not: take the GIL, allocate, raise, block, or read or write outside the arrays it is
@@ -59,7 +59,8 @@ H_LATE = 13            # commands taken after their start frame had passed (star
 H_LATE_MAX_FRAMES = 14 # worst lateness seen, frames
 H_DROPPED = 15         # commands dropped: no free voice, or a slice outside the bank
 H_ACTIVE_MAX = 16      # most voices sounding or waiting at once
-H_SIZE = 17
+H_SCRATCH_ADDR = 17    # float32[SCRATCH_FRAMES]: the mono mix of one chunk
+H_SIZE = 18
 
 # --- command fields (int64) ---------------------------------------------------------------
 C_FRAME = 0            # frame of the first sample
@@ -86,6 +87,7 @@ PA_CALLBACK_SIG = types.int32(
 )
 PA_CONTINUE = 0
 MAX_CHANNELS = 32
+SCRATCH_FRAMES = 1024  # blocks longer than this are mixed in chunks
 
 
 @intrinsic
@@ -116,8 +118,7 @@ def _sampler_body(input_ptr, output_ptr, frame_count, time_info, status_flags, u
     if channels < 1 or channels > MAX_CHANNELS or n < 0:
         return PA_CONTINUE
     out = carray(output_ptr, (n * channels,), np.float32)
-    for i in range(n * channels):
-        out[i] = 0.0
+    scratch = carray(_as_voidptr(hdr[H_SCRATCH_ADDR]), (SCRATCH_FRAMES,), np.float32)
 
     mask = hdr[H_CMD_MASK]
     cmd = carray(_as_voidptr(hdr[H_CMD_ADDR]), (mask + 1, CMD_FIELDS), np.int64)
@@ -169,36 +170,46 @@ def _sampler_body(input_ptr, output_ptr, frame_count, time_info, status_flags, u
         voice[free, V_ACTIVE] = 1
     hdr[H_CMD_READ] = taken
 
-    # 2. Mix every voice that sounds in this block, from its exact frame offset.
     active = 0
     for v in range(n_voices):
-        if voice[v, V_ACTIVE] == 0:
-            continue
-        active += 1
-        start = voice[v, V_FRAME]
-        if start >= block_end:
-            continue  # waits for a later block
-        length = voice[v, V_LENGTH]
-        first = start - block_start if start > block_start else 0  # first output frame
-        pos = block_start + first - start                            # sound frame there
-        count = min(n - first, length - pos)
-        base = voice[v, V_BANK_START]
-        gain = voice_gain[v]
-        fade = voice[v, V_FADE]
-        fade_from = length - fade
-        for j in range(count):
-            p = pos + j
-            s = bank[base + p] * gain
-            if p >= fade_from:
-                s *= np.float32(length - p) / np.float32(fade)  # fade >= length - p > 0 here
-            o = (first + j) * channels
-            for c in range(channels):
-                out[o + c] += s
-        if pos + count >= length:
-            voice[v, V_ACTIVE] = 0
-
+        active += voice[v, V_ACTIVE]
     if active > hdr[H_ACTIVE_MAX]:
         hdr[H_ACTIVE_MAX] = active
+
+    # 2. Mix, chunk by chunk, every voice that sounds there, from its exact frame offset, into
+    #    the mono scratch; then copy the scratch to every output channel.
+    done = np.int64(0)
+    while done < n:
+        m = min(SCRATCH_FRAMES, n - done)
+        chunk_start = block_start + done
+        chunk_end = chunk_start + m
+        for i in range(m):
+            scratch[i] = 0.0
+        for v in range(n_voices):
+            if voice[v, V_ACTIVE] == 0:
+                continue
+            start = voice[v, V_FRAME]
+            if start >= chunk_end:
+                continue  # waits for a later chunk
+            length = voice[v, V_LENGTH]
+            first = start - chunk_start if start > chunk_start else 0  # first scratch frame
+            pos = chunk_start + first - start                            # sound frame there
+            count = min(m - first, length - pos)
+            src = voice[v, V_BANK_START] + pos
+            gain = voice_gain[v]
+            fade = voice[v, V_FADE]
+            plain = min(max(length - fade - pos, 0), count)  # frames before the fade starts
+            for j in range(plain):
+                scratch[first + j] += bank[src + j] * gain
+            for j in range(plain, count):  # here 0 < length - (pos + j) <= fade
+                scratch[first + j] += bank[src + j] * gain * (np.float32(length - pos - j) / np.float32(fade))
+            if pos + count >= length:
+                voice[v, V_ACTIVE] = 0
+        for i in range(m):
+            o = (done + i) * channels
+            for c in range(channels):
+                out[o + c] = scratch[i]
+        done += m
     hdr[H_BLOCKS] += 1
     hdr[H_FRAME] = block_end
     return PA_CONTINUE
@@ -255,6 +266,7 @@ class SamplerState:
         self.command_gains = np.zeros(ring_capacity, dtype=np.float32)
         self.voices = np.zeros((n_voices, VOICE_FIELDS), dtype=np.int64)
         self.voice_gains = np.zeros(n_voices, dtype=np.float32)
+        self.scratch = np.zeros(SCRATCH_FRAMES, dtype=np.float32)
         h = self.header
         h[H_CMD_MASK] = ring_capacity - 1
         h[H_CMD_ADDR] = self.commands.ctypes.data
@@ -265,6 +277,7 @@ class SamplerState:
         h[H_BANK_ADDR] = bank.data.ctypes.data
         h[H_BANK_FRAMES] = bank.data.size
         h[H_CHANNELS] = channels
+        h[H_SCRATCH_ADDR] = self.scratch.ctypes.data
 
     @property
     def userdata(self) -> int:
