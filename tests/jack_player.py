@@ -68,6 +68,10 @@ def main(argv=None) -> int:
 
     @client.set_process_callback
     def process(frames):
+        """Zero the block; write the impulses that fall in it; count frames.
+
+        Realtime-safe: no (Python in JACK's realtime thread, takes the GIL); kept minimal.
+        """
         out = port.get_array()
         out.fill(0.0)
         t = client.last_frame_time
@@ -113,7 +117,9 @@ def main(argv=None) -> int:
             threading.Thread(target=watch_stdin, daemon=True).start()
         deadline = time.monotonic() + args.seconds
         while not stop.is_set() and time.monotonic() < deadline:
-            if S.emitted >= count and S.next_at >= 0 and S.counter >= S.next_at - period + 4 * client.blocksize:
+            last_at = S.next_at - period  # counter value of the last impulse written
+            done = S.emitted >= count and S.next_at >= 0
+            if done and S.counter >= last_at + 4 * client.blocksize:
                 break  # last impulse written, and a few blocks after it for it to be heard
             stop.wait(0.005)
         emitted = S.emitted

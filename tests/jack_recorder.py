@@ -48,7 +48,7 @@ WRAP = 1 << 32
 
 
 def detect_onsets(x: np.ndarray, threshold: float, min_gap: int, segment_starts=()) -> np.ndarray:
-    """Indices of onsets in ``x`` (1-D): first ``|x| > threshold`` after >= ``min_gap`` quiet samples.
+    """Indices of onsets in 1-D ``x``: first ``|x| > threshold`` after >= ``min_gap`` quiet samples.
 
     ``segment_starts``: indices where the recording restarts after a gap; the silence count
     resets there (the samples before a gap say nothing about the samples after it).
@@ -134,7 +134,11 @@ def main(argv=None) -> int:
 
     @client.set_process_callback
     def process(frames):
-        # Minimal on purpose: Python runs here in JACK's realtime thread.
+        """Copy the block and its frame time into the preallocated buffers.
+
+        Realtime-safe: no (Python in JACK's realtime thread, takes the GIL). Kept minimal: no
+        allocation beyond the buffer objects JACK-Client hands out, no locks, no I/O.
+        """
         if not st.recording:
             return
         pos = st.pos
@@ -153,6 +157,7 @@ def main(argv=None) -> int:
 
     @client.set_xrun_callback
     def xrun(delayed_usecs):
+        # JACK's notification thread, not the realtime one.
         st.xruns += 1
 
     client.activate()
@@ -179,7 +184,8 @@ def main(argv=None) -> int:
         while st.nblocks < 2 and not st.full and time.monotonic() < t_ready:
             time.sleep(0.001)
         if st.nblocks < 2:
-            print("jack_recorder: no process blocks recorded within 5 s", file=sys.stderr, flush=True)
+            print("jack_recorder: no process blocks recorded within 5 s",
+                  file=sys.stderr, flush=True)
             return 3
         print("ready", file=sys.stderr, flush=True)
 
@@ -209,7 +215,8 @@ def main(argv=None) -> int:
     frames = unwrap_frames(st.block_frame[:nb])
     lens = st.block_len[:nb]
     starts_idx = np.concatenate(([0], np.cumsum(lens)[:-1])) if nb else np.zeros(0, np.int64)
-    breaks = np.flatnonzero(frames[1:] != frames[:-1] + lens[:-1]) + 1 if nb > 1 else np.zeros(0, np.int64)
+    # Block k starts a new segment when its frame time is not where block k-1 ended.
+    breaks = np.flatnonzero(frames[1:] != frames[:-1] + lens[:-1]) + 1
     segment_starts = starts_idx[breaks]
     # Absolute frame of each recorded sample.
     sample_frames = np.repeat(frames - starts_idx, lens) + np.arange(n)
@@ -217,8 +224,8 @@ def main(argv=None) -> int:
     mix = np.max(np.abs(audio), axis=0) if n else np.zeros(0, np.float32)
     onsets = detect_onsets(mix, args.threshold, args.min_gap, segment_starts)
     per_channel = [
-        sample_frames[detect_onsets(audio[c], args.threshold, args.min_gap, segment_starts)].tolist()
-        for c in range(args.channels)
+        sample_frames[detect_onsets(ch, args.threshold, args.min_gap, segment_starts)].tolist()
+        for ch in audio
     ]
     if args.save:
         np.savez(args.save, frames=sample_frames, audio=audio)

@@ -18,14 +18,16 @@ without it. So the mode is checked after start from the scheduling policy of jac
 Synchronous mode (``sync=True`` adds ``-S``; fixture ``jack_server_sync``). By default jackd2
 runs asynchronously: a client that is not finished when the cycle ends is an xrun, the cycle
 goes on without it, and a callback that runs late reads the *next* cycle's ``last_frame_time``
-(a late block is stamped one period late, the next one gets the same stamp: the recorder counts
-both as ``gaps``). On this shared 2-core VM that happens several times in ten seconds even for
-C clients (jack_metro) and more often for Python ones, so an exact-frame assertion against the
-async server is flaky through no fault of the code under test. With ``-S`` the server waits for
-every client each cycle: a late client delays the (dummy) clock and is still reported as an
-xrun by jackd and the clients' xrun callbacks, but no block is skipped and every frame stamp is
-right. Use ``sync=True`` to check frames exactly; use the default to measure how often a client
-is late against a real-time clock.
+(seen here: a late block is stamped one period late and the next one gets the same stamp; the
+recorder counts both as ``gaps``). On this shared 2-core VM that happens several times in ten
+seconds even for C clients (jack_metro) and more often for Python ones, so an exact-frame
+assertion against the async server is flaky through no fault of the code under test. With
+``-S`` the server waits for every client each cycle: a late client delays the (dummy) clock and
+is still reported as an xrun by jackd and the clients' xrun callbacks, but no block is skipped
+and every frame stamp is right. Use ``sync=True`` to check frames exactly; use the default to
+measure how often a client is late against a real-time clock: there jackd names the late client
+(``late_clients()``), so the engine's xruns can be counted apart from the harness's. In sync mode
+jackd only reports that the driver cycle ran late, without a client name.
 
 Client processes (``jack_player.py``, ``jack_recorder.py``) get ``server.env``:
 ``JACK_DEFAULT_SERVER=<name>`` and ``JACK_NO_START_SERVER=1`` on a copy of ``os.environ``. For
@@ -42,6 +44,7 @@ import glob
 import itertools
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -58,6 +61,7 @@ PLAYER_SCRIPT = HERE / "jack_player.py"
 SHM_DIR = Path("/dev/shm")
 
 _counter = itertools.count(1)
+_LATE_CLIENT = re.compile(r"client = (.+?) was not finished")
 
 _INSTALL_HINT = (
     "install it (Debian/Ubuntu: DEBIAN_FRONTEND=noninteractive apt-get install -y "
@@ -70,8 +74,14 @@ class JackServerError(RuntimeError):
     """jackd is missing, did not start in time, or a helper JACK client failed."""
 
 
-def unique_server_name(prefix: str = "live-test") -> str:
-    """A server name unique to this process and call: ``<prefix>-<pid>-<n>``."""
+def unique_server_name(prefix: str = "jacktest") -> str:
+    """A server name unique to this process and call: ``<prefix>-<pid>-<n>``.
+
+    Never give a JACK client the same name as its server: jackd2 names the server's socket
+    ``/dev/shm/jack_<server>_<uid>_0`` and a client's ``jack_<client>_<uid>_0``, so such a client
+    replaces the server's socket and every later client fails with "Cannot connect to server
+    socket" (seen here). ``JackClientProcess`` refuses a ``--name`` equal to the server's.
+    """
     return f"{prefix}-{os.getpid()}-{next(_counter)}"
 
 
@@ -213,7 +223,9 @@ class JackServer:
             raise JackServerError(f"jackd not found on PATH ({self.jackd!r}): {_INSTALL_HINT}")
         jack_wait = shutil.which(self.jack_wait)
         if jack_wait is None:
-            raise JackServerError(f"jack_wait not found on PATH ({self.jack_wait!r}): {_INSTALL_HINT}")
+            raise JackServerError(
+                f"jack_wait not found on PATH ({self.jack_wait!r}): {_INSTALL_HINT}"
+            )
         self._jackd_path, self._jack_wait_path = jackd, jack_wait
         if shm_leftovers(self.name):
             raise JackServerError(
@@ -257,7 +269,8 @@ class JackServer:
                 text = self._read_stderr()
                 self._proc = None
                 raise _EarlyExit(f"$ {' '.join(cmd)}\nexited with code {rc}; jackd stderr:\n{text}")
-            if jack_wait_check(self.name, self._jack_wait_path, timeout_s=max(0.5, deadline - time.monotonic())):
+            left_s = max(0.5, deadline - time.monotonic())
+            if jack_wait_check(self.name, self._jack_wait_path, timeout_s=left_s):
                 break
             if time.monotonic() > deadline:
                 text = self._read_stderr()
@@ -354,6 +367,18 @@ class JackServer:
         """
         return [line for line in self.log().splitlines() if "xrun" in line.lower()]
 
+    def late_clients(self) -> dict[str, int]:
+        """Client name -> how often jackd reported it "not finished" at the end of a cycle so far.
+
+        Async mode only (jackd's ``JackEngine::XRun: client = <name> was not finished``).
+        """
+        counts: dict[str, int] = {}
+        for line in self.log().splitlines():
+            m = _LATE_CLIENT.search(line)
+            if m:
+                counts[m.group(1)] = counts.get(m.group(1), 0) + 1
+        return counts
+
     @contextlib.contextmanager
     def activate_environ(self) -> Iterator["JackServer"]:
         """Point this process's libjack (e.g. PortAudio's JACK host API) at this server."""
@@ -390,6 +415,14 @@ class JackClientProcess:
 
     def __init__(self, script: Path, args: list[str], env: dict[str, str], label: str) -> None:
         self.label = label
+        server = env.get("JACK_DEFAULT_SERVER")
+        names = [args[i + 1] for i, a in enumerate(args[:-1]) if a == "--name"]
+        names += [a.split("=", 1)[1] for a in args if a.startswith("--name=")]
+        if server is not None and server in names:
+            raise ValueError(
+                f"{label}: JACK client name {server!r} is the server's name; jackd2 would lose "
+                f"its socket (/dev/shm/jack_{server}_<uid>_0) and no later client could connect"
+            )
         self.cmd = [sys.executable, "-u", str(script), *args]
         self._proc = subprocess.Popen(
             self.cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
@@ -488,11 +521,15 @@ def start_recorder(
     wait_s: float = 5.0,
     save: str | os.PathLike | None = None,
 ) -> JackClientProcess:
-    """Start ``jack_recorder.py`` (see its doc); call ``.wait_ready()`` then ``.result(...)``."""
+    """Start ``jack_recorder.py`` (see its doc); then ``.wait_ready()`` and ``.result(...)``.
+
+    ``.result(close_stdin=True)`` ends the recording early; it ends by itself after
+    ``seconds`` of audio. ``min_gap``: quiet frames required before an onset.
+    """
     args = [
         "--name", name, "--connect-from", connect_from, "--seconds", str(seconds),
-        "--channels", str(channels), "--threshold", str(threshold), "--min-gap", str(min_gap),
-        "--wait", str(wait_s),
+        "--channels", str(channels), "--threshold", str(threshold),
+        "--min-gap", str(min_gap), "--wait", str(wait_s),
     ]
     if save is not None:
         args += ["--save", str(save)]
@@ -508,7 +545,10 @@ def start_player(
     delay_s: float = 0.05,
     seconds: float = 10.0,
 ) -> JackClientProcess:
-    """Start ``jack_player.py``: ``count`` 1.0 impulses ``period`` frames apart, once connected."""
+    """Start ``jack_player.py``: ``count`` 1.0 impulses ``period`` frames apart, once connected.
+
+    It ends by itself after the last impulse; ``.result()`` waits for that.
+    """
     args = [
         "--name", name, "--period", str(period), "--count", str(count),
         "--delay", str(delay_s), "--seconds", str(seconds),
