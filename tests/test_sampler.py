@@ -225,3 +225,69 @@ def test_state_rejects_bad_sizes():
         SamplerState(_bank(), ring_capacity=100)
     with pytest.raises(ValueError, match="channels must be 1..32"):
         SamplerState(_bank(), channels=0)
+
+
+# --- block rows, clocks, input ring, status flags -----------------------------------------
+
+def test_rows_record_each_block_with_the_monotonic_clock():
+    import time
+
+    st = SamplerState(_bank(), channels=1, host_clock=True, rows=8)
+    before = time.monotonic_ns()
+    sizes = [64, 0, 17, 64]
+    for n in sizes:
+        _call(st, n)
+    after = time.monotonic_ns()
+    rows = st.take_rows()
+    assert rows[:, S.R_FRAME].tolist() == [0, 64, 64, 81]
+    assert (before <= rows[:, S.R_HOST_NS]).all() and (rows[:, S.R_HOST_NS] <= after).all()
+    assert (np.diff(rows[:, S.R_HOST_NS]) >= 0).all()
+    assert (rows[:, S.R_DURATION_NS] >= 0).all() and (rows[:, S.R_JACK_FRAME] == -1).all()
+    assert st.take_rows().shape == (0, S.ROW_FIELDS)
+
+
+def test_rows_ring_keeps_the_newest_when_not_read_in_time():
+    st = SamplerState(_bank(), channels=1, rows=4)
+    for _ in range(10):
+        _call(st, 10)
+    rows = st.take_rows()
+    assert rows[:, S.R_FRAME].tolist() == [60, 70, 80, 90]
+    assert (rows[:, S.R_HOST_NS] == -1).all()  # no host clock offline
+
+
+def test_jack_frame_time_is_read_through_the_function_given():
+    from numba import carray, cfunc, types
+
+    @cfunc(types.uint32(types.voidptr), nopython=True, error_model="numpy", cache=False)
+    def fake_last_frame_time(client):  # stands in for jack_last_frame_time(client)
+        return carray(client, (1,), np.uint32)[0]
+
+    clock = np.array([4294967000], dtype=np.uint32)  # near the uint32 wrap, as JACK's can be
+    st = SamplerState(_bank(), channels=1)
+    st.use_jack_clock(fake_last_frame_time.address, clock.ctypes.data)
+    _call(st, 64)
+    clock[0] = 4294967000 + 64
+    _call(st, 64)
+    assert st.take_rows()[:, S.R_JACK_FRAME].tolist() == [4294967000, 4294967064]
+
+
+def test_input_is_copied_into_the_ring_across_its_end():
+    st = SamplerState(_bank(), channels=1, in_channels=2, in_frames=8)
+    out = np.zeros(16, np.float32)
+    got = []
+    for n in (5, 6):
+        block = np.arange(2 * n, dtype=np.float32).reshape(n, 2) + 100 * n
+        assert CALL(block.ctypes.data, out.ctypes.data, n, None, 0, st.userdata) == 0
+        first, frames = st.take_input()
+        got.append((first, frames))
+    assert got[0][0] == 0 and got[1][0] == 5
+    np.testing.assert_array_equal(got[1][1], np.arange(12, dtype=np.float32).reshape(6, 2) + 600)
+
+
+def test_null_input_pointer_is_ignored_and_flags_are_counted():
+    st = SamplerState(_bank(), channels=1, in_channels=1, in_frames=8)
+    out = np.zeros(8, np.float32)
+    assert CALL(None, out.ctypes.data, 8, None, S.PA_OUTPUT_UNDERFLOW | S.PA_INPUT_OVERFLOW, st.userdata) == 0
+    assert CALL(None, out.ctypes.data, 8, None, S.PA_OUTPUT_UNDERFLOW, st.userdata) == 0
+    assert st.take_input()[1].shape == (0, 1)
+    assert st.stats()["underflows"] == 2 and st.stats()["overflows"] == 1

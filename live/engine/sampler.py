@@ -35,11 +35,13 @@ release fence between payload and count, which CPython does not give: this code 
 from __future__ import annotations
 
 import numpy as np
-from numba import carray, cfunc, types
-from numba.core import cgutils
-from numba.extending import intrinsic
+from numba import carray, cfunc, njit, types
 
 from live.engine.bank import Bank
+from live.engine.cabi import (
+    CLOCK_MONOTONIC, acquire_fence, address_of, as_voidptr, call_i32_i32_p, call_u32_p, clock_gettime_address,
+    release_fence,
+)
 
 # --- header slots (int64) ------------------------------------------------------------------
 H_FRAME = 0            # frames rendered since the stream started (callback writes)
@@ -60,7 +62,27 @@ H_LATE_MAX_FRAMES = 14 # worst lateness seen, frames
 H_DROPPED = 15         # commands dropped: no free voice, or a slice outside the bank
 H_ACTIVE_MAX = 16      # most voices sounding or waiting at once
 H_SCRATCH_ADDR = 17    # float32[SCRATCH_FRAMES]: the mono mix of one chunk
-H_SIZE = 18
+H_CLOCK_FN = 18        # address of clock_gettime, or 0 (offline: no host time)
+H_TIMESPEC_ADDR = 19   # int64[2]: clock_gettime's struct timespec
+H_JACK_TIME_FN = 20    # address of jack_last_frame_time, or 0 (not on JACK)
+H_JACK_CLIENT = 21     # a jack_client_t * of the same server (its frame time is the graph's)
+H_ROWS_ADDR = 22       # int64[rows, ROW_FIELDS]: one row per block (see R_*)
+H_ROWS_MASK = 23       # rows - 1 (a power of two)
+H_ROWS_WRITTEN = 24    # rows written so far (callback writes, after the row)
+H_UNDERFLOWS = 25      # blocks PortAudio flagged as output underflow
+H_IN_ADDR = 26         # float32[in_frames * in_channels]: microphone ring, interleaved
+H_IN_MASK = 27         # in_frames - 1 (a power of two)
+H_IN_CHANNELS = 28     # 0 = no input
+H_IN_WRITTEN = 29      # input frames written so far (callback writes, after the samples)
+H_OVERFLOWS = 30       # blocks PortAudio flagged as input overflow
+H_SIZE = 31
+
+# --- block rows (int64): what each callback saw ------------------------------------------
+R_FRAME = 0            # engine frame of the block's first sample
+R_HOST_NS = 1          # CLOCK_MONOTONIC ns at callback entry (-1 without a host clock)
+R_JACK_FRAME = 2       # JACK frame time of the cycle (-1 when not on JACK)
+R_DURATION_NS = 3      # time spent in the callback, ns (-1 without a host clock)
+ROW_FIELDS = 4
 
 # --- command fields (int64) ---------------------------------------------------------------
 C_FRAME = 0            # frame of the first sample
@@ -86,55 +108,53 @@ PA_CALLBACK_SIG = types.int32(
     types.voidptr,  # void *userData
 )
 PA_CONTINUE = 0
+PA_INPUT_OVERFLOW = 0x2
+PA_OUTPUT_UNDERFLOW = 0x4
 MAX_CHANNELS = 32
 SCRATCH_FRAMES = 1024  # blocks longer than this are mixed in chunks
 
 
-@intrinsic
-def _as_voidptr(typingctx, address):
-    """An int64 address as a void pointer (LLVM ``inttoptr``). Cannot fail."""
-
-    def codegen(context, builder, signature, args):
-        return builder.inttoptr(args[0], cgutils.voidptr_t)
-
-    return types.voidptr(types.int64), codegen
-
-
-@intrinsic
-def _acquire_fence(typingctx):
-    """An acquire fence: later loads are not moved before it (compiler and CPU)."""
-
-    def codegen(context, builder, signature, args):
-        builder.fence("acquire")
-        return context.get_dummy_value()
-
-    return types.none(), codegen
+@njit(inline="always", error_model="numpy")  # inlined: one body to inspect
+def _host_ns(hdr) -> np.int64:
+    """CLOCK_MONOTONIC now, in ns; -1 when the header has no clock function."""
+    fn = hdr[H_CLOCK_FN]
+    if fn == 0:
+        return np.int64(-1)
+    ts = carray(as_voidptr(hdr[H_TIMESPEC_ADDR]), (2,), np.int64)
+    call_i32_i32_p(fn, np.int32(CLOCK_MONOTONIC), as_voidptr(hdr[H_TIMESPEC_ADDR]))
+    return ts[0] * 1000000000 + ts[1]
 
 
 def _sampler_body(input_ptr, output_ptr, frame_count, time_info, status_flags, userdata):
     hdr = carray(userdata, (H_SIZE,), np.int64)
+    entry_ns = _host_ns(hdr)
     n = np.int64(frame_count)
     channels = hdr[H_CHANNELS]
     if channels < 1 or channels > MAX_CHANNELS or n < 0:
         return PA_CONTINUE
+    flags = np.int64(status_flags)
+    if flags & PA_OUTPUT_UNDERFLOW:
+        hdr[H_UNDERFLOWS] += 1
+    if flags & PA_INPUT_OVERFLOW:
+        hdr[H_OVERFLOWS] += 1
     out = carray(output_ptr, (n * channels,), np.float32)
-    scratch = carray(_as_voidptr(hdr[H_SCRATCH_ADDR]), (SCRATCH_FRAMES,), np.float32)
+    scratch = carray(as_voidptr(hdr[H_SCRATCH_ADDR]), (SCRATCH_FRAMES,), np.float32)
 
     mask = hdr[H_CMD_MASK]
-    cmd = carray(_as_voidptr(hdr[H_CMD_ADDR]), (mask + 1, CMD_FIELDS), np.int64)
-    cmd_gain = carray(_as_voidptr(hdr[H_CMD_GAIN_ADDR]), (mask + 1,), np.float32)
+    cmd = carray(as_voidptr(hdr[H_CMD_ADDR]), (mask + 1, CMD_FIELDS), np.int64)
+    cmd_gain = carray(as_voidptr(hdr[H_CMD_GAIN_ADDR]), (mask + 1,), np.float32)
     n_voices = hdr[H_N_VOICES]
-    voice = carray(_as_voidptr(hdr[H_VOICE_ADDR]), (n_voices, VOICE_FIELDS), np.int64)
-    voice_gain = carray(_as_voidptr(hdr[H_VOICE_GAIN_ADDR]), (n_voices,), np.float32)
+    voice = carray(as_voidptr(hdr[H_VOICE_ADDR]), (n_voices, VOICE_FIELDS), np.int64)
+    voice_gain = carray(as_voidptr(hdr[H_VOICE_GAIN_ADDR]), (n_voices,), np.float32)
     bank_frames = hdr[H_BANK_FRAMES]
-    bank = carray(_as_voidptr(hdr[H_BANK_ADDR]), (bank_frames,), np.float32)
+    bank = carray(as_voidptr(hdr[H_BANK_ADDR]), (bank_frames,), np.float32)
 
     block_start = hdr[H_FRAME]
     block_end = block_start + n
 
     # 1. Commands -> voices.
     written = hdr[H_CMD_WRITTEN]
-    _acquire_fence()
+    acquire_fence()
     taken = hdr[H_CMD_READ]
     if written - taken > mask + 1:  # never true for a sane producer; never read a slot twice
         hdr[H_DROPPED] += written - taken - (mask + 1)
@@ -176,6 +196,20 @@ def _sampler_body(input_ptr, output_ptr, frame_count, time_info, status_flags, u
     if active > hdr[H_ACTIVE_MAX]:
         hdr[H_ACTIVE_MAX] = active
 
+    # Microphone: copy the input block into the ring (interleaved, as PortAudio gives it).
+    in_channels = hdr[H_IN_CHANNELS]
+    if in_channels > 0 and in_channels <= MAX_CHANNELS and address_of(input_ptr) != 0:
+        in_mask = hdr[H_IN_MASK]
+        ring_in = carray(as_voidptr(hdr[H_IN_ADDR]), ((in_mask + 1) * in_channels,), np.float32)
+        block_in = carray(input_ptr, (n * in_channels,), np.float32)
+        w = hdr[H_IN_WRITTEN]
+        for i in range(n):
+            at = ((w + i) & in_mask) * in_channels
+            for c in range(in_channels):
+                ring_in[at + c] = block_in[i * in_channels + c]
+        release_fence()
+        hdr[H_IN_WRITTEN] = w + n
+
     # 2. Mix, chunk by chunk, every voice that sounds there, from its exact frame offset, into
     #    the mono scratch; then copy the scratch to every output channel.
     done = np.int64(0)
@@ -210,6 +244,19 @@ def _sampler_body(input_ptr, output_ptr, frame_count, time_info, status_flags, u
             for c in range(channels):
                 out[o + c] = scratch[i]
         done += m
+    # The block's row: its first frame, when the callback began (host and JACK clocks), and
+    # how long it took.
+    rows_mask = hdr[H_ROWS_MASK]
+    rows = carray(as_voidptr(hdr[H_ROWS_ADDR]), (rows_mask + 1, ROW_FIELDS), np.int64)
+    written = hdr[H_ROWS_WRITTEN]
+    row = written & rows_mask
+    rows[row, R_FRAME] = block_start
+    rows[row, R_HOST_NS] = entry_ns
+    jack_fn = hdr[H_JACK_TIME_FN]
+    rows[row, R_JACK_FRAME] = np.int64(call_u32_p(jack_fn, as_voidptr(hdr[H_JACK_CLIENT]))) if jack_fn != 0 else -1
+    rows[row, R_DURATION_NS] = _host_ns(hdr) - entry_ns if entry_ns >= 0 else -1
+    release_fence()
+    hdr[H_ROWS_WRITTEN] = written + 1
     hdr[H_BLOCKS] += 1
     hdr[H_FRAME] = block_end
     return PA_CONTINUE
@@ -252,13 +299,17 @@ class SamplerState:
     Realtime-safe: no (Python); it only writes the ring, never waits for the callback.
     """
 
-    def __init__(self, bank: Bank, *, channels: int = 2, n_voices: int = 256, ring_capacity: int = 4096):
+    def __init__(self, bank: Bank, *, channels: int = 2, n_voices: int = 256, ring_capacity: int = 4096,
+                 in_channels: int = 0, in_frames: int = 1 << 18, rows: int = 1 << 14, host_clock: bool = False):
         if not 1 <= channels <= MAX_CHANNELS:
             raise ValueError(f"channels must be 1..{MAX_CHANNELS}, got {channels}")
         if n_voices < 1:
             raise ValueError(f"n_voices must be >= 1, got {n_voices}")
-        if ring_capacity < 2 or ring_capacity & (ring_capacity - 1):
-            raise ValueError(f"ring_capacity must be a power of two >= 2, got {ring_capacity}")
+        for name, value in (("ring_capacity", ring_capacity), ("in_frames", in_frames), ("rows", rows)):
+            if value < 2 or value & (value - 1):
+                raise ValueError(f"{name} must be a power of two >= 2, got {value}")
+        if not 0 <= in_channels <= MAX_CHANNELS:
+            raise ValueError(f"in_channels must be 0..{MAX_CHANNELS}, got {in_channels}")
         self.bank = bank
         self.channels = channels
         self.header = np.zeros(H_SIZE, dtype=np.int64)
@@ -267,6 +318,10 @@ class SamplerState:
         self.voices = np.zeros((n_voices, VOICE_FIELDS), dtype=np.int64)
         self.voice_gains = np.zeros(n_voices, dtype=np.float32)
         self.scratch = np.zeros(SCRATCH_FRAMES, dtype=np.float32)
+        self.timespec = np.zeros(2, dtype=np.int64)
+        self.rows = np.zeros((rows, ROW_FIELDS), dtype=np.int64)
+        self.in_channels = in_channels
+        self.input_ring = np.zeros((in_frames if in_channels else 2) * max(in_channels, 1), dtype=np.float32)
         h = self.header
         h[H_CMD_MASK] = ring_capacity - 1
         h[H_CMD_ADDR] = self.commands.ctypes.data
@@ -278,6 +333,15 @@ class SamplerState:
         h[H_BANK_FRAMES] = bank.data.size
         h[H_CHANNELS] = channels
         h[H_SCRATCH_ADDR] = self.scratch.ctypes.data
+        h[H_TIMESPEC_ADDR] = self.timespec.ctypes.data
+        h[H_CLOCK_FN] = clock_gettime_address() if host_clock else 0
+        h[H_ROWS_ADDR] = self.rows.ctypes.data
+        h[H_ROWS_MASK] = rows - 1
+        h[H_IN_ADDR] = self.input_ring.ctypes.data
+        h[H_IN_MASK] = (in_frames if in_channels else 2) - 1
+        h[H_IN_CHANNELS] = in_channels
+        self._rows_read = 0
+        self._input_read = 0
 
     @property
     def userdata(self) -> int:
@@ -306,8 +370,39 @@ class SamplerState:
         self.command_gains[slot] = gain
         h[H_CMD_WRITTEN] = written + 1  # payload first, then the count (see module notes)
 
+    def use_jack_clock(self, jack_last_frame_time_address: int, jack_client: int) -> None:
+        """Record JACK's frame time with every block, read through ``jack_last_frame_time`` of
+        any client of the server the stream runs on. Set before the stream starts."""
+        self.header[H_JACK_CLIENT] = jack_client
+        self.header[H_JACK_TIME_FN] = jack_last_frame_time_address
+
+    def take_rows(self) -> np.ndarray:
+        """Block rows (``R_*`` columns) written since the last call, oldest first.
+
+        Rows older than the ring's length are lost (counted in the shortfall of the result's
+        first frame); call at least every ``rows`` blocks. Not thread-safe: one reader.
+        """
+        written = int(self.header[H_ROWS_WRITTEN])
+        cap = self.rows.shape[0]
+        first = max(self._rows_read, written - cap)
+        idx = np.arange(first, written) & (cap - 1)
+        out = self.rows[idx].copy()
+        self._rows_read = written
+        return out
+
+    def take_input(self) -> tuple[int, np.ndarray]:
+        """Microphone frames written since the last call: (frame of the first, samples (n, ch))."""
+        written = int(self.header[H_IN_WRITTEN])
+        cap = self.input_ring.size // max(self.in_channels, 1)
+        first = max(self._input_read, written - cap)
+        idx = np.arange(first, written) & (cap - 1)
+        self._input_read = written
+        frames = self.input_ring.reshape(cap, max(self.in_channels, 1))[idx].copy()
+        return first, frames
+
     def stats(self) -> dict[str, int]:
-        """Counters the callback keeps: blocks, late, late_max_frames, dropped, active_max."""
+        """Counters the callback keeps: blocks, late, late_max_frames, dropped, active_max,
+        underflows, overflows."""
         h = self.header
         return {
             "frames": int(h[H_FRAME]),
@@ -316,4 +411,6 @@ class SamplerState:
             "late_max_frames": int(h[H_LATE_MAX_FRAMES]),
             "dropped": int(h[H_DROPPED]),
             "active_max": int(h[H_ACTIVE_MAX]),
+            "underflows": int(h[H_UNDERFLOWS]),
+            "overflows": int(h[H_OVERFLOWS]),
         }
