@@ -291,3 +291,59 @@ def test_null_input_pointer_is_ignored_and_flags_are_counted():
     assert CALL(None, out.ctypes.data, 8, None, S.PA_OUTPUT_UNDERFLOW, st.userdata) == 0
     assert st.take_input()[1].shape == (0, 1)
     assert st.stats()["underflows"] == 2 and st.stats()["overflows"] == 1
+
+
+def _fake_midi_header(events):
+    """A JACK MIDI client's header and input ring as live.engine.jack_midi lays them out."""
+    ring = np.zeros((8, 4), np.int64)
+    hdr = np.zeros(32, np.int64)
+    hdr[S.JM_IN_ADDR], hdr[S.JM_IN_MASK] = ring.ctypes.data, 7
+    for i, ev in enumerate(events):
+        ring[i] = ev
+    hdr[S.JM_IN_WRITTEN] = len(events)
+    return hdr, ring
+
+
+def test_pads_sound_at_their_input_frame_plus_the_fixed_delay():
+    from numba import carray, cfunc, types
+
+    @cfunc(types.uint32(types.voidptr), nopython=True, error_model="numpy", cache=False)
+    def fake_last_frame_time(client):
+        return carray(client, (1,), np.uint32)[0]
+
+    bank = Bank({"pad": np.ones(5, np.float32), "other": np.full(3, 0.5, np.float32)}, sample_rate=48000)
+    st = SamplerState(bank, channels=1, n_voices=8, ring_capacity=8)
+    t0 = 2**32 - 40  # the JACK clock wraps inside this test
+    clock = np.array([t0], dtype=np.uint32)
+    st.use_jack_clock(fake_last_frame_time.address, clock.ctypes.data)
+    _call(st, 64)  # engine block 0..63 at JACK frame t0
+    events = [
+        (t0 + 10, 0x90, 36, 127),              # note-on 36, full velocity, previous cycle
+        ((t0 + 70) % 2**32, 0x99, 36, 64),     # channel 10, half velocity, after the wrap
+        ((t0 + 80) % 2**32, 0x80, 36, 64),     # note-off: silent
+        ((t0 + 90) % 2**32, 0x90, 60, 100),    # a note with no sound: silent
+        ((t0 + 95) % 2**32, 0x90, 36, 0),      # velocity 0 = note-off: silent
+    ]
+    hdr, _ = _fake_midi_header([])
+    st.play_midi_notes(hdr, delay_frames=128, sounds={36: ("pad", 0.5)})
+    ring = np.zeros((8, 4), np.int64)
+    ring[: len(events)] = events
+    hdr[S.JM_IN_ADDR] = ring.ctypes.data
+    hdr[S.JM_IN_WRITTEN] = len(events)
+    clock[0] = (t0 + 64) % 2**32  # engine block 64..127 at JACK frame t0 + 64
+    out = np.concatenate([_call(st, 64)[1] for _ in range(4)])[:, 0]  # frames 64..319
+    expected = np.zeros(256, np.float32)
+    expected[10 + 128 - 64: 10 + 128 - 64 + 5] += 0.5 * 127 / 127
+    expected[70 + 128 - 64: 70 + 128 - 64 + 5] += 0.5 * 64 / 127
+    np.testing.assert_allclose(out, expected, rtol=1e-6)
+    assert st.stats()["pad_sounds"] == 2 and st.stats()["late"] == 0
+
+
+def test_pads_are_silent_without_a_jack_clock():
+    st = SamplerState(_bank(), channels=1)
+    hdr, ring = _fake_midi_header([])
+    st.play_midi_notes(hdr, delay_frames=64, sounds={36: ("ramp", 1.0)})
+    ring[0] = (5, 0x90, 36, 100)
+    hdr[S.JM_IN_WRITTEN] = 1  # a note arrives after play_midi_notes, but no JACK clock is set
+    _, block, _ = _call(st, 256)
+    assert not block.any() and st.stats()["pad_sounds"] == 0 and st.header[S.H_MIDI_READ] == 0

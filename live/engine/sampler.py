@@ -75,7 +75,13 @@ H_IN_MASK = 27         # in_frames - 1 (a power of two)
 H_IN_CHANNELS = 28     # 0 = no input
 H_IN_WRITTEN = 29      # input frames written so far (callback writes, after the samples)
 H_OVERFLOWS = 30       # blocks PortAudio flagged as input overflow
-H_SIZE = 31
+H_MIDI_HEADER = 31     # a JACK MIDI client's header (live.engine.jack_midi), or 0
+H_MIDI_READ = 32       # MIDI events this callback has taken from that client's ring
+H_FEEDBACK_DELAY = 33  # frames from a note's input frame to its own sound (> 0 to play any)
+H_FEEDBACK_ADDR = 34   # int64[128, 2]: per MIDI note, (bank start, length); length 0 = silent
+H_FEEDBACK_GAIN_ADDR = 35  # float32[128]: per MIDI note gain (times velocity / 127)
+H_FEEDBACK_PLAYED = 36 # note sounds started by the callback
+H_SIZE = 37
 
 # --- block rows (int64): what each callback saw ------------------------------------------
 R_FRAME = 0            # engine frame of the block's first sample
@@ -107,6 +113,11 @@ PA_CALLBACK_SIG = types.int32(
     types.uint64,   # PaStreamCallbackFlags statusFlags
     types.voidptr,  # void *userData
 )
+# the JACK MIDI client's header slots this callback reads (see live.engine.jack_midi)
+JM_IN_ADDR = 10
+JM_IN_MASK = 11
+JM_IN_WRITTEN = 12
+
 PA_CONTINUE = 0
 PA_INPUT_OVERFLOW = 0x2
 PA_OUTPUT_UNDERFLOW = 0x4
@@ -190,6 +201,60 @@ def _sampler_body(input_ptr, output_ptr, frame_count, time_info, status_flags, u
         voice[free, V_ACTIVE] = 1
     hdr[H_CMD_READ] = taken
 
+    # 1b. Pads: a note-on from the JACK MIDI client starts that note's sound at its input frame
+    #     + a fixed delay, so its latency is constant. The MIDI client stamps JACK frames; this
+    #     block's JACK frame time maps them onto engine frames exactly.
+    jack_fn = hdr[H_JACK_TIME_FN]
+    jack_t0 = np.int64(call_u32_p(jack_fn, as_voidptr(hdr[H_JACK_CLIENT]))) if jack_fn != 0 else np.int64(-1)
+    midi_hdr_addr = hdr[H_MIDI_HEADER]
+    if midi_hdr_addr != 0 and jack_t0 >= 0:
+        mh = carray(as_voidptr(midi_hdr_addr), (JM_IN_WRITTEN + 1,), np.int64)
+        midi_written = mh[JM_IN_WRITTEN]
+        acquire_fence()
+        midi_mask = mh[JM_IN_MASK]
+        midi = carray(as_voidptr(mh[JM_IN_ADDR]), (midi_mask + 1, 4), np.int64)
+        fb = carray(as_voidptr(hdr[H_FEEDBACK_ADDR]), (128, 2), np.int64)
+        fb_gain = carray(as_voidptr(hdr[H_FEEDBACK_GAIN_ADDR]), (128,), np.float32)
+        delay = hdr[H_FEEDBACK_DELAY]
+        taken_midi = hdr[H_MIDI_READ]
+        if midi_written - taken_midi > midi_mask + 1:
+            taken_midi = midi_written - (midi_mask + 1)
+        while taken_midi < midi_written:
+            slot = taken_midi & midi_mask
+            taken_midi += 1
+            status = midi[slot, 1]
+            note = midi[slot, 2] & 0x7F
+            velocity = midi[slot, 3] & 0x7F
+            if (status & 0xF0) != 0x90 or velocity == 0 or delay <= 0:
+                continue
+            bank_start = fb[note, 0]
+            length = fb[note, 1]
+            if length <= 0 or bank_start < 0 or bank_start >= bank_frames:
+                continue
+            if length > bank_frames - bank_start:
+                length = bank_frames - bank_start
+            while free < n_voices and voice[free, V_ACTIVE] != 0:
+                free += 1
+            if free == n_voices:
+                hdr[H_DROPPED] += 1
+                continue
+            # JACK frame times are 32-bit: take the difference modulo 2**32, as a signed value
+            since_t0 = (((midi[slot, 0] & 0xFFFFFFFF) - jack_t0 + 0x80000000) & 0xFFFFFFFF) - 0x80000000
+            start = block_start + since_t0 + delay
+            if start < block_start:
+                hdr[H_LATE] += 1
+                if block_start - start > hdr[H_LATE_MAX_FRAMES]:
+                    hdr[H_LATE_MAX_FRAMES] = block_start - start
+                start = block_start
+            voice[free, V_FRAME] = start
+            voice[free, V_BANK_START] = bank_start
+            voice[free, V_LENGTH] = length
+            voice[free, V_FADE] = 0
+            voice_gain[free] = fb_gain[note] * np.float32(velocity) / np.float32(127.0)
+            voice[free, V_ACTIVE] = 1
+            hdr[H_FEEDBACK_PLAYED] += 1
+        hdr[H_MIDI_READ] = taken_midi
+
     active = 0
     for v in range(n_voices):
         active += voice[v, V_ACTIVE]
@@ -252,8 +317,7 @@ def _sampler_body(input_ptr, output_ptr, frame_count, time_info, status_flags, u
     row = written & rows_mask
     rows[row, R_FRAME] = block_start
     rows[row, R_HOST_NS] = entry_ns
-    jack_fn = hdr[H_JACK_TIME_FN]
-    rows[row, R_JACK_FRAME] = np.int64(call_u32_p(jack_fn, as_voidptr(hdr[H_JACK_CLIENT]))) if jack_fn != 0 else -1
+    rows[row, R_JACK_FRAME] = jack_t0
     rows[row, R_DURATION_NS] = _host_ns(hdr) - entry_ns if entry_ns >= 0 else -1
     release_fence()
     hdr[H_ROWS_WRITTEN] = written + 1
@@ -321,6 +385,8 @@ class SamplerState:
         self.timespec = np.zeros(2, dtype=np.int64)
         self.rows = np.zeros((rows, ROW_FIELDS), dtype=np.int64)
         self.in_channels = in_channels
+        self.feedback = np.zeros((128, 2), dtype=np.int64)
+        self.feedback_gains = np.zeros(128, dtype=np.float32)
         self.input_ring = np.zeros((in_frames if in_channels else 2) * max(in_channels, 1), dtype=np.float32)
         h = self.header
         h[H_CMD_MASK] = ring_capacity - 1
@@ -340,6 +406,8 @@ class SamplerState:
         h[H_IN_ADDR] = self.input_ring.ctypes.data
         h[H_IN_MASK] = (in_frames if in_channels else 2) - 1
         h[H_IN_CHANNELS] = in_channels
+        h[H_FEEDBACK_ADDR] = self.feedback.ctypes.data
+        h[H_FEEDBACK_GAIN_ADDR] = self.feedback_gains.ctypes.data
         self._rows_read = 0
         self._input_read = 0
 
@@ -375,6 +443,35 @@ class SamplerState:
         any client of the server the stream runs on. Set before the stream starts."""
         self.header[H_JACK_CLIENT] = jack_client
         self.header[H_JACK_TIME_FN] = jack_last_frame_time_address
+
+    def play_midi_notes(self, midi_header: np.ndarray, *, delay_frames: int, sounds: dict[int, tuple[str, float]]) -> None:
+        """Let the callback play pads itself: each note-on the JACK MIDI client (whose
+        ``header`` this is) receives starts ``sounds[note] = (bank sound, gain)`` at the note's
+        input frame + ``delay_frames``, times velocity / 127. Needs :meth:`use_jack_clock`.
+
+        The delay makes the latency constant: it must cover one period (the MIDI client may run
+        after this callback in a cycle); two periods is safe.
+        """
+        if delay_frames < 1:
+            raise ValueError(f"delay_frames must be >= 1, got {delay_frames}")
+        self.set_note_sounds(sounds)
+        self._midi_header = midi_header  # keep it alive while the callback reads it
+        self.header[H_FEEDBACK_DELAY] = delay_frames
+        self.header[H_MIDI_READ] = midi_header[JM_IN_WRITTEN]
+        self.header[H_MIDI_HEADER] = midi_header.ctypes.data
+
+    def set_note_sounds(self, sounds: dict[int, tuple[str, float]]) -> None:
+        """Which bank sound each MIDI note plays (notes not given: silent)."""
+        table = np.zeros((128, 2), dtype=np.int64)
+        gains = np.zeros(128, dtype=np.float32)
+        for note, (name, gain) in sounds.items():
+            if not 0 <= note <= 127:
+                raise ValueError(f"MIDI note must be 0..127, got {note}")
+            where = self.bank[name]
+            table[note] = (where.start_frame, where.length_frames)
+            gains[note] = gain
+        self.feedback_gains[:] = gains  # gains first: a note never plays at an old gain
+        self.feedback[:] = table
 
     def take_rows(self) -> np.ndarray:
         """Block rows (``R_*`` columns) written since the last call, oldest first.
@@ -413,4 +510,5 @@ class SamplerState:
             "active_max": int(h[H_ACTIVE_MAX]),
             "underflows": int(h[H_UNDERFLOWS]),
             "overflows": int(h[H_OVERFLOWS]),
+            "pad_sounds": int(h[H_FEEDBACK_PLAYED]),
         }

@@ -1,0 +1,492 @@
+"""Mapping other clocks onto the engine's frame clock.
+
+The engine has one clock, its frame counter (DESIGN.md section 3). Inputs arrive stamped on
+other clocks, and the sampler callback records, once per audio block, a row
+``(block_start_frame, host_ns, jack_frame, duration_ns)`` that ties them together:
+
+- :class:`FrameMap` maps JACK frame times (JACK MIDI events) to engine frames, exactly, from
+  the ``(block_start_frame, jack_frame)`` columns.
+- :class:`HostClock` maps host time (``CLOCK_MONOTONIC`` ns, the clock of
+  ``time.perf_counter_ns`` and ``time.monotonic_ns`` on Linux: touch input, rtmidi arrivals)
+  to engine frames and back, by a regression over the ``(block_start_frame, host_ns)`` columns.
+- :class:`MinDelayAnchor` stamps python-rtmidi input, whose delta times are measured in the
+  MIDI driver's thread, onto engine frames with a minimum-delay filter, so a late GIL
+  hand-over to the polling thread does not move a timestamp (DESIGN.md section 4).
+
+Thread safety: each object takes one writer (the thread calling ``update`` / ``feed``). For
+:class:`FrameMap` and :class:`HostClock`, an update publishes its result as one immutable
+snapshot (a single attribute store), so any number of other threads may query concurrently.
+:class:`MinDelayAnchor` is for the one thread that polls rtmidi.
+
+Realtime-safe: no (Python, allocates; control and input threads only).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = ["ClockNotReady", "FrameMap", "HostClock", "MinDelayAnchor", "JACK_FRAME_MODULUS"]
+
+JACK_FRAME_MODULUS = 2**32
+"""JACK frame times are ``jack_nframes_t`` (uint32): they wrap every 2**32 frames (24.8 h at 48 kHz)."""
+
+_HALF_MODULUS = JACK_FRAME_MODULUS // 2
+
+
+class ClockNotReady(RuntimeError):
+    """A clock mapping was asked for before enough callback rows had been seen."""
+
+
+def _rows(rows: np.ndarray, name: str) -> np.ndarray:
+    """``rows`` as an int64 array of shape (n, 2), or ValueError saying what was given."""
+    arr = np.asarray(rows)
+    if arr.ndim != 2 or arr.shape[1] != 2:
+        raise ValueError(f"{name}: rows must have shape (n, 2), got {arr.shape}")
+    if arr.size and not np.issubdtype(arr.dtype, np.integer):
+        raise ValueError(f"{name}: rows must be integers (frames, ns), got dtype {arr.dtype}")
+    return arr.astype(np.int64, copy=False)
+
+
+def _signed_wrap_delta(new: int, old: int) -> int:
+    """``new - old`` for two uint32 frame times, taken in -2**31..2**31-1 (the shorter way round)."""
+    return (new - old + _HALF_MODULUS) % JACK_FRAME_MODULUS - _HALF_MODULUS
+
+
+# ================================================================ JACK frames -> engine frames
+
+
+@dataclass(frozen=True, slots=True)
+class _FrameMapState:
+    jack_u: np.ndarray  # unwrapped JACK frame of each offset change, increasing (int64)
+    offset: np.ndarray  # engine frame - unwrapped JACK frame from that row on (int64)
+    last_raw: int  # latest row's JACK frame, 0..2**32-1
+    last_u: int  # latest row's JACK frame, unwrapped
+
+
+class FrameMap:
+    """Exact map from JACK frame times to engine frames.
+
+    On JACK, the sampler runs once per JACK cycle and records the cycle's JACK frame time
+    beside its own frame count, so within a cycle ``engine frame = JACK frame + offset`` with
+    ``offset = block_start_frame - jack_frame`` of that cycle's row. The offset stays constant
+    while every cycle reaches the engine and changes when cycles are skipped (an xrun): an
+    event is therefore mapped with the offset of the latest row whose JACK frame is at or
+    before the event's. An event inside skipped cycles maps past the end of the last block
+    before the gap, as if the engine had kept counting.
+
+    Wrapping: JACK frame times are uint32 and wrap at 2**32 (every 24.8 h at 48 kHz). Each
+    row's frame time is unwrapped into a running 64-bit count by adding the signed difference
+    (mod 2**32, taken in -2**31..2**31) to the previous row's; a query is unwrapped the same
+    way against the latest row. Both are therefore right as long as consecutive rows, and a
+    query and the latest row, lie within 2**31 frames (12.4 h at 48 kHz) of each other.
+    Values are taken mod 2**32 first, so ``last_frame_time + offset`` computed without
+    wrapping is accepted too.
+
+    Only rows where the offset changes are kept (the first row, then one per xrun), at most
+    ``history`` of them, so an event stamped before an xrun still maps with the offset of its
+    own time long after. A JACK frame time that goes backwards means a new JACK server
+    (frame time restarts): the history is cleared and mapping starts anew. When the callback
+    runs more than once per JACK cycle (same JACK frame time in consecutive rows), the
+    cycle's first row defines the offset, and later rows of that cycle are ignored.
+
+    Parameters
+    ----------
+    history : int
+        Offset changes kept (default 4096).
+
+    Notes
+    -----
+    Thread-safe for one writer (:meth:`update`) and any number of readers. Realtime-safe: no.
+    """
+
+    def __init__(self, history: int = 4096) -> None:
+        if history < 1:
+            raise ValueError(f"history: {history}: must be at least 1")
+        self._history = history
+        self._state: _FrameMapState | None = None
+
+    def update(self, rows: np.ndarray) -> None:
+        """Take new callback rows.
+
+        Parameters
+        ----------
+        rows : ndarray of int64, shape (n, 2)
+            ``(block_start_frame, jack_frame)`` per block, in the order the blocks ran. Rows
+            with ``jack_frame < 0`` (not on JACK) are ignored.
+        """
+        arr = _rows(rows, "FrameMap.update")
+        arr = arr[arr[:, 1] >= 0]
+        if len(arr) == 0:
+            return
+        state = self._state
+        new_u: list[int] = []
+        new_off: list[int] = []
+        last_raw = None if state is None else state.last_raw
+        last_u = None if state is None else state.last_u
+        last_off = None if state is None or len(state.offset) == 0 else int(state.offset[-1])
+        reset = False
+        for block_frame, jack_frame in arr.tolist():
+            raw = jack_frame % JACK_FRAME_MODULUS
+            if last_raw is None:
+                u = raw
+            else:
+                step = _signed_wrap_delta(raw, last_raw)
+                if step == 0:
+                    continue  # another block of the same JACK cycle: its first row holds
+                if step < 0:  # frame time went back: a new JACK server; start again
+                    new_u, new_off, last_off, reset = [], [], None, True
+                    u = raw
+                else:
+                    u = last_u + step
+            last_raw, last_u = raw, u
+            offset = block_frame - u
+            if offset != last_off:
+                new_u.append(u)
+                new_off.append(offset)
+                last_off = offset
+        if reset or state is None:
+            all_u = np.array(new_u, dtype=np.int64)
+            all_off = np.array(new_off, dtype=np.int64)
+        else:
+            all_u = np.concatenate([state.jack_u, np.array(new_u, dtype=np.int64)])
+            all_off = np.concatenate([state.offset, np.array(new_off, dtype=np.int64)])
+        self._state = _FrameMapState(
+            jack_u=all_u[-self._history:], offset=all_off[-self._history:],
+            last_raw=int(last_raw), last_u=int(last_u),
+        )
+
+    def engine_frame(self, jack_frame: int) -> int | None:
+        """Engine frame of a JACK frame time.
+
+        Parameters
+        ----------
+        jack_frame : int
+            JACK frame time of the event (uint32; values beyond are taken mod 2**32).
+
+        Returns
+        -------
+        int or None
+            The engine frame, or None when no kept row lies at or before ``jack_frame``
+            (before the first row, or older than the history).
+        """
+        state = self._state
+        if state is None:
+            return None
+        u = state.last_u + _signed_wrap_delta(int(jack_frame) % JACK_FRAME_MODULUS, state.last_raw)
+        i = int(np.searchsorted(state.jack_u, u, side="right")) - 1
+        if i < 0:
+            return None
+        return u + int(state.offset[i])
+
+
+# ================================================================ host ns <-> engine frames
+
+
+@dataclass(frozen=True, slots=True)
+class _Fit:
+    """``host_ns = ref_ns + intercept_ns + slope_ns * (frame - ref_frame)``."""
+
+    ref_frame: int
+    ref_ns: int
+    slope_ns: float  # host ns per engine frame
+    intercept_ns: float
+
+
+class HostClock:
+    """Host time (``CLOCK_MONOTONIC`` ns) <-> engine frames, by regression over callback rows.
+
+    Model: the callback of the block starting at engine frame ``f`` is entered at host time
+    ``t = t0 + f * slope + d``, where ``slope`` is host ns per frame (the sound card's clock
+    against the host's, e.g. 48 kHz +/- 100 ppm) and ``d >= 0`` is the thread's wake-up delay:
+    variable, sometimes milliseconds, never negative. The mapping wanted is the line with
+    ``d = 0``.
+
+    - **Slope** by least squares of ``host_ns`` on frame over a sliding window (default the
+      last 10 s of rows). Independent delays of constant distribution leave a least-squares
+      slope unbiased (the mean delay goes into the intercept). A second pass refits on the
+      rows whose residual is at or below the median residual: they are the least-delayed half,
+      much less spread than the whole (one-sided delays have a long upper tail), so the slope
+      gets more precise and the few very late rows (5 ms outliers) drop out.
+    - **Intercept** on the lower envelope: the line is moved down to the ``envelope_pct``
+      percentile (default 2nd) of the residuals. A plain least-squares line would sit late by
+      the mean delay (0.3 ms = 14 frames at 48 kHz in a typical system); the minimum would be
+      the natural estimate of ``d = 0`` for delays that are never negative, but one early row
+      (PortAudio calling the callback back to back to fill the device buffer at stream start
+      breaks the model) would drag the whole line early. A low percentile sits within a
+      small fraction of the delay distribution's scale of its floor (for exponential delays
+      of mean 0.3 ms, the 2nd percentile is 6 us = 0.3 frame late) and ignores a few early rows.
+    - **Discontinuities**: after an xrun the frame counter no longer lines up with the host
+      clock (the device played silence the engine never counted, or frames jumped). Each new
+      row is compared with the fit in force when it arrived; a run of rows all more than
+      ``step_ms`` off the line (late or early) lasting ``step_confirm_s`` is taken as a step,
+      and rows before it are dropped. Until the run is confirmed the old line holds, so a burst
+      of late callbacks under load does not move it.
+
+    With 64-frame blocks at 48 kHz, a 10 s window holds 7500 rows; each :meth:`update` refits
+    them (about a millisecond), so call it every few blocks' worth of rows, not per row.
+
+    Parameters
+    ----------
+    window_s : float
+        Host-time span of the rows fitted (default 10 s).
+    envelope_pct : float
+        Percentile of the residuals the line is placed on (0..50, default 2).
+    step_ms : float
+        Distance from the line beyond which a row counts towards a discontinuity (default 2 ms).
+    step_confirm_s : float
+        How long such a run must last to be taken as a step (default 0.2 s).
+
+    Notes
+    -----
+    Thread-safe for one writer (:meth:`update`) and any number of readers. Realtime-safe: no.
+    """
+
+    def __init__(
+        self,
+        *,
+        window_s: float = 10.0,
+        envelope_pct: float = 2.0,
+        step_ms: float = 2.0,
+        step_confirm_s: float = 0.2,
+    ) -> None:
+        if not window_s > 0:
+            raise ValueError(f"window_s: {window_s}: must be more than 0 s")
+        if not 0 <= envelope_pct <= 50:
+            raise ValueError(f"envelope_pct: {envelope_pct}: must be 0..50")
+        if not step_ms > 0:
+            raise ValueError(f"step_ms: {step_ms}: must be more than 0 ms")
+        if not 0 < step_confirm_s < window_s:
+            raise ValueError(f"step_confirm_s: {step_confirm_s}: must be more than 0 s and less than window_s")
+        self._window_ns = int(window_s * 1e9)
+        self._pct = float(envelope_pct)
+        self._step_ns = step_ms * 1e6
+        self._confirm_ns = int(step_confirm_s * 1e9)
+        self._frames = np.empty(0, dtype=np.int64)
+        self._host = np.empty(0, dtype=np.int64)
+        self._off_since: int | None = None  # index into the rows of the first off-line row of a run
+        self._fit: _Fit | None = None
+        self._steps = 0
+
+    # --- writer ---------------------------------------------------------------------------
+
+    def update(self, rows: np.ndarray) -> None:
+        """Take new callback rows and refit.
+
+        Parameters
+        ----------
+        rows : ndarray of int64, shape (n, 2)
+            ``(block_start_frame, host_ns)`` per block, in the order the blocks ran.
+        """
+        arr = _rows(rows, "HostClock.update")
+        if len(arr) == 0:
+            return
+        base = len(self._frames)
+        frames = np.concatenate([self._frames, arr[:, 0]])
+        host = np.concatenate([self._host, arr[:, 1]])
+        run = self._off_since  # first row of a run of rows off the line, not yet confirmed
+
+        fit = self._fit
+        if fit is not None:  # each new row against the fit in force when it arrived
+            off = np.abs(host[base:] - self._line(fit, frames[base:])) > self._step_ns
+            for k, is_off in enumerate(off.tolist()):
+                run = (run if run is not None else base + k) if is_off else None
+            if run is not None and host[-1] - host[run] >= self._confirm_ns:
+                frames, host, run = frames[run:], host[run:], None  # a step: start after it
+                self._steps += 1
+
+        keep_from = int(np.searchsorted(host, host[-1] - self._window_ns, side="left"))
+        if run is not None:  # a run is shorter than the window: never cut into it
+            keep_from = min(keep_from, run)
+            run -= keep_from
+        self._frames, self._host, self._off_since = frames[keep_from:], host[keep_from:], run
+        # While a run is unconfirmed the line holds: fit the rows before it only.
+        until = len(self._frames) if run is None else run
+        new_fit = self._fit_rows(self._frames[:until], self._host[:until])
+        if new_fit is not None:
+            self._fit = new_fit
+
+    def _fit_rows(self, frames: np.ndarray, host: np.ndarray) -> _Fit | None:
+        """Line through ``(frames, host)`` on their lower envelope; None if under 2 distinct frames."""
+        if len(frames) < 2 or frames.min() == frames.max():
+            return None
+        ref_frame, ref_ns = int(frames[-1]), int(host[-1])
+        x = (frames - ref_frame).astype(np.float64)
+        y = (host - ref_ns).astype(np.float64)
+        slope, icpt = np.polyfit(x, y, 1)
+        resid = y - (icpt + slope * x)
+        low = resid <= np.median(resid)
+        if np.ptp(x[low]) > 0 and low.sum() >= 2:
+            slope, icpt = np.polyfit(x[low], y[low], 1)
+            resid = y - (icpt + slope * x)
+        if not slope > 0:
+            return None
+        icpt += float(np.percentile(resid, self._pct))
+        return _Fit(ref_frame, ref_ns, float(slope), float(icpt))
+
+    @staticmethod
+    def _line(fit: _Fit, frames: np.ndarray) -> np.ndarray:
+        """Host ns of ``frames`` on the line, as float64 relative to nothing (absolute ns)."""
+        return fit.ref_ns + fit.intercept_ns + fit.slope_ns * (frames - fit.ref_frame).astype(np.float64)
+
+    # --- readers --------------------------------------------------------------------------
+
+    def _ready(self) -> _Fit:
+        fit = self._fit
+        if fit is None:
+            raise ClockNotReady(
+                "host clock: needs callback rows from at least 2 different frames; "
+                "start the stream and let it run a few blocks first"
+            )
+        return fit
+
+    @property
+    def ready(self) -> bool:
+        """Whether there are enough rows to map times."""
+        return self._fit is not None
+
+    @property
+    def rate_hz(self) -> float:
+        """Engine frames per second of host time (e.g. 48002.4 for a card 50 ppm fast)."""
+        return 1e9 / self._ready().slope_ns
+
+    @property
+    def steps(self) -> int:
+        """Discontinuities (xruns that moved frames against host time) found so far."""
+        return self._steps
+
+    def frame_at(self, host_ns: int) -> int:
+        """Engine frame at host time ``host_ns`` (``CLOCK_MONOTONIC`` ns), rounded to the nearest.
+
+        Raises
+        ------
+        ClockNotReady
+            Before rows from 2 different frames have been seen.
+        """
+        fit = self._ready()
+        return fit.ref_frame + round((int(host_ns) - fit.ref_ns - fit.intercept_ns) / fit.slope_ns)
+
+    def host_ns_at(self, frame: int) -> int:
+        """Host time (``CLOCK_MONOTONIC`` ns) of engine frame ``frame``, rounded to the nearest ns.
+
+        Raises
+        ------
+        ClockNotReady
+            Before rows from 2 different frames have been seen.
+        """
+        fit = self._ready()
+        return fit.ref_ns + round(fit.intercept_ns + fit.slope_ns * (int(frame) - fit.ref_frame))
+
+
+# ================================================================ rtmidi delta times -> frames
+
+
+class MinDelayAnchor:
+    """Stamps python-rtmidi input onto engine frames with a minimum-delay filter.
+
+    rtmidi measures each message's delta time in the MIDI driver's own thread (ALSA
+    sequencer stamps, JACK's clock), so the cumulative delta ``c_s`` is a good clock of when
+    each message happened, up to an unknown origin. When Python sees the message, at
+    ``arrival_frame`` (its host arrival time mapped by :class:`HostClock`), it is late by a
+    delay that is never negative and sometimes long (a busy thread holding the GIL). So
+
+        arrival_frame - c_s * rate = origin + delay >= origin,
+
+    and the minimum of the left side over recent messages is the origin plus the smallest
+    delay seen: a late GIL hand-over only raises single terms, never the minimum. Each
+    message is stamped ``round(offset + c_s * rate)`` with ``offset`` that minimum over a
+    sliding window of ``window_s`` of arrival time (so a slow drift between the clocks is
+    followed). A stamp is never later than its own arrival.
+
+    Parameters
+    ----------
+    rate_hz : float
+        Engine frames per second of the delta-time clock: :attr:`HostClock.rate_hz` (the
+        driver's clock runs at host-clock rate), not the nominal sample rate. A rate error
+        ``e`` (relative) moves stamps by at most ``e * rate_hz * window_s`` frames (2 ppm at
+        48 kHz over 5 s: 0.5 frame; a card 100 ppm off its nominal rate: 24 frames).
+    window_s : float
+        Arrival-time span of the minimum (default 5 s). A message arriving more than this
+        after the previous one is stamped from its own arrival alone (delay not filtered).
+
+    Notes
+    -----
+    For one thread (the one polling rtmidi). Realtime-safe: no. Call :meth:`reset` when the
+    port is reopened: rtmidi's delta times start again and the origin changes.
+    """
+
+    def __init__(self, rate_hz: float, *, window_s: float = 5.0) -> None:
+        if not (math.isfinite(rate_hz) and rate_hz > 0):
+            raise ValueError(f"rate_hz: {rate_hz}: must be a positive number of frames per second")
+        if not window_s > 0:
+            raise ValueError(f"window_s: {window_s}: must be more than 0 s")
+        self._rate = float(rate_hz)
+        self._window_s = float(window_s)
+        self._entries: deque[tuple[int, float]] = deque()  # (arrival_frame, cumulative_s), in window
+        self._mins: deque[tuple[int, float]] = deque()  # (arrival_frame, value), values increasing
+        self._latest_arrival: int | None = None
+
+    @property
+    def rate_hz(self) -> float:
+        """Engine frames per second of the delta-time clock."""
+        return self._rate
+
+    @rate_hz.setter
+    def rate_hz(self, rate_hz: float) -> None:
+        """Change the rate (e.g. once a second from :attr:`HostClock.rate_hz`); O(window)."""
+        if not (math.isfinite(rate_hz) and rate_hz > 0):
+            raise ValueError(f"rate_hz: {rate_hz}: must be a positive number of frames per second")
+        self._rate = float(rate_hz)
+        self._mins.clear()
+        for arrival, cum_s in self._entries:
+            self._push_min(arrival, arrival - cum_s * self._rate)
+
+    @property
+    def offset_frame(self) -> float | None:
+        """Current origin estimate (frames, fractional): frame = offset + cumulative_s * rate."""
+        return self._mins[0][1] if self._mins else None
+
+    def reset(self) -> None:
+        """Forget every message (the port was reopened; delta times start again)."""
+        self._entries.clear()
+        self._mins.clear()
+        self._latest_arrival = None
+
+    def feed(self, arrival_frame: int, cumulative_delta_s: float) -> int:
+        """Take one message and return its engine frame.
+
+        Parameters
+        ----------
+        arrival_frame : int
+            Engine frame at which Python received the message.
+        cumulative_delta_s : float
+            Sum of rtmidi's delta times up to and including this message (s).
+
+        Returns
+        -------
+        int
+            The message's engine frame, ``<= arrival_frame``.
+        """
+        arrival = int(arrival_frame)
+        cum_s = float(cumulative_delta_s)
+        if not math.isfinite(cum_s):
+            raise ValueError(f"cumulative_delta_s: {cum_s}: must be a finite number of seconds")
+        if self._latest_arrival is None or arrival > self._latest_arrival:
+            self._latest_arrival = arrival
+        oldest = self._latest_arrival - self._window_s * self._rate
+        self._entries.append((arrival, cum_s))
+        self._push_min(arrival, arrival - cum_s * self._rate)
+        while len(self._entries) > 1 and self._entries[0][0] < oldest:  # the newest always stays
+            self._entries.popleft()
+        while len(self._mins) > 1 and self._mins[0][0] < oldest:
+            self._mins.popleft()
+        return round(self._mins[0][1] + cum_s * self._rate)
+
+    def _push_min(self, arrival: int, value: float) -> None:
+        # Sliding-window minimum: drop queued values that can never be the minimum again.
+        while self._mins and self._mins[-1][1] >= value:
+            self._mins.pop()
+        self._mins.append((arrival, value))
