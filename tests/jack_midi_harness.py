@@ -460,9 +460,10 @@ def run(args, client, st, out, inports, stop, go, stdin_usable, result) -> int:
 
     while not stop.is_set() and not go.is_set() and time.monotonic() < t_end:
         go.wait(0.005)
-    if go.is_set() and not stop.is_set():
+    if go.is_set():  # even when stdin closed right after the go line: go_frame is then known
         st.go = True
-    while st.go and st.base < 0 and not stop.is_set() and time.monotonic() < t_end:
+    t_go = time.monotonic() + 5.0
+    while st.go and st.base < 0 and time.monotonic() < t_go:
         time.sleep(0.001)
     base = st.base
     result["go_frame"] = int(base) if base >= 0 else None

@@ -58,6 +58,8 @@ from typing import Iterator
 HERE = Path(__file__).resolve().parent
 RECORDER_SCRIPT = HERE / "jack_recorder.py"
 PLAYER_SCRIPT = HERE / "jack_player.py"
+MIDI_HARNESS_SCRIPT = HERE / "jack_midi_harness.py"
+MIDI_RECEIVER_SCRIPT = HERE / "jack_midi_receiver.py"
 SHM_DIR = Path("/dev/shm")
 
 _counter = itertools.count(1)
@@ -470,6 +472,16 @@ class JackClientProcess:
             if time.monotonic() > deadline:
                 raise self._fail(f"not ready after {timeout_s:.1f} s")
 
+    def send_line(self, line: str = "go") -> None:
+        """Write one line to the process's stdin (``jack_midi_harness.py`` takes it as *go*)."""
+        try:
+            self._proc.stdin.write(line.rstrip("\n") + "\n")
+            self._proc.stdin.flush()
+        except (BrokenPipeError, OSError, ValueError):
+            raise self._fail("stdin closed: the process has ended") from None
+
+    go = send_line
+
     def close_stdin(self) -> None:
         with contextlib.suppress(BrokenPipeError, OSError):
             self._proc.stdin.close()
@@ -554,3 +566,56 @@ def start_player(
         "--delay", str(delay_s), "--seconds", str(seconds),
     ]
     return JackClientProcess(PLAYER_SCRIPT, args, server.env, f"jack_player {name!r}")
+
+
+def _cli_args(options: dict) -> list[str]:
+    """``{"spacing_frames": 600, "go_immediately": True, "notes": [38, 40]}`` ->
+    ``["--spacing-frames", "600", "--go-immediately", "--notes", "38,40"]``.
+
+    ``False``/``None`` leave an option out; lists and tuples of numbers are joined with commas;
+    ``events`` (a list of ``[delay_s, controller, value]``) is passed as JSON.
+    """
+    args: list[str] = []
+    for key, value in options.items():
+        flag = "--" + key.replace("_", "-")
+        if value is None or value is False:
+            continue
+        if value is True:
+            args.append(flag)
+        elif key == "events":
+            args += [flag, value if isinstance(value, str) else json.dumps(value)]
+        elif isinstance(value, (list, tuple)):
+            args += [flag, ",".join(str(v) for v in value)]
+        else:
+            args += [flag, str(value)]
+    return args
+
+
+def start_midi_harness(server: JackServer, mode: str, **options) -> JackClientProcess:
+    """Start ``jack_midi_harness.py MODE`` (see its doc for the options and the JSON it prints).
+
+    ``mode``: ``"notes"``, ``"cc"`` or ``"tapper"``. Options are its long command-line options
+    with ``_`` for ``-``: e.g. ``name="midi-harness"``, ``connect_to="live-midi:in"``,
+    ``wait=5.0``, ``record_from="live:"``, ``count=64``, ``spacing_frames=601``,
+    ``notes=[38, 40]``, ``events=[[0.1, 7, 100]]``, ``latency_frames=-100``,
+    ``disconnect_at=0.3``, ``reconnect_at=0.6``, ``go_immediately=True``.
+
+    Then ``.wait_ready()``, ``.go()`` (one line on its stdin starts the schedule; not needed
+    with ``go_immediately=True``) and ``.result(timeout_s)``: it ends by itself once its
+    schedule is sent and ``tail`` seconds have passed; ``.result(close_stdin=True)`` ends it
+    early. Remember the name: never the server's (``JackClientProcess`` refuses it).
+    """
+    options.setdefault("name", "midi-harness")
+    args = [mode, *_cli_args(options)]
+    return JackClientProcess(
+        MIDI_HARNESS_SCRIPT, args, server.env, f"jack_midi_harness {mode} {options['name']!r}"
+    )
+
+
+def start_midi_receiver(
+    server: JackServer, *, name: str = "live-midi", port: str = "in", seconds: float = 30.0
+) -> JackClientProcess:
+    """Start ``jack_midi_receiver.py``: a MIDI input ``<name>:<port>`` that stamps every event
+    with its JACK frame. ``.result(close_stdin=True)`` ends it and returns what it received."""
+    args = ["--name", name, "--port", port, "--seconds", str(seconds)]
+    return JackClientProcess(MIDI_RECEIVER_SCRIPT, args, server.env, f"jack_midi_receiver {name!r}")

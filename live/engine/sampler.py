@@ -438,6 +438,10 @@ class SamplerState:
         self.command_gains[slot] = gain
         h[H_CMD_WRITTEN] = written + 1  # payload first, then the count (see module notes)
 
+    def use_host_clock(self) -> None:
+        """Record CLOCK_MONOTONIC with every block (live drivers; the offline driver has no host time)."""
+        self.header[H_CLOCK_FN] = clock_gettime_address()
+
     def use_jack_clock(self, jack_last_frame_time_address: int, jack_client: int) -> None:
         """Record JACK's frame time with every block, read through ``jack_last_frame_time`` of
         any client of the server the stream runs on. Set before the stream starts."""

@@ -208,6 +208,7 @@ t_runs = Table(
     Column("preset_name", String(200), nullable=False),
     Column("preset_path", Text, nullable=True),
     Column("params_json", Text, nullable=False),
+    Column("calibration_json", Text, nullable=True),  # the latency corrections this run applied
     Column("start_frame", BigInteger, nullable=False),
     Column("end_frame", BigInteger, nullable=True),
     Column("started_at", UTCDateTime, nullable=False),
@@ -215,6 +216,30 @@ t_runs = Table(
     Column("status", String(16), nullable=False),
     UniqueConstraint("session_id", "position"),
     CheckConstraint(f"status IN ({_status_values})", name="status"),
+)
+
+t_controls = Table(
+    "controls",
+    metadata,
+    Column("id", _BigId, primary_key=True),
+    Column("run_id", Integer, ForeignKey("runs.id", ondelete="CASCADE"), nullable=False),
+    Column("frame", BigInteger, nullable=False),
+    Column("action", String(32), nullable=False),
+    Column("value", Float, nullable=True),
+    Column("effect", Text, nullable=True),  # what it did, e.g. "tempo 100 -> 110 BPM from beat 17"
+    Index("ix_controls_run_frame", "run_id", "frame"),
+)
+
+t_calibrations = Table(
+    "calibrations",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("input_path", String(16), nullable=False),  # midi | touch | mic
+    Column("device", String(200), nullable=False),
+    Column("latency_frames", Integer, nullable=False),
+    Column("sample_rate", Integer, nullable=False),
+    Column("details_json", Text, nullable=False),
 )
 
 t_events = Table(
@@ -660,6 +685,7 @@ class Store:
         preset_path: str | os.PathLike[str] | None,
         params: Mapping[str, Any],
         start_frame: int,
+        calibration: Mapping[str, Any] | None = None,
     ) -> int:
         """Start a run (one activity with one preset) as the next in a running session.
 
@@ -677,6 +703,8 @@ class Store:
             Validated parameters, stored as JSON (tuples come back as lists).
         start_frame : int
             Engine frame of the run's first sound.
+        calibration : dict, optional
+            The latency corrections the run applies, per input path (stored as JSON).
 
         Returns
         -------
@@ -703,6 +731,7 @@ class Store:
                     preset_name=preset_name,
                     preset_path=path,
                     params_json=params_json,
+                    calibration_json=None if calibration is None else json.dumps(calibration, sort_keys=True),
                     start_frame=start,
                     started_at=_now(),
                     status="running",
@@ -914,6 +943,52 @@ class Store:
             )
             return {metric: value for metric, value in rows}
 
+    def add_controls(self, run_id: int, controls: Iterable[tuple[int, str, float | None, str | None]]) -> None:
+        """Store therapist controls of a running run: (frame, action, value, effect) each."""
+        rows = [
+            {"run_id": run_id, "frame": _check_int("control frame", frame), "action": str(action),
+             "value": _opt_float("value", value), "effect": effect}
+            for frame, action, value, effect in controls
+        ]
+        with self._write() as conn:
+            self._running_run(conn, run_id)
+            if rows:
+                conn.execute(t_controls.insert(), rows)
+
+    def run_controls(self, run_id: int) -> list[dict[str, Any]]:
+        """A run's therapist controls by frame: keys frame, action, value, effect."""
+        query = (select(t_controls.c.frame, t_controls.c.action, t_controls.c.value, t_controls.c.effect)
+                 .where(t_controls.c.run_id == run_id).order_by(t_controls.c.frame, t_controls.c.id))
+        with self._read() as conn:
+            self._run_row(conn, run_id)
+            return [r._asdict() for r in conn.execute(query)]
+
+    def save_calibration(self, *, input_path: str, device: str, latency_frames: int, sample_rate: int,
+                         details: Mapping[str, Any]) -> int:
+        """Store a calibration result for an input path and device; returns its id."""
+        if input_path not in ("midi", "touch", "mic"):
+            raise ValueError(f"input_path = {input_path!r}: must be 'midi', 'touch' or 'mic'")
+        with self._write() as conn:
+            result = conn.execute(t_calibrations.insert().values(
+                created_at=_now(), input_path=input_path, device=device,
+                latency_frames=_check_int("latency_frames", latency_frames),
+                sample_rate=_check_int("sample_rate", sample_rate, minimum=1),
+                details_json=json.dumps(details, sort_keys=True)))
+            return int(result.inserted_primary_key[0])
+
+    def latest_calibration(self, input_path: str, device: str) -> dict[str, Any] | None:
+        """The newest calibration of ``input_path`` on ``device``, or None."""
+        query = (select(t_calibrations).where(t_calibrations.c.input_path == input_path,
+                                              t_calibrations.c.device == device)
+                 .order_by(t_calibrations.c.id.desc()).limit(1))
+        with self._read() as conn:
+            row = conn.execute(query).first()
+        if row is None:
+            return None
+        out = row._asdict()
+        out["details"] = json.loads(out.pop("details_json"))
+        return out
+
     def run_events(self, run_id: int, kind: str | None = None) -> list[dict[str, Any]]:
         """A run's events by frame (then id), all or of one kind.
 
@@ -1000,4 +1075,6 @@ def _session_client(client_ids: Mapping[str, int], code: str, session_id: str, f
 def _run_dict(row: Any) -> dict[str, Any]:
     result = row._asdict()
     result["params"] = json.loads(result.pop("params_json"))
+    calibration = result.pop("calibration_json", None)
+    result["calibration"] = None if calibration is None else json.loads(calibration)
     return result
