@@ -41,6 +41,26 @@ def _parser() -> argparse.ArgumentParser:
                       help="print exactly one JSON object on stdout, everything else on stderr")
     demo.set_defaults(module="demo")
 
+    run = sub.add_parser(
+        "run",
+        help="a real session on the audio device and MIDI ports",
+        description="Play one or more presets with a client: audio through PortAudio (JACK when a "
+        "server runs), MIDI from the client's pad or keyboard into the JACK port live-midi:in. Every "
+        "input is scored and stored as it arrives; Ctrl-C or SIGTERM ends the session and saves it.",
+    )
+    run.add_argument("presets", nargs="+", metavar="PRESET", help="preset name or TOML file; several play in turn")
+    run.add_argument("--client", required=True, metavar="CODE",
+                     help="the client's pseudonymous code (a new code is created)")
+    run.add_argument("--audio-device", metavar="D", help="audio device index or name part (see 'live devices')")
+    run.add_argument("--midi-in", metavar="NAME", help="connect MIDI ports whose name contains NAME")
+    run.add_argument("--controls", metavar="FILE", help="therapist controller mapping (TOML; default built in)")
+    run.add_argument("--headless", action="store_true",
+                     help="no client screen; accepted for scripts (the touchscreen comes in a later release)")
+    run.add_argument("--duration", type=float, metavar="S", help="length of each run in seconds (overrides the preset)")
+    run.add_argument("--db", metavar="URL_OR_PATH", help="SQLite file or database URL (default: ~/.local/share/live/live.db)")
+    run.add_argument("--json", action="store_true", help="print one JSON object at the end (responses included)")
+    run.set_defaults(module="run")
+
     metrics = sub.add_parser("metrics", help="compute metrics from CSV files")
     msub = metrics.add_subparsers(dest="metric", metavar="METRIC", required=True)
     sms = msub.add_parser(

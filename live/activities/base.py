@@ -90,6 +90,9 @@ class Activity(Protocol):
     def on_input(self, ev: InputEvent) -> Iterable[Response]:
         """Score one input as it arrives."""
 
+    def on_control(self, action: str, value: float | None) -> str | None:
+        """Apply a therapist's control (tempo, ...); return what it did, None if ignored."""
+
     def is_finished(self, now_frame: int) -> bool:
         """True once every sound has played and the response window after the last has closed."""
 

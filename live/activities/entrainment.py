@@ -111,6 +111,28 @@ class Entrainment:
         beat_frame = self.beat_frames[k]
         return [Response(ev, k, beat_frame, 1000.0 * (ev.frame - beat_frame) / self._ctx.sample_rate)]
 
+    def on_control(self, action: str, value: float | None) -> str | None:
+        """Apply a therapist's control; returns what it did, for the record (None: ignored).
+
+        Tempo controls (``tempo_set`` to ``value`` BPM, ``tempo_up``/``tempo_down`` by ``value``
+        BPM) apply from the first beat not yet planned, i.e. the next beat beyond the look-ahead:
+        every beat already queued plays where it was planned. The new tempo is kept within the
+        preset range of 20..240 BPM. A run given by ``duration_s`` keeps its number of beats.
+        """
+        if action not in ("tempo_set", "tempo_up", "tempo_down") or value is None:
+            return None
+        k = self._next_beat
+        if k >= self.n_beats:
+            return None
+        old = self.tempo.bpm_at_beat(k)
+        new = value if action == "tempo_set" else old + (value if action == "tempo_up" else -value)
+        new = min(max(float(new), 20.0), 240.0)
+        if new == old:
+            return None
+        self.tempo = self.tempo.with_tempo(k, new)
+        self.beat_frames[max(k, 0):] = [self.tempo.frame_at_beat(j) for j in range(max(k, 0), self.n_beats + 1)]
+        return f"tempo {old:g} -> {new:g} BPM from beat {k}"
+
     def is_finished(self, now_frame: int) -> bool:
         last = self.beat_frames[self.n_beats - 1]
         interval = self.beat_frames[self.n_beats] - last

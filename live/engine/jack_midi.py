@@ -164,6 +164,7 @@ def load_libjack() -> ctypes.CDLL:
     lib.jack_free.argtypes = [vp]
     lib.jack_port_name.restype = cp
     lib.jack_port_name.argtypes = [vp]
+    lib.jack_port_connected.argtypes = [vp]
     return lib
 
 
@@ -297,6 +298,10 @@ class JackMidiClient:
                 i += 1
             self._lib.jack_free(ctypes.cast(arr, ctypes.c_void_p))
         return names
+
+    def connections(self) -> int:
+        """How many ports are connected to our input."""
+        return int(self._lib.jack_port_connected(ctypes.c_void_p(int(self.header[J_IN_PORT]))))
 
     def stats(self) -> dict[str, int]:
         h = self.header

@@ -1,0 +1,77 @@
+"""``live run``: a real session on the audio device and MIDI ports, stored like ``live demo``'s."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+
+def default_db_path() -> Path:
+    """The session store in the user's data folder (``$XDG_DATA_HOME/live/live.db``)."""
+    base = os.environ.get("XDG_DATA_HOME") or os.path.join(os.path.expanduser("~"), ".local", "share")
+    return Path(base) / "live" / "live.db"
+
+
+def run(args) -> int:
+    from live.presets import PresetError, find_preset, load_preset
+
+    err = sys.stderr
+    presets = []
+    try:
+        for name in args.presets:
+            presets.append(load_preset(find_preset(name)))
+    except (PresetError, FileNotFoundError) as exc:
+        for line in getattr(exc, "problems", [str(exc)]):
+            print(f"live run: {line}", file=err)
+        return 2
+    if args.duration is not None and not 1 <= args.duration <= 7200:
+        print(f"live run: --duration {args.duration:g}: must be 1..7200 seconds", file=err)
+        return 2
+
+    from live.controls import ControlError, ControlMap
+    from live.session.live_session import LiveOptions, LiveSession, SessionError, install_signal_handlers, responses_json
+    from live.session.store import Store
+
+    try:
+        controls = ControlMap.load(args.controls) if args.controls else ControlMap.default()
+    except ControlError as exc:
+        for line in exc.problems:
+            print(f"live run: {line}", file=err)
+        return 2
+    db = args.db or str(default_db_path())
+    options = LiveOptions(client=args.client, duration_s=args.duration, audio_device=args.audio_device,
+                          midi_in=args.midi_in, controls=controls)
+    try:
+        session = LiveSession(options)
+    except SessionError as exc:
+        print(f"live run: {exc}", file=err)
+        return 2
+    install_signal_handlers(session)
+    try:
+        with Store.open(db) as store:
+            try:
+                store.get_or_create_client(args.client)
+            except ValueError as exc:
+                session.close()
+                print(f"live run: --client: {exc}", file=err)
+                return 2
+            outcome = session.run(presets, store=store)
+    except SessionError as exc:
+        print(f"live run: {exc}", file=err)
+        return 2
+    last = outcome.runs[-1].summary if outcome.runs else None
+    if args.json:
+        print(json.dumps({"session_id": outcome.session_id, "summary": last,
+                          "runs": [{"run_id": r.run_id, "preset": r.preset, "summary": r.summary} for r in outcome.runs],
+                          "responses": responses_json(outcome)}))
+    else:
+        from live.commands.metrics import format_table
+
+        for r in outcome.runs:
+            print(f"Run {r.run_id}: {r.preset}")
+            print(format_table(r.summary, window_ms=50.0))
+            print()
+        print(f"Session {outcome.session_id} saved in {db} ({outcome.ended_because})")
+    return 1 if outcome.ended_because.startswith("audio") else 0

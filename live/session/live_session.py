@@ -1,0 +1,320 @@
+"""A live session: the engine on a real audio device, MIDI from the client and therapist, every
+input scored and stored as the session goes, and nothing lost when it stops.
+
+The control loop runs in the calling thread and wakes every ~10 ms (DESIGN.md section 3). Each
+time it reads the sampler's block rows (they map JACK frames and host time onto engine frames),
+plans sounds inside the look-ahead, takes MIDI (therapist controls are acted on; notes are the
+client's inputs, corrected by the input path's calibrated latency and scored), and writes the
+store at least every 0.5 s. Pads sound from the audio callback itself at input frame + a fixed
+delay (:meth:`live.engine.sampler.SamplerState.play_midi_notes`), so Python is never on that path.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import signal
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from live.activities.base import ActivityContext, Response, activity_class
+from live.controls import ControlMap
+from live.engine.bank import default_bank
+from live.engine.clock import FrameMap
+from live.engine.engine import Engine
+from live.engine.events import InputEvent
+from live.engine.jack_midi import JackMidiClient, JackUnavailable
+from live.engine.midi import JackMidiInput
+from live.engine.sampler import R_FRAME, R_JACK_FRAME, SamplerState
+from live.presets import Preset
+from live.session.store import Store
+
+
+class SessionError(RuntimeError):
+    """The session cannot start: a device or port that is not there (the message lists what is)."""
+
+
+@dataclass(frozen=True, slots=True)
+class LiveOptions:
+    """How to run a live session.
+
+    Parameters
+    ----------
+    client : str
+        Pseudonymous code of the client (created in the store when new).
+    duration_s : float, optional
+        Overrides each preset's length.
+    audio_device : str, optional
+        PortAudio device index or name part; default: JACK's when a JACK server runs.
+    midi_in : str, optional
+        Part of the name of the MIDI port(s) to take input from (connected to ``live-midi:in``).
+    pad_delay_periods : int
+        A pad's own sound plays this many audio periods after its input frame (constant latency).
+    """
+
+    client: str
+    duration_s: float | None = None
+    audio_device: str | None = None
+    midi_in: str | None = None
+    sample_rate: int = 48000
+    lookahead_frames: int = 4800
+    start_delay_frames: int = 24000
+    control_period_s: float = 0.01
+    flush_period_s: float = 0.5
+    pad_delay_periods: int = 2
+    pad_sound: str = "woodblock"
+    stall_timeout_s: float = 1.0
+    controls: ControlMap = field(default_factory=ControlMap.default)
+
+
+@dataclass(frozen=True, slots=True)
+class RunOutcome:
+    run_id: int
+    preset: str
+    summary: dict[str, Any]
+    responses: tuple[Response, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class LiveOutcome:
+    """A finished live session: its id, runs, where it started (engine frame) and why it ended."""
+
+    session_id: str
+    runs: tuple[RunOutcome, ...]
+    session_start_frame: int
+    sample_rate: int
+    ended_because: str
+    engine_stats: dict
+    midi_stats: dict
+
+
+class LiveSession:
+    """Opens the audio and MIDI edges; :meth:`run` plays presets on them.
+
+    Raises
+    ------
+    SessionError
+        When the audio device or the MIDI port asked for is not there.
+    """
+
+    def __init__(self, options: LiveOptions, *, log: Callable[[str], None] | None = None):
+        from live.engine.live_driver import DeviceError, LiveDriver
+
+        self.options = options
+        self.log = log or (lambda line: print(f"live: {line}", file=sys.stderr, flush=True))
+        self.bank = default_bank(options.sample_rate)
+        self.state = SamplerState(self.bank, channels=2)
+        try:
+            self.midi_client = JackMidiClient("live-midi")
+        except JackUnavailable as exc:
+            raise SessionError(f"MIDI input needs a running JACK server here ({exc})") from None
+        try:
+            self.driver = LiveDriver(self.state, sample_rate=options.sample_rate, device=options.audio_device,
+                                     jack_client_name="live")
+        except DeviceError as exc:
+            self.midi_client.close()
+            raise SessionError(str(exc)) from None
+        self.sample_rate = self.driver.sample_rate
+        self.state.use_jack_clock(self.midi_client.last_frame_time_address, self.midi_client.client_address)
+        self.period_frames = self.midi_client.period_frames
+        self.pad_delay_frames = options.pad_delay_periods * self.period_frames
+        self.frame_map = FrameMap()
+        self.midi = JackMidiInput(self.midi_client, self.frame_map)
+        self.engine = Engine(self.driver, self.bank)
+        self._stop = threading.Event()
+        self._stop_reason = ""
+        self._midi_connected: bool | None = None
+
+    # --- set-up -------------------------------------------------------------------------------
+    def connect_midi(self) -> list[str]:
+        """Connect every MIDI output port whose name contains ``options.midi_in``; returns them."""
+        want = self.options.midi_in
+        if want is None:
+            return []
+        ports = [p for p in self.midi_client.ports(midi=True, outputs=True) if not p.startswith("live-midi:")]
+        chosen = [p for p in ports if want.lower() in p.lower()]
+        if not chosen:
+            raise SessionError(f"no MIDI input port matching {want!r}; MIDI ports here: {', '.join(ports) or 'none'}")
+        for port in chosen:
+            self.midi_client.connect(port)
+        return chosen
+
+    def _pad_sounds(self) -> dict[int, tuple[str, float]]:
+        """Every note plays the pad sound, except notes the therapist's controls use."""
+        bound = self.options.controls.bound_notes()
+        return {note: (self.options.pad_sound, 0.8) for note in range(128) if note not in bound}
+
+    def request_stop(self, reason: str) -> None:
+        """End the session at the next control step (thread- and signal-safe)."""
+        self._stop_reason = self._stop_reason or reason
+        self._stop.set()
+
+    # --- the session -------------------------------------------------------------------------
+    def run(self, presets: list[Preset], *, store: Store, latency_frames: dict[str, int] | None = None,
+            calibration: dict | None = None) -> LiveOutcome:
+        """Play ``presets`` one after the other (the therapist's next-activity control skips
+        ahead), store everything, and return when the last ends or the session is stopped."""
+        opts = self.options
+        latency = latency_frames or {}
+        chosen = self.connect_midi()
+        if chosen:
+            self.log(f"MIDI input from {', '.join(chosen)}")
+        self.state.play_midi_notes(self.midi_client.header, delay_frames=self.pad_delay_frames,
+                                   sounds=self._pad_sounds())
+        self.driver.start()
+        self._wait_for_audio()
+        session_start = self.engine.frame
+        session_id = store.create_session(client_codes=[opts.client], simulated=False, sample_rate=self.sample_rate)
+        self.log(f"session {session_id} for client {opts.client}: audio on {self.driver.host_api}, "
+                 f"period {self.period_frames} frames; Ctrl-C ends it and saves it")
+        runs: list[RunOutcome] = []
+        ended = "finished"
+        try:
+            queue = list(presets)
+            while queue and not self._stop.is_set():
+                preset = queue.pop(0)
+                outcome, next_wanted = self._run_one(preset, store, session_id, latency, calibration)
+                runs.append(outcome)
+                if next_wanted == "stop":
+                    break
+            if self._stop.is_set():
+                ended = self._stop_reason
+        finally:
+            status = "incomplete" if ended.startswith("audio") else "complete"
+            store.close_session(session_id, status=status)
+            self.close()
+        return LiveOutcome(session_id, tuple(runs), session_start, self.sample_rate, ended,
+                           self.engine.stats(), self.midi_client.stats() if self.midi_client else {})
+
+    def _wait_for_audio(self, timeout_s: float = 5.0) -> None:
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            rows = self.state.take_rows()
+            if len(rows):
+                self.frame_map.update(rows[:, [R_FRAME, R_JACK_FRAME]])
+                return
+            time.sleep(0.005)
+        raise SessionError(f"the audio stream did not start within {timeout_s:g} s")
+
+    def _run_one(self, preset: Preset, store: Store, session_id: str, latency: dict[str, int],
+                 calibration: dict | None) -> tuple[RunOutcome, str]:
+        opts, sr, engine = self.options, self.sample_rate, self.engine
+        params = preset.params
+        if opts.duration_s is not None:
+            params = dataclasses.replace(params, duration_s=opts.duration_s, beats=None)
+        activity = activity_class(preset.activity)(params)
+        start_frame = engine.frame + opts.start_delay_frames
+        run_id = store.create_run(session_id, activity=preset.activity, preset_name=preset.name,
+                                  preset_path=str(preset.path), params=dataclasses.asdict(params),
+                                  start_frame=start_frame, calibration=calibration)
+        activity.start(ActivityContext(sr, start_frame, frozenset(self.bank.slices)))
+        self.log(f"run {run_id}: {preset.name} ({preset.title})")
+        sounds, inputs, responses, controls = [], [], [], []
+        last_flush = time.monotonic()
+        last_frame, last_progress = engine.frame, time.monotonic()
+        last_port_check = 0.0
+        next_wanted, end_now = "next", False
+        while True:
+            rows = self.state.take_rows()
+            if len(rows):
+                self.frame_map.update(rows[:, [R_FRAME, R_JACK_FRAME]])
+            now = engine.frame
+            wall = time.monotonic()
+            if now != last_frame:
+                last_frame, last_progress = now, wall
+            elif wall - last_progress > opts.stall_timeout_s:
+                self.request_stop("audio server vanished: the audio stream stopped")
+            for sound in activity.plan(now + opts.lookahead_frames):
+                engine.schedule(sound)
+                sounds.append(sound)
+            for msg in self.midi.take():
+                control = opts.controls.match(msg.status, msg.data1, msg.data2)
+                if control is not None:
+                    effect = activity.on_control(control.action, control.value)
+                    if control.action == "start_stop":
+                        effect, next_wanted = "run stopped by the therapist", "stop"
+                    elif control.action == "next_activity":
+                        effect, next_wanted = "next activity", "next"
+                    controls.append((msg.frame, control.action, control.value, effect))
+                    if effect:
+                        self.log(effect)
+                    if control.action in ("start_stop", "next_activity"):
+                        end_now = True
+                elif msg.is_note_on:
+                    ev = InputEvent(frame=msg.frame - latency.get("midi", 0), source="midi", note=msg.data1,
+                                    velocity=msg.data2, client=opts.client)
+                    inputs.append(ev)
+                    responses.extend(activity.on_input(ev))
+            if wall - last_port_check > 1.0:
+                last_port_check = wall
+                self._watch_midi_port()
+            over_time = opts.duration_s is not None and now - start_frame > opts.duration_s * sr + sr
+            finished = (activity.is_finished(now) or over_time or self._stop.is_set()
+                        or end_now)
+            if finished or wall - last_flush >= opts.flush_period_s:
+                store.add_sounds(run_id, sounds)
+                store.add_inputs(run_id, inputs)
+                store.add_responses(run_id, responses)
+                store.add_controls(run_id, controls)
+                sounds, inputs, responses, controls = [], [], [], []
+                last_flush = wall
+            if finished:
+                break
+            time.sleep(opts.control_period_s)
+        summary = activity.summary()
+        final = activity.final_responses()
+        store.close_run(run_id, summary=summary.metrics, final_responses=final, end_frame=engine.frame)
+        return RunOutcome(run_id, preset.name, summary.metrics, tuple(final)), next_wanted
+
+    def _watch_midi_port(self) -> None:
+        """Say when the MIDI source goes away or comes back; reconnect a named port that returns."""
+        connected = self.midi_client.connections() > 0
+        if connected != self._midi_connected and self._midi_connected is not None:
+            self.log("MIDI: a source is connected to live-midi:in again" if connected else
+                     "MIDI: nothing is connected to live-midi:in any more; the session goes on and "
+                     "takes MIDI again when it returns")
+        self._midi_connected = connected
+        if not connected and self.options.midi_in:
+            try:
+                self.connect_midi()
+            except (SessionError, JackUnavailable):
+                pass
+
+    def close(self) -> None:
+        """Stop audio and MIDI (idempotent)."""
+        try:
+            self.driver.close()
+        finally:
+            if self.midi_client is not None:
+                self.midi_client.close()
+
+
+def install_signal_handlers(session: LiveSession) -> None:
+    """Ctrl-C and SIGTERM end the session cleanly (it is saved)."""
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda signum, frame: session.request_stop(f"stopped by {signal.Signals(signum).name}"))
+
+
+def responses_json(outcome: LiveOutcome) -> list[dict[str, Any]]:
+    """Every scored response of the session, as ``live run --json`` prints them.
+
+    ``time_s``: seconds from the session start on the engine clock the beats are scheduled on,
+    after the input path's latency correction; ``beat_time_s`` the matched beat's time on the
+    same clock; ``asynchrony_ms`` = 1000 x (time_s - beat_time_s).
+    """
+    sr, t0 = outcome.sample_rate, outcome.session_start_frame
+    out = []
+    for run in outcome.runs:
+        for r in run.responses:
+            ev = r.event
+            out.append({
+                "time_s": (ev.frame - t0) / sr,
+                "source": ev.source,
+                "note": ev.note,
+                "velocity": ev.velocity,
+                "beat_time_s": None if r.beat_frame is None else (r.beat_frame - t0) / sr,
+                "asynchrony_ms": None if r.beat_frame is None else 1000.0 * (ev.frame - r.beat_frame) / sr,
+            })
+    return out
