@@ -1,8 +1,37 @@
-"""The therapist's MIDI controller: a TOML mapping from notes and CCs to session controls.
+"""The therapist's MIDI controller: which button, pad or knob does what, from a TOML file.
 
-Validated like presets: every problem is reported, one line each, as
-``FILE: bindings[2].number: 200: must be 0..127``; unknown keys and a message bound twice are
-errors. ``presets/controls/default.toml`` is the built-in mapping.
+A mapping is a list of bindings, each tying one MIDI control to one action::
+
+    schema = 1
+
+    [[bindings]]
+    action = "tempo_set"     # tempo_up, tempo_down, tempo_set, start_stop, next_activity
+    message = "cc"           # "note" (a key or pad) or "cc" (a button, knob or fader)
+    channel = 1              # 1..16; leave out to answer on every channel
+    number = 22              # note or controller number, 0..127
+    min_bpm = 40             # tempo_set: the knob's range, 20..240 BPM
+    max_bpm = 160
+
+- ``tempo_up`` / ``tempo_down`` change the tempo by ``step_bpm`` (default 2, 0.5..20 BPM).
+- ``tempo_set`` is a knob or fader (``message = "cc"`` only): its value 0..127 maps linearly
+  onto ``min_bpm..max_bpm`` (defaults 40..160).
+- ``start_stop`` starts or stops the current activity; ``next_activity`` moves to the next.
+
+When a binding fires: a note binding on note-on with velocity above 0 (a note-off, or a
+note-on with velocity 0, does nothing); a CC binding other than ``tempo_set`` when the value
+is 64 or more, so a momentary button (127 on press, 0 on release) fires once per press. A
+button that latches (127 on one press, 0 on the next) fires on every other press: set it to
+momentary on the controller. ``tempo_set`` answers every value.
+
+The shipped default (``presets/controls/default.toml``) uses CCs 20..24, which the MIDI 1.0
+specification leaves undefined, so no controller sends them unless set up to; notes are
+avoided because a client's drum pad sends General MIDI drum notes (35..81, channel 10) on the
+same input, and a pad hit must never change the tempo.
+
+Loading checks every binding and reports every problem, one line each, as presets do
+(``FILE: bindings[2].number: 200: must be 0..127``): unknown keys, missing or out-of-range
+values, keys that do not belong to the action, and the same control bound twice (a binding on
+any channel overlaps one on a given channel).
 """
 
 from __future__ import annotations
@@ -12,13 +41,43 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from live.engine.gm import GM_DRUM_CHANNEL, GM_DRUMS, note_name
+from live.presets import _syntax_error, _toml_repr, presets_dir
+
+__all__ = ["ACTIONS", "Binding", "ControlError", "ControlEvent", "ControlMap", "SCHEMA", "default_path"]
+
+SCHEMA = 1
+"""The only control-mapping schema this version reads."""
+
 ACTIONS = ("tempo_up", "tempo_down", "tempo_set", "start_stop", "next_activity")
-_KEYS = {"action", "message", "channel", "number", "step_bpm", "min_bpm", "max_bpm"}
+"""What a binding can do."""
+
+MESSAGES = ("note", "cc")
+
+BUTTON_THRESHOLD = 64
+"""A CC button binding fires on values at or above this (MIDI's on/off switch convention)."""
+
+DEFAULT_STEP_BPM = 2.0
+DEFAULT_MIN_BPM = 40.0
+DEFAULT_MAX_BPM = 160.0
+
+_NOTE_ON, _CONTROL_CHANGE = 0x90, 0xB0
+_STEP_ACTIONS = ("tempo_up", "tempo_down")
+_KEYS = ("action", "message", "channel", "number", "step_bpm", "min_bpm", "max_bpm")
 
 
 @dataclass(frozen=True, slots=True)
 class ControlEvent:
-    """A therapist's control: ``value`` is BPM for tempo_set, the step for tempo_up/down, else None."""
+    """A therapist's control action, as :meth:`ControlMap.match` found it.
+
+    Parameters
+    ----------
+    action : str
+        One of :data:`ACTIONS`.
+    value : float or None
+        For ``tempo_set`` the tempo asked for (BPM); for ``tempo_up`` / ``tempo_down`` the
+        step (BPM, positive for both); None for the others.
+    """
 
     action: str
     value: float | None
@@ -26,143 +85,295 @@ class ControlEvent:
 
 @dataclass(frozen=True, slots=True)
 class Binding:
+    """One validated binding.
+
+    Parameters
+    ----------
+    action : str
+        One of :data:`ACTIONS`.
+    message : {"note", "cc"}
+        Kind of MIDI message.
+    channel : int or None
+        MIDI channel 1..16, None for any channel.
+    number : int
+        Note or controller number, 0..127.
+    step_bpm : float or None
+        Tempo step of ``tempo_up`` / ``tempo_down`` (BPM); None for other actions.
+    min_bpm, max_bpm : float or None
+        Range of a ``tempo_set`` knob (BPM); None for other actions.
+    """
+
     action: str
-    message: str          # "note" or "cc"
-    channel: int | None   # 1..16, None = any
-    number: int           # note or controller 0..127
-    step_bpm: float = 2.0
-    min_bpm: float = 40.0
-    max_bpm: float = 160.0
+    message: str
+    channel: int | None
+    number: int
+    step_bpm: float | None = None
+    min_bpm: float | None = None
+    max_bpm: float | None = None
 
     def describe(self) -> str:
-        what = {"tempo_up": f"tempo up {self.step_bpm:g} BPM", "tempo_down": f"tempo down {self.step_bpm:g} BPM",
-                "tempo_set": f"tempo knob, {self.min_bpm:g}..{self.max_bpm:g} BPM",
-                "start_stop": "stop the activity", "next_activity": "next activity"}[self.action]
-        chan = "any channel" if self.channel is None else f"channel {self.channel}"
-        return f"{'CC' if self.message == 'cc' else 'note'} {self.number} ({chan}): {what}"
+        """One line for a therapist: ``CC 22 (any channel): tempo knob, 40..160 BPM``."""
+        channel = "any channel" if self.channel is None else f"channel {self.channel}"
+        if self.message == "cc":
+            control = f"CC {self.number} ({channel})"
+        else:
+            drum = ""
+            if self.number in GM_DRUMS and self.channel in (None, GM_DRUM_CHANNEL):
+                drum = f"; a drum pad's {GM_DRUMS[self.number]}"
+            control = f"note {self.number} {note_name(self.number)} ({channel}{drum})"
+        press = " (on press: value 64..127)" if self.message == "cc" and self.action != "tempo_set" else ""
+        what = {
+            "tempo_up": f"tempo up by {_num(self.step_bpm)} BPM",
+            "tempo_down": f"tempo down by {_num(self.step_bpm)} BPM",
+            "tempo_set": f"tempo knob, {_num(self.min_bpm)}..{_num(self.max_bpm)} BPM",
+            "start_stop": "start/stop",
+            "next_activity": "next activity",
+        }[self.action]
+        return f"{control}: {what}{press}"
 
 
 class ControlError(Exception):
-    """A mapping that cannot be used; ``problems`` holds one line per problem."""
+    """A mapping that cannot be used; ``problems`` holds one formatted line per problem."""
 
-    def __init__(self, problems: list[str]):
+    def __init__(self, problems: list[str]) -> None:
         super().__init__("\n".join(problems))
         self.problems = problems
 
 
-def _default_path() -> Path:
-    from live.presets import presets_dir
-
+def default_path() -> Path:
+    """The shipped default mapping, ``controls/default.toml`` among the shipped presets."""
     return presets_dir() / "controls" / "default.toml"
 
 
 class ControlMap:
-    """Bindings in force; :meth:`match` turns a MIDI message into a :class:`ControlEvent`."""
+    """A validated set of bindings, matched against incoming MIDI messages.
 
-    def __init__(self, bindings: list[Binding], source: str = "built-in"):
+    Make one with :meth:`load` or :meth:`default`. Immutable once made; :meth:`match` is
+    thread-safe. Realtime-safe: no (Python; the MIDI input thread).
+
+    Parameters
+    ----------
+    bindings : tuple of Binding
+        Already validated (no two on the same control).
+    path : Path or None
+        File the bindings came from.
+    """
+
+    __slots__ = ("bindings", "path", "_index")
+
+    def __init__(self, bindings: tuple[Binding, ...], path: Path | None = None) -> None:
         self.bindings = tuple(bindings)
-        self.source = source
-
-    @classmethod
-    def default(cls) -> ControlMap:
-        return cls.load(_default_path())
+        self.path = path
+        self._index = {(b.message, b.channel, b.number): b for b in self.bindings}
 
     @classmethod
     def load(cls, path: str | Path) -> ControlMap:
-        """Read and validate a mapping file (raises :class:`ControlError` with every problem)."""
+        """Read and check a mapping file.
+
+        Raises
+        ------
+        ControlError
+            With every problem found, one ``FILE: key.path: value: what is allowed`` line each.
+        """
         path = Path(path)
-        try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
-        except OSError as exc:
-            raise ControlError([f"{path}: cannot read the file: {exc.strerror}"]) from None
-        except tomllib.TOMLDecodeError as exc:
-            raise ControlError([f"{path}: {exc}"]) from None
-        problems: list[str] = []
-        for key in data:
-            if key not in ("schema", "bindings"):
-                problems.append(f"{path}: {key}: unknown key; allowed: schema, bindings")
-        if data.get("schema") != 1:
-            problems.append(f"{path}: schema: {data.get('schema', '(missing)')!r}: must be 1")
-        bindings, seen = [], {}
-        for i, raw in enumerate(data.get("bindings", [])):
-            where = f"{path}: bindings[{i}]"
-            if not isinstance(raw, dict):
-                problems.append(f"{where}: must be a table ([[bindings]])")
-                continue
-            problems += [f"{where}.{k}: unknown key; allowed: {', '.join(sorted(_KEYS))}" for k in raw if k not in _KEYS]
-            b, errs = _binding(raw)
-            problems += [f"{where}.{e}" for e in errs]
-            if b is not None:
-                # Two bindings clash on the same message and number when their channels can meet.
-                clash = next((j for (m, c, n), j in seen.items() if m == b.message and n == b.number
-                              and (c is None or b.channel is None or c == b.channel)), None)
-                if clash is not None:
-                    problems.append(f"{where}: {b.message} {b.number}: already bound in bindings[{clash}]")
-                else:
-                    seen[(b.message, b.channel, b.number)] = i
-                    bindings.append(b)
+        bindings, problems = _read(path)
         if problems:
             raise ControlError(problems)
-        return cls(bindings, str(path))
+        return cls(bindings, path)
+
+    @classmethod
+    def default(cls) -> ControlMap:
+        """The shipped default mapping (CC 20..24 on any channel; see the module docstring)."""
+        return cls.load(default_path())
 
     def match(self, status: int, data1: int, data2: int) -> ControlEvent | None:
-        """The control a MIDI message triggers, or None. Notes act on note-on (velocity > 0);
-        CC buttons act on values >= 64; the tempo knob on any value."""
+        """The control action a MIDI message triggers, if any.
+
+        Parameters
+        ----------
+        status : int
+            Status byte (``0x90 | channel - 1`` for note-on, ``0xB0 | channel - 1`` for CC).
+        data1, data2 : int
+            Note and velocity, or controller number and value (0..127).
+
+        Returns
+        -------
+        ControlEvent or None
+            None for messages no binding fires on: other kinds (note-off, clock, ...),
+            velocity 0, a button value below 64, or bytes out of range.
+        """
+        if not (0x80 <= status <= 0xEF and 0 <= data1 <= 127 and 0 <= data2 <= 127):
+            return None
         kind, channel = status & 0xF0, (status & 0x0F) + 1
-        for b in self.bindings:
-            if b.number != data1 or (b.channel is not None and b.channel != channel):
-                continue
-            if b.message == "note" and kind == 0x90 and data2 > 0:
-                pressed = True
-            elif b.message == "cc" and kind == 0xB0:
-                if b.action == "tempo_set":
-                    return ControlEvent("tempo_set", b.min_bpm + (b.max_bpm - b.min_bpm) * data2 / 127.0)
-                pressed = data2 >= 64
-            else:
-                continue
-            if not pressed:
+        if kind == _NOTE_ON:
+            message = "note"
+            if data2 == 0:  # a note-on with velocity 0 is a note-off
                 return None
-            value = b.step_bpm if b.action in ("tempo_up", "tempo_down") else None
-            return ControlEvent(b.action, value)
-        return None
+        elif kind == _CONTROL_CHANGE:
+            message = "cc"
+        else:
+            return None
+        binding = self._index.get((message, channel, data1)) or self._index.get((message, None, data1))
+        if binding is None:
+            return None
+        if binding.action == "tempo_set":
+            span = binding.max_bpm - binding.min_bpm
+            return ControlEvent("tempo_set", binding.min_bpm + span * data2 / 127)
+        if message == "cc" and data2 < BUTTON_THRESHOLD:
+            return None
+        return ControlEvent(binding.action, binding.step_bpm)
 
     def bound_notes(self) -> set[int]:
-        """Notes the controls use (they do not play pad sounds)."""
+        """Notes a binding uses (on any channel): they steer the session and play no pad sound."""
+        return {b.number for b in self.bindings if b.message == "note"}
+
+    def bound_notes(self) -> set[int]:
+        """Notes some binding uses, on any channel (they do not play pad sounds)."""
         return {b.number for b in self.bindings if b.message == "note"}
 
     def describe(self) -> list[str]:
-        """One readable line per binding (for ``live devices --midi``)."""
+        """One readable line per binding, in file order (for ``live devices --midi``)."""
         return [b.describe() for b in self.bindings]
 
+    def __repr__(self) -> str:
+        return f"ControlMap({len(self.bindings)} bindings from {self.path})"
 
-def _binding(raw: dict[str, Any]) -> tuple[Binding | None, list[str]]:
-    errs = []
 
-    def num(key, lo, hi, default=None, integer=False):
-        v = raw.get(key, default)
-        if v is None:
-            errs.append(f"{key}: (missing): must be {lo}..{hi}")
-            return None
-        if isinstance(v, bool) or not isinstance(v, (int, float)) or (integer and not isinstance(v, int)) or not lo <= v <= hi:
-            errs.append(f"{key}: {v!r}: must be {'a whole number, ' if integer else ''}{lo}..{hi}")
-            return None
-        return v
+# ---------------------------------------------------------------- reading and checking
 
-    action = raw.get("action")
+
+def _read(path: Path) -> tuple[tuple[Binding, ...], list[str]]:
+    """Parse and check ``path``: (bindings, problem lines)."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")  # tolerate the BOM some editors write
+        doc = tomllib.loads(text)
+    except OSError as exc:
+        return (), [f"{path}: cannot read the file: {exc.strerror or exc}"]
+    except UnicodeDecodeError as exc:
+        return (), [f"{path}: not UTF-8 text (byte {exc.start}): save the file as UTF-8"]
+    except tomllib.TOMLDecodeError as exc:
+        return (), [f"{path}: {_syntax_error(exc, text)}"]
+
+    problems: list[tuple[str, Any, str]] = []
+    for key, value in doc.items():
+        if key not in ("schema", "bindings"):
+            problems.append((key, value, "unknown key; allowed: schema, bindings"))
+    schema = doc.get("schema")
+    if not (type(schema) is int and schema == SCHEMA):
+        problems.append(("schema", schema, f"must be {SCHEMA}"))
+    tables = doc.get("bindings")
+    bindings: list[Binding] = []
+    if not isinstance(tables, list):
+        problems.append(("bindings", tables, "must be a list of [[bindings]] tables"))
+    else:
+        seen: dict[tuple[str, int | None, int], int] = {}  # control -> index of its binding
+        valid: dict[int, Binding] = {}
+        for i, table in enumerate(tables):
+            binding, found = _check_binding(f"bindings[{i}]", table)
+            problems += found
+            if binding is None:
+                continue
+            clash = _clash(binding, seen, valid)
+            if clash is not None:
+                problems.append((f"bindings[{i}].number", binding.number, clash))
+                continue
+            seen[(binding.message, binding.channel, binding.number)] = i
+            valid[i] = binding
+            bindings.append(binding)
+    order = {key: n for n, key in enumerate(doc)}  # problems in file order; missing keys last
+    problems.sort(key=lambda p: order.get(p[0].split("[")[0].split(".")[0], len(order)))
+    return tuple(bindings), [f"{path}: {p}: {_toml_repr(v)}: {a}" for p, v, a in problems]
+
+
+def _check_binding(where: str, table: Any) -> tuple[Binding | None, list[tuple[str, Any, str]]]:
+    """Check one ``[[bindings]]`` table: (the binding if it is valid, problems in key order)."""
+    if not isinstance(table, dict):
+        return None, [(where, table, "must be a table ([[bindings]]) with action, message and number")]
+    found: dict[str, tuple[Any, str]] = {}
+    for key, value in table.items():
+        if key not in _KEYS:
+            found[key] = (value, f"unknown key; allowed: {', '.join(_KEYS)}")
+
+    action, message = table.get("action"), table.get("message")
     if action not in ACTIONS:
-        errs.append(f"action: {action!r}: must be one of: {', '.join(ACTIONS)}")
-    message = raw.get("message")
-    if message not in ("note", "cc"):
-        errs.append(f"message: {message!r}: must be one of: note, cc")
-    channel = num("channel", 1, 16, integer=True) if "channel" in raw else None
-    number = num("number", 0, 127, integer=True)
-    step = num("step_bpm", 0.5, 20, default=2.0)
-    lo = num("min_bpm", 20, 240, default=40.0)
-    hi = num("max_bpm", 20, 240, default=160.0)
-    if lo is not None and hi is not None and lo >= hi:
-        errs.append(f"max_bpm: {hi!r}: must be more than min_bpm ({lo!r})")
-    if action == "tempo_set" and message == "note":
-        errs.append("message: 'note': tempo_set needs a knob (message = \"cc\")")
-    if errs:
-        return None, errs
-    return Binding(action, message, channel, number, float(step), float(lo), float(hi)), []
+        found["action"] = (action, f"must be one of: {', '.join(ACTIONS)}")
+    if message not in MESSAGES:
+        found["message"] = (message, "must be one of: note, cc")
+    elif action == "tempo_set" and message != "cc":
+        found["message"] = (message, 'must be "cc" for tempo_set (a knob or fader)')
+    channel = table.get("channel")
+    if "channel" in table and not _whole(channel, 1, 16):
+        found["channel"] = (channel, "must be a whole number, 1..16 (leave out for any channel)")
+    number = table.get("number")
+    if not _whole(number, 0, 127):
+        found["number"] = (number, "must be a whole number, 0..127")
+
+    limits = {"step_bpm": (0.5, 20.0), "min_bpm": (20.0, 240.0), "max_bpm": (20.0, 240.0)}
+    owners = {"step_bpm": _STEP_ACTIONS, "min_bpm": ("tempo_set",), "max_bpm": ("tempo_set",)}
+    for key, (lo, hi) in limits.items():
+        if key not in table:
+            continue
+        if action in ACTIONS and action not in owners[key]:
+            found[key] = (table[key], f"only for {', '.join(owners[key])}; remove it")
+        elif not _number(table[key], lo, hi):
+            found[key] = (table[key], f"must be a number, {_num(lo)}..{_num(hi)} BPM")
+    if action == "tempo_set" and not {"min_bpm", "max_bpm"} & found.keys():
+        lo = float(table.get("min_bpm", DEFAULT_MIN_BPM))
+        hi = float(table.get("max_bpm", DEFAULT_MAX_BPM))
+        if not lo < hi:
+            key = "max_bpm" if "max_bpm" in table else "min_bpm"
+            found[key] = (table[key], f"must make min_bpm ({_num(lo)}) less than max_bpm ({_num(hi)})")
+
+    order = {key: n for n, key in enumerate(table)}
+    problems = [
+        (f"{where}.{key}", value, allowed)
+        for key, (value, allowed) in sorted(found.items(), key=lambda kv: order.get(kv[0], len(order)))
+    ]
+    if problems:
+        return None, problems
+    step = float(table.get("step_bpm", DEFAULT_STEP_BPM)) if action in _STEP_ACTIONS else None
+    is_set = action == "tempo_set"
+    return Binding(
+        action=action,
+        message=message,
+        channel=channel,
+        number=number,
+        step_bpm=step,
+        min_bpm=float(table.get("min_bpm", DEFAULT_MIN_BPM)) if is_set else None,
+        max_bpm=float(table.get("max_bpm", DEFAULT_MAX_BPM)) if is_set else None,
+    ), []
+
+
+def _clash(binding: Binding, seen: dict[tuple[str, int | None, int], int], valid: dict[int, Binding]) -> str | None:
+    """Why ``binding`` overlaps an earlier one (same control; any channel overlaps each), or None.
+
+    ``seen`` maps each control bound so far to the index of its ``[[bindings]]`` table,
+    ``valid`` those indices to their bindings.
+    """
+    m, c, n = binding.message, binding.channel, binding.number
+    if c is None:
+        earlier = [i for (m2, _c2, n2), i in seen.items() if m2 == m and n2 == n]
+    else:
+        earlier = [seen[k] for k in ((m, c, n), (m, None, n)) if k in seen]
+    if not earlier:
+        return None
+    first = min(earlier)
+    other = valid[first]
+    what = "CC" if m == "cc" else "note"
+    on = "any channel" if other.channel is None else f"channel {other.channel}"
+    return (
+        f"{what} {n} on {on} is already bound by bindings[{first}] ({other.action}); "
+        f"a control may do one thing"
+    )
+
+
+def _whole(value: Any, lo: int, hi: int) -> bool:
+    return type(value) is int and lo <= value <= hi
+
+
+def _number(value: Any, lo: float, hi: float) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and lo <= value <= hi  # NaN fails
+
+
+def _num(x: float | None) -> str:
+    return str(int(x)) if x is not None and float(x).is_integer() else str(x)

@@ -5,6 +5,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 PRESET = """schema = 1
 activity = "entrainment"
@@ -25,10 +26,14 @@ def write_preset(path, *, tempo=60, beats=12, volume=0.8):
     return path
 
 
-def start_live_run(server, preset, db, *extra):
-    """``live run PRESET --client T1 --json`` as a subprocess on ``server``; returns the Popen
-    once ``live-midi:in`` exists (so a harness can connect)."""
-    proc = subprocess.Popen([sys.executable, "-m", "live", "run", str(preset), "--client", "T1", "--db", str(db),
+BUSY_LIVE = str(Path(__file__).with_name("busy_live.py"))
+
+
+def start_live_run(server, preset, db, *extra, busy=False):
+    """``live run PRESET --client T1 --json`` as a subprocess on ``server`` (with a busy Python
+    thread in it when ``busy``); returns the Popen once its ports exist (so a harness can connect)."""
+    program = [sys.executable, BUSY_LIVE] if busy else [sys.executable, "-m", "live"]
+    proc = subprocess.Popen([*program, "run", str(preset), "--client", "T1", "--db", str(db),
                              "--json", "--headless", *extra],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=server.env)
     deadline = time.monotonic() + 30

@@ -66,3 +66,14 @@ def test_tempo_steps_and_bounds(action, value, expected):
 def test_duration_gives_the_number_of_beats():
     act = _started(tempo_bpm=90, duration_s=20, count_in_beats=0)
     assert act.n_beats == 30
+
+
+def test_stop_keeps_only_the_beats_already_planned():
+    act = _started(tempo_bpm=120, count_in_beats=2, beats=50)
+    list(act.plan(1000 + 5 * 24000 + 1))  # count-in + beats 0..3 queued
+    act.stop()
+    assert act.n_beats == 4 and act.summary().metrics["n_beats"] == 4
+    early = _started(tempo_bpm=120, count_in_beats=2, beats=50)
+    list(early.plan(1000 + 1))  # stopped during the count-in
+    early.stop()
+    assert early.n_beats == 0 and early.is_finished(0) and early.summary().metrics["n_beats"] == 0

@@ -7,7 +7,7 @@ import sys
 import numpy as np
 import pytest
 
-from jackutil import start_midi_harness
+from jackutil import start_midi_harness, start_recorder
 from live_run_helpers import click_offset, finish, rows, start_live_run, write_preset
 
 
@@ -60,3 +60,129 @@ def test_notes_are_stored_at_their_exact_frames_and_pads_sound_two_periods_later
         assert r["source"] == "midi"
         if r["beat_time_s"] is not None:
             assert r["asynchrony_ms"] == pytest.approx(1000 * (r["time_s"] - r["beat_time_s"]))
+
+
+def test_two_minutes_with_a_busy_python_thread_every_click_delivered(jack_server_sync, tmp_path):
+    server = jack_server_sync
+    preset = write_preset(tmp_path / "beat.toml", tempo=120, beats=240)  # 2 minutes
+    db = tmp_path / "live.db"
+    proc = start_live_run(server, preset, db, busy=True)
+    with start_recorder(server, "live:", seconds=125, threshold=0.01, name="rec") as rec:
+        rec.wait_ready()
+        code, out, err = finish(proc, timeout_s=200)
+        recorded = rec.result(timeout_s=60, close_stdin=True)
+    assert code == 0, err
+    clicks = [f for (f,) in rows(db, "SELECT frame FROM events WHERE kind = 'sound' ORDER BY frame")]
+    assert len(clicks) == 240 and set(np.diff(clicks)) == {24000}
+    onsets = recorded["onset_frames"]
+    offset, heard = click_offset(clicks, onsets)
+    expected = [f for f in clicks if f + offset >= onsets[0]]  # those played after the recorder connected
+    assert heard == len(expected) >= 230 and len(onsets) == heard, (heard, len(expected), len(onsets))
+    assert set(np.diff(onsets)) == {24000}
+    busy_line = [line for line in err.splitlines() if line.startswith("busy thread")][0]
+    assert int(busy_line.split()[2]) > 1000
+    print(f"\n2 min with a busy thread: {heard}/{len(expected)} clicks delivered (ratio "
+          f"{heard / len(expected):.3f}), spacing exactly 24000 frames; {busy_line}; "
+          f"jackd xrun messages {len(server.xrun_messages())}", file=sys.stderr)
+
+
+def test_tempo_knob_changes_the_tempo_from_the_next_beat_beyond_the_look_ahead(jack_server_sync, tmp_path):
+    server = jack_server_sync
+    preset = write_preset(tmp_path / "beat.toml", tempo=60, beats=8)
+    db = tmp_path / "live.db"
+    proc = start_live_run(server, preset, db)
+    # CC 22 is the default tempo knob (40..160 BPM): value 127 -> 160 BPM.
+    harness = start_midi_harness(server, "cc", controller=22, value=127, delay=2.3, record_from="live:",
+                                 go_immediately=True, tail=0.5, channel=1)
+    harness.wait_ready(timeout_s=20)
+    sent = harness.result(timeout_s=60)
+    code, out, err = finish(proc)
+    assert code == 0, err
+    clicks = [f for (f,) in rows(db, "SELECT frame FROM events WHERE kind = 'sound' ORDER BY frame")]
+    [(frame, action, value, effect)] = rows(db, "SELECT frame, action, value, effect FROM controls")
+    assert (action, value) == ("tempo_set", 160.0)
+    offset, heard = click_offset(clicks, sent["onset_frames"])
+    [(cc_jack, status, controller, v)] = sent["sent"]
+    assert frame + offset == cc_jack  # the control is stored at its exact frame
+    # The first beat not yet planned when the CC arrived (look-ahead 4800 frames) keeps its place;
+    # from it on, beats are 18000 frames apart (160 BPM).
+    k = next(i for i, f in enumerate(clicks) if f >= frame + 4800)
+    intervals = np.diff(clicks)
+    assert (intervals[:k] == 48000).all() and (intervals[k:] == 18000).all(), (k, intervals)
+    assert effect == f"tempo 60 -> 160 BPM from beat {k}"
+
+
+def test_midi_source_cut_and_restored_mid_run(jack_server_sync, tmp_path):
+    server = jack_server_sync
+    preset = write_preset(tmp_path / "beat.toml", tempo=60, beats=8)
+    db = tmp_path / "live.db"
+    proc = start_live_run(server, preset, db)
+    harness = start_midi_harness(server, "notes", count=60, spacing_frames=4801, start_delay=0.5,
+                                 disconnect_at=2.0, reconnect_at=4.0, go_immediately=True, tail=0.5)
+    harness.wait_ready(timeout_s=20)
+    sent = harness.result(timeout_s=60)
+    code, out, err = finish(proc)
+    assert code == 0, err
+    log = dict((kind, f) for f, kind in sent["connection_log"])
+    notes = [f for f, status, d1, d2 in sent["sent"] if status & 0xF0 == 0x90 and d2 > 0]
+    after = [f for f in notes if f >= log["restored"]]
+    during = [f for f in notes if log["cut"] <= f < log["restored"]]
+    stored = rows(db, "SELECT count(*) FROM events WHERE kind = 'input'")[0][0]
+    assert len(after) >= 10 and len(during) >= 10
+    assert stored == len(notes) - len(during)  # everything sent while connected, nothing lost
+    assert "nothing is connected to live-midi:in" in err and "connected to live-midi:in again" in err
+
+
+def test_sigterm_ends_the_session_saved(jack_server_sync, tmp_path):
+    import signal
+    import time
+
+    server = jack_server_sync
+    preset = write_preset(tmp_path / "beat.toml", tempo=120, beats=100)
+    db = tmp_path / "live.db"
+    proc = start_live_run(server, preset, db)
+    time.sleep(3)
+    proc.send_signal(signal.SIGTERM)
+    code, out, err = finish(proc)
+    assert code == 0, err
+    [(status,)] = rows(db, "SELECT status FROM sessions")
+    [(run_status, n)] = rows(db, "SELECT status, (SELECT count(*) FROM events WHERE kind = 'sound') FROM runs")
+    assert (status, run_status) == ("complete", "complete") and 4 <= n <= 9
+    # Only the beats that were played count (not the 100 of the preset).
+    summary = json.loads(out)["summary"]
+    assert summary["n_beats"] == n and rows(db, "SELECT value FROM summaries WHERE metric = 'n_beats'") == [(n,)]
+    assert "saved" in err and "stopped by SIGTERM" in err
+
+
+def test_vanished_audio_server_ends_the_run_saved(tmp_path):
+    import signal
+    import time
+
+    from jackutil import JackServer
+
+    preset = write_preset(tmp_path / "beat.toml", tempo=120, beats=100)
+    db = tmp_path / "live.db"
+    with JackServer(sync=True) as server:
+        proc = start_live_run(server, preset, db)
+        time.sleep(3)
+        server.stop()
+        code, out, err = finish(proc, timeout_s=30)
+    assert code == 1, err
+    assert "audio server vanished" in err
+    [(status,)] = rows(db, "SELECT status FROM sessions")
+    [(run_status,)] = rows(db, "SELECT status FROM runs")
+    assert status == "incomplete" and run_status == "complete"
+    assert rows(db, "SELECT count(*) FROM events WHERE kind = 'sound'")[0][0] >= 4
+
+
+def test_unknown_devices_exit_2_listing_what_exists(jack_server_sync, tmp_path):
+    import subprocess
+
+    server = jack_server_sync
+    preset = write_preset(tmp_path / "beat.toml")
+    base = [sys.executable, "-m", "live", "run", str(preset), "--client", "T1", "--db", str(tmp_path / "x.db")]
+    proc = subprocess.run([*base, "--audio-device", "no-such-card"], capture_output=True, text=True, env=server.env)
+    assert proc.returncode == 2 and "no-such-card" in proc.stderr and "JACK" in proc.stderr
+    proc = subprocess.run([*base, "--midi-in", "no-such-pad"], capture_output=True, text=True, env=server.env,
+                          timeout=30)
+    assert proc.returncode == 2 and "no MIDI input port matching 'no-such-pad'" in proc.stderr

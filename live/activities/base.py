@@ -93,6 +93,9 @@ class Activity(Protocol):
     def on_control(self, action: str, value: float | None) -> str | None:
         """Apply a therapist's control (tempo, ...); return what it did, None if ignored."""
 
+    def stop(self) -> None:
+        """End the run early: only what was already planned counts."""
+
     def is_finished(self, now_frame: int) -> bool:
         """True once every sound has played and the response window after the last has closed."""
 

@@ -133,7 +133,14 @@ class Entrainment:
         self.beat_frames[max(k, 0):] = [self.tempo.frame_at_beat(j) for j in range(max(k, 0), self.n_beats + 1)]
         return f"tempo {old:g} -> {new:g} BPM from beat {k}"
 
+    def stop(self) -> None:
+        """End the run early: the beats already planned (playing now or within the look-ahead)
+        are the run's beats; the rest never sound and are not scored."""
+        self.n_beats = max(min(self._next_beat, self.n_beats), 0)
+
     def is_finished(self, now_frame: int) -> bool:
+        if self.n_beats == 0:
+            return True
         last = self.beat_frames[self.n_beats - 1]
         interval = self.beat_frames[self.n_beats] - last
         return self._next_beat >= self.n_beats and now_frame > last + interval // 2

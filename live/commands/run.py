@@ -62,6 +62,7 @@ def run(args) -> int:
         print(f"live run: {exc}", file=err)
         return 2
     last = outcome.runs[-1].summary if outcome.runs else None
+    vanished = outcome.ended_because.startswith("audio")
     if args.json:
         print(json.dumps({"session_id": outcome.session_id, "summary": last,
                           "runs": [{"run_id": r.run_id, "preset": r.preset, "summary": r.summary} for r in outcome.runs],
@@ -73,5 +74,10 @@ def run(args) -> int:
             print(f"Run {r.run_id}: {r.preset}")
             print(format_table(r.summary, window_ms=50.0))
             print()
-        print(f"Session {outcome.session_id} saved in {db} ({outcome.ended_because})")
-    return 1 if outcome.ended_because.startswith("audio") else 0
+    print(f"live run: session {outcome.session_id} saved in {db} ({outcome.ended_because})", file=err)
+    if vanished:
+        # The audio server is gone: PortAudio's and libjack's clean-up would block for ever.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(1)
+    return 0

@@ -103,9 +103,10 @@ class LiveDriver:
             hits = [i for i in usable if device.lower() in devices[i]["name"].lower()]
             if len(hits) == 1:
                 return hits[0]
-        listing = "; ".join(f"{i}: {devices[i]['name']}" for i in usable) or "none"
-        what = "no" if device is None else f"no {kind} device {device!r} (or more than one) "
-        raise DeviceError(f"{what} {kind} device with {channels} channel(s) found; {kind}s here: {listing}")
+        apis = sd.query_hostapis()
+        listing = "; ".join(f"{i}: {devices[i]['name']} ({apis[devices[i]['hostapi']]['name']})" for i in usable)
+        what = f"no {kind} device" if device is None else f"no single {kind} device matching {device!r}"
+        raise DeviceError(f"{what} with {channels} channel(s); {kind}s here: {listing or 'none'}")
 
     def start(self) -> None:
         """Open and start the stream; the callback runs from now on in PortAudio's thread."""

@@ -182,9 +182,10 @@ class LiveSession:
             if self._stop.is_set():
                 ended = self._stop_reason
         finally:
-            status = "incomplete" if ended.startswith("audio") else "complete"
-            store.close_session(session_id, status=status)
-            self.close()
+            vanished = ended.startswith("audio")
+            store.close_session(session_id, status="incomplete" if vanished else "complete")
+            if not vanished:  # a dead server blocks PortAudio's and libjack's stop calls: leave them
+                self.close()
         return LiveOutcome(session_id, tuple(runs), session_start, self.sample_rate, ended,
                            self.engine.stats(), self.midi_client.stats() if self.midi_client else {})
 
@@ -263,6 +264,8 @@ class LiveSession:
             if finished:
                 break
             time.sleep(opts.control_period_s)
+        if not activity.is_finished(engine.frame):
+            activity.stop()  # ended early: only the beats that were played count
         summary = activity.summary()
         final = activity.final_responses()
         store.close_run(run_id, summary=summary.metrics, final_responses=final, end_frame=engine.frame)

@@ -1,0 +1,566 @@
+"""MIDI through python-rtmidi: input polled from a thread and stamped on the engine clock, and
+output for external sound modules.
+
+This is the MIDI edge when no JACK server runs (ALSA on Linux, CoreMIDI, WinMM); with JACK,
+:class:`live.engine.midi.JackMidiInput` is better (frame-exact). python-rtmidi is imported only
+inside the functions here, so importing this module loads no MIDI library, and ``live demo``
+never imports it.
+
+How input is stamped (DESIGN.md section 4):
+
+- **Never ``set_callback``**: rtmidi would run Python, holding the GIL, inside the MIDI driver's
+  thread (JACK's real-time thread on JACK). A daemon thread polls ``get_message()`` instead,
+  sleeping ~1 ms between empty polls, and records for each message ``(time.monotonic_ns()`` at
+  arrival, the cumulative sum of rtmidi's delta times, the bytes``)``.
+- rtmidi's delta times are measured in the driver's own thread, so the cumulative sum is a good
+  clock of when messages happened, up to an unknown origin; the arrival time is late by however
+  long the polling thread waited for the GIL. :meth:`RtMidiInput.take` maps each arrival onto
+  an engine frame with :meth:`HostClock.frame_at` and hands ``(arrival frame, cumulative s)`` to
+  a :class:`MinDelayAnchor`, whose minimum-delay filter finds the origin, so a late GIL
+  hand-over does not move a timestamp.
+
+What the delta times are, per API (``api`` argument):
+
+- ``None``: rtmidi's default: the first compiled-in API (on Linux: **ALSA**). The ALSA
+  sequencer stamps each event itself when it is queued, and rtmidi takes the delta times from
+  those stamps, so they do not depend on when any thread ran. rtmidi does not fall back to
+  JACK when the ALSA sequencer is missing (no ``/dev/snd/seq``: containers, CI): it fails, and
+  :class:`MidiPortError` says so.
+- ``"jack"`` (``rtmidi.API_UNIX_JACK``; used by the tests, since the CI machine has no ALSA
+  sequencer): rtmidi's JACK backend takes ``jack_get_time()`` when it processes the period,
+  so an event's offset inside the period is lost: error SD ~0.4-0.65 ms at 64 frames
+  (DESIGN.md 4; ``tests/test_rtmidi_input.py`` prints the figures).
+- ``"coremidi"`` (CoreMIDI packet time stamps), ``"winmm"`` (WinMM's millisecond stamps).
+
+**Filtered messages keep their time.** Measured here on JACK (RtMidi 5.0.0 in python-rtmidi
+1.5.8): with rtmidi's ``ignore_types`` filtering on (rtmidi's default), an ignored message
+still restarts rtmidi's delta time, so the next message's delta is counted from the ignored
+one and the cumulative sum loses time: a note 0.4 s after the previous one, with active-sense,
+clock and sysex messages in between, came with a delta of 0.100 s. A keyboard sending active
+sensing every 300 ms would thus wreck the anchor. So ``ignore_types`` is set to let everything
+through, every delta is added to the sum, and sysex, timing (clock, MTC) and active-sense
+messages are dropped here (:attr:`RtMidiInput.filtered` counts them): the same result as
+ignoring them, on every API.
+
+Thread safety: :meth:`RtMidiInput.take` is for one consumer thread (it owns the anchor);
+:attr:`RtMidiInput.status` and :attr:`RtMidiInput.events` may be read from any thread. Only
+the polling thread touches the rtmidi object after the constructor returns.
+:meth:`RtMidiOutput.send` may be called from any thread (it locks).
+
+Realtime-safe: no (Python threads; nothing here runs in the audio callback).
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from collections import deque
+from typing import Any
+
+from live.engine.clock import ClockNotReady, HostClock, MinDelayAnchor
+from live.engine.midi import MidiMessage
+
+__all__ = [
+    "MidiPortError", "RtMidiInput", "RtMidiOutput", "list_input_ports", "list_output_ports",
+]
+
+# api argument -> python-rtmidi's API name (rtmidi.get_compiled_api_by_name)
+_API_ALIASES = {
+    "alsa": "alsa", "jack": "jack", "coremidi": "core", "core": "core",
+    "winmm": "winmm", "windows": "winmm",
+}
+
+# Message kinds dropped on input (rtmidi's ignore_types would lose their delta time: module doc)
+_SYSEX_BYTES = (0xF0, 0xF7)
+_TIMING_BYTES = (0xF1, 0xF8)  # MIDI time code quarter frame, timing clock
+_ACTIVE_SENSE = 0xFE
+
+_ALSA_ADDRESS = re.compile(r"\s+\d+:\d+$")  # ALSA appends "client:port" to port names
+
+
+class MidiPortError(RuntimeError):
+    """No such MIDI port, or the MIDI system could not be opened. The message lists what exists."""
+
+
+def _import_rtmidi() -> Any:
+    """python-rtmidi, imported on first use (a seam for the unit tests' fake)."""
+    import rtmidi
+
+    return rtmidi
+
+
+def _api_id(rtmidi: Any, api: str | None) -> int:
+    """rtmidi's API constant for ``api`` (None: rtmidi's default), or MidiPortError."""
+    if api is None:
+        return rtmidi.API_UNSPECIFIED
+    compiled = [rtmidi.get_api_name(a) for a in rtmidi.get_compiled_api()]
+    name = _API_ALIASES.get(str(api).lower())
+    api_id = rtmidi.get_compiled_api_by_name(name) if name else rtmidi.API_UNSPECIFIED
+    if api_id == rtmidi.API_UNSPECIFIED:
+        raise MidiPortError(
+            f"MIDI API {api!r}: not available in this python-rtmidi; allowed: None (rtmidi's "
+            f"default) or one of {', '.join(compiled) or 'none'} (compiled in here)"
+        )
+    return api_id
+
+
+def _api_label(rtmidi: Any, api_id: int) -> str:
+    if api_id == rtmidi.API_UNSPECIFIED:
+        return "rtmidi's default MIDI API"
+    return f"the {rtmidi.get_api_display_name(api_id)} MIDI API"
+
+
+def _new_client(rtmidi: Any, kind: str, api_id: int, client_name: str) -> Any:
+    """A new ``rtmidi.MidiIn`` / ``MidiOut`` (``kind`` "input" / "output"), or MidiPortError."""
+    cls = rtmidi.MidiIn if kind == "input" else rtmidi.MidiOut
+    try:
+        return cls(api_id, client_name)
+    except Exception as exc:  # rtmidi.SystemError and friends: the MIDI system is not there
+        hint = ""
+        if api_id == rtmidi.API_UNSPECIFIED:
+            compiled = [rtmidi.get_api_name(a) for a in rtmidi.get_compiled_api()]
+            hint = f"; try api= one of {', '.join(compiled)} (e.g. 'jack' when a JACK server runs)"
+        raise MidiPortError(
+            f"MIDI {kind}: cannot open {_api_label(rtmidi, api_id)}: {exc}{hint}"
+        ) from exc
+
+
+def _list_ports(kind: str, api: str | None) -> list[str]:
+    rtmidi = _import_rtmidi()
+    client = _new_client(rtmidi, kind, _api_id(rtmidi, api), "live-list")
+    try:
+        return list(client.get_ports())
+    finally:
+        client.delete()
+
+
+def list_input_ports(api: str | None = None) -> list[str]:
+    """Names of the MIDI input ports (sources we can read from) on ``api``.
+
+    Raises
+    ------
+    MidiPortError
+        The API is unknown here or its MIDI system cannot be opened.
+    """
+    return _list_ports("input", api)
+
+
+def list_output_ports(api: str | None = None) -> list[str]:
+    """Names of the MIDI output ports (destinations we can send to) on ``api``.
+
+    Raises
+    ------
+    MidiPortError
+        The API is unknown here or its MIDI system cannot be opened.
+    """
+    return _list_ports("output", api)
+
+
+def _find_port(ports: list[str], wanted: str) -> int | None:
+    """Index of the port named ``wanted`` (case-insensitive), else of the first whose name
+    contains it; None when none does."""
+    low = wanted.lower()
+    for i, name in enumerate(ports):
+        if name.lower() == low:
+            return i
+    for i, name in enumerate(ports):
+        if low in name.lower():
+            return i
+    return None
+
+
+def _no_port(kind: str, wanted: str, ports: list[str]) -> MidiPortError:
+    listing = "; ".join(repr(p) for p in ports) or "none"
+    return MidiPortError(f"MIDI {kind} port {wanted!r}: no port name contains it; {kind} ports here: {listing}")
+
+
+def _open(client: Any, kind: str, wanted: str | None, port_name: str, client_name: str) -> tuple[str, bool]:
+    """Open ``client``'s port: the port matching ``wanted``, the first listed one when
+    ``wanted`` is None, or a virtual port when ``wanted`` is None and none is listed.
+
+    Returns (name of the port opened, or ``client_name:port_name`` for a virtual one; virtual?).
+    """
+    ports = list(client.get_ports())
+    if wanted is None:
+        if ports:
+            client.open_port(0, port_name)
+            return ports[0], False
+        try:
+            client.open_virtual_port(port_name)
+        except Exception as exc:  # WinMM has no virtual ports
+            raise MidiPortError(
+                f"MIDI {kind}: no {kind} ports here, and this MIDI API cannot open a virtual "
+                f"port for others to connect to ({exc}); connect a device or name a port"
+            ) from exc
+        return f"{client_name}:{port_name}", True
+    index = _find_port(ports, wanted)
+    if index is None:
+        raise _no_port(kind, wanted, ports)
+    client.open_port(index, port_name)
+    return ports[index], False
+
+
+def _is_filtered(data: list[int]) -> bool:
+    """Sysex (and its continuations), timing and active-sense messages, dropped on input."""
+    first = data[0]
+    return first in _SYSEX_BYTES or first in _TIMING_BYTES or first == _ACTIVE_SENSE or first < 0x80
+
+
+class RtMidiInput:
+    """MIDI input from a python-rtmidi port, on the engine clock.
+
+    Parameters
+    ----------
+    port : str or None
+        The input port to open: the one named so (case-insensitive), else the first whose name
+        contains it. None: the first port listed; when none is listed, a virtual input port
+        ``<client_name>:<port_name>`` that a device or another program connects to (JACK,
+        ALSA, CoreMIDI; WinMM has none). No match: :class:`MidiPortError` listing the ports.
+    host_clock : HostClock
+        Maps host time onto engine frames; fed by the caller with the sampler's block rows
+        (``R_FRAME``, ``R_HOST_NS``). Messages wait (stay queued) until it is ready.
+    api : str, optional
+        None (rtmidi's default: ALSA on Linux), ``"jack"``, ``"alsa"``, ``"coremidi"`` or
+        ``"winmm"``: see the module doc for what each API's delta times are.
+    client_name : str
+        Our MIDI client's name (on JACK: the JACK client, so the port is ``live:in``).
+    port_name : str
+        Our port's name.
+    poll_interval_s : float
+        Sleep between empty polls (default 1 ms).
+    check_interval_s : float
+        How often the polling thread checks that the port is still listed, and, after it went
+        away, whether it is back (default 1 s).
+    anchor_window_s : float
+        Window of the minimum-delay filter (:class:`MinDelayAnchor`).
+
+    Attributes
+    ----------
+    path : str
+        ``"rtmidi"`` (``JackMidiInput.path`` is ``"jack"``).
+    port_name : str
+        The port opened (the device's port; for a virtual port ``client_name:port_name``).
+    virtual : bool
+        A virtual port was opened (``port`` None and nothing listed).
+    status : str
+        ``"open"``, ``"waiting"`` (the port went away) or ``"closed"``.
+    events : list of str
+        Human-readable lines, one per change, e.g. ``MIDI: port 'X' went away; waiting for it``
+        and ``MIDI: port 'X' is back``; :meth:`take_events` returns the ones not yet taken.
+    filtered : int
+        Sysex, timing and active-sense messages dropped.
+    overflowed : int
+        Messages lost because ``max_pending`` were waiting for :meth:`take`.
+
+    Notes
+    -----
+    Port loss: when polling raises, or the port is no longer listed, the port is closed, one
+    line is added to :attr:`events`, and it is reopened when a port matching ``port`` (or, for
+    ``port=None``, the lost port's name) is listed again; the anchor then starts afresh
+    (rtmidi's delta times start again on a new port).
+
+    Realtime-safe: no. :meth:`take` for one consumer thread.
+    """
+
+    path = "rtmidi"
+
+    def __init__(
+        self,
+        port: str | None,
+        host_clock: HostClock,
+        *,
+        api: str | None = None,
+        client_name: str = "live",
+        port_name: str = "in",
+        poll_interval_s: float = 0.001,
+        check_interval_s: float = 1.0,
+        anchor_window_s: float = 5.0,
+        max_pending: int = 65536,
+    ) -> None:
+        if not poll_interval_s > 0:
+            raise ValueError(f"poll_interval_s: {poll_interval_s}: must be more than 0 s")
+        if not check_interval_s > 0:
+            raise ValueError(f"check_interval_s: {check_interval_s}: must be more than 0 s")
+        if max_pending < 1:
+            raise ValueError(f"max_pending: {max_pending}: must be at least 1")
+        self.host_clock = host_clock
+        self._poll_s = float(poll_interval_s)
+        self._check_s = float(check_interval_s)
+        self._anchor_window_s = float(anchor_window_s)
+        self._max_pending = int(max_pending)
+        self._rtmidi = _import_rtmidi()
+        self._api = _api_id(self._rtmidi, api)
+        self.api = api
+        self._wanted = port
+        self._client_name = client_name
+        self._port_label = port_name
+
+        client = _new_client(self._rtmidi, "input", self._api, client_name)
+        try:
+            self.port_name, self.virtual = _open(client, "input", port, port_name, client_name)
+            client.ignore_types(sysex=False, timing=False, active_sense=False)  # module doc
+        except BaseException:
+            client.delete()
+            raise
+        self._client: Any = client  # touched by the polling thread only from here on
+        self._reopen_name = port if port is not None else _ALSA_ADDRESS.sub("", self.port_name)
+
+        self._lock = threading.Lock()
+        self._pending: deque[tuple[int, int, float, bytes]] = deque()  # (epoch, arrival_ns, cum_s, bytes)
+        self._epoch = 0  # counts openings of the port (polling thread writes)
+        self.status = "open"
+        self.events: list[str] = []
+        self._events_taken = 0
+        self.filtered = 0
+        self.overflowed = 0
+        self.received = 0
+        self._anchor: MinDelayAnchor | None = None
+        self._anchor_epoch = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=f"rtmidi-in {self.port_name}", daemon=True)
+        self._thread.start()
+
+    # --- polling thread -------------------------------------------------------------------
+
+    def _note(self, line: str) -> None:
+        self.events.append(line)
+
+    def _run(self) -> None:
+        client = self._client
+        cum_s = 0.0
+        next_check = time.monotonic() + self._check_s
+        try:
+            while not self._stop.is_set():
+                if self.status == "waiting":
+                    if self._stop.wait(self._check_s):
+                        break
+                    client = self._reopen(client)
+                    if self.status == "open":
+                        cum_s = 0.0
+                        next_check = time.monotonic() + self._check_s
+                    continue
+                try:
+                    got = client.get_message()
+                except Exception as exc:
+                    client = self._lose(client, f"polling failed ({exc})", broken=True)
+                    continue
+                if got is None:
+                    now = time.monotonic()
+                    if not self.virtual and now >= next_check:
+                        next_check = now + self._check_s
+                        try:
+                            listed = self.port_name in client.get_ports()
+                        except Exception:
+                            listed = False
+                        if not listed:
+                            client = self._lose(client, "")
+                            continue
+                    time.sleep(self._poll_s)
+                    continue
+                arrival_ns = time.monotonic_ns()
+                data, delta_s = got
+                cum_s += delta_s  # every message's delta, filtered or not (module doc)
+                if not data or _is_filtered(data) or len(data) > 3:
+                    self.filtered += 1
+                    continue
+                with self._lock:
+                    if len(self._pending) >= self._max_pending:
+                        self._pending.popleft()
+                        self.overflowed += 1
+                    self._pending.append((self._epoch, arrival_ns, cum_s, bytes(data)))
+                    self.received += 1
+        finally:
+            if client is not None:
+                self._release(client)
+            self._client = None
+
+    def _release(self, client: Any) -> None:
+        try:
+            client.close_port()
+        except Exception:
+            pass
+        try:
+            client.delete()
+        except Exception:
+            pass
+
+    def _lose(self, client: Any, why: str, *, broken: bool = False) -> Any:
+        """Close the port after it went away; keep the client to list ports (unless broken)."""
+        self.status = "waiting"
+        self._note(f"MIDI: port {self.port_name!r} went away{'; ' + why if why else ''}; waiting for it")
+        if broken:
+            self._release(client)
+            return None
+        try:
+            client.close_port()
+        except Exception:
+            self._release(client)
+            return None
+        return client
+
+    def _reopen(self, client: Any) -> Any:
+        """One attempt to find the port again and open it; returns the client to keep."""
+        try:
+            if client is None:
+                client = _new_client(self._rtmidi, "input", self._api, self._client_name)
+            ports = list(client.get_ports())
+            index = _find_port(ports, self._reopen_name)
+            if index is None:
+                return client
+            client.open_port(index, self._port_label)
+            client.ignore_types(sysex=False, timing=False, active_sense=False)
+        except Exception:
+            if client is not None:
+                self._release(client)
+            return None
+        self.port_name = ports[index]
+        self._epoch += 1
+        self.status = "open"
+        self._note(f"MIDI: port {self.port_name!r} is back")
+        return client
+
+    # --- consumer -------------------------------------------------------------------------
+
+    def take(self) -> list[MidiMessage]:
+        """Messages received since the last call, on engine frames, in arrival order.
+
+        Each message's frame is ``MinDelayAnchor.feed(host_clock.frame_at(arrival_ns),
+        cumulative delta s)``; the anchor starts afresh when the port was reopened. Before the
+        host clock is ready, messages stay queued and ``[]`` is returned.
+        """
+        clock = self.host_clock
+        if not clock.ready:
+            return []
+        try:
+            rate_hz = clock.rate_hz
+        except ClockNotReady:
+            return []
+        with self._lock:
+            items = list(self._pending)
+            self._pending.clear()
+        anchor = self._anchor
+        if anchor is None:
+            anchor = self._anchor = MinDelayAnchor(rate_hz, window_s=self._anchor_window_s)
+        elif abs(rate_hz - anchor.rate_hz) > 1e-7 * rate_hz:  # follow the clock's rate estimate
+            anchor.rate_hz = rate_hz
+        out = []
+        for epoch, arrival_ns, cum_s, data in items:
+            if epoch != self._anchor_epoch:
+                anchor.reset()
+                self._anchor_epoch = epoch
+            frame = anchor.feed(clock.frame_at(arrival_ns), cum_s)
+            out.append(MidiMessage(
+                frame, data[0], data[1] if len(data) > 1 else 0, data[2] if len(data) > 2 else 0,
+            ))
+        return out
+
+    def take_events(self) -> list[str]:
+        """Lines of :attr:`events` added since the last call."""
+        n = len(self.events)
+        new = self.events[self._events_taken:n]
+        self._events_taken = n
+        return new
+
+    def close(self) -> None:
+        """Stop the polling thread; it closes the port and releases the MIDI client."""
+        self._stop.set()
+        if self._thread.is_alive() and self._thread is not threading.current_thread():
+            self._thread.join(timeout=5.0)
+        self.status = "closed"
+
+    def __enter__(self) -> "RtMidiInput":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"RtMidiInput(port={self.port_name!r}, api={self.api!r}, status={self.status!r})"
+
+
+def _check_short(message: Any) -> list[int]:
+    """The message's bytes as a list, or ValueError saying what is wrong with it."""
+    if hasattr(message, "bytes") and callable(message.bytes):  # a mido.Message
+        message = message.bytes()
+    data = list(bytes(message)) if isinstance(message, (bytes, bytearray, memoryview)) else list(message)
+    if not 1 <= len(data) <= 3:
+        raise ValueError(f"MIDI message {data}: a short message has 1..3 bytes (sysex is not sent here)")
+    if not all(isinstance(b, int) and 0 <= b <= 255 for b in data):
+        raise ValueError(f"MIDI message {data}: bytes must be integers 0..255")
+    if data[0] < 0x80 or data[0] == 0xF0:
+        raise ValueError(f"MIDI message {data}: the first byte must be a status byte 0x80..0xFF other than 0xF0")
+    if any(b >= 0x80 for b in data[1:]):
+        raise ValueError(f"MIDI message {data}: data bytes must be 0..127")
+    return data
+
+
+class RtMidiOutput:
+    """MIDI output to an external sound module through python-rtmidi: messages go out now.
+
+    Parameters
+    ----------
+    port : str or None
+        The output port: named so (case-insensitive), else the first whose name contains it.
+        None: the first port listed; when none is listed, a virtual output port
+        ``<client_name>:<port_name>`` (JACK, ALSA, CoreMIDI). No match: :class:`MidiPortError`
+        listing the ports.
+    api : str, optional
+        As for :class:`RtMidiInput`.
+    client_name, port_name : str
+        Our MIDI client's and port's names.
+
+    Notes
+    -----
+    :meth:`send` may be called from any thread. Realtime-safe: no.
+    """
+
+    def __init__(self, port: str | None, *, api: str | None = None, client_name: str = "live",
+                 port_name: str = "out") -> None:
+        rtmidi = _import_rtmidi()
+        self.api = api
+        client = _new_client(rtmidi, "output", _api_id(rtmidi, api), client_name)
+        try:
+            self.port_name, self.virtual = _open(client, "output", port, port_name, client_name)
+        except BaseException:
+            client.delete()
+            raise
+        self._client: Any = client
+        self._lock = threading.Lock()
+        self.sent = 0
+
+    def send(self, message: bytes | list[int] | Any) -> None:
+        """Send one short message (1..3 bytes: bytes, a list of ints, or a ``mido.Message``) now.
+
+        Raises
+        ------
+        ValueError
+            Not a short MIDI message.
+        MidiPortError
+            The output is closed.
+        """
+        data = _check_short(message)
+        with self._lock:
+            if self._client is None:
+                raise MidiPortError(f"MIDI output {self.port_name!r}: closed")
+            self._client.send_message(data)
+            self.sent += 1
+
+    def close(self) -> None:
+        """Close the port and release the MIDI client."""
+        with self._lock:
+            client, self._client = self._client, None
+        if client is not None:
+            try:
+                client.close_port()
+            finally:
+                client.delete()
+
+    def __enter__(self) -> "RtMidiOutput":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"RtMidiOutput(port={self.port_name!r}, api={self.api!r})"
