@@ -61,6 +61,23 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--json", action="store_true", help="print one JSON object at the end (responses included)")
     run.set_defaults(module="run")
 
+    cal = sub.add_parser(
+        "calibrate",
+        help="measure an input path's latency with a tap-along",
+        description="Plays clicks; tap exactly with each one on the input to calibrate. The median "
+        "offset after trimming outliers is stored for that input and device and subtracted from "
+        "later responses. Too uneven a tap-along is refused (exit 1) with the reason.",
+    )
+    cal.add_argument("--input", choices=["midi"], default="midi",
+                     help="input path to calibrate (MIDI; touch and microphone come with their issues)")
+    cal.add_argument("--midi-in", metavar="NAME", help="MIDI port(s) to take the taps from (also names the device)")
+    cal.add_argument("--audio-device", metavar="D", help="audio device index or name part")
+    cal.add_argument("--tempo", type=float, default=100.0, help="click tempo in BPM (default 100)")
+    cal.add_argument("--taps", type=int, default=24, help="clicks to tap along with (default 24)")
+    cal.add_argument("--db", metavar="URL_OR_PATH", help="where to store the result (default: the session store)")
+    cal.add_argument("--json", action="store_true", help="print the result as one JSON object")
+    cal.set_defaults(module="calibrate")
+
     metrics = sub.add_parser("metrics", help="compute metrics from CSV files")
     msub = metrics.add_subparsers(dest="metric", metavar="METRIC", required=True)
     sms = msub.add_parser(

@@ -15,7 +15,8 @@ A mapping is a list of bindings, each tying one MIDI control to one action::
 - ``tempo_up`` / ``tempo_down`` change the tempo by ``step_bpm`` (default 2, 0.5..20 BPM).
 - ``tempo_set`` is a knob or fader (``message = "cc"`` only): its value 0..127 maps linearly
   onto ``min_bpm..max_bpm`` (defaults 40..160).
-- ``start_stop`` starts or stops the current activity; ``next_activity`` moves to the next.
+- ``start_stop`` stops the current activity (the session loop decides what a second press
+  does); ``next_activity`` ends it and moves to the next.
 
 When a binding fires: a note binding on note-on with velocity above 0 (a note-off, or a
 note-on with velocity 0, does nothing); a CC binding other than ``tempo_set`` when the value
@@ -23,13 +24,13 @@ is 64 or more, so a momentary button (127 on press, 0 on release) fires once per
 button that latches (127 on one press, 0 on the next) fires on every other press: set it to
 momentary on the controller. ``tempo_set`` answers every value.
 
-The shipped default (``presets/controls/default.toml``) uses CCs 20..24, which the MIDI 1.0
+The built-in default (``live/data/controls-default.toml``) uses CCs 20..24, which the MIDI 1.0
 specification leaves undefined, so no controller sends them unless set up to; notes are
 avoided because a client's drum pad sends General MIDI drum notes (35..81, channel 10) on the
 same input, and a pad hit must never change the tempo.
 
 Loading checks every binding and reports every problem, one line each, as presets do
-(``FILE: bindings[2].number: 200: must be 0..127``): unknown keys, missing or out-of-range
+(``FILE: bindings[2].number: 200: must be a whole number, 0..127``): unknown keys, missing or out-of-range
 values, keys that do not belong to the action, and the same control bound twice (a binding on
 any channel overlaps one on a given channel).
 """
@@ -42,7 +43,7 @@ from pathlib import Path
 from typing import Any
 
 from live.engine.gm import GM_DRUM_CHANNEL, GM_DRUMS, note_name
-from live.presets import _syntax_error, _toml_repr, presets_dir
+from live.presets import _syntax_error, _toml_repr
 
 __all__ = ["ACTIONS", "Binding", "ControlError", "ControlEvent", "ControlMap", "SCHEMA", "default_path"]
 
@@ -141,8 +142,8 @@ class ControlError(Exception):
 
 
 def default_path() -> Path:
-    """The shipped default mapping, ``controls/default.toml`` among the shipped presets."""
-    return presets_dir() / "controls" / "default.toml"
+    """The built-in mapping, shipped inside the package (``live/data/controls-default.toml``)."""
+    return Path(__file__).with_name("data") / "controls-default.toml"
 
 
 class ControlMap:
@@ -344,7 +345,9 @@ def _check_binding(where: str, table: Any) -> tuple[Binding | None, list[tuple[s
     ), []
 
 
-def _clash(binding: Binding, seen: dict[tuple[str, int | None, int], int], valid: dict[int, Binding]) -> str | None:
+def _clash(
+    binding: Binding, seen: dict[tuple[str, int | None, int], int], valid: dict[int, Binding]
+) -> str | None:
     """Why ``binding`` overlaps an earlier one (same control; any channel overlaps each), or None.
 
     ``seen`` maps each control bound so far to the index of its ``[[bindings]]`` table,

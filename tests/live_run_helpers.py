@@ -32,10 +32,15 @@ BUSY_LIVE = str(Path(__file__).with_name("busy_live.py"))
 def start_live_run(server, preset, db, *extra, busy=False):
     """``live run PRESET --client T1 --json`` as a subprocess on ``server`` (with a busy Python
     thread in it when ``busy``); returns the Popen once its ports exist (so a harness can connect)."""
+    return start_live(server, ["run", str(preset), "--client", "T1", "--db", str(db), "--json", "--headless", *extra],
+                      busy=busy)
+
+
+def start_live(server, argv, *, busy=False):
+    """``live ARGV...`` as a subprocess on ``server``, returned once its JACK ports exist."""
     program = [sys.executable, BUSY_LIVE] if busy else [sys.executable, "-m", "live"]
-    proc = subprocess.Popen([*program, "run", str(preset), "--client", "T1", "--db", str(db),
-                             "--json", "--headless", *extra],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=server.env)
+    proc = subprocess.Popen([*program, *argv], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env=server.env)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         ports = subprocess.run(["jack_lsp", "-s", server.name], capture_output=True, text=True, env=server.env).stdout

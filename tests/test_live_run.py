@@ -186,3 +186,45 @@ def test_unknown_devices_exit_2_listing_what_exists(jack_server_sync, tmp_path):
     proc = subprocess.run([*base, "--midi-in", "no-such-pad"], capture_output=True, text=True, env=server.env,
                           timeout=30)
     assert proc.returncode == 2 and "no MIDI input port matching 'no-such-pad'" in proc.stderr
+
+
+def test_calibration_measures_a_known_latency_and_later_runs_are_corrected_by_it(jack_server_sync, tmp_path):
+    from live_run_helpers import start_live
+
+    server = jack_server_sync
+    db = tmp_path / "live.db"
+    n = 150  # the harness taps 150 frames after every click
+    proc = start_live(server, ["calibrate", "--json", "--db", str(db), "--taps", "16", "--tempo", "120"])
+    tapper = start_midi_harness(server, "tapper", record_from="live:", latency_frames=n, taps=14,
+                                go_immediately=True, tail=0.3, seconds=30)
+    tapper.wait_ready(timeout_s=20)
+    tapped = tapper.result(timeout_s=60)
+    code, out, err = finish(proc)
+    assert code == 0, err
+    result = json.loads(out)
+    assert abs(result["latency_frames"] - n) <= 1 and result["device"] == "live-midi:in"
+    assert len(tapped["taps"]) == 14 and result["kept"] >= 12
+    print(f"\ncalibration: harness latency {n} frames, stored {result['latency_frames']} frames "
+          f"({result['latency_ms']:.3f} ms), {result['kept']}/{result['taps']} taps kept", file=sys.stderr)
+    [(stored_frames,)] = rows(db, "SELECT latency_frames FROM calibrations")
+    assert stored_frames == result["latency_frames"]
+
+    # A later run subtracts it from every MIDI response and stores the correction it used.
+    preset = write_preset(tmp_path / "beat.toml", tempo=60, beats=6)
+    proc = start_live_run(server, preset, db)
+    harness = start_midi_harness(server, "notes", record_from="live:", count=10, spacing_frames=9001,
+                                 start_delay=0.5, go_immediately=True, tail=0.5)
+    harness.wait_ready(timeout_s=20)
+    sent = harness.result(timeout_s=60)
+    code, out, err = finish(proc)
+    assert code == 0, err
+    clicks = [f for (f,) in rows(db, "SELECT frame FROM events WHERE kind = 'sound' AND run_id = "
+                                     "(SELECT max(id) FROM runs) ORDER BY frame")]
+    offset, heard = click_offset(clicks, sent["onset_frames"])
+    assert heard >= 3
+    sent_notes = [f for f, status, d1, d2 in sent["sent"] if status & 0xF0 == 0x90 and d2 > 0]
+    stored = [f for (f,) in rows(db, "SELECT frame FROM events WHERE kind = 'input' ORDER BY frame")]
+    assert [f + offset for f in stored] == [f - stored_frames for f in sent_notes]
+    [(cal_json,)] = rows(db, "SELECT calibration_json FROM runs WHERE calibration_json IS NOT NULL")
+    assert json.loads(cal_json)["midi"]["latency_frames"] == stored_frames
+    assert f"corrected by {stored_frames} frames" in err

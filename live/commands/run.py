@@ -57,7 +57,15 @@ def run(args) -> int:
                 session.close()
                 print(f"live run: --client: {exc}", file=err)
                 return 2
-            outcome = session.run(presets, store=store)
+            device = args.midi_in or "live-midi:in"
+            cal = store.latest_calibration("midi", device)
+            latency, used = {}, None
+            if cal is not None:
+                latency["midi"] = round(cal["latency_frames"] * session.sample_rate / cal["sample_rate"])
+                used = {"midi": {"device": device, "latency_frames": latency["midi"], "calibration_id": cal["id"]}}
+                print(f"live run: MIDI responses corrected by {latency['midi']} frames "
+                      f"(calibration {cal['id']} of {device})", file=err)
+            outcome = session.run(presets, store=store, latency_frames=latency, calibration=used)
     except SessionError as exc:
         print(f"live run: {exc}", file=err)
         return 2

@@ -78,6 +78,8 @@ _ACTIVE_SENSE = 0xFE
 
 _ALSA_ADDRESS = re.compile(r"\s+\d+:\d+$")  # ALSA appends "client:port" to port names
 
+_monotonic_ns = time.monotonic_ns  # arrival clock (CLOCK_MONOTONIC on Linux); a seam for unit tests
+
 
 class MidiPortError(RuntimeError):
     """No such MIDI port, or the MIDI system could not be opened. The message lists what exists."""
@@ -234,6 +236,11 @@ class RtMidiInput:
         away, whether it is back (default 1 s).
     anchor_window_s : float
         Window of the minimum-delay filter (:class:`MinDelayAnchor`).
+    rate_span_s : float
+        The anchor's rate (engine frames per second of delta time) is :attr:`HostClock.rate_hz`
+        when the first message is stamped, and follows it from then on only while the host
+        clock's fit spans at least this long (default 1 s): after a step the fit restarts on a
+        short span whose rate is rough.
 
     Attributes
     ----------
@@ -276,6 +283,7 @@ class RtMidiInput:
         poll_interval_s: float = 0.001,
         check_interval_s: float = 1.0,
         anchor_window_s: float = 5.0,
+        rate_span_s: float = 1.0,
         max_pending: int = 65536,
     ) -> None:
         if not poll_interval_s > 0:
@@ -288,6 +296,7 @@ class RtMidiInput:
         self._poll_s = float(poll_interval_s)
         self._check_s = float(check_interval_s)
         self._anchor_window_s = float(anchor_window_s)
+        self._rate_span_s = float(rate_span_s)
         self._max_pending = int(max_pending)
         self._rtmidi = _import_rtmidi()
         self._api = _api_id(self._rtmidi, api)
@@ -358,7 +367,7 @@ class RtMidiInput:
                             continue
                     time.sleep(self._poll_s)
                     continue
-                arrival_ns = time.monotonic_ns()
+                arrival_ns = _monotonic_ns()
                 data, delta_s = got
                 cum_s += delta_s  # every message's delta, filtered or not (module doc)
                 if not data or _is_filtered(data) or len(data) > 3:
@@ -426,12 +435,17 @@ class RtMidiInput:
         """Messages received since the last call, on engine frames, in arrival order.
 
         Each message's frame is ``MinDelayAnchor.feed(host_clock.frame_at(arrival_ns),
-        cumulative delta s)``; the anchor starts afresh when the port was reopened. Before the
-        host clock is ready, messages stay queued and ``[]`` is returned.
+        cumulative delta s)``, never later than its arrival; the anchor starts afresh when the
+        port was reopened, so the first message after opening is stamped from its own arrival
+        (its polling delay is not filtered). Before the host clock is ready, messages stay
+        queued and ``[]`` is returned.
         """
+        return [message for message, _ in self.take_with_arrivals()]
+
+    def take_with_arrivals(self) -> list[tuple[MidiMessage, int]]:
+        """As :meth:`take`, each message with the engine frame at which Python received it
+        (``arrival - frame`` is the delay the anchor removed: polling, GIL hand-overs)."""
         clock = self.host_clock
-        if not clock.ready:
-            return []
         try:
             rate_hz = clock.rate_hz
         except ClockNotReady:
@@ -442,17 +456,20 @@ class RtMidiInput:
         anchor = self._anchor
         if anchor is None:
             anchor = self._anchor = MinDelayAnchor(rate_hz, window_s=self._anchor_window_s)
-        elif abs(rate_hz - anchor.rate_hz) > 1e-7 * rate_hz:  # follow the clock's rate estimate
+        elif clock.span_s >= self._rate_span_s and abs(rate_hz - anchor.rate_hz) > 1e-7 * rate_hz:
+            # Follow the clock's rate, but only from a fit over enough rows: right after a
+            # step (an xrun) the host clock refits on a short span, and its rate is rough
+            # then, while the true rate has not changed.
             anchor.rate_hz = rate_hz
         out = []
         for epoch, arrival_ns, cum_s, data in items:
             if epoch != self._anchor_epoch:
                 anchor.reset()
                 self._anchor_epoch = epoch
-            frame = anchor.feed(clock.frame_at(arrival_ns), cum_s)
-            out.append(MidiMessage(
-                frame, data[0], data[1] if len(data) > 1 else 0, data[2] if len(data) > 2 else 0,
-            ))
+            arrival_frame = clock.frame_at(arrival_ns)
+            frame = anchor.feed(arrival_frame, cum_s)
+            message = MidiMessage(frame, data[0], data[1] if len(data) > 1 else 0, data[2] if len(data) > 2 else 0)
+            out.append((message, arrival_frame))
         return out
 
     def take_events(self) -> list[str]:

@@ -64,7 +64,7 @@ class LiveOptions:
     control_period_s: float = 0.01
     flush_period_s: float = 0.5
     pad_delay_periods: int = 2
-    pad_sound: str = "woodblock"
+    pad_sound: str | None = "woodblock"  # None: pads play no sound
     stall_timeout_s: float = 1.0
     controls: ControlMap = field(default_factory=ControlMap.default)
 
@@ -161,8 +161,9 @@ class LiveSession:
         chosen = self.connect_midi()
         if chosen:
             self.log(f"MIDI input from {', '.join(chosen)}")
-        self.state.play_midi_notes(self.midi_client.header, delay_frames=self.pad_delay_frames,
-                                   sounds=self._pad_sounds())
+        if opts.pad_sound is not None:
+            self.state.play_midi_notes(self.midi_client.header, delay_frames=self.pad_delay_frames,
+                                       sounds=self._pad_sounds())
         self.driver.start()
         self._wait_for_audio()
         session_start = self.engine.frame

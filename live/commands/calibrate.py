@@ -1,0 +1,65 @@
+"""``live calibrate``: measure an input path's latency with a tap-along and store it.
+
+Later sessions subtract it from every response on that path and store the correction they used
+with each run.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import sys
+
+
+def run(args) -> int:
+    from live.calibration import CalibrationError, estimate_latency
+    from live.commands.run import default_db_path
+    from pathlib import Path
+
+    from live.presets import load_preset
+    from live.session.live_session import LiveOptions, LiveSession, SessionError, install_signal_handlers
+    from live.session.store import Store
+
+    err = sys.stderr
+    preset = load_preset(Path(__file__).parent.parent / "data" / "tap-along.toml")
+    preset = dataclasses.replace(preset, params=dataclasses.replace(preset.params, tempo_bpm=args.tempo,
+                                                                    beats=args.taps, duration_s=None))
+    options = LiveOptions(client="calibration", audio_device=args.audio_device, midi_in=args.midi_in, pad_sound=None)
+    try:
+        session = LiveSession(options)
+    except SessionError as exc:
+        print(f"live calibrate: {exc}", file=err)
+        return 2
+    install_signal_handlers(session)
+    print(f"live calibrate: tap WITH each click ({args.taps} clicks at {args.tempo:g} BPM after a count-in of 4)",
+          file=err)
+    with Store.open("sqlite://") as scratch:  # the tap-along itself is not a session to keep
+        try:
+            outcome = session.run([preset], store=scratch)
+        except SessionError as exc:
+            print(f"live calibrate: {exc}", file=err)
+            return 2
+    offsets_ms = [r.asynchrony_ms for r in outcome.runs[0].responses if r.asynchrony_ms is not None] if outcome.runs else []
+    try:
+        cal = estimate_latency(offsets_ms)
+    except CalibrationError as exc:
+        print(f"live calibrate: {exc}", file=err)
+        return 1
+    sr = outcome.sample_rate
+    frames = round(cal.latency_ms * sr / 1000.0)
+    device = args.midi_in or "live-midi:in"
+    db = args.db or str(default_db_path())
+    with Store.open(db) as store:
+        cal_id = store.save_calibration(input_path=args.input, device=device, latency_frames=frames,
+                                        sample_rate=sr, details=dataclasses.asdict(cal))
+    result = {"calibration_id": cal_id, "input": args.input, "device": device, "latency_frames": frames,
+              "latency_ms": cal.latency_ms, "taps": cal.n_taps, "kept": cal.n_kept, "iqr_ms": cal.iqr_ms,
+              "early_median_ms": cal.early_median_ms, "late_median_ms": cal.late_median_ms}
+    if args.json:
+        print(json.dumps(result))
+    else:
+        print(f"Latency of {args.input} input from {device}: {cal.latency_ms:.2f} ms ({frames} frames at {sr} Hz)")
+        print(f"  {cal.n_kept} of {cal.n_taps} taps kept; spread (IQR) {cal.iqr_ms:.2f} ms; "
+              f"{cal.n_early} early, {cal.n_late} late of the median")
+        print(f"Stored in {db}; 'live run' subtracts it from every {args.input} response from now on.")
+    return 0
