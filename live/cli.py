@@ -61,6 +61,15 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--json", action="store_true", help="print one JSON object at the end (responses included)")
     run.set_defaults(module="run")
 
+    dev = sub.add_parser("devices", help="audio devices, MIDI ports, and which would be used",
+                         description="List PortAudio host APIs and devices, JACK MIDI ports, and what "
+                         "'live run' would use. --midi also shows the therapist's controller mapping.")
+    dev.add_argument("--midi", action="store_true", help="also show the therapist controls in force")
+    dev.add_argument("--controls", metavar="FILE", help="a controller mapping to show instead of the built-in one")
+    dev.add_argument("--audio-device", metavar="D", help="show what this --audio-device would pick")
+    dev.add_argument("--json", action="store_true", help="print one JSON object")
+    dev.set_defaults(module="devices")
+
     cal = sub.add_parser(
         "calibrate",
         help="measure an input path's latency with a tap-along",

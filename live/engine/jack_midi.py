@@ -171,6 +171,39 @@ def load_libjack() -> ctypes.CDLL:
 process_callback = compile_process()
 
 
+_SILENT = ctypes.CFUNCTYPE(None, ctypes.c_char_p)(lambda message: None)
+
+
+def jack_ports(*, midi: bool, outputs: bool, client_name: str = "live-devices") -> list[str] | None:
+    """Port names of the running JACK server (None when no server runs or libjack is missing)."""
+    try:
+        lib = load_libjack()
+    except JackUnavailable:
+        return None
+    lib.jack_set_error_function(_SILENT)  # "no server" is an answer here, not an error to print
+    status = ctypes.c_int(0)
+    client = lib.jack_client_open(client_name.encode(), JackNoStartServer, ctypes.byref(status))
+    if not client:
+        return None
+    try:
+        return _port_names(lib, client, midi=midi, outputs=outputs)
+    finally:
+        lib.jack_client_close(client)
+
+
+def _port_names(lib: ctypes.CDLL, client: int, *, midi: bool, outputs: bool) -> list[str]:
+    kind = JACK_DEFAULT_MIDI_TYPE if midi else b"32 bit float mono audio"
+    arr = lib.jack_get_ports(client, None, kind, JackPortIsOutput if outputs else JackPortIsInput)
+    names = []
+    if arr:
+        i = 0
+        while arr[i]:
+            names.append(arr[i].decode())
+            i += 1
+        lib.jack_free(ctypes.cast(arr, ctypes.c_void_p))
+    return names
+
+
 @dataclass(frozen=True, slots=True)
 class RawMidi:
     """A short MIDI message with the absolute JACK frame at which it arrived."""
@@ -288,16 +321,7 @@ class JackMidiClient:
 
     def ports(self, *, midi: bool = True, outputs: bool = True) -> list[str]:
         """Names of the server's MIDI (or audio) output (or input) ports."""
-        kind = JACK_DEFAULT_MIDI_TYPE if midi else b"32 bit float mono audio"
-        arr = self._lib.jack_get_ports(self._client, None, kind, JackPortIsOutput if outputs else JackPortIsInput)
-        names = []
-        if arr:
-            i = 0
-            while arr[i]:
-                names.append(arr[i].decode())
-                i += 1
-            self._lib.jack_free(ctypes.cast(arr, ctypes.c_void_p))
-        return names
+        return _port_names(self._lib, self._client, midi=midi, outputs=outputs)
 
     def connections(self) -> int:
         """How many ports are connected to our input."""

@@ -42,6 +42,39 @@ class DeviceError(RuntimeError):
     """No such audio device, or it cannot play what was asked."""
 
 
+def pick_device(sd: Any, device: int | str | None, kind: str, channels: int) -> int:
+    """The PortAudio device to use for ``kind`` ("input" or "output"): given by index or by a
+    part of its name that matches one device, else the JACK host API's default when PortAudio
+    has JACK, else PortAudio's default.
+
+    Raises
+    ------
+    DeviceError
+        Listing the devices there are, with their host APIs.
+    """
+    devices = sd.query_devices()
+    usable = [i for i, d in enumerate(devices) if d[f"max_{kind}_channels"] >= channels]
+    if isinstance(device, str) and device.isdigit():
+        device = int(device)
+    if device is None:
+        for api in sd.query_hostapis():
+            if api["name"].startswith("JACK") and api[f"default_{kind}_device"] in usable:
+                return api[f"default_{kind}_device"]
+        default = sd.default.device[0 if kind == "input" else 1]
+        if default in usable:
+            return default
+    elif isinstance(device, int) and device in usable:
+        return device
+    elif isinstance(device, str):
+        hits = [i for i in usable if device.lower() in devices[i]["name"].lower()]
+        if len(hits) == 1:
+            return hits[0]
+    apis = sd.query_hostapis()
+    listing = "; ".join(f"{i}: {devices[i]['name']} ({apis[devices[i]['hostapi']]['name']})" for i in usable)
+    what = f"no {kind} device" if device is None else f"no single {kind} device matching {device!r}"
+    raise DeviceError(f"{what} with {channels} channel(s); {kind}s here: {listing or 'none'}")
+
+
 class LiveDriver:
     """Plays the sampler through a PortAudio output stream.
 
@@ -70,8 +103,8 @@ class LiveDriver:
         self.state = state
         self.sample_rate = int(sample_rate)
         self._sd = load_sounddevice(jack_client_name)
-        self.device = self._pick(device, "output", state.channels)
-        self.input_device = self._pick(device, "input", state.in_channels) if state.in_channels else None
+        self.device = pick_device(self._sd, device, "output", state.channels)
+        self.input_device = pick_device(self._sd, device, "input", state.in_channels) if state.in_channels else None
         self.blocksize = blocksize
         self._stream = None
         state.use_host_clock()
@@ -81,32 +114,6 @@ class LiveDriver:
         """Name of the PortAudio host API of the output device (e.g. ``"JACK Audio Connection Kit"``)."""
         sd = self._sd
         return sd.query_hostapis(sd.query_devices(self.device)["hostapi"])["name"]
-
-    def _pick(self, device: int | str | None, kind: str, channels: int) -> int:
-        """The device to use: given by index or unique name substring, else the JACK host
-        API's default when PortAudio has JACK, else PortAudio's default."""
-        sd = self._sd
-        devices = sd.query_devices()
-        usable = [i for i, d in enumerate(devices) if d[f"max_{kind}_channels"] >= channels]
-        if isinstance(device, str) and device.isdigit():
-            device = int(device)
-        if device is None:
-            for api in sd.query_hostapis():
-                if api["name"].startswith("JACK") and api[f"default_{kind}_device"] in usable:
-                    return api[f"default_{kind}_device"]
-            default = sd.default.device[0 if kind == "input" else 1]
-            if default in usable:
-                return default
-        elif isinstance(device, int) and device in usable:
-            return device
-        elif isinstance(device, str):
-            hits = [i for i in usable if device.lower() in devices[i]["name"].lower()]
-            if len(hits) == 1:
-                return hits[0]
-        apis = sd.query_hostapis()
-        listing = "; ".join(f"{i}: {devices[i]['name']} ({apis[devices[i]['hostapi']]['name']})" for i in usable)
-        what = f"no {kind} device" if device is None else f"no single {kind} device matching {device!r}"
-        raise DeviceError(f"{what} with {channels} channel(s); {kind}s here: {listing or 'none'}")
 
     def start(self) -> None:
         """Open and start the stream; the callback runs from now on in PortAudio's thread."""
