@@ -30,9 +30,9 @@ avoided because a client's drum pad sends General MIDI drum notes (35..81, chann
 same input, and a pad hit must never change the tempo.
 
 Loading checks every binding and reports every problem, one line each, as presets do
-(``FILE: bindings[2].number: 200: must be a whole number, 0..127``): unknown keys, missing or out-of-range
-values, keys that do not belong to the action, and the same control bound twice (a binding on
-any channel overlaps one on a given channel).
+(``FILE: bindings[2].number: 200: must be a whole number, 0..127``): unknown keys, missing or
+out-of-range values, keys that do not belong to the action, and the same control bound twice
+(a binding on any channel overlaps one on a given channel).
 """
 
 from __future__ import annotations

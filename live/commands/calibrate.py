@@ -9,13 +9,13 @@ from __future__ import annotations
 import dataclasses
 import json
 import sys
+import tempfile
+from pathlib import Path
 
 
 def run(args) -> int:
     from live.calibration import CalibrationError, estimate_latency
     from live.commands.run import default_db_path
-    from pathlib import Path
-
     from live.presets import load_preset
     from live.session.live_session import LiveOptions, LiveSession, SessionError, install_signal_handlers
     from live.session.store import Store
@@ -33,8 +33,8 @@ def run(args) -> int:
     install_signal_handlers(session)
     print(f"live calibrate: tap WITH each click ({args.taps} clicks at {args.tempo:g} BPM after a count-in of 4)",
           file=err)
-    with Store.open("sqlite://") as scratch:  # the tap-along itself is not a session to keep
-        try:
+    with tempfile.TemporaryDirectory() as tmp, Store.open(Path(tmp) / "tap-along.db") as scratch:
+        try:  # the tap-along itself is not a session to keep
             outcome = session.run([preset], store=scratch)
         except SessionError as exc:
             print(f"live calibrate: {exc}", file=err)

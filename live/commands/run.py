@@ -74,7 +74,8 @@ def run(args) -> int:
     if args.json:
         print(json.dumps({"session_id": outcome.session_id, "summary": last,
                           "runs": [{"run_id": r.run_id, "preset": r.preset, "summary": r.summary} for r in outcome.runs],
-                          "responses": responses_json(outcome)}))
+                          "responses": responses_json(outcome),
+                          "engine": outcome.engine_stats, "midi": outcome.midi_stats}))
     else:
         from live.commands.metrics import format_table
 

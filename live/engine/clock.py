@@ -107,6 +107,7 @@ class FrameMap:
         if history < 1:
             raise ValueError(f"history: {history}: must be at least 1")
         self._history = history
+        self._missed = 0
         self._state: _FrameMapState | None = None
 
     def update(self, rows: np.ndarray) -> None:
@@ -144,6 +145,8 @@ class FrameMap:
                     u = last_u + step
             last_raw, last_u = raw, u
             offset = block_frame - u
+            if last_off is not None and offset < last_off:
+                self._missed += last_off - offset  # JACK moved on further than the engine did
             if offset != last_off:
                 new_u.append(u)
                 new_off.append(offset)
@@ -158,6 +161,12 @@ class FrameMap:
             jack_u=all_u[-self._history:], offset=all_off[-self._history:],
             last_raw=int(last_raw), last_u=int(last_u),
         )
+
+    @property
+    def missed_frames(self) -> int:
+        """JACK frames in cycles the engine's callback did not run for (0 when it ran in every
+        cycle), summed over every row seen, across history trims and server restarts."""
+        return self._missed
 
     def engine_frame(self, jack_frame: int) -> int | None:
         """Engine frame of a JACK frame time.

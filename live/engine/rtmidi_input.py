@@ -29,7 +29,11 @@ What the delta times are, per API (``api`` argument):
 - ``"jack"`` (``rtmidi.API_UNIX_JACK``; used by the tests, since the CI machine has no ALSA
   sequencer): rtmidi's JACK backend takes ``jack_get_time()`` when it processes the period,
   so an event's offset inside the period is lost: error SD ~0.4-0.65 ms at 64 frames
-  (DESIGN.md 4; ``tests/test_rtmidi_input.py`` prints the figures).
+  (DESIGN.md 4). ``tests/test_rtmidi_input.py`` measured, at 64 frames and 48 kHz, SD
+  0.41-0.44 ms with stamps ~0.5 ms early on average (each is taken at its period's
+  processing; a constant for calibration to remove), and 0.39-0.66 ms from the third note
+  with a busy Python thread in the process, where Python's own arrival times had SD 1.6-2.0
+  ms. When JACK runs, prefer :class:`live.engine.midi.JackMidiInput` (frame-exact).
 - ``"coremidi"`` (CoreMIDI packet time stamps), ``"winmm"`` (WinMM's millisecond stamps).
 
 **Filtered messages keep their time.** Measured here on JACK (RtMidi 5.0.0 in python-rtmidi
@@ -124,7 +128,7 @@ def _new_client(rtmidi: Any, kind: str, api_id: int, client_name: str) -> Any:
             compiled = [rtmidi.get_api_name(a) for a in rtmidi.get_compiled_api()]
             hint = f"; try api= one of {', '.join(compiled)} (e.g. 'jack' when a JACK server runs)"
         raise MidiPortError(
-            f"MIDI {kind}: cannot open {_api_label(rtmidi, api_id)}: {exc}{hint}"
+            f"MIDI {kind}: cannot open {_api_label(rtmidi, api_id)}: {str(exc).rstrip('.')}{hint}"
         ) from exc
 
 
@@ -204,7 +208,8 @@ def _open(client: Any, kind: str, wanted: str | None, port_name: str, client_nam
 
 
 def _is_filtered(data: list[int]) -> bool:
-    """Sysex (and its continuations), timing and active-sense messages, dropped on input."""
+    """Sysex (and its continuations), timing and active-sense messages, and anything not
+    starting with a status byte: dropped on input."""
     first = data[0]
     return first in _SYSEX_BYTES or first in _TIMING_BYTES or first == _ACTIVE_SENSE or first < 0x80
 
@@ -301,7 +306,6 @@ class RtMidiInput:
         self._rtmidi = _import_rtmidi()
         self._api = _api_id(self._rtmidi, api)
         self.api = api
-        self._wanted = port
         self._client_name = client_name
         self._port_label = port_name
 

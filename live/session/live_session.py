@@ -4,8 +4,8 @@ input scored and stored as the session goes, and nothing lost when it stops.
 The control loop runs in the calling thread and wakes every ~10 ms (DESIGN.md section 3). Each
 time it reads the sampler's block rows (they map JACK frames and host time onto engine frames),
 plans sounds inside the look-ahead, takes MIDI (therapist controls are acted on; notes are the
-client's inputs, corrected by the input path's calibrated latency and scored), and writes the
-store at least every 0.5 s. Pads sound from the audio callback itself at input frame + a fixed
+client's inputs, corrected by the input path's calibrated latency and scored), and hands what
+it has to the writer thread at least every 0.5 s (the loop never waits on the database). Pads sound from the audio callback itself at input frame + a fixed
 delay (:meth:`live.engine.sampler.SamplerState.play_midi_notes`), so Python is never on that path.
 """
 
@@ -30,6 +30,7 @@ from live.engine.midi import JackMidiInput
 from live.engine.sampler import R_FRAME, R_JACK_FRAME, SamplerState
 from live.presets import Preset
 from live.session.store import Store
+from live.session.writer import SessionWriter
 
 
 class SessionError(RuntimeError):
@@ -125,7 +126,8 @@ class LiveSession:
         self.engine = Engine(self.driver, self.bank)
         self._stop = threading.Event()
         self._stop_reason = ""
-        self._midi_connected: bool | None = None
+        self._midi_connected = False
+        self._midi_seen = False
 
     # --- set-up -------------------------------------------------------------------------------
     def connect_midi(self) -> list[str]:
@@ -164,6 +166,11 @@ class LiveSession:
         if opts.pad_sound is not None:
             self.state.play_midi_notes(self.midi_client.header, delay_frames=self.pad_delay_frames,
                                        sounds=self._pad_sounds())
+        # The control thread must get the GIL back quickly from any busy Python thread: 1 ms
+        # instead of CPython's 5 ms switch interval while the session runs.
+        switch_interval = sys.getswitchinterval()
+        sys.setswitchinterval(0.001)
+        self.writer = SessionWriter()
         self.driver.start()
         self._wait_for_audio()
         session_start = self.engine.frame
@@ -183,12 +190,15 @@ class LiveSession:
             if self._stop.is_set():
                 ended = self._stop_reason
         finally:
+            sys.setswitchinterval(switch_interval)
+            self.writer.close()
             vanished = ended.startswith("audio")
             store.close_session(session_id, status="incomplete" if vanished else "complete")
             if not vanished:  # a dead server blocks PortAudio's and libjack's stop calls: leave them
                 self.close()
-        return LiveOutcome(session_id, tuple(runs), session_start, self.sample_rate, ended,
-                           self.engine.stats(), self.midi_client.stats() if self.midi_client else {})
+        stats = dict(self.engine.stats(), missed_cycles=self.frame_map.missed_frames // self.period_frames)
+        return LiveOutcome(session_id, tuple(runs), session_start, self.sample_rate, ended, stats,
+                           self.midi_client.stats())
 
     def _wait_for_audio(self, timeout_s: float = 5.0) -> None:
         deadline = time.monotonic() + timeout_s
@@ -256,10 +266,10 @@ class LiveSession:
             finished = (activity.is_finished(now) or over_time or self._stop.is_set()
                         or end_now)
             if finished or wall - last_flush >= opts.flush_period_s:
-                store.add_sounds(run_id, sounds)
-                store.add_inputs(run_id, inputs)
-                store.add_responses(run_id, responses)
-                store.add_controls(run_id, controls)
+                self.writer.submit(store.add_sounds, run_id, sounds)
+                self.writer.submit(store.add_inputs, run_id, inputs)
+                self.writer.submit(store.add_responses, run_id, responses)
+                self.writer.submit(store.add_controls, run_id, controls)
                 sounds, inputs, responses, controls = [], [], [], []
                 last_flush = wall
             if finished:
@@ -269,16 +279,19 @@ class LiveSession:
             activity.stop()  # ended early: only the beats that were played count
         summary = activity.summary()
         final = activity.final_responses()
+        self.writer.flush()
         store.close_run(run_id, summary=summary.metrics, final_responses=final, end_frame=engine.frame)
         return RunOutcome(run_id, preset.name, summary.metrics, tuple(final)), next_wanted
 
     def _watch_midi_port(self) -> None:
         """Say when the MIDI source goes away or comes back; reconnect a named port that returns."""
         connected = self.midi_client.connections() > 0
-        if connected != self._midi_connected and self._midi_connected is not None:
-            self.log("MIDI: a source is connected to live-midi:in again" if connected else
-                     "MIDI: nothing is connected to live-midi:in any more; the session goes on and "
+        if connected and not self._midi_connected:
+            self.log("MIDI: a source is connected to live-midi:in" + (" again" if self._midi_seen else ""))
+        elif self._midi_connected and not connected:
+            self.log("MIDI: nothing is connected to live-midi:in any more; the session goes on and "
                      "takes MIDI again when it returns")
+        self._midi_seen |= connected
         self._midi_connected = connected
         if not connected and self.options.midi_in:
             try:
