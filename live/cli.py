@@ -53,6 +53,8 @@ def _parser() -> argparse.ArgumentParser:
                      help="the client's pseudonymous code (a new code is created)")
     run.add_argument("--audio-device", metavar="D", help="audio device index or name part (see 'live devices')")
     run.add_argument("--midi-in", metavar="NAME", help="connect MIDI ports whose name contains NAME")
+    run.add_argument("--midi-out", metavar="NAME",
+                     help="also send every beat as a GM percussion note to MIDI ports whose name contains NAME")
     run.add_argument("--controls", metavar="FILE", help="therapist controller mapping (TOML; default built in)")
     run.add_argument("--headless", action="store_true",
                      help="no client screen; accepted for scripts (the touchscreen comes in a later release)")

@@ -235,3 +235,27 @@ def test_calibration_measures_a_known_latency_and_later_runs_are_corrected_by_it
     [(cal_json,)] = rows(db, "SELECT calibration_json FROM runs WHERE calibration_json IS NOT NULL")
     assert json.loads(cal_json)["midi"]["latency_frames"] == stored_frames
     assert f"corrected by {stored_frames} frames" in err
+
+
+def test_beats_go_to_an_external_sound_module_at_their_exact_frames(jack_server_sync, tmp_path):
+    from jackutil import start_midi_receiver
+
+    server = jack_server_sync
+    preset = write_preset(tmp_path / "beat.toml", tempo=120, beats=8)
+    db = tmp_path / "live.db"
+    with start_midi_receiver(server, name="synth", seconds=40) as synth:
+        synth.wait_ready()
+        proc = start_live_run(server, preset, db, "--midi-out", "synth")
+        with start_recorder(server, "live:", seconds=30, threshold=0.01, name="rec") as rec:
+            rec.wait_ready()
+            code, out, err = finish(proc)
+            recorded = rec.result(timeout_s=60, close_stdin=True)
+        received = synth.result(timeout_s=30, close_stdin=True)["received"]
+    assert code == 0, err
+    clicks = rows(db, "SELECT frame, sound FROM events WHERE kind = 'sound' ORDER BY frame")
+    offset, heard = click_offset([f for f, _ in clicks], recorded["onset_frames"])
+    assert heard >= 6
+    note_ons = [(r[0], r[2:]) for r in received if r[1] == 0x99]  # (frame, [note, velocity])
+    expected = [(f + offset, [76 if s.endswith("_accent") else 77, round(0.8 * 127)]) for f, s in clicks]
+    assert note_ons == expected  # every beat, at its audio frame exactly
+    assert sum(1 for r in received if r[1] == 0x89) == 8  # and its note-off

@@ -162,6 +162,14 @@ class FrameMap:
             last_raw=int(last_raw), last_u=int(last_u),
         )
 
+    def jack_frame(self, engine_frame: int) -> int | None:
+        """JACK frame time (mod 2**32) at which a coming engine frame will play, by the latest
+        offset (None before any row). Exact unless a cycle is missed before then."""
+        state = self._state
+        if state is None or len(state.offset) == 0:
+            return None
+        return int((engine_frame - int(state.offset[-1])) % JACK_FRAME_MODULUS)
+
     @property
     def missed_frames(self) -> int:
         """JACK frames in cycles the engine's callback did not run for (0 when it ran in every

@@ -24,13 +24,15 @@ from live.controls import ControlMap
 from live.engine.bank import default_bank
 from live.engine.clock import FrameMap
 from live.engine.engine import Engine
-from live.engine.events import InputEvent
+from live.engine.events import InputEvent, ScheduledSound
 from live.engine.jack_midi import JackMidiClient, JackUnavailable
 from live.engine.midi import JackMidiInput
 from live.engine.sampler import R_FRAME, R_JACK_FRAME, SamplerState
 from live.presets import Preset
 from live.session.store import Store
 from live.session.writer import SessionWriter
+
+GM_ACCENT_NOTE, GM_BEAT_NOTE = 76, 77  # General MIDI percussion: Hi / Low Wood Block
 
 
 class SessionError(RuntimeError):
@@ -51,6 +53,9 @@ class LiveOptions:
         PortAudio device index or name part; default: JACK's when a JACK server runs.
     midi_in : str, optional
         Part of the name of the MIDI port(s) to take input from (connected to ``live-midi:in``).
+    midi_out : str, optional
+        Part of the name of an external sound module's MIDI input port(s): every beat is also
+        sent there (``live-midi:out``) as a General MIDI percussion note at its exact frame.
     pad_delay_periods : int
         A pad's own sound plays this many audio periods after its input frame (constant latency).
     """
@@ -59,6 +64,7 @@ class LiveOptions:
     duration_s: float | None = None
     audio_device: str | None = None
     midi_in: str | None = None
+    midi_out: str | None = None
     sample_rate: int = 48000
     lookahead_frames: int = 4800
     start_delay_frames: int = 24000
@@ -143,6 +149,30 @@ class LiveSession:
             self.midi_client.connect(port)
         return chosen
 
+    def connect_midi_out(self) -> list[str]:
+        """Connect ``live-midi:out`` to every MIDI input port whose name contains ``options.midi_out``."""
+        want = self.options.midi_out
+        if want is None:
+            return []
+        ports = [p for p in self.midi_client.ports(midi=True, outputs=False) if not p.startswith("live-midi:")]
+        chosen = [p for p in ports if want.lower() in p.lower()]
+        if not chosen:
+            raise SessionError(f"no MIDI output port matching {want!r}; MIDI inputs here: {', '.join(ports) or 'none'}")
+        for port in chosen:
+            self.midi_client.connect("live-midi:out", port)
+        return chosen
+
+    def _send_midi(self, sound: ScheduledSound) -> None:
+        """A beat as a GM percussion note on channel 10 (accent: Hi Wood Block, else Low Wood
+        Block), note-off 50 ms later, at the JACK frames the beat plays at."""
+        jack = self.frame_map.jack_frame(sound.frame)
+        if jack is None:
+            return
+        note = GM_ACCENT_NOTE if sound.sound.endswith("_accent") else GM_BEAT_NOTE
+        velocity = max(1, min(127, round(sound.gain * 127)))
+        self.midi_client.send(jack, bytes([0x99, note, velocity]))
+        self.midi_client.send(jack + self.sample_rate // 20, bytes([0x89, note, 0]))
+
     def _pad_sounds(self) -> dict[int, tuple[str, float]]:
         """Every note plays the pad sound, except notes the therapist's controls use."""
         bound = self.options.controls.bound_notes()
@@ -163,6 +193,9 @@ class LiveSession:
         chosen = self.connect_midi()
         if chosen:
             self.log(f"MIDI input from {', '.join(chosen)}")
+        outs = self.connect_midi_out()
+        if outs:
+            self.log(f"beats also sent as MIDI to {', '.join(outs)}")
         if opts.pad_sound is not None:
             self.state.play_midi_notes(self.midi_client.header, delay_frames=self.pad_delay_frames,
                                        sounds=self._pad_sounds())
@@ -241,6 +274,8 @@ class LiveSession:
             for sound in activity.plan(now + opts.lookahead_frames):
                 engine.schedule(sound)
                 sounds.append(sound)
+                if opts.midi_out is not None and sound.beat_index is not None:
+                    self._send_midi(sound)
             for msg in self.midi.take():
                 control = opts.controls.match(msg.status, msg.data1, msg.data2)
                 if control is not None:
