@@ -1,0 +1,54 @@
+"""Engine process for the microphone test: a duplex PortAudio stream on JACK with the sampler
+callback copying its input into the state's ring. Prints ``ready`` on stderr once running,
+captures for --seconds, and prints one JSON object: the JACK frames of the input samples above
+--threshold that follow silence (mapped from engine frames with the sampler's block rows)."""
+
+import argparse
+import json
+import sys
+import time
+
+import numpy as np
+
+from live.engine.bank import default_bank
+from live.engine.jack_midi import JackMidiClient
+from live.engine.live_driver import LiveDriver
+from live.engine.sampler import R_FRAME, R_JACK_FRAME, SamplerState
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--name", default="live-mic")
+    ap.add_argument("--seconds", type=float, default=3.0)
+    ap.add_argument("--threshold", type=float, default=0.5)
+    args = ap.parse_args()
+    state = SamplerState(default_bank(48000), channels=2, in_channels=1, in_frames=1 << 19)
+    clock = JackMidiClient(f"{args.name}-clock", with_output=False)  # for the JACK frame time
+    state.use_jack_clock(clock.last_frame_time_address, clock.client_address)
+    driver = LiveDriver(state, sample_rate=48000, jack_client_name=args.name)
+    driver.start()
+    print("ready", file=sys.stderr, flush=True)
+    rows, chunks, first = [], [], None
+    end = time.monotonic() + args.seconds
+    while time.monotonic() < end:
+        rows.append(state.take_rows())
+        start, frames = state.take_input()
+        first = start if first is None else first
+        chunks.append(frames[:, 0])
+        time.sleep(0.01)
+    driver.close()
+    clock.close()
+    rows = np.concatenate(rows)
+    x = np.concatenate(chunks)
+    loud = np.flatnonzero(np.abs(x) > args.threshold)
+    onsets = loud[np.r_[True, np.diff(loud) > 1]] + first if loud.size else loud
+    # engine frame -> JACK frame by the row of the block that captured it
+    idx = np.searchsorted(rows[:, R_FRAME], onsets, side="right") - 1
+    jack = rows[idx, R_JACK_FRAME] + (onsets - rows[idx, R_FRAME])
+    print(json.dumps({"engine_frames": onsets.tolist(), "jack_frames": jack.tolist(),
+                      "stats": state.stats(), "captured": int(x.size)}), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
