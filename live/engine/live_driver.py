@@ -35,6 +35,8 @@ def load_sounddevice(jack_client_name: str = "live") -> Any:
         sd._terminate()
         pa.PaJack_SetClientName(_jack_client_name)
         sd._initialize()
+    elif not sd._initialized:  # a LiveDriver closed earlier in this process released PortAudio
+        sd._initialize()
     return sd
 
 
