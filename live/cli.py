@@ -55,6 +55,11 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--midi-in", metavar="NAME", help="connect MIDI ports whose name contains NAME")
     run.add_argument("--midi-out", metavar="NAME",
                      help="also send every beat as a GM percussion note to MIDI ports whose name contains NAME")
+    run.add_argument("--midi-backend", choices=["auto", "jack", "rtmidi"], default="auto",
+                     help="MIDI input: JACK's port live-midi:in (exact frames), or python-rtmidi "
+                     "(ALSA, CoreMIDI, WinMM); auto takes JACK when a server runs (default)")
+    run.add_argument("--rtmidi-api", choices=["alsa", "jack", "coremidi", "winmm"],
+                     help="python-rtmidi API (default: its own default, ALSA on Linux)")
     run.add_argument("--controls", metavar="FILE", help="therapist controller mapping (TOML; default built in)")
     run.add_argument("--headless", action="store_true",
                      help="no client screen; accepted for scripts (the touchscreen comes in a later release)")

@@ -259,3 +259,34 @@ def test_beats_go_to_an_external_sound_module_at_their_exact_frames(jack_server_
     expected = [(f + offset, [76 if s.endswith("_accent") else 77, round(0.8 * 127)]) for f, s in clicks]
     assert note_ons == expected  # every beat, at its audio frame exactly
     assert sum(1 for r in received if r[1] == 0x89) == 8  # and its note-off
+
+
+def test_rtmidi_backend_stores_every_note_within_a_millisecond(jack_server_sync, tmp_path):
+    """Without JACK MIDI (forced here; on a desktop: ALSA), python-rtmidi is polled from a thread
+    and its delta times anchored by the min-delay filter; pads start from Python at +15 ms."""
+    server = jack_server_sync
+    preset = write_preset(tmp_path / "beat.toml", tempo=60, beats=10)
+    db = tmp_path / "live.db"
+    proc = start_live_run(server, preset, db, "--midi-backend", "rtmidi", "--rtmidi-api", "jack")
+    harness = start_midi_harness(server, "notes", record_from="live:", count=24, spacing_frames=9001,
+                                 offset_step=37, start_delay=1.5, go_immediately=True, tail=1.0, seconds=40,
+                                 wait=10)
+    harness.wait_ready(timeout_s=30)
+    sent = harness.result(timeout_s=60)
+    code, out, err = finish(proc)
+    assert code == 0, err
+    assert "MIDI through rtmidi" in err
+    clicks = [f for (f,) in rows(db, "SELECT frame FROM events WHERE kind = 'sound' ORDER BY frame")]
+    offset, heard = click_offset(clicks, sent["onset_frames"])
+    assert heard >= 4
+    sent_notes = [f for f, status, d1, d2 in sent["sent"] if status & 0xF0 == 0x90 and d2 > 0]
+    stored = [f for (f,) in rows(db, "SELECT frame FROM events WHERE kind = 'input' ORDER BY frame")]
+    assert len(stored) == len(sent_notes) == 24
+    errors_ms = (np.array(stored) + offset - np.array(sent_notes)) / 48.0
+    print(f"\nrtmidi timestamp error vs harness (ms): mean {errors_ms.mean():.2f} SD {errors_ms.std(ddof=1):.2f} "
+          f"max {np.abs(errors_ms).max():.2f} over {len(errors_ms)} notes", file=sys.stderr)
+    # End to end here the host clock is fitted to the dummy driver's timer-driven cycles, which
+    # slip against host time when a cycle runs late; measured SD 1.8-2.1 ms, max up to 9.7 ms
+    # (docs/performance.md). rtmidi + the anchor alone, on a steady clock, are at 0.4 ms SD
+    # (tests/test_rtmidi_input.py).
+    assert np.median(np.abs(errors_ms)) <= 1.0 and errors_ms.std(ddof=1) <= 3.0

@@ -42,7 +42,8 @@ def run(args) -> int:
         return 2
     db = args.db or str(default_db_path())
     options = LiveOptions(client=args.client, duration_s=args.duration, audio_device=args.audio_device,
-                          midi_in=args.midi_in, midi_out=args.midi_out, controls=controls)
+                          midi_in=args.midi_in, midi_out=args.midi_out, controls=controls,
+                          midi_backend=args.midi_backend, rtmidi_api=args.rtmidi_api)
     try:
         session = LiveSession(options)
     except SessionError as exc:

@@ -22,12 +22,12 @@ from typing import Any, Callable
 from live.activities.base import ActivityContext, Response, activity_class
 from live.controls import ControlMap
 from live.engine.bank import default_bank
-from live.engine.clock import FrameMap
+from live.engine.clock import FrameMap, HostClock
 from live.engine.engine import Engine
 from live.engine.events import InputEvent, ScheduledSound
 from live.engine.jack_midi import JackMidiClient, JackUnavailable
 from live.engine.midi import JackMidiInput
-from live.engine.sampler import R_FRAME, R_JACK_FRAME, SamplerState
+from live.engine.sampler import R_FRAME, R_HOST_NS, R_JACK_FRAME, SamplerState
 from live.presets import Preset
 from live.session.store import Store
 from live.session.writer import SessionWriter
@@ -65,6 +65,9 @@ class LiveOptions:
     audio_device: str | None = None
     midi_in: str | None = None
     midi_out: str | None = None
+    midi_backend: str = "auto"        # "auto" (JACK when a server runs, else rtmidi), "jack", "rtmidi"
+    rtmidi_api: str | None = None     # rtmidi's API ("alsa", "jack", ...); None: its default
+    rtmidi_pad_delay_s: float = 0.015  # rtmidi: pads are started from Python, this long after the hit
     sample_rate: int = 48000
     lookahead_frames: int = 4800
     start_delay_frames: int = 24000
@@ -111,25 +114,46 @@ class LiveSession:
 
         self.options = options
         self.log = log or (lambda line: print(f"live: {line}", file=sys.stderr, flush=True))
+        if options.midi_backend not in ("auto", "jack", "rtmidi"):
+            raise SessionError(f"midi backend {options.midi_backend!r}: must be auto, jack or rtmidi")
         self.bank = default_bank(options.sample_rate)
         self.state = SamplerState(self.bank, channels=2)
-        try:
-            self.midi_client = JackMidiClient("live-midi")
-        except JackUnavailable as exc:
-            raise SessionError(f"MIDI input needs a running JACK server here ({exc})") from None
+        self.midi_client = None
+        self.frame_map = FrameMap()
+        self.host_clock = HostClock()
+        if options.midi_backend in ("auto", "jack"):
+            try:
+                self.midi_client = JackMidiClient("live-midi")
+            except JackUnavailable as exc:
+                if options.midi_backend == "jack":
+                    raise SessionError(f"MIDI through JACK needs a running JACK server ({exc})") from None
+        if self.midi_client is None and options.midi_out is not None:
+            raise SessionError("--midi-out needs a running JACK server (beats are sent at exact JACK frames)")
         try:
             self.driver = LiveDriver(self.state, sample_rate=options.sample_rate, device=options.audio_device,
                                      jack_client_name="live")
         except DeviceError as exc:
-            self.midi_client.close()
+            self.close()
             raise SessionError(str(exc)) from None
         self.sample_rate = self.driver.sample_rate
-        self.state.use_jack_clock(self.midi_client.last_frame_time_address, self.midi_client.client_address)
-        self.period_frames = self.midi_client.period_frames
-        self.pad_delay_frames = options.pad_delay_periods * self.period_frames
-        self.frame_map = FrameMap()
-        self.midi = JackMidiInput(self.midi_client, self.frame_map)
+        if self.midi_client is not None:
+            self.state.use_jack_clock(self.midi_client.last_frame_time_address, self.midi_client.client_address)
+            self.period_frames = self.midi_client.period_frames
+            self.midi = JackMidiInput(self.midi_client, self.frame_map)
+        else:
+            from live.engine.rtmidi_input import MidiPortError, RtMidiInput
+
+            self.period_frames = None
+            try:
+                self.midi = RtMidiInput(options.midi_in, self.host_clock, api=options.rtmidi_api,
+                                        client_name="live-midi")
+            except (MidiPortError, RuntimeError, OSError) as exc:
+                self.close()
+                raise SessionError(str(exc)) from None
+        self.pad_delay_frames = (options.pad_delay_periods * self.period_frames if self.period_frames
+                                 else round(options.rtmidi_pad_delay_s * self.sample_rate))
         self.engine = Engine(self.driver, self.bank)
+        self._bound = options.controls.bound_notes()
         self._stop = threading.Event()
         self._stop_reason = ""
         self._midi_connected = False
@@ -139,6 +163,8 @@ class LiveSession:
     def connect_midi(self) -> list[str]:
         """Connect every MIDI output port whose name contains ``options.midi_in``; returns them."""
         want = self.options.midi_in
+        if self.midi_client is None:  # rtmidi opened its port by name already
+            return [self.midi.port_name]
         if want is None:
             return []
         ports = [p for p in self.midi_client.ports(midi=True, outputs=True) if not p.startswith("live-midi:")]
@@ -175,7 +201,7 @@ class LiveSession:
 
     def _pad_sounds(self) -> dict[int, tuple[str, float]]:
         """Every note plays the pad sound, except notes the therapist's controls use."""
-        bound = self.options.controls.bound_notes()
+        bound = self._bound
         return {note: (self.options.pad_sound, 0.8) for note in range(128) if note not in bound}
 
     def request_stop(self, reason: str) -> None:
@@ -196,7 +222,7 @@ class LiveSession:
         outs = self.connect_midi_out()
         if outs:
             self.log(f"beats also sent as MIDI to {', '.join(outs)}")
-        if opts.pad_sound is not None:
+        if opts.pad_sound is not None and self.midi_client is not None:
             self.state.play_midi_notes(self.midi_client.header, delay_frames=self.pad_delay_frames,
                                        sounds=self._pad_sounds())
         # The control thread must get the GIL back quickly from any busy Python thread: 1 ms
@@ -208,8 +234,8 @@ class LiveSession:
         self._wait_for_audio()
         session_start = self.engine.frame
         session_id = store.create_session(client_codes=[opts.client], simulated=False, sample_rate=self.sample_rate)
-        self.log(f"session {session_id} for client {opts.client}: audio on {self.driver.host_api}, "
-                 f"period {self.period_frames} frames; Ctrl-C ends it and saves it")
+        self.log(f"session {session_id} for client {opts.client}: audio on {self.driver.host_api}, MIDI "
+                 f"through {self.midi.path}; Ctrl-C ends it and saves it")
         runs: list[RunOutcome] = []
         ended = "finished"
         try:
@@ -229,16 +255,17 @@ class LiveSession:
             store.close_session(session_id, status="incomplete" if vanished else "complete")
             if not vanished:  # a dead server blocks PortAudio's and libjack's stop calls: leave them
                 self.close()
-        stats = dict(self.engine.stats(), missed_cycles=self.frame_map.missed_frames // self.period_frames)
-        return LiveOutcome(session_id, tuple(runs), session_start, self.sample_rate, ended, stats,
-                           self.midi_client.stats())
+        missed = self.frame_map.missed_frames // self.period_frames if self.period_frames else None
+        stats = dict(self.engine.stats(), missed_cycles=missed)
+        midi_stats = self.midi_client.stats() if self.midi_client else {"path": "rtmidi", "filtered": self.midi.filtered}
+        return LiveOutcome(session_id, tuple(runs), session_start, self.sample_rate, ended, stats, midi_stats)
 
     def _wait_for_audio(self, timeout_s: float = 5.0) -> None:
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             rows = self.state.take_rows()
             if len(rows):
-                self.frame_map.update(rows[:, [R_FRAME, R_JACK_FRAME]])
+                self._clock_rows(rows)
                 return
             time.sleep(0.005)
         raise SessionError(f"the audio stream did not start within {timeout_s:g} s")
@@ -264,7 +291,7 @@ class LiveSession:
         while True:
             rows = self.state.take_rows()
             if len(rows):
-                self.frame_map.update(rows[:, [R_FRAME, R_JACK_FRAME]])
+                self._clock_rows(rows)
             now = engine.frame
             wall = time.monotonic()
             if now != last_frame:
@@ -294,6 +321,10 @@ class LiveSession:
                                     velocity=msg.data2, client=opts.client)
                     inputs.append(ev)
                     responses.extend(activity.on_input(ev))
+                    if self.midi_client is None and opts.pad_sound is not None and msg.data1 not in self._bound:
+                        # rtmidi: no GIL-free path, so the pad is started from here, at a fixed delay
+                        engine.schedule(ScheduledSound(msg.frame + self.pad_delay_frames, opts.pad_sound,
+                                                       gain=0.8 * msg.data2 / 127))
             if wall - last_port_check > 1.0:
                 last_port_check = wall
                 self._watch_midi_port()
@@ -318,8 +349,16 @@ class LiveSession:
         store.close_run(run_id, summary=summary.metrics, final_responses=final, end_frame=engine.frame)
         return RunOutcome(run_id, preset.name, summary.metrics, tuple(final)), next_wanted
 
+    def _clock_rows(self, rows) -> None:
+        self.frame_map.update(rows[:, [R_FRAME, R_JACK_FRAME]])
+        self.host_clock.update(rows[:, [R_FRAME, R_HOST_NS]])
+
     def _watch_midi_port(self) -> None:
         """Say when the MIDI source goes away or comes back; reconnect a named port that returns."""
+        if self.midi_client is None:
+            for line in self.midi.take_events():
+                self.log(line)
+            return
         connected = self.midi_client.connections() > 0
         if connected and not self._midi_connected:
             self.log("MIDI: a source is connected to live-midi:in" + (" again" if self._midi_seen else ""))
@@ -337,10 +376,13 @@ class LiveSession:
     def close(self) -> None:
         """Stop audio and MIDI (idempotent)."""
         try:
-            self.driver.close()
+            if getattr(self, "driver", None) is not None:
+                self.driver.close()
         finally:
             if self.midi_client is not None:
                 self.midi_client.close()
+            elif getattr(self, "midi", None) is not None:
+                self.midi.close()
 
 
 def install_signal_handlers(session: LiveSession) -> None:
