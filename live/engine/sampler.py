@@ -136,6 +136,33 @@ def _host_ns(hdr) -> np.int64:
     return ts[0] * 1000000000 + ts[1]
 
 
+@njit(inline="always", error_model="numpy")  # inlined: one body to inspect
+def _start_voice(hdr, voice, voice_gain, block_start, bank_frames, start, bank_start, length, fade, gain) -> bool:
+    """Put a bank slice in a free voice to start at frame ``start`` (now, counted late, if that
+    has passed). False, counted as dropped, when the slice is outside the bank or no voice is free."""
+    if bank_start < 0 or length <= 0 or bank_start >= bank_frames:
+        hdr[H_DROPPED] += 1
+        return False
+    length = min(length, bank_frames - bank_start)
+    free = 0
+    while free < voice.shape[0] and voice[free, V_ACTIVE] != 0:
+        free += 1
+    if free == voice.shape[0]:
+        hdr[H_DROPPED] += 1
+        return False
+    if start < block_start:
+        hdr[H_LATE] += 1
+        hdr[H_LATE_MAX_FRAMES] = max(hdr[H_LATE_MAX_FRAMES], block_start - start)
+        start = block_start
+    voice[free, V_FRAME] = start
+    voice[free, V_BANK_START] = bank_start
+    voice[free, V_LENGTH] = length
+    voice[free, V_FADE] = min(max(fade, 0), length)
+    voice_gain[free] = gain
+    voice[free, V_ACTIVE] = 1
+    return True
+
+
 def _sampler_body(input_ptr, output_ptr, frame_count, time_info, status_flags, userdata):
     hdr = carray(userdata, (H_SIZE,), np.int64)
     entry_ns = _host_ns(hdr)
@@ -170,35 +197,11 @@ def _sampler_body(input_ptr, output_ptr, frame_count, time_info, status_flags, u
     if written - taken > mask + 1:  # never true for a sane producer; never read a slot twice
         hdr[H_DROPPED] += written - taken - (mask + 1)
         taken = written - (mask + 1)
-    free = 0
     while taken < written:
         slot = taken & mask
         taken += 1
-        bank_start = cmd[slot, C_BANK_START]
-        length = cmd[slot, C_LENGTH]
-        if bank_start < 0 or length <= 0 or bank_start >= bank_frames:
-            hdr[H_DROPPED] += 1
-            continue
-        if length > bank_frames - bank_start:
-            length = bank_frames - bank_start
-        while free < n_voices and voice[free, V_ACTIVE] != 0:
-            free += 1
-        if free == n_voices:
-            hdr[H_DROPPED] += 1
-            continue
-        start = cmd[slot, C_FRAME]
-        if start < block_start:
-            hdr[H_LATE] += 1
-            if block_start - start > hdr[H_LATE_MAX_FRAMES]:
-                hdr[H_LATE_MAX_FRAMES] = block_start - start
-            start = block_start
-        fade = cmd[slot, C_FADE]
-        voice[free, V_FRAME] = start
-        voice[free, V_BANK_START] = bank_start
-        voice[free, V_LENGTH] = length
-        voice[free, V_FADE] = min(max(fade, 0), length)
-        voice_gain[free] = cmd_gain[slot]
-        voice[free, V_ACTIVE] = 1
+        _start_voice(hdr, voice, voice_gain, block_start, bank_frames, cmd[slot, C_FRAME], cmd[slot, C_BANK_START],
+                     cmd[slot, C_LENGTH], cmd[slot, C_FADE], cmd_gain[slot])
     hdr[H_CMD_READ] = taken
 
     # 1b. Pads: a note-on from the JACK MIDI client starts that note's sound at its input frame
@@ -227,32 +230,14 @@ def _sampler_body(input_ptr, output_ptr, frame_count, time_info, status_flags, u
             velocity = midi[slot, 3] & 0x7F
             if (status & 0xF0) != 0x90 or velocity == 0 or delay <= 0:
                 continue
-            bank_start = fb[note, 0]
-            length = fb[note, 1]
-            if length <= 0 or bank_start < 0 or bank_start >= bank_frames:
-                continue
-            if length > bank_frames - bank_start:
-                length = bank_frames - bank_start
-            while free < n_voices and voice[free, V_ACTIVE] != 0:
-                free += 1
-            if free == n_voices:
-                hdr[H_DROPPED] += 1
-                continue
+            if fb[note, 1] <= 0:
+                continue  # this note plays no sound
             # JACK frame times are 32-bit: take the difference modulo 2**32, as a signed value
             since_t0 = (((midi[slot, 0] & 0xFFFFFFFF) - jack_t0 + 0x80000000) & 0xFFFFFFFF) - 0x80000000
-            start = block_start + since_t0 + delay
-            if start < block_start:
-                hdr[H_LATE] += 1
-                if block_start - start > hdr[H_LATE_MAX_FRAMES]:
-                    hdr[H_LATE_MAX_FRAMES] = block_start - start
-                start = block_start
-            voice[free, V_FRAME] = start
-            voice[free, V_BANK_START] = bank_start
-            voice[free, V_LENGTH] = length
-            voice[free, V_FADE] = 0
-            voice_gain[free] = fb_gain[note] * np.float32(velocity) / np.float32(127.0)
-            voice[free, V_ACTIVE] = 1
-            hdr[H_FEEDBACK_PLAYED] += 1
+            gain = fb_gain[note] * np.float32(velocity) / np.float32(127.0)
+            if _start_voice(hdr, voice, voice_gain, block_start, bank_frames, block_start + since_t0 + delay,
+                            fb[note, 0], fb[note, 1], 0, gain):
+                hdr[H_FEEDBACK_PLAYED] += 1
         hdr[H_MIDI_READ] = taken_midi
 
     active = 0
