@@ -161,31 +161,29 @@ class LiveSession:
 
     # --- set-up -------------------------------------------------------------------------------
     def connect_midi(self) -> list[str]:
-        """Connect every MIDI output port whose name contains ``options.midi_in``; returns them."""
-        want = self.options.midi_in
+        """Connect every MIDI source whose name contains ``options.midi_in`` to ``live-midi:in``."""
         if self.midi_client is None:  # rtmidi opened its port by name already
             return [self.midi.port_name]
-        if want is None:
-            return []
-        ports = [p for p in self.midi_client.ports(midi=True, outputs=True) if not p.startswith("live-midi:")]
-        chosen = [p for p in ports if want.lower() in p.lower()]
-        if not chosen:
-            raise SessionError(f"no MIDI input port matching {want!r}; MIDI ports here: {', '.join(ports) or 'none'}")
-        for port in chosen:
-            self.midi_client.connect(port)
-        return chosen
+        return self._connect_matching(self.options.midi_in, sources=True)
 
     def connect_midi_out(self) -> list[str]:
-        """Connect ``live-midi:out`` to every MIDI input port whose name contains ``options.midi_out``."""
-        want = self.options.midi_out
+        """Connect ``live-midi:out`` to every MIDI input whose name contains ``options.midi_out``."""
+        return self._connect_matching(self.options.midi_out, sources=False)
+
+    def _connect_matching(self, want: str | None, *, sources: bool) -> list[str]:
         if want is None:
             return []
-        ports = [p for p in self.midi_client.ports(midi=True, outputs=False) if not p.startswith("live-midi:")]
+        ports = [p for p in self.midi_client.ports(midi=True, outputs=sources) if not p.startswith("live-midi:")]
         chosen = [p for p in ports if want.lower() in p.lower()]
         if not chosen:
-            raise SessionError(f"no MIDI output port matching {want!r}; MIDI inputs here: {', '.join(ports) or 'none'}")
+            kind = "input" if sources else "output"
+            raise SessionError(f"no MIDI {kind} port matching {want!r}; MIDI {'sources' if sources else 'inputs'} "
+                               f"here: {', '.join(ports) or 'none'}")
         for port in chosen:
-            self.midi_client.connect("live-midi:out", port)
+            if sources:
+                self.midi_client.connect(port)
+            else:
+                self.midi_client.connect("live-midi:out", port)
         return chosen
 
     def _send_midi(self, sound: ScheduledSound) -> None:
