@@ -1,8 +1,23 @@
-"""Engine process for the JACK tests: the sampler callback on PortAudio's JACK host API,
-clicks queued by a look-ahead loop, optionally with a busy pure-Python thread in the process.
+"""Engine process for the JACK tests and benchmarks: the sampler callback on PortAudio's JACK
+host API, clicks queued by a look-ahead loop, optionally with a busy pure-Python thread in the
+process.
 
 Run with the JACK server's environment. Prints ``ready`` on stderr once the stream runs, waits
-for a line on stdin (the recorder is connected), plays, and prints one JSON object on stdout.
+for a line (or end of file) on stdin, plays, and prints one JSON object on stdout.
+
+Clicks (default; the smoke test and the soak benchmark): ``--clicks`` clicks ``--spacing-frames``
+apart, the first 24000 frames after *go*, queued ``--lookahead-frames`` ahead by a loop that
+wakes every 10 ms. JSON: ``planned`` (engine frames), ``stats`` (the callback's counters),
+``busy_iterations``, ``wall_s`` (go to the last click + 9600 frames played).
+
+Load (``--voices N``; the callback-load benchmark): no clicks; N voices of a long quiet tone,
+each from its own place in the bank, start together 4800 frames after *go* and sound for the
+whole ``--seconds`` (they are longer than that). The main thread drains
+``SamplerState.take_rows()`` (one row per callback, ``R_*`` columns of live.engine.sampler,
+``R_DURATION_NS`` = time inside the callback on CLOCK_MONOTONIC) every 10 ms and, with
+``--rows-out FILE.npy``, saves them all (int64, one row per block) at the end. JSON: ``voices``,
+``first_frame`` (rows from this frame on had every voice sounding), ``voices_sounding_at_end``,
+``rows``, ``stats``, ``busy_iterations``, ``wall_s``.
 """
 
 import argparse
@@ -11,11 +26,15 @@ import sys
 import threading
 import time
 
-from live.engine.bank import default_bank
+import numpy as np
+
+from live.engine.bank import Bank, default_bank
 from live.engine.engine import Engine
 from live.engine.events import ScheduledSound
 from live.engine.live_driver import LiveDriver
-from live.engine.sampler import SamplerState
+from live.engine.sampler import V_ACTIVE, SamplerState
+
+SR = 48000
 
 
 def busy(stop: threading.Event, counter: list) -> None:
@@ -27,6 +46,42 @@ def busy(stop: threading.Event, counter: list) -> None:
         counter[0] += 1
 
 
+def load_bank(voices: int, seconds: float) -> tuple[Bank, int, int]:
+    """The default sounds plus ``drone``: a 220 Hz tone long enough for ``voices`` voices, each
+    starting ``stagger`` frames further into it, to sound ``seconds`` + 3 s. Returns (bank,
+    voice length, stagger)."""
+    length = int((seconds + 3.0) * SR)
+    stagger = 997  # frames: every voice reads its own part of the bank
+    t = np.arange(length + voices * stagger) / SR
+    sounds = {name: default_bank(SR).samples(name) for name in default_bank(SR).slices}
+    sounds["drone"] = (0.01 * np.cos(2 * np.pi * 220.0 * t)).astype(np.float32)
+    return Bank(sounds, sample_rate=SR), length, stagger
+
+
+def run_load(args, driver: LiveDriver, state: SamplerState, bank: Bank, length: int, stagger: int,
+             stop: threading.Event, counter: list) -> dict:
+    drone = bank["drone"]
+    first = state.frame + 4800
+    for v in range(args.voices):
+        state.push(frame=first, bank_start=drone.start_frame + v * stagger, length_frames=length, gain=0.5)
+    end = first + int(round(args.seconds * SR))
+    rows = []
+    t0 = time.monotonic()
+    while state.frame < end:
+        time.sleep(0.01)
+        rows.append(state.take_rows())
+    sounding = int(state.voices[:, V_ACTIVE].sum())
+    wall_s = time.monotonic() - t0
+    stop.set()
+    driver.stop()
+    rows.append(state.take_rows())
+    rows = np.concatenate(rows)
+    if args.rows_out:
+        np.save(args.rows_out, rows)
+    return {"voices": args.voices, "first_frame": first, "voices_sounding_at_end": sounding,
+            "rows": int(rows.shape[0]), "wall_s": wall_s}
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--name", default="live")
@@ -34,11 +89,19 @@ def main() -> int:
     ap.add_argument("--spacing-frames", type=int, default=4801)
     ap.add_argument("--lookahead-frames", type=int, default=4800)
     ap.add_argument("--busy", action="store_true")
+    ap.add_argument("--voices", type=int, default=0,
+                    help="load mode: this many voices sounding for --seconds, no clicks")
+    ap.add_argument("--seconds", type=float, default=20.0, help="load mode: seconds to measure")
+    ap.add_argument("--rows-out", metavar="FILE.npy", help="load mode: save the callback's block rows")
     args = ap.parse_args()
 
-    bank = default_bank(48000)
-    state = SamplerState(bank, channels=2)
-    driver = LiveDriver(state, sample_rate=48000, jack_client_name=args.name)
+    if args.voices:
+        bank, length, stagger = load_bank(args.voices, args.seconds)
+        state = SamplerState(bank, channels=2, n_voices=max(256, args.voices))
+    else:
+        bank = default_bank(SR)
+        state = SamplerState(bank, channels=2)
+    driver = LiveDriver(state, sample_rate=SR, jack_client_name=args.name)
     engine = Engine(driver, bank)
     driver.start()
     print("ready", file=sys.stderr, flush=True)
@@ -48,6 +111,14 @@ def main() -> int:
     worker = threading.Thread(target=busy, args=(stop, counter), daemon=True)
     if args.busy:
         worker.start()
+    if args.voices:
+        out = run_load(args, driver, state, bank, length, stagger, stop, counter)
+        out.update(stats=engine.stats(), busy_iterations=counter[0])
+        driver.close()
+        print(json.dumps(out), flush=True)
+        return 0
+
+    t0 = time.monotonic()
     first = engine.frame + 24000
     planned = [first + k * args.spacing_frames for k in range(args.clicks)]
     queue = list(planned)
@@ -58,10 +129,12 @@ def main() -> int:
         time.sleep(0.01)
     while engine.frame < planned[-1] + 9600:
         time.sleep(0.01)
+    wall_s = time.monotonic() - t0
     stop.set()
     stats = engine.stats()
     driver.close()
-    print(json.dumps({"planned": planned, "stats": stats, "busy_iterations": counter[0]}), flush=True)
+    print(json.dumps({"planned": planned, "stats": stats, "busy_iterations": counter[0], "wall_s": wall_s}),
+          flush=True)
     return 0
 
 

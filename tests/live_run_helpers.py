@@ -32,7 +32,8 @@ BUSY_LIVE = str(Path(__file__).with_name("busy_live.py"))
 def start_live_run(server, preset, db, *extra, busy=False):
     """``live run PRESET --client T1 --json`` as a subprocess on ``server`` (with a busy Python
     thread in it when ``busy``); returns the Popen once its ports exist (so a harness can connect)."""
-    return start_live(server, ["run", str(preset), "--client", "T1", "--db", str(db), "--json", "--headless", *extra],
+    presets = [str(p) for p in preset] if isinstance(preset, (list, tuple)) else [str(preset)]
+    return start_live(server, ["run", *presets, "--client", "T1", "--db", str(db), "--json", "--headless", *extra],
                       busy=busy)
 
 

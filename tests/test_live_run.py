@@ -290,3 +290,25 @@ def test_rtmidi_backend_stores_every_note_within_a_millisecond(jack_server_sync,
     # (docs/performance.md). rtmidi + the anchor alone, on a steady clock, are at 0.4 ms SD
     # (tests/test_rtmidi_input.py).
     assert np.median(np.abs(errors_ms)) <= 1.0 and errors_ms.std(ddof=1) <= 3.0
+
+
+def test_next_activity_and_stop_controls(jack_server_sync, tmp_path):
+    server = jack_server_sync
+    first = write_preset(tmp_path / "first.toml", tempo=120, beats=100)
+    second = write_preset(tmp_path / "second.toml", tempo=90, beats=100)
+    db = tmp_path / "live.db"
+    proc = start_live_run(server, [first, second], db)
+    # CC 24 (next activity) after 2 s, CC 23 (stop) after 5 s; both buttons pressed (127).
+    harness = start_midi_harness(server, "cc", events=[[2.0, 24, 127], [5.0, 23, 127]], go_immediately=True,
+                                 tail=0.5, channel=1)
+    harness.wait_ready(timeout_s=20)
+    harness.result(timeout_s=60)
+    code, out, err = finish(proc)
+    assert code == 0, err
+    runs = rows(db, "SELECT preset_name, status FROM runs ORDER BY position")
+    assert runs == [("first", "complete"), ("second", "complete")]
+    controls = rows(db, "SELECT run_id, action FROM controls ORDER BY frame")
+    assert [a for _, a in controls] == ["next_activity", "start_stop"] and controls[0][0] != controls[1][0]
+    beats = [r["summary"]["n_beats"] for r in json.loads(out)["runs"]]
+    assert 2 <= beats[0] < 10 and 2 <= beats[1] < 10  # each ended early, scored on the beats played
+    assert rows(db, "SELECT status FROM sessions") == [("complete",)]
