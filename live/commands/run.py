@@ -80,9 +80,10 @@ def run(args) -> int:
     else:
         from live.commands.metrics import format_table
 
+        window_ms = {p.name: p.params.window_ms for p in presets}
         for r in outcome.runs:
             print(f"Run {r.run_id}: {r.preset}")
-            print(format_table(r.summary, window_ms=50.0))
+            print(format_table(r.summary, window_ms=window_ms[r.preset]))
             print()
     print(f"live run: session {outcome.session_id} saved in {db} ({outcome.ended_because})", file=err)
     if vanished:
