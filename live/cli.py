@@ -60,6 +60,10 @@ def _parser() -> argparse.ArgumentParser:
                      "(ALSA, CoreMIDI, WinMM); auto takes JACK when a server runs (default)")
     run.add_argument("--rtmidi-api", choices=["alsa", "jack", "coremidi", "winmm"],
                      help="python-rtmidi API (default: its own default, ALSA on Linux)")
+    run.add_argument("--mic", action="store_true",
+                     help="also take the client's playing at a microphone (onsets at the audio input)")
+    run.add_argument("--mic-threshold", type=float, default=0.05, metavar="LEVEL",
+                     help="onset threshold, 0..1 of full scale (default 0.05; raised by background noise)")
     run.add_argument("--controls", metavar="FILE", help="therapist controller mapping (TOML; default built in)")
     run.add_argument("--headless", action="store_true",
                      help="no client screen; accepted for scripts (the touchscreen comes in a later release)")
@@ -84,8 +88,9 @@ def _parser() -> argparse.ArgumentParser:
         "offset after trimming outliers is stored for that input and device and subtracted from "
         "later responses. Too uneven a tap-along is refused (exit 1) with the reason.",
     )
-    cal.add_argument("--input", choices=["midi"], default="midi",
-                     help="input path to calibrate (MIDI; touch and microphone come with their issues)")
+    cal.add_argument("--input", choices=["midi", "mic"], default="midi",
+                     help="input path to calibrate: midi (default) or mic (onsets at the audio input; "
+                     "with the output looped into the input it measures the round trip)")
     cal.add_argument("--midi-in", metavar="NAME", help="MIDI port(s) to take the taps from (also names the device)")
     cal.add_argument("--audio-device", metavar="D", help="audio device index or name part")
     cal.add_argument("--tempo", type=float, default=100.0, help="click tempo in BPM (default 100)")

@@ -15,7 +15,7 @@ from pathlib import Path
 
 def run(args) -> int:
     from live.calibration import CalibrationError, estimate_latency
-    from live.commands.run import default_db_path
+    from live.commands.run import default_db_path, mic_device, midi_device
     from live.presets import load_preset
     from live.session.live_session import LiveOptions, LiveSession, SessionError, install_signal_handlers
     from live.session.store import Store
@@ -24,22 +24,25 @@ def run(args) -> int:
     preset = load_preset(Path(__file__).parent.parent / "data" / "tap-along.toml")
     preset = dataclasses.replace(preset, params=dataclasses.replace(preset.params, tempo_bpm=args.tempo,
                                                                     beats=args.taps, duration_s=None))
-    options = LiveOptions(client="calibration", audio_device=args.audio_device, midi_in=args.midi_in, pad_sound=None)
+    options = LiveOptions(client="calibration", audio_device=args.audio_device, midi_in=args.midi_in, pad_sound=None,
+                          mic=args.input == "mic")
     try:
         session = LiveSession(options)
     except SessionError as exc:
         print(f"live calibrate: {exc}", file=err)
         return 2
     install_signal_handlers(session)
-    print(f"live calibrate: tap WITH each click ({args.taps} clicks at {args.tempo:g} BPM after a count-in of 4)",
-          file=err)
+    how = ("tap WITH each click" if args.input == "midi" else
+           "play WITH each click at the microphone (or loop the output into the input to measure the round trip)")
+    print(f"live calibrate: {how} ({args.taps} clicks at {args.tempo:g} BPM after a count-in of 4)", file=err)
     with tempfile.TemporaryDirectory() as tmp, Store.open(Path(tmp) / "tap-along.db") as scratch:
         try:  # the tap-along itself is not a session to keep
             outcome = session.run([preset], store=scratch)
         except SessionError as exc:
             print(f"live calibrate: {exc}", file=err)
             return 2
-    offsets_ms = [r.asynchrony_ms for r in outcome.runs[0].responses if r.asynchrony_ms is not None] if outcome.runs else []
+    offsets_ms = [r.asynchrony_ms for run_ in outcome.runs for r in run_.responses
+                  if r.asynchrony_ms is not None and r.event.source == args.input]
     try:
         cal = estimate_latency(offsets_ms)
     except CalibrationError as exc:
@@ -47,7 +50,7 @@ def run(args) -> int:
         return 1
     sr = outcome.sample_rate
     frames = round(cal.latency_ms * sr / 1000.0)
-    device = args.midi_in or "live-midi:in"
+    device = midi_device(args) if args.input == "midi" else mic_device(args)
     db = args.db or str(default_db_path())
     with Store.open(db) as store:
         cal_id = store.save_calibration(input_path=args.input, device=device, latency_frames=frames,

@@ -14,6 +14,16 @@ def default_db_path() -> Path:
     return Path(base) / "live" / "live.db"
 
 
+def midi_device(args) -> str:
+    """The name a MIDI calibration is stored under: the --midi-in port name part, or our port."""
+    return args.midi_in or "live-midi:in"
+
+
+def mic_device(args) -> str:
+    """The name a microphone calibration is stored under: the --audio-device, or the default."""
+    return f"audio input {args.audio_device}" if args.audio_device else "default audio input"
+
+
 def run(args) -> int:
     from live.presets import PresetError, find_preset, load_preset
 
@@ -25,6 +35,9 @@ def run(args) -> int:
     except (PresetError, FileNotFoundError) as exc:
         for line in getattr(exc, "problems", [str(exc)]):
             print(f"live run: {line}", file=err)
+        return 2
+    if not 0 < args.mic_threshold < 1:
+        print(f"live run: --mic-threshold {args.mic_threshold:g}: must be between 0 and 1 (full scale)", file=err)
         return 2
     if args.duration is not None and not 1 <= args.duration <= 7200:
         print(f"live run: --duration {args.duration:g}: must be 1..7200 seconds", file=err)
@@ -43,7 +56,8 @@ def run(args) -> int:
     db = args.db or str(default_db_path())
     options = LiveOptions(client=args.client, duration_s=args.duration, audio_device=args.audio_device,
                           midi_in=args.midi_in, midi_out=args.midi_out, controls=controls,
-                          midi_backend=args.midi_backend, rtmidi_api=args.rtmidi_api)
+                          midi_backend=args.midi_backend, rtmidi_api=args.rtmidi_api, mic=args.mic,
+                          mic_threshold=args.mic_threshold)
     try:
         session = LiveSession(options)
     except SessionError as exc:
@@ -58,15 +72,16 @@ def run(args) -> int:
                 session.close()
                 print(f"live run: --client: {exc}", file=err)
                 return 2
-            device = args.midi_in or "live-midi:in"
-            cal = store.latest_calibration("midi", device)
-            latency, used = {}, None
-            if cal is not None:
-                latency["midi"] = round(cal["latency_frames"] * session.sample_rate / cal["sample_rate"])
-                used = {"midi": {"device": device, "latency_frames": latency["midi"], "calibration_id": cal["id"]}}
-                print(f"live run: MIDI responses corrected by {latency['midi']} frames "
-                      f"(calibration {cal['id']} of {device})", file=err)
-            outcome = session.run(presets, store=store, latency_frames=latency, calibration=used)
+            latency, used = {}, {}
+            paths = [("midi", midi_device(args))] + ([("mic", mic_device(args))] if args.mic else [])
+            for path, device in paths:
+                cal = store.latest_calibration(path, device)
+                if cal is not None:
+                    latency[path] = round(cal["latency_frames"] * session.sample_rate / cal["sample_rate"])
+                    used[path] = {"device": device, "latency_frames": latency[path], "calibration_id": cal["id"]}
+                    print(f"live run: {path} responses corrected by {latency[path]} frames "
+                          f"(calibration {cal['id']} of {device})", file=err)
+            outcome = session.run(presets, store=store, latency_frames=latency, calibration=used or None)
     except SessionError as exc:
         print(f"live run: {exc}", file=err)
         return 2

@@ -27,6 +27,7 @@ from live.engine.engine import Engine
 from live.engine.events import InputEvent, ScheduledSound
 from live.engine.jack_midi import JackMidiClient, JackUnavailable
 from live.engine.midi import JackMidiInput
+from live.engine.onsets import OnsetDetector
 from live.engine.sampler import R_FRAME, R_HOST_NS, R_JACK_FRAME, SamplerState
 from live.presets import Preset
 from live.session.store import Store
@@ -65,6 +66,8 @@ class LiveOptions:
     audio_device: str | None = None
     midi_in: str | None = None
     midi_out: str | None = None
+    mic: bool = False                 # take onsets from the audio input (an instrument at a microphone)
+    mic_threshold: float = 0.05       # onset threshold floor, full scale 1.0
     midi_backend: str = "auto"        # "auto" (JACK when a server runs, else rtmidi), "jack", "rtmidi"
     rtmidi_api: str | None = None     # rtmidi's API ("alsa", "jack", ...); None: its default
     rtmidi_pad_delay_s: float = 0.015  # rtmidi: pads are started from Python, this long after the hit
@@ -117,7 +120,8 @@ class LiveSession:
         if options.midi_backend not in ("auto", "jack", "rtmidi"):
             raise SessionError(f"midi backend {options.midi_backend!r}: must be auto, jack or rtmidi")
         self.bank = default_bank(options.sample_rate)
-        self.state = SamplerState(self.bank, channels=2)
+        self.state = SamplerState(self.bank, channels=2, in_channels=1 if options.mic else 0)
+        self.onsets = OnsetDetector(options.sample_rate, threshold=options.mic_threshold) if options.mic else None
         self.midi_client = None
         self.frame_map = FrameMap()
         self.host_clock = HostClock()
@@ -323,6 +327,13 @@ class LiveSession:
                         # rtmidi: no GIL-free path, so the pad is started from here, at a fixed delay
                         engine.schedule(ScheduledSound(msg.frame + self.pad_delay_frames, opts.pad_sound,
                                                        gain=0.8 * msg.data2 / 127))
+            if self.onsets is not None:
+                first, samples = self.state.take_input()
+                for onset in self.onsets.process(first, samples[:, 0]):
+                    ev = InputEvent(frame=onset.frame - latency.get("mic", 0), source="mic", note=None,
+                                    velocity=onset.velocity, client=opts.client)
+                    inputs.append(ev)
+                    responses.extend(activity.on_input(ev))
             if wall - last_port_check > 1.0:
                 last_port_check = wall
                 self._watch_midi_port()
