@@ -1,24 +1,52 @@
-"""Run the benchmarks and print their tables (markdown) for docs/performance.md."""
+"""Run the benchmarks and print their tables (markdown) for docs/performance.md.
 
+    python -m benchmarks                  everything (what ``make bench`` runs; the soak takes
+                                          10 minutes of audio per engine, well over 20 min wall)
+    python -m benchmarks --quick          everything but the slow ones (SLOW: the soak), ~2 min
+    python -m benchmarks NAME [NAME ...]  just those, e.g. ``callback_load``
+    python -m benchmarks soak --minutes 1 the soak, shorter (default 10 minutes)
+
+Each table is printed under the command that makes it.
+"""
+
+import argparse
 import importlib
 import platform
 import sys
 import time
 
-ALL = ["render_speed", "startup"]
+# name -> (module in benchmarks/, function returning markdown lines)
+BENCHMARKS = {
+    "render_speed": ("render_speed", "run"),
+    "startup": ("startup", "run"),
+    "callback_load": ("jack_live", "run_callback_load"),
+    "soak": ("jack_live", "run_soak"),
+}
+ALL = list(BENCHMARKS)
+SLOW = ["soak"]
 
 
-def main(names: list[str]) -> int:
-    names = names or ALL
+def main(argv: list[str]) -> int:
+    ap = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.split("\n\n")[0])
+    ap.add_argument("names", nargs="*", metavar="NAME", help=f"default: all of {', '.join(ALL)}")
+    ap.add_argument("--quick", action="store_true", help=f"leave out the slow ones ({', '.join(SLOW)})")
+    ap.add_argument("--minutes", type=float, default=10.0, help="soak length, minutes of audio (default 10)")
+    args = ap.parse_args(argv)
+    names = args.names or [n for n in ALL if not (args.quick and n in SLOW)]
     unknown = set(names) - set(ALL)
     if unknown:
         print(f"unknown benchmark(s) {sorted(unknown)}; known: {', '.join(ALL)}", file=sys.stderr)
         return 2
     print(f"<!-- {time.strftime('%Y-%m-%d')} {platform.machine()} {platform.python_version()} -->")
     for name in names:
-        print(f"\n### {name}  (`python -m benchmarks {name}`)\n")
+        module, func = BENCHMARKS[name]
+        kwargs = {"minutes": args.minutes} if name == "soak" else {}
+        shown = f"python -m benchmarks {name}"
+        if kwargs and args.minutes != 10:
+            shown += f" --minutes {args.minutes:g}"
+        print(f"\n### {name}  (`{shown}`)\n", flush=True)
         t0 = time.perf_counter()
-        print("\n".join(importlib.import_module(f"benchmarks.{name}").run()))
+        print("\n".join(getattr(importlib.import_module(f"benchmarks.{module}"), func)(**kwargs)), flush=True)
         print(f"\n({time.perf_counter() - t0:.0f} s)", file=sys.stderr)
     return 0
 

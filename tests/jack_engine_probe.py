@@ -8,7 +8,11 @@ for a line (or end of file) on stdin, plays, and prints one JSON object on stdou
 Clicks (default; the smoke test and the soak benchmark): ``--clicks`` clicks ``--spacing-frames``
 apart, the first 24000 frames after *go*, queued ``--lookahead-frames`` ahead by a loop that
 wakes every 10 ms. JSON: ``planned`` (engine frames), ``stats`` (the callback's counters),
-``busy_iterations``, ``wall_s`` (go to the last click + 9600 frames played).
+``busy_iterations``, ``wall_s`` (go to the last click + 9600 frames played), ``callback``
+(from the callback's own block rows, drained every 10 ms: ``blocks``, ``rows_lost``,
+``duration_us_p999`` and ``duration_us_max`` (time inside the callback),
+``start_interval_us_max`` and ``start_intervals_over_2_periods`` (CLOCK_MONOTONIC between
+callback entries: how late the cycle reached the engine)).
 
 Load (``--voices N``; the callback-load benchmark): no clicks; N voices of a long quiet tone,
 each from its own place in the bank, start together 4800 frames after *go* and sound for the
@@ -32,7 +36,7 @@ from live.engine.bank import Bank, default_bank
 from live.engine.engine import Engine
 from live.engine.events import ScheduledSound
 from live.engine.live_driver import LiveDriver
-from live.engine.sampler import V_ACTIVE, SamplerState
+from live.engine.sampler import R_DURATION_NS, R_FRAME, R_HOST_NS, V_ACTIVE, SamplerState
 
 SR = 48000
 
@@ -119,6 +123,8 @@ def main() -> int:
         return 0
 
     t0 = time.monotonic()
+    state.take_rows()  # the callback's rows from here on are this run's
+    rows = []
     first = engine.frame + 24000
     planned = [first + k * args.spacing_frames for k in range(args.clicks)]
     queue = list(planned)
@@ -126,16 +132,33 @@ def main() -> int:
         now = engine.frame
         while queue and queue[0] < now + args.lookahead_frames:
             engine.schedule(ScheduledSound(queue.pop(0), "click"))
+        rows.append(state.take_rows())
         time.sleep(0.01)
     while engine.frame < planned[-1] + 9600:
+        rows.append(state.take_rows())
         time.sleep(0.01)
     wall_s = time.monotonic() - t0
     stop.set()
     stats = engine.stats()
     driver.close()
-    print(json.dumps({"planned": planned, "stats": stats, "busy_iterations": counter[0], "wall_s": wall_s}),
-          flush=True)
+    rows.append(state.take_rows())
+    print(json.dumps({"planned": planned, "stats": stats, "busy_iterations": counter[0], "wall_s": wall_s,
+                      "callback": row_summary(np.concatenate(rows))}), flush=True)
     return 0
+
+
+def row_summary(rows: np.ndarray) -> dict:
+    """What the callback's own rows say: how long it ran, how regularly it was called."""
+    if rows.shape[0] < 2:
+        return {"blocks": int(rows.shape[0])}
+    steps = np.diff(rows[:, R_FRAME])
+    block = int(np.median(steps))
+    dur_us = rows[:, R_DURATION_NS] / 1000
+    start_us = np.diff(rows[:, R_HOST_NS]) / 1000
+    return {"blocks": int(rows.shape[0]), "rows_lost": int((steps != block).sum()),
+            "duration_us_p999": float(np.quantile(dur_us, 0.999)), "duration_us_max": float(dur_us.max()),
+            "start_interval_us_max": float(start_us.max()),
+            "start_intervals_over_2_periods": int((start_us > 2e6 * block / SR).sum())}
 
 
 if __name__ == "__main__":
