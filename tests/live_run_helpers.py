@@ -44,7 +44,11 @@ def start_live(server, argv, *, busy=False):
                             env=server.env)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
-        ports = subprocess.run(["jack_lsp", "-s", server.name], capture_output=True, text=True, env=server.env).stdout
+        try:
+            ports = subprocess.run(["jack_lsp", "-s", server.name], capture_output=True, text=True, env=server.env,
+                                   timeout=5).stdout
+        except subprocess.TimeoutExpired:  # a loaded server can keep jack_lsp waiting: ask again
+            continue
         if "live-midi:in" in ports and "live:out_0" in ports:
             return proc
         if proc.poll() is not None:

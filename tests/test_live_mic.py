@@ -16,8 +16,9 @@ def test_input_lands_in_the_ring_at_the_frames_it_was_played(jack_server_sync):
         with start_player(server, name="player", period=4801, count=20, delay_s=0.2, seconds=8) as player:
             player.wait_ready()
             out_port = [p for p in subprocess.run(["jack_lsp", "-s", server.name], capture_output=True, text=True,
-                                                  env=server.env).stdout.split() if p.startswith("player:")][0]
-            subprocess.run(["jack_connect", "-s", server.name, out_port, "live-mic:in_0"], check=True, env=server.env)
+                                                  env=server.env, timeout=30).stdout.split() if p.startswith("player:")][0]
+            subprocess.run(["jack_connect", "-s", server.name, out_port, "live-mic:in_0"], check=True, env=server.env,
+                           timeout=30)
             played = player.result(timeout_s=30)
         captured = probe.result(timeout_s=30)
     # (PortAudio's JACK host flags its first block or so as input overflow / output underflow:
@@ -27,7 +28,7 @@ def test_input_lands_in_the_ring_at_the_frames_it_was_played(jack_server_sync):
 
 
 def _connect(server, src, dst):
-    subprocess.run(["jack_connect", "-s", server.name, src, dst], check=True, env=server.env)
+    subprocess.run(["jack_connect", "-s", server.name, src, dst], check=True, env=server.env, timeout=30)
 
 
 def test_mic_calibration_by_loopback_measures_the_graphs_round_trip(jack_server_sync, tmp_path):

@@ -188,7 +188,8 @@ def test_unknown_devices_exit_2_listing_what_exists(jack_server_sync, tmp_path):
     server = jack_server_sync
     preset = write_preset(tmp_path / "beat.toml")
     base = [sys.executable, "-m", "live", "run", str(preset), "--client", "T1", "--db", str(tmp_path / "x.db")]
-    proc = subprocess.run([*base, "--audio-device", "no-such-card"], capture_output=True, text=True, env=server.env)
+    proc = subprocess.run([*base, "--audio-device", "no-such-card"], capture_output=True, text=True, env=server.env,
+                          timeout=60)
     assert proc.returncode == 2 and "no-such-card" in proc.stderr and "JACK" in proc.stderr
     proc = subprocess.run([*base, "--midi-in", "no-such-pad"], capture_output=True, text=True, env=server.env,
                           timeout=30)
