@@ -1,10 +1,12 @@
 """Run the benchmarks and print their tables (markdown) for docs/performance.md.
 
     python -m benchmarks                  everything (what ``make bench`` runs; the soak takes
-                                          10 minutes of audio per engine, well over 20 min wall)
+                                          10 minutes of audio per engine: ~50 min wall)
     python -m benchmarks --quick          everything but the slow ones (SLOW: the soak), ~2 min
     python -m benchmarks NAME [NAME ...]  just those, e.g. ``callback_load``
     python -m benchmarks soak --minutes 1 the soak, shorter (default 10 minutes)
+    ... soak --peer-minutes 2             the Python-callback peer alone shorter (on the synchronous
+                                          server it runs at ~0.3x real time: 10 min take ~37 min)
 
 Each table is printed under the command that makes it.
 """
@@ -31,6 +33,7 @@ def main(argv: list[str]) -> int:
     ap.add_argument("names", nargs="*", metavar="NAME", help=f"default: all of {', '.join(ALL)}")
     ap.add_argument("--quick", action="store_true", help=f"leave out the slow ones ({', '.join(SLOW)})")
     ap.add_argument("--minutes", type=float, default=10.0, help="soak length, minutes of audio (default 10)")
+    ap.add_argument("--peer-minutes", type=float, help="the soak's Python-callback peer alone (default: --minutes)")
     args = ap.parse_args(argv)
     names = args.names or [n for n in ALL if not (args.quick and n in SLOW)]
     unknown = set(names) - set(ALL)
@@ -40,10 +43,12 @@ def main(argv: list[str]) -> int:
     print(f"<!-- {time.strftime('%Y-%m-%d')} {platform.machine()} {platform.python_version()} -->")
     for name in names:
         module, func = BENCHMARKS[name]
-        kwargs = {"minutes": args.minutes} if name == "soak" else {}
+        kwargs = {"minutes": args.minutes, "peer_minutes": args.peer_minutes} if name == "soak" else {}
         shown = f"python -m benchmarks {name}"
         if kwargs and args.minutes != 10:
             shown += f" --minutes {args.minutes:g}"
+        if kwargs and args.peer_minutes is not None:
+            shown += f" --peer-minutes {args.peer_minutes:g}"
         print(f"\n### {name}  (`{shown}`)\n", flush=True)
         t0 = time.perf_counter()
         print("\n".join(getattr(importlib.import_module(f"benchmarks.{module}"), func)(**kwargs)), flush=True)

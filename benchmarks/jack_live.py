@@ -21,7 +21,8 @@ the most onsets). Also: whether every spacing was exact, the engine's late/dropp
 jackd's xrun messages, and the recorder's own gaps and xrun callbacks (the recorder is a Python
 client and can itself be late: reported apart, never hidden). Peer in the same benchmark, same
 busy thread, clicks and recorder: ``tests/jack_python_probe.py``, a plain Python sounddevice
-callback that counts frames and writes the same click samples.
+callback that counts frames and writes the same click samples. ``--peer-minutes`` shortens the
+peer's run alone (default: as long as the engine's; see below for why it takes longer).
 
 Read the peer's row with the synchronous server in mind: with ``-S`` jackd waits for every
 client each cycle, so a callback that waits for the GIL does not lose its block, it *stops the
@@ -34,6 +35,7 @@ Each table is followed by the exact commands (jackd, probe, recorder) and the lo
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shlex
@@ -213,26 +215,46 @@ def soak_one(probe: Path, name: str, *, minutes: float, spacing: int = SOAK_SPAC
     }
 
 
-def run_soak(minutes: float = 10.0) -> list[str]:
-    runs = [
-        ("numba sampler callback (LiveDriver)", soak_one(ENGINE_PROBE, "live-soak", minutes=minutes)),
-        ("peer: Python sounddevice callback", soak_one(PYTHON_PROBE, "pypeer-soak", minutes=minutes)),
-    ]
+def run_soak(minutes: float = 10.0, peer_minutes: float | None = None) -> list[str]:
+    """Engine, then peer (``peer_minutes``, default ``minutes``). Each run's figures also go to
+    stderr as one JSON line as soon as it ends; a run that fails is reported in its row."""
+    peer_minutes = minutes if peer_minutes is None else peer_minutes
+    plan = [("numba sampler callback (LiveDriver)", ENGINE_PROBE, "live-soak", minutes),
+            ("peer: Python sounddevice callback", PYTHON_PROBE, "pypeer-soak", peer_minutes)]
+    runs = []
+    for label, probe, name, m in plan:
+        t0 = time.monotonic()
+        try:
+            r = soak_one(probe, name, minutes=m)
+        except Exception as e:  # noqa: BLE001 - report it, keep the other run's figures
+            r = {"error": f"{type(e).__name__}: {str(e).splitlines()[0]}", "minutes": m,
+                 "after_s": time.monotonic() - t0, "load": _loadavg()}
+        r["minutes"] = m
+        print(f"soak {name}: " + json.dumps({k: v for k, v in r.items() if k != "cmds"}, default=str),
+              file=sys.stderr, flush=True)
+        runs.append((label, r))
     lines = [
-        f"| soak, {minutes:g} min of audio, 64-frame periods, busy Python thread in the engine process "
+        f"| soak, 64-frame periods, busy Python thread in the engine process | minutes of audio "
         "| delivered / scheduled | spacings exact | engine late / dropped | jackd xrun messages "
         "| recorder gaps / xruns | audio s / wall s | target |",
-        "|---|---|---|---|---|---|---|---|",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for label, r in runs:
+        if "error" in r:
+            lines.append(f"| {label} | {r['minutes']:g} | failed after {r['after_s']:.0f} s: {r['error']} "
+                         "| | | | | | 1.000 |")
+            continue
         late = f"{r['late']} / {r['dropped']}" if r["late"] is not None else f"n/a ({r['underflows']} underflow flags)"
         lines.append(
-            f"| {label} | {r['delivered']} / {r['clicks']} = {r['delivered'] / r['clicks']:.3f} "
+            f"| {label} | {r['minutes']:g} | {r['delivered']} / {r['clicks']} = {r['delivered'] / r['clicks']:.3f} "
             f"| {r['exact_spacings']} of {r['spacings']} | {late} | {r['jackd_xruns']} "
             f"| {r['rec_gaps']} / {r['rec_xruns']} | {r['audio_s']:.1f} / {r['wall_s']:.1f} "
             f"= {r['audio_s'] / r['wall_s']:.2f} | 1.000 |")
     lines.append("")
     for label, r in runs:
+        if "error" in r:
+            lines.append(f"- {label}: failed: {r['error']}; load average then {r['load']}")
+            continue
         lines.append(
             f"- {label}: {r['onsets']} onsets recorded, {r['off_grid']} off the planned frames; spacings seen "
             f"{r['spacing_values']}{' ...' if len(r['spacing_values']) == 8 else ''}; busy-thread iterations "
@@ -246,13 +268,13 @@ def run_soak(minutes: float = 10.0) -> list[str]:
                 f"interval between callback entries {cb['start_interval_us_max']:.0f} us "
                 f"({cb['start_intervals_over_2_periods']} over 2 periods)"
                 + (": the callback never ran long, so jackd's xruns here are the cycle reaching it late (the VM, "
-                   "jackd, the Python recorder)" if cb["duration_us_max"] < 0.25 * PERIOD / SR * 1e6 else ""))
-    lines += ["", "```"] + [c for _, r in runs for c in r["cmds"]] + ["```"]
+                   "jackd, the Python recorder)" if cb["duration_us_max"] < 0.25 * PERIOD / SR * 1e6 and not r["jackd_xruns"].startswith("0") else ""))
+    lines += ["", "```"] + [c for _, r in runs for c in r.get("cmds", [])] + ["```"]
     return lines
 
 
-def run(minutes: float = 10.0) -> list[str]:
-    return run_callback_load() + [""] + run_soak(minutes)
+def run(minutes: float = 10.0, peer_minutes: float | None = None) -> list[str]:
+    return run_callback_load() + [""] + run_soak(minutes, peer_minutes)
 
 
 if __name__ == "__main__":
