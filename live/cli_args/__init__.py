@@ -1,0 +1,1 @@
+"""Argument definitions of the ``live`` commands, one module per area (argparse only)."""

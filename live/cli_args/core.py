@@ -1,0 +1,68 @@
+"""Arguments of the offline commands: demo, devices, metrics, presets. Only argparse here: ``live --help`` stays fast."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def add_parsers(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
+    """Add demo, devices, metrics and presets to the ``live`` command's sub-parsers."""
+    demo = sub.add_parser(
+        "demo",
+        help="a simulated entrainment session, rendered offline, stored and summarized",
+        description="Render a whole session offline (no sound card needed): the beat of an "
+        "entrainment preset, a simulated client tapping along, every tap scored, the session "
+        "stored, a WAV and a summary written.",
+    )
+    demo.add_argument("--seed", type=int, default=1, help="seed of the simulated client (default 1)")
+    demo.add_argument(
+        "--preset", default=None, metavar="NAME_OR_PATH",
+        help="entrainment preset name (see 'live presets list') or TOML file "
+        "(default: the embedded steady-beat preset)",
+    )
+    demo.add_argument("--out", default="live-demo-output", metavar="DIR",
+                      help="folder for the WAV (default ./live-demo-output)")
+    demo.add_argument("--db", default=None, metavar="URL_OR_PATH",
+                      help="SQLite file or database URL (default DIR/live-demo.db, kept apart "
+                      "from real sessions)")
+    demo.add_argument("--json", action="store_true",
+                      help="print exactly one JSON object on stdout, everything else on stderr")
+    demo.set_defaults(module="demo")
+
+    dev = sub.add_parser("devices", help="audio devices, MIDI ports, and which would be used",
+                         description="List PortAudio host APIs and devices, JACK MIDI ports, and what "
+                         "'live run' would use. --midi also shows the therapist's controller mapping.")
+    dev.add_argument("--midi", action="store_true", help="also show the therapist controls in force")
+    dev.add_argument("--controls", metavar="FILE", help="a controller mapping to show instead of the built-in one")
+    dev.add_argument("--audio-device", metavar="D", help="show what this --audio-device would pick")
+    dev.add_argument("--json", action="store_true", help="print one JSON object")
+    dev.set_defaults(module="devices")
+
+    metrics = sub.add_parser("metrics", help="compute metrics from CSV files")
+    msub = metrics.add_subparsers(dest="metric", metavar="METRIC", required=True)
+    sms = msub.add_parser(
+        "sms",
+        help="sensorimotor synchronisation metrics from beat and tap times",
+        description="Match taps to beats and report asynchrony, circular statistics and "
+        "inter-tap intervals (definitions: docs/metrics.md). Both files are CSV with a "
+        "column time_s (seconds, finite, non-decreasing).",
+    )
+    sms.add_argument("--beats", required=True, metavar="BEATS.csv", help="CSV of beat times")
+    sms.add_argument("--taps", required=True, metavar="TAPS.csv", help="CSV of tap times")
+    sms.add_argument("--window-ms", type=float, default=50.0,
+                     help="tolerance for within_window_pct, in ms (default 50)")
+    sms.add_argument("--json", action="store_true", help="print one JSON object")
+    sms.set_defaults(module="metrics")
+
+    presets = sub.add_parser("presets", help="list and validate activity presets")
+    psub = presets.add_subparsers(dest="action", metavar="ACTION", required=True)
+    plist = psub.add_parser("list", help="the presets that ship with live")
+    plist.set_defaults(module="presets")
+    pval = psub.add_parser(
+        "validate",
+        help="check preset files",
+        description="Print 'ok: FILE' for each valid file; otherwise one line per error "
+        "('FILE: key.path: value: what is allowed') and exit 2.",
+    )
+    pval.add_argument("files", nargs="+", metavar="FILE")
+    pval.set_defaults(module="presets")

@@ -1,0 +1,58 @@
+"""Arguments of the live commands: run, calibrate. Only argparse here: ``live --help`` stays fast."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def add_parsers(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
+    """Add run and calibrate to the ``live`` command's sub-parsers."""
+    run = sub.add_parser(
+        "run",
+        help="a real session on the audio device and MIDI ports",
+        description="Play one or more presets with a client: audio through PortAudio (JACK when a "
+        "server runs), MIDI from the client's pad or keyboard into the JACK port live-midi:in. Every "
+        "input is scored and stored as it arrives; Ctrl-C or SIGTERM ends the session and saves it.",
+    )
+    run.add_argument("presets", nargs="+", metavar="PRESET", help="preset name or TOML file; several play in turn")
+    run.add_argument("--client", required=True, metavar="CODE",
+                     help="the client's pseudonymous code (a new code is created)")
+    run.add_argument("--audio-device", metavar="D", help="audio device index or name part (see 'live devices')")
+    run.add_argument("--midi-in", metavar="NAME", help="connect MIDI ports whose name contains NAME")
+    run.add_argument("--midi-out", metavar="NAME",
+                     help="also send every beat as a GM percussion note to MIDI ports whose name contains NAME")
+    run.add_argument("--midi-backend", choices=["auto", "jack", "rtmidi"], default="auto",
+                     help="MIDI input: JACK's port live-midi:in (exact frames), or python-rtmidi "
+                     "(ALSA, CoreMIDI, WinMM); auto takes JACK when a server runs (default)")
+    run.add_argument("--rtmidi-api", choices=["alsa", "jack", "coremidi", "winmm"],
+                     help="python-rtmidi API (default: its own default, ALSA on Linux)")
+    run.add_argument("--mic", action="store_true",
+                     help="also take the client's playing at a microphone (onsets at the audio input)")
+    run.add_argument("--mic-threshold", type=float, default=0.05, metavar="LEVEL",
+                     help="onset threshold, 0..1 of full scale (default 0.05; raised by background noise)")
+    run.add_argument("--controls", metavar="FILE", help="therapist controller mapping (TOML; default built in)")
+    run.add_argument("--headless", action="store_true",
+                     help="no client screen; accepted for scripts (the touchscreen comes in a later release)")
+    run.add_argument("--duration", type=float, metavar="S", help="length of each run in seconds (overrides the preset)")
+    run.add_argument("--db", metavar="URL_OR_PATH", help="SQLite file or database URL (default: ~/.local/share/live/live.db)")
+    run.add_argument("--json", action="store_true", help="print one JSON object at the end (responses included)")
+    run.set_defaults(module="run")
+
+    cal = sub.add_parser(
+        "calibrate",
+        help="measure an input path's latency with a tap-along",
+        description="Plays clicks; tap exactly with each one on the input to calibrate. The median "
+        "offset after trimming outliers is stored for that input and device and subtracted from "
+        "later responses. Too uneven a tap-along is refused (exit 1) with the reason.",
+    )
+    cal.add_argument("--input", choices=["midi", "mic"], default="midi",
+                     help="input path to calibrate: midi (default) or mic (onsets at the audio input; "
+                     "with the output looped into the input it measures the round trip)")
+    cal.add_argument("--midi-in", metavar="NAME", help="MIDI port(s) to take the taps from (also names the device)")
+    cal.add_argument("--audio-device", metavar="D", help="audio device index or name part")
+    cal.add_argument("--tempo", type=float, default=100.0, help="click tempo in BPM (default 100)")
+    cal.add_argument("--taps", type=int, default=24, help="clicks to tap along with (default 24)")
+    cal.add_argument("--db", metavar="URL_OR_PATH", help="where to store the result (default: the session store)")
+    cal.add_argument("--json", action="store_true", help="print the result as one JSON object")
+    cal.set_defaults(module="calibrate")
+
