@@ -1,11 +1,15 @@
 # make demo   creates .venv, installs live, runs a simulated session offline (no sound card).
-# make test   installs what the tests need (jackd2 and PortAudio from apt when root) and runs them all.
+# make test   installs what the tests need (Debian packages below, from apt when root) and runs them all.
 # make bench  runs the benchmarks (slow soak runs included) and prints figures for docs/performance.md.
 
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
-APT_PACKAGES := jackd2 libjack-jackd2-0 libportaudio2
+# Debian packages the tests use: a JACK server and PortAudio (live audio/MIDI), PostgreSQL (the
+# store's server tests), Xvfb + xdotool (a real client window), tmux (the therapist console),
+# poppler-utils (PDF pages checked with pdftoppm).
+APT_PACKAGES := jackd2 libjack-jackd2-0 libportaudio2 postgresql xvfb xauth xdotool tmux poppler-utils
+NEEDED_COMMANDS := jackd jack_wait initdb pg_ctl Xvfb xdotool tmux pdftoppm
 
 .PHONY: demo test bench system-deps clean
 
@@ -21,14 +25,17 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $@
 
-# The JACK tests need a real JACK server (dummy driver) and PortAudio: install them when root.
+# Installs the Debian packages above when a command is missing and we are root.
 system-deps:
-	@if command -v jackd >/dev/null && command -v jack_wait >/dev/null && ldconfig -p | grep -q 'libportaudio.so.2 '; then :; \
+	@missing=""; for c in $(NEEDED_COMMANDS); do \
+	  command -v $$c >/dev/null || ls /usr/lib/postgresql/*/bin/$$c >/dev/null 2>&1 || missing="$$missing $$c"; done; \
+	ldconfig -p | grep -q 'libportaudio.so.2 ' || missing="$$missing libportaudio2"; \
+	if [ -z "$$missing" ]; then :; \
 	elif [ "$$(id -u)" = 0 ]; then \
-	  echo "installing $(APT_PACKAGES) with apt-get"; \
+	  echo "installing with apt-get (missing:$$missing)"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(APT_PACKAGES) >/dev/null; \
 	else \
-	  echo "make test needs $(APT_PACKAGES): run 'sudo apt-get install $(APT_PACKAGES)' and try again" >&2; exit 1; \
+	  echo "make test needs$$missing: run 'sudo apt-get install $(APT_PACKAGES)' and try again" >&2; exit 1; \
 	fi
 
 demo: $(VENV)/.installed
