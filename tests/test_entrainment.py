@@ -77,3 +77,16 @@ def test_stop_keeps_only_the_beats_already_planned():
     list(early.plan(1000 + 1))  # stopped during the count-in
     early.stop()
     assert early.n_beats == 0 and early.is_finished(0) and early.summary().metrics["n_beats"] == 0
+
+
+def test_cue_stream_marks_each_planned_beat_once_with_its_accent():
+    act = Entrainment(EntrainmentParams(tempo_bpm=120, meter=3, accents=(1,), count_in_beats=2, beats=6))
+    act.start(ActivityContext(sample_rate=48000, start_frame=1000,
+                              sound_names=frozenset({"click", "click_accent"})))
+    first = list(act.plan(1000 + 3 * 24000))
+    cues = act.take_cues()
+    assert [(c.beat_index, c.frame) for c in cues] == [(s.beat_index, s.frame) for s in first]
+    assert [c.accent for c in cues] == [s.sound == "click_accent" for s in first]
+    assert act.take_cues() == []
+    rest = list(act.plan(10**9))
+    assert [c.beat_index for c in act.take_cues()] == [s.beat_index for s in rest]

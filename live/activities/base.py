@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Iterable, Protocol, runtime_checkable
 
-from live.engine.events import InputEvent, ScheduledSound
+from live.engine.events import Cue, InputEvent, ScheduledSound
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +86,9 @@ class Activity(Protocol):
 
     def plan(self, until_frame: int) -> Iterable[ScheduledSound]:
         """Sounds starting before ``until_frame`` not returned by an earlier call, in frame order."""
+
+    def take_cues(self) -> list[Cue]:
+        """The visual beat cues planned since the last call (the cue stream a screen draws)."""
 
     def on_input(self, ev: InputEvent) -> Iterable[Response]:
         """Score one input as it arrives."""

@@ -11,7 +11,7 @@ import numpy as np
 
 from live.activities.base import ActivityContext, Response, Summary, register
 from live.activities.params import ParamProblem, param
-from live.engine.events import InputEvent, ScheduledSound
+from live.engine.events import Cue, InputEvent, ScheduledSound
 from live.engine.timebase import TempoMap
 from live.metrics.sms import match_taps, sms_summary
 
@@ -73,6 +73,7 @@ class Entrainment:
         self.params = params
         self._ctx: ActivityContext | None = None
         self._scored: list[InputEvent] = []
+        self._cues: list[Cue] = []
 
     # --- Activity protocol ----------------------------------------------------------------
     def start(self, ctx: ActivityContext) -> None:
@@ -97,9 +98,14 @@ class Entrainment:
                 return
             bar_beat = (k + p.count_in_beats) % p.meter + 1
             accent = bar_beat in p.accents
+            self._cues.append(Cue(beat_index=k, frame=frame, accent=accent))
             yield ScheduledSound(frame=frame, sound=f"{p.sound}_accent" if accent else p.sound,
                                  gain=p.volume, beat_index=k)
             self._next_beat += 1
+
+    def take_cues(self) -> list[Cue]:
+        cues, self._cues = self._cues, []
+        return cues
 
     def on_input(self, ev: InputEvent) -> list[Response]:
         if ev.frame < self._score_from_frame:

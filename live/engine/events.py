@@ -35,6 +35,25 @@ class ScheduledSound:
 
 
 @dataclass(frozen=True, slots=True)
+class Cue:
+    """A beat the client sees: what a screen draws in sync with the audio.
+
+    Parameters
+    ----------
+    beat_index : int
+        Index of the beat (count-in beats are negative), as in :class:`ScheduledSound`.
+    frame : int
+        Output frame at which the beat sounds; a screen draws it early by its display latency.
+    accent : bool
+        True on an accented beat of the bar.
+    """
+
+    beat_index: int
+    frame: int
+    accent: bool
+
+
+@dataclass(frozen=True, slots=True)
 class InputEvent:
     """A client's or therapist's action, stamped with the frame at which it happened.
 
