@@ -15,10 +15,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import sqlalchemy
 
 from live.activities.base import Response, Summary
 from live.engine.events import InputEvent, ScheduledSound
-from live.session.store import SCHEMA_VERSION, SchemaVersionError, Store, t_clients
+from live.session.store import SCHEMA_VERSION, SchemaVersionError, Store, create_schema, t_clients
 
 RATE = 48_000
 
@@ -305,7 +306,7 @@ def test_reopening_keeps_data(db_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("value", "message"),
-    [("2", "newer live"), ("x", "unknown schema version"), ("0", "unknown schema version")],
+    [(str(SCHEMA_VERSION + 1), "newer live"), ("x", "unknown schema version"), ("0", "unknown schema version")],
 )
 def test_wrong_schema_version_raises(db_path: Path, value: str, message: str) -> None:
     Store.open(db_path).close()
@@ -411,3 +412,99 @@ def test_controls_and_calibrations_round_trip(tmp_path):
         assert latest["id"] == second and latest["latency_frames"] == 12 and latest["details"] == {"n": 2}
         with pytest.raises(ValueError, match="input_path"):
             store.save_calibration(input_path="usb", device="x", latency_frames=0, sample_rate=48000, details={})
+
+
+# ---- notes and marked moments (schema version 2) -------------------------------------------
+
+
+def test_notes_and_marked_moments_round_trip(store: Store) -> None:
+    sid, rid = new_run(store)
+    first = store.add_note(sid, "  Calm start; counted in aloud.  ")
+    moment = store.add_note(sid, "First run of 8 beats in time", run_id=rid, frame=96_000)
+    store.close_session(sid)
+    after = store.add_note(sid, "Written after the session")
+    notes = store.session_notes(sid)
+    assert [n["id"] for n in notes] == [first, moment, after]
+    assert [(n["run_id"], n["frame"], n["text"]) for n in notes] == [
+        (None, None, "Calm start; counted in aloud."),
+        (rid, 96_000, "First run of 8 beats in time"),
+        (None, None, "Written after the session"),
+    ]
+    assert all(n["created_at"].tzinfo is not None for n in notes)
+
+
+def test_bad_notes_are_refused(store: Store) -> None:
+    sid, rid = new_run(store)
+    other, other_run = new_run(store)
+    with pytest.raises(ValueError, match="1..10000 characters"):
+        store.add_note(sid, "   ")
+    with pytest.raises(ValueError, match="1..10000 characters"):
+        store.add_note(sid, "x" * 10_001)
+    with pytest.raises(ValueError, match="must be >= 0"):
+        store.add_note(sid, "moment", frame=-1)
+    with pytest.raises(ValueError, match=f"not a run of session {sid}"):
+        store.add_note(sid, "moment", run_id=other_run)
+    with pytest.raises(KeyError, match="no session"):
+        store.add_note("f" * 32, "lost")
+    with pytest.raises(KeyError, match="no run with id 999"):
+        store.add_note(sid, "lost", run_id=999)
+    assert store.session_notes(sid) == [] and store.session_notes(other) == []
+
+
+# ---- migrations ----------------------------------------------------------------------------
+
+V1_DUMP = Path(__file__).parent / "data" / "store_v1_demo.sql"  # `sqlite3 .dump` of a v1 `live demo` db
+
+
+def _sqlite_schema(path: Path) -> dict[str, str]:
+    con = sqlite3.connect(path)
+    try:
+        return {name: sql for name, sql in con.execute(
+            "SELECT name, sql FROM sqlite_master WHERE sql IS NOT NULL")}
+    finally:
+        con.close()
+
+
+def test_version_1_layout_is_the_one_live_0_1_wrote(tmp_path: Path) -> None:
+    golden = tmp_path / "golden.db"
+    con = sqlite3.connect(golden)
+    con.executescript(V1_DUMP.read_text())
+    con.close()
+    made = tmp_path / "made.db"
+    engine = sqlalchemy.create_engine(f"sqlite:///{made}")
+    with engine.begin() as conn:
+        create_schema(conn, 1)
+    engine.dispose()
+    assert _sqlite_schema(made) == _sqlite_schema(golden)
+
+
+def test_migration_from_version_1_keeps_every_session(tmp_path: Path, umask_022) -> None:
+    path = tmp_path / "v1.db"
+    con = sqlite3.connect(path)
+    con.executescript(V1_DUMP.read_text())
+    before = {t: con.execute(f"SELECT * FROM {t} ORDER BY 1, 2").fetchall()
+              for t in ("clients", "sessions", "runs", "events", "responses", "summaries")}
+    con.close()
+    os.chmod(path, 0o600)
+    with Store.open(path) as s:
+        (session,) = s.list_sessions()
+        assert session["status"] == "complete" and session["clients"] == ["SIM-001"]
+        (run,) = s.get_session(session["id"])["runs"]
+        assert len(s.run_responses(run["id"])) == 200
+        assert s.run_summary(run["id"])["n_taps"] == 200
+        note = s.add_note(session["id"], "added after the upgrade", run_id=run["id"], frame=48_000)
+        assert s.session_notes(session["id"])[0]["id"] == note
+    con = sqlite3.connect(path)
+    try:
+        assert con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone() == (
+            str(SCHEMA_VERSION),)
+        for table, rows in before.items():
+            assert con.execute(f"SELECT * FROM {table} ORDER BY 1, 2").fetchall() == rows, table
+        tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        assert {"notes", "goals", "client_names"} <= tables
+    finally:
+        con.close()
+    for suffix in ("", "-wal", "-shm"):
+        f = Path(f"{path}{suffix}")
+        if f.exists():
+            assert stat.S_IMODE(f.stat().st_mode) == 0o600, f
