@@ -94,9 +94,7 @@ def simulate_session(
                 responses.extend(activity.on_input(ev))
             finished = activity.is_finished(now)
             if finished or now - flushed_at >= timing.flush_period_frames:
-                store.add_sounds(run_id, sounds)
-                store.add_inputs(run_id, inputs)
-                store.add_responses(run_id, responses)
+                store.add_batch(run_id, sounds=sounds, inputs=inputs, responses=responses)
                 sounds, inputs, responses = [], [], []
                 flushed_at = now
             if finished:
