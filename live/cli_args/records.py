@@ -19,7 +19,7 @@ def _json(p: argparse.ArgumentParser) -> None:
 
 
 def add_parsers(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
-    """Add clients, goals and sessions to the ``live`` command's sub-parsers."""
+    """Add clients, goals, sessions, export and report to the ``live`` command's sub-parsers."""
     clients = sub.add_parser("clients", help="clients: pseudonymous codes, optional display names",
                              description="Register and look up clients. A client is a pseudonymous code "
                              "(letters, digits, '-', '_'); a display name is optional and never exported "
@@ -67,3 +67,29 @@ def add_parsers(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> N
     _db(sshow)
     _json(sshow)
     sessions.set_defaults(module="sessions")
+    export = sub.add_parser("export", help="one session as a file for the clinic's record",
+                            description="Export a session: csv (zip of tables), json, fhir (HL7 FHIR R4 "
+                            "Bundle), midi (what was played), wav (the session audio), html or pdf (a "
+                            "one-page session note). Files are written readable by their owner only. See "
+                            "docs/records.md.")
+    export.add_argument("session_id", help="session id, or a unique start of it (at least 4 characters)")
+    export.add_argument("--format", required=True, choices=EXPORT_FORMATS)
+    export.add_argument("--out", default=None, metavar="FILE",
+                        help="file to write (default: a generated name in the current folder)")
+    export.add_argument("--deidentify", action="store_true",
+                        help="no display names; every date shifted by one random offset")
+    _db(export)
+    export.set_defaults(module="export")
+
+    report = sub.add_parser("report", help="a client's progress across sessions, per goal",
+                            description="Progress of one client: each goal's value per session with a "
+                            "trend plot and the target line.")
+    report.add_argument("client", help="client code")
+    report.add_argument("--since", default=None, metavar="YYYY-MM-DD", help="only sessions from this day on")
+    report.add_argument("--format", required=True, choices=REPORT_FORMATS)
+    report.add_argument("--out", default=None, metavar="FILE",
+                        help="file to write (default: a generated name in the current folder)")
+    report.add_argument("--deidentify", action="store_true",
+                        help="no display names; every date shifted by one random offset")
+    _db(report)
+    report.set_defaults(module="report")
