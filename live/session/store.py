@@ -980,7 +980,8 @@ class Store:
         run_id : int
         summary : dict or Summary
             Metric name -> value (int or finite float; None where undefined, never NaN). A
-            :class:`~live.activities.base.Summary` stands for its ``metrics``.
+            :class:`~live.activities.base.Summary` stands for its ``metrics`` (stored under
+            ``phase``), and each of its ``phases`` is stored under that phase's name.
         final_responses : iterable of Response
             The responses as the batch metric functions matched them.
         end_frame : int
@@ -993,15 +994,19 @@ class Store:
         if not isinstance(metrics, Mapping):
             raise TypeError(f"summary must be a dict of metric -> value, got {type(summary).__name__}")
         phase = _check_name("phase", phase, 32)
+        phases = {phase: metrics}
+        if isinstance(summary, Summary):  # and each phase of the run under its own name
+            phases.update(summary.phases)
         summary_rows = [
             {
                 "run_id": run_id,
-                "phase": phase,
+                "phase": _check_name("phase", name_of_phase, 32),
                 "metric": _check_name("metric name", name, 100),
                 "position": i,
                 "value": _opt_float(f"metric {name!r}", value),
             }
-            for i, (name, value) in enumerate(metrics.items())
+            for name_of_phase, phase_metrics in phases.items()
+            for i, (name, value) in enumerate(phase_metrics.items())
         ]
         end = _check_int("end_frame", end_frame)
         finals = list(final_responses)
