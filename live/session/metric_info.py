@@ -47,6 +47,18 @@ METRICS: dict[str, MetricInfo] = {m.name: m for m in (
     _m("rayleigh_p", "Rayleigh p", "1", "", ".3g"),
     _m("iti_mean_ms", "mean inter-tap interval", "ms", "ms", ".1f"),
     _m("iti_cv", "inter-tap interval CV", "1", "", ".3f"),
+    _m("iti_sd_ms", "SD of inter-tap intervals", "ms", "ms", ".1f"),
+    _m("cadence_bpm", "tapping cadence", "/min", "taps/min", ".1f"),
+    _m("alpha", "phase correction gain alpha", "1", "", ".2f"),
+    _m("cue_tempo_bpm", "cue tempo", "/min", "BPM", ".1f"),
+    _m("cue_start_bpm", "cue tempo at the start", "/min", "BPM", ".1f"),
+    _m("tempo_following_ratio", "tempo following ratio", "1", "", ".3f"),
+    _m("duration_s", "duration", "s", "s", ".1f"),
+    _m("last_cue_interval_ms", "last cue interval", "ms", "ms", ".1f"),
+    _m("period_error_ms", "period error (ITI - last cue interval)", "ms", "ms", ".1f"),
+    _m("drift_ms_per_tap", "drift", "ms/{tap}", "ms per tap", ".2f"),
+    _m("perturbations", "perturbations", "{events}", "", "d"),
+    _m("recovery_half_beats", "recovery half-time", "{beats}", "beats", ".1f"),
 )}
 
 

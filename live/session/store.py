@@ -1391,19 +1391,25 @@ class Store:
             return {metric: value for metric, value in rows}
 
     def run_phases(self, run_id: int) -> dict[str, dict[str, float | None]]:
-        """Every summary of a run: phase -> metric -> value (phases and metrics in stored order)."""
+        """Every summary of a run: phase -> metric -> value.
+
+        Phases in session order (``all`` first, ``baseline``, the others by name,
+        ``continuation`` last); metrics in the order stored.
+        """
         run_id = _check_int("run_id", run_id)
         with self._read() as conn:
             self._run_row(conn, run_id)
             rows = conn.execute(
                 select(t_summaries.c.phase, t_summaries.c.metric, t_summaries.c.value)
                 .where(t_summaries.c.run_id == run_id)
-                .order_by(t_summaries.c.phase != "all", t_summaries.c.phase, t_summaries.c.position)
+                .order_by(t_summaries.c.phase, t_summaries.c.position)
             )
             out: dict[str, dict[str, float | None]] = {}
             for phase, metric, value in rows:
                 out.setdefault(phase, {})[metric] = value
-            return out
+        # The order a session goes in: the whole run, baseline, the cued phases, continuation.
+        rank = {"all": 0, "baseline": 1, "continuation": 3}
+        return dict(sorted(out.items(), key=lambda kv: (rank.get(kv[0], 2), kv[0])))
 
     def add_controls(self, run_id: int, controls: Iterable[tuple[int, str, float | None, str | None]]) -> None:
         """Store therapist controls of a running run: (frame, action, value, effect) each."""
