@@ -325,3 +325,15 @@ def test_report_shows_each_goal_across_sessions(db, demo, tmp_path, capsys, umas
     assert code == 2 and "YYYY-MM-DD" in err
     code, _, err = live(capsys, "report", "NOBODY", "--format", "html", "--db", db)
     assert code == 2 and "no client with code 'NOBODY'" in err
+
+
+def test_docs_describe_every_column_and_metric():
+    from live.session.metric_info import METRICS
+
+    text = (Path(__file__).parents[1] / "docs" / "records.md").read_text()
+    for table, columns in csv_zip.COLUMNS.items():
+        section = text[text.index(f"**{table}**"):]
+        for name, meaning in columns:
+            assert f"| `{name}` | {meaning} |" in section, (table, name)
+    for m in METRICS.values():
+        assert f"| `{m.name}` | {m.label} | `{m.ucum}` |" in text, m.name
