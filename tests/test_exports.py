@@ -337,3 +337,18 @@ def test_docs_describe_every_column_and_metric():
             assert f"| `{name}` | {meaning} |" in section, (table, name)
     for m in METRICS.values():
         assert f"| `{m.name}` | {m.label} | `{m.ucum}` |" in text, m.name
+
+
+def test_records_commands_and_exports_on_postgresql(pg_server, tmp_path, capsys):
+    url = pg_server.new_database()
+    preset_path = tmp_path / "beat.toml"
+    preset_path.write_text(PRESET.format(beats=12))
+    with Store.open(url) as store:
+        sid = simulate_session(load_preset(preset_path), store=store, tapper=TapperParams(seed=2)).session_id
+        store.add_note(sid, "on the server")
+    assert live(capsys, "goals", "add", "SIM-001", "R >= 0.5", "--db", url)[0] == 0
+    code, out, _ = live(capsys, "sessions", "show", sid[:6], "--db", url)
+    assert code == 0 and "Status:   complete" in out and "on the server" in out
+    code, out, _ = live(capsys, "export", sid, "--format", "json", "--out", tmp_path / "pg.json", "--db", url)
+    doc = json.loads((tmp_path / "pg.json").read_text())
+    assert code == 0 and len(doc["responses"]) == 12 and doc["goals"]["SIM-001"][0]["met"] is True
