@@ -1,12 +1,12 @@
 """Run the benchmarks and print their tables (markdown) for docs/performance.md.
 
     python -m benchmarks                  everything (what ``make bench`` runs; the soak takes
-                                          10 minutes of audio per engine: ~50 min wall)
+                                          10 minutes of audio for the engine, 2 for the peer: ~22 min wall)
     python -m benchmarks --quick          everything but the slow ones (SLOW: the soak), ~2 min
     python -m benchmarks NAME [NAME ...]  just those, e.g. ``callback_load``
     python -m benchmarks soak --minutes 1 the soak, shorter (default 10 minutes)
-    ... soak --peer-minutes 2             the Python-callback peer alone shorter (on the synchronous
-                                          server it runs at ~0.3x real time: 10 min take ~37 min)
+    ... soak --peer-minutes M             the Python-callback peer's length (default 2; on the synchronous
+                                          server it runs at ~0.3x real time: 2 min take ~8 min)
 
 Each table is printed under the command that makes it.
 """
@@ -33,7 +33,8 @@ def main(argv: list[str]) -> int:
     ap.add_argument("names", nargs="*", metavar="NAME", help=f"default: all of {', '.join(ALL)}")
     ap.add_argument("--quick", action="store_true", help=f"leave out the slow ones ({', '.join(SLOW)})")
     ap.add_argument("--minutes", type=float, default=10.0, help="soak length, minutes of audio (default 10)")
-    ap.add_argument("--peer-minutes", type=float, help="the soak's Python-callback peer alone (default: --minutes)")
+    ap.add_argument("--peer-minutes", type=float, default=2.0,
+                    help="the soak's Python-callback peer, minutes of audio (default 2)")
     args = ap.parse_args(argv)
     names = args.names or [n for n in ALL if not (args.quick and n in SLOW)]
     unknown = set(names) - set(ALL)
@@ -47,7 +48,7 @@ def main(argv: list[str]) -> int:
         shown = f"python -m benchmarks {name}"
         if kwargs and args.minutes != 10:
             shown += f" --minutes {args.minutes:g}"
-        if kwargs and args.peer_minutes is not None:
+        if kwargs and args.peer_minutes != 2:
             shown += f" --peer-minutes {args.peer_minutes:g}"
         print(f"\n### {name}  (`{shown}`)\n", flush=True)
         t0 = time.perf_counter()

@@ -21,8 +21,8 @@ the most onsets). Also: whether every spacing was exact, the engine's late/dropp
 jackd's xrun messages, and the recorder's own gaps and xrun callbacks (the recorder is a Python
 client and can itself be late: reported apart, never hidden). Peer in the same benchmark, same
 busy thread, clicks and recorder: ``tests/jack_python_probe.py``, a plain Python sounddevice
-callback that counts frames and writes the same click samples. ``--peer-minutes`` shortens the
-peer's run alone (default: as long as the engine's; see below for why it takes longer).
+callback that counts frames and writes the same click samples, for ``--peer-minutes`` (default
+2, issue 3's two-minute comparison: on the synchronous server it takes ~4x longer, see below).
 
 Read the peer's row with the synchronous server in mind: with ``-S`` jackd waits for every
 client each cycle, so a callback that waits for the GIL does not lose its block, it *stops the
@@ -215,10 +215,9 @@ def soak_one(probe: Path, name: str, *, minutes: float, spacing: int = SOAK_SPAC
     }
 
 
-def run_soak(minutes: float = 10.0, peer_minutes: float | None = None) -> list[str]:
-    """Engine, then peer (``peer_minutes``, default ``minutes``). Each run's figures also go to
+def run_soak(minutes: float = 10.0, peer_minutes: float = 2.0) -> list[str]:
+    """Engine (``minutes``), then peer (``peer_minutes``). Each run's figures also go to
     stderr as one JSON line as soon as it ends; a run that fails is reported in its row."""
-    peer_minutes = minutes if peer_minutes is None else peer_minutes
     plan = [("numba sampler callback (LiveDriver)", ENGINE_PROBE, "live-soak", minutes),
             ("peer: Python sounddevice callback", PYTHON_PROBE, "pypeer-soak", peer_minutes)]
     runs = []
@@ -273,7 +272,7 @@ def run_soak(minutes: float = 10.0, peer_minutes: float | None = None) -> list[s
     return lines
 
 
-def run(minutes: float = 10.0, peer_minutes: float | None = None) -> list[str]:
+def run(minutes: float = 10.0, peer_minutes: float = 2.0) -> list[str]:
     return run_callback_load() + [""] + run_soak(minutes, peer_minutes)
 
 

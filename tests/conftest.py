@@ -29,3 +29,16 @@ def jack_server_sync():
     """
     with JackServer(sync=True) as server:
         yield server
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    """A private PostgreSQL server (tests/pgutil.py), started once per test run and stopped after.
+
+    ``pg_server.new_database()`` gives the URL of a fresh empty database. Fails (never skips)
+    when PostgreSQL is not installed.
+    """
+    from pgutil import PostgresServer
+
+    with PostgresServer() as server:
+        yield server

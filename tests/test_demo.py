@@ -15,6 +15,8 @@ import pytest
 from onsets import onset_frames
 
 LIVE = [sys.executable, "-m", "live"]
+SMS_KEYS = ["n_beats", "n_taps", "matched", "missed", "extra", "mean_async_ms", "sd_async_ms", "median_async_ms",
+            "within_window_pct", "R", "mean_phase_deg", "rayleigh_p", "iti_mean_ms", "iti_cv"]
 
 
 @pytest.fixture(scope="module")
@@ -37,11 +39,12 @@ def _db_rows(db, sql, *args):
 def test_json_output_is_one_object_with_the_documented_keys(demo):
     result, proc, out = demo
     assert proc.stdout.count("\n") == 1
-    assert set(result) == {"session_id", "summary", "simulated", "outputs"}
+    assert set(result) == {"session_id", "summary", "phases", "simulated", "outputs"}
     assert isinstance(result["session_id"], str)
-    assert list(result["summary"]) == ["n_beats", "n_taps", "matched", "missed", "extra", "mean_async_ms",
-                                       "sd_async_ms", "median_async_ms", "within_window_pct", "R",
-                                       "mean_phase_deg", "rayleigh_p", "iti_mean_ms", "iti_cv"]
+    assert list(result["summary"]) == [*SMS_KEYS, "alpha"]
+    assert list(result["phases"]) == ["cue"]  # one cued phase: no baseline, steps or continuation
+    assert list(result["phases"]["cue"]) == [*SMS_KEYS, "cue_tempo_bpm", "tempo_following_ratio", "alpha"]
+    assert {k: result["phases"]["cue"][k] for k in SMS_KEYS} == {k: result["summary"][k] for k in SMS_KEYS}
     assert result["simulated"] == {"mean_async_ms": -30.0, "timekeeper_sd_ms": 15.0, "motor_sd_ms": 8.0,
                                    "alpha": 0.4, "seed": 5}
     assert result["summary"]["n_beats"] == 200
@@ -68,8 +71,9 @@ def _beats_and_taps(db):
     return beats, taps, sr
 
 
-def _stored_summary(db):
-    return {m: v for m, v in _db_rows(db, "SELECT metric, value FROM summaries ORDER BY position")}
+def _stored_summary(db, phase="all"):
+    return {m: v for m, v in _db_rows(db, "SELECT metric, value FROM summaries WHERE phase = ? ORDER BY position",
+                                      phase)}
 
 
 def test_stored_mean_asynchrony_equals_an_independent_computation_from_frames(demo):
@@ -104,7 +108,9 @@ def test_stored_summary_equals_live_metrics_sms_on_the_runs_times(demo, tmp_path
             w.writerows([[repr(fr / sr)] for fr in frames])
     proc = subprocess.run([*LIVE, "metrics", "sms", "--beats", str(tmp_path / "beats.csv"), "--taps",
                            str(tmp_path / "taps.csv"), "--json"], capture_output=True, text=True, check=True)
-    assert _stored_summary(db) == json.loads(proc.stdout) == result["summary"]
+    sms = json.loads(proc.stdout)
+    assert {k: v for k, v in _stored_summary(db).items() if k in SMS_KEYS} == sms
+    assert _stored_summary(db) == result["summary"] and _stored_summary(db, "cue") == result["phases"]["cue"]
 
 
 def test_wav_has_every_beat_at_its_stored_frame(demo):
@@ -142,16 +148,31 @@ def test_readable_output_names_what_it_wrote(tmp_path):
     assert ".wav" in proc.stdout
 
 
-def test_shipped_entrainment_presets_all_run(tmp_path, capsys):
+def test_every_shipped_entrainment_preset_runs_and_prints_its_phases(tmp_path, capsys):
+    """Each preset rendered, scored and stored; its per-phase table printed with a column per phase."""
     from live.cli import main
-    from live.presets import shipped_presets
+    from live.presets import load_preset, shipped_presets
 
     presets = [p for p in shipped_presets() if p.parent.name == "entrainment"]
-    assert len(presets) >= 3
+    assert len(presets) >= 6
     for p in presets:
-        assert main(["demo", "--json", "--preset", p.stem, "--out", str(tmp_path / p.stem)]) == 0
-        summary = json.loads(capsys.readouterr().out)["summary"]
-        assert summary["n_beats"] > 0 and summary["matched"] > 0.9 * summary["n_beats"]
+        params = load_preset(p).params
+        out_dir = tmp_path / p.stem
+        assert main(["demo", "--preset", p.stem, "--out", str(out_dir)]) == 0
+        out = capsys.readouterr().out
+        stored = _db_rows(str(out_dir / "live-demo.db"), "SELECT DISTINCT phase FROM summaries")
+        phases = [name for (name,) in stored if name != "all"]
+        expected = (["baseline"] if params.baseline_s else []) + (
+            ["cue"] if len(params.tempo_steps_pct) == 1 else [f"cue{x:+g}%" for x in params.tempo_steps_pct]) + (
+            ["continuation"] if params.continuation_beats else [])
+        assert sorted(phases) == sorted(expected), p.stem
+        table = out.split("Per phase:\n", 1)[1]
+        assert table.splitlines()[0].split() == expected, p.stem
+        for name in expected:
+            if name.startswith("cue"):
+                summary = _stored_summary(str(out_dir / "live-demo.db"), name)
+                assert summary["matched"] > 0.9 * summary["n_beats"], (p.stem, name)
+                assert summary["tempo_following_ratio"] == pytest.approx(1.0, abs=0.02), (p.stem, name)
 
 
 def test_bad_preset_exits_2_with_the_problem(tmp_path, capsys):

@@ -23,7 +23,11 @@ from live.presets import (
 LIVE = Path(sys.executable).with_name("live")  # the venv's console script
 
 HEADER = 'schema = 1\nactivity = "entrainment"\ntitle = "Test"\ngoal = "Motor timing"\n'
-PARAMS_KEYS = "tempo_bpm, meter, accents, count_in_beats, beats, duration_s, sound, volume, window_ms"
+PARAMS_KEYS = ("tempo_bpm, meter, accents, count_in_beats, beats, duration_s, sound, groove, subdivision, volume, "
+               "window_ms, baseline_s, cue_from_baseline, tempo_steps_pct, ramp_beats, fade_beats, continuation_beats, "
+               "perturbation, phase_shift_ms, tempo_step_pct, perturb_beats, random_perturbations, perturbation_seed, "
+               "recovery_beats, adaptive_gain, adaptive_min_bpm, adaptive_max_bpm")
+SOUNDS = "click, woodblock, kick, snare, hat, open_hat, rim, shaker, cowbell"
 
 
 def write(tmp_path: Path, text: str, name: str = "p.toml") -> Path:
@@ -84,7 +88,33 @@ def test_omitted_params_take_their_defaults(tmp_path):
         ('tempo_bpm = "fast"\nbeats = 10', 'params.tempo_bpm: "fast": must be a number, 20..240 BPM'),
         ("meter = 3.0\nbeats = 10", "params.meter: 3.0: must be a whole number, 1..12"),
         ("meter = true\nbeats = 10", "params.meter: true: must be a whole number, 1..12"),
-        ('sound = "cowbell"\nbeats = 10', 'params.sound: "cowbell": must be one of: click, woodblock'),
+        ('sound = "gong"\nbeats = 10', f'params.sound: "gong": must be one of: {SOUNDS}'),
+        ('groove = "polka"\nbeats = 10', 'params.groove: "polka": must be one of: none, straight, march, waltz, '
+                                          'shuffle, six-eight'),
+        ('groove = "waltz"\nbeats = 10', 'params.meter: 4: must be 3 for groove \'waltz\''),
+        ('groove = "march"\nmeter = 2\nsubdivision = 2\nbeats = 10',
+         "params.subdivision: 2: must be 1 with a groove (it has its own)"),
+        ("tempo_bpm = 200\ntempo_steps_pct = [0, 25]\nbeats = 10",
+         "params.tempo_steps_pct[1]: 25.0: gives 250 BPM: the step's tempo must be 20..240 BPM"),
+        ("tempo_steps_pct = []\nbeats = 10", "params.tempo_steps_pct: []: must list at least one step (0: the cue tempo)"),
+        ("cue_from_baseline = true\nbeats = 10",
+         "params.cue_from_baseline: true: needs baseline_s > 0 (the cadence is measured there)"),
+        ("fade_beats = 10\nbeats = 10", "params.fade_beats: 10: must be less than the 10 cued beats"),
+        ('perturbation = "phase"\nphase_shift_ms = 300\nperturb_beats = [5]\nbeats = 10',
+         "params.phase_shift_ms: 300.0: must be non-zero and within +/-240 ms (40 % of the beat interval at tempo_bpm)"),
+        ('perturbation = "tempo"\nperturb_beats = [5]\nbeats = 10',
+         "params.tempo_step_pct: 0.0: must be non-zero for tempo perturbations"),
+        ("perturb_beats = [5]\nbeats = 10", "params.perturbation: \"none\": must be phase or tempo when perturbations "
+                                            "are asked for"),
+        ('perturbation = "phase"\nphase_shift_ms = 20\nbeats = 10',
+         "params.perturb_beats: []: give perturb_beats or random_perturbations"),
+        ('perturbation = "phase"\nphase_shift_ms = 20\nperturb_beats = [10]\nbeats = 10',
+         "params.perturb_beats[0]: 10: must be 1..9 (a cued beat)"),
+        ('perturbation = "phase"\nphase_shift_ms = 20\nrandom_perturbations = 2\nbeats = 20',
+         "params.random_perturbations: 2: must be at most 1: each needs 12 beats (recovery_beats + 4) of the 20 cued beats"),
+        ("adaptive_min_bpm = 120\nadaptive_max_bpm = 90\nbeats = 10",
+         "params.adaptive_min_bpm: 120.0: must be less than adaptive_max_bpm (90)"),
+        ("adaptive_gain = 0.3\nadaptive_max_bpm = 90\nbeats = 10", "params.tempo_bpm: 100.0: must be 20..90 BPM (the adaptive range)"),
         ("accents = [1, 13]\nbeats = 10", "params.accents[1]: 13: must be 1..12"),
         ("accents = [1, 2.5]\nbeats = 10", "params.accents[1]: 2.5: must be a whole number, 1..12"),
         ("accents = 1\nbeats = 10", "params.accents: 1: must be a list of whole numbers, each 1..12"),

@@ -1,4 +1,6 @@
-"""The session store on real SQLite files: schema, file modes, round trips, WAL, errors."""
+"""The session store on a real SQLite file and on a real PostgreSQL server: schema, migrations,
+round trips, errors (every test taking ``store`` or ``url`` runs on both); file modes and WAL
+on SQLite."""
 
 from __future__ import annotations
 
@@ -15,10 +17,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import sqlalchemy
 
 from live.activities.base import Response, Summary
 from live.engine.events import InputEvent, ScheduledSound
-from live.session.store import SCHEMA_VERSION, SchemaVersionError, Store, t_clients
+from live.session import store as store_module
+from live.session.store import SCHEMA_VERSION, SchemaVersionError, Store, create_schema, t_clients
 
 RATE = 48_000
 
@@ -37,10 +41,35 @@ def db_path(tmp_path: Path) -> Path:
     return tmp_path / "data" / "nested" / "sessions.db"
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def url(request, db_path: Path) -> str:
+    """A new database: a SQLite file path, or a PostgreSQL URL on the test server."""
+    if request.param == "sqlite":
+        db_path.parent.mkdir(mode=0o700, parents=True)
+        return str(db_path)
+    return request.getfixturevalue("pg_server").new_database()
+
+
 @pytest.fixture
-def store(db_path: Path):
+def store(url: str):
+    with Store.open(url) as s:
+        yield s
+
+
+@pytest.fixture
+def sqlite_store(db_path: Path):
     with Store.open(db_path) as s:
         yield s
+
+
+def execute(url: str, sql: str, **params) -> None:
+    """Run one SQL statement on the database at ``url`` (a path is a SQLite file)."""
+    engine = sqlalchemy.create_engine(url if "://" in url else f"sqlite:///{url}")
+    try:
+        with engine.begin() as conn:
+            conn.execute(sqlalchemy.text(sql), params)
+    finally:
+        engine.dispose()
 
 
 def tap(frame: int, client: str = "C01", note: int | None = 36, velocity: int = 100) -> InputEvent:
@@ -64,7 +93,8 @@ def new_run(store: Store, codes=("C01",)) -> tuple[str, int]:
 # ---- schema and files --------------------------------------------------------------------
 
 
-def test_schema_created_and_version_recorded(store: Store, db_path: Path) -> None:
+def test_schema_created_and_version_recorded(sqlite_store: Store, db_path: Path) -> None:
+    store = sqlite_store
     con = sqlite3.connect(db_path)
     try:
         tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
@@ -274,7 +304,8 @@ _READER = textwrap.dedent(
 )
 
 
-def test_other_process_reads_committed_data_while_writer_is_open(store: Store, db_path: Path) -> None:
+def test_other_process_reads_committed_data_while_writer_is_open(sqlite_store: Store, db_path: Path) -> None:
+    store = sqlite_store
     sid, rid = new_run(store, codes=["C01"])
     store.add_sounds(rid, [ScheduledSound(frame=0, sound="click")])
     # The writer holds its connection open, in the middle of an uncommitted write.
@@ -290,11 +321,11 @@ def test_other_process_reads_committed_data_while_writer_is_open(store: Store, d
     assert seen == {"sessions": [sid], "codes": ["C01"], "journal_mode": "wal"}
 
 
-def test_reopening_keeps_data(db_path: Path) -> None:
-    with Store.open(db_path) as s:
+def test_reopening_keeps_data(url: str) -> None:
+    with Store.open(url) as s:
         sid, rid = new_run(s)
         s.add_inputs(rid, [tap(42)])
-    with Store.open(db_path) as s:
+    with Store.open(url) as s:
         assert s.get_session(sid)["runs"][0]["id"] == rid
         assert [e["frame"] for e in s.run_events(rid)] == [42]
         assert s.get_or_create_client("C01") == s.get_or_create_client("C01")
@@ -305,25 +336,19 @@ def test_reopening_keeps_data(db_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("value", "message"),
-    [("2", "newer live"), ("x", "unknown schema version"), ("0", "unknown schema version")],
+    [(str(SCHEMA_VERSION + 1), "newer live"), ("x", "unknown schema version"), ("0", "unknown schema version")],
 )
-def test_wrong_schema_version_raises(db_path: Path, value: str, message: str) -> None:
-    Store.open(db_path).close()
-    con = sqlite3.connect(db_path)
-    with con:
-        con.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (value,))
-    con.close()
+def test_wrong_schema_version_raises(url: str, value: str, message: str) -> None:
+    Store.open(url).close()
+    execute(url, "UPDATE meta SET value = :v WHERE key = 'schema_version'", v=value)
     with pytest.raises(SchemaVersionError, match=message):
-        Store.open(db_path)
+        Store.open(url)
 
 
-def test_foreign_database_raises(tmp_path: Path) -> None:
-    path = tmp_path / "other.db"
-    con = sqlite3.connect(path)
-    con.execute("CREATE TABLE notes (x)")
-    con.close()
+def test_foreign_database_raises(url: str) -> None:
+    execute(url, "CREATE TABLE notes (x INTEGER)")
     with pytest.raises(SchemaVersionError, match="not a live session database"):
-        Store.open(path)
+        Store.open(url)
 
 
 @pytest.mark.parametrize("code", ["", "a b", "x" * 65, "Émile", "C01;", None, 7])
@@ -383,31 +408,156 @@ def test_unknown_ids_raise_key_error(store: Store) -> None:
             call()
 
 
-def test_closed_store_refuses_work(db_path: Path) -> None:
-    s = Store.open(db_path)
+def test_closed_store_refuses_work(url: str) -> None:
+    s = Store.open(url)
     s.close()
     s.close()
     with pytest.raises(RuntimeError, match="closed"):
         s.list_sessions()
 
 
-def test_controls_and_calibrations_round_trip(tmp_path):
-    from live.session.store import Store
+def test_controls_and_calibrations_round_trip(store: Store) -> None:
+    sid = store.create_session(client_codes=["C-1"], simulated=False, sample_rate=48000)
+    run = store.create_run(sid, activity="entrainment", preset_name="p", preset_path=None, params={},
+                           start_frame=0, calibration={"midi": {"latency_frames": 12}})
+    store.add_controls(run, [(100, "tempo_set", 110.0, "tempo 100 -> 110 BPM from beat 3"),
+                             (50, "start_stop", None, None)])
+    assert [c["frame"] for c in store.run_controls(run)] == [50, 100]
+    assert store.run_controls(run)[1]["value"] == 110.0
+    assert store.get_session(sid)["runs"][0]["calibration"] == {"midi": {"latency_frames": 12}}
+    assert store.latest_calibration("midi", "pad") is None
+    store.save_calibration(input_path="midi", device="pad", latency_frames=10, sample_rate=48000, details={"n": 1})
+    second = store.save_calibration(input_path="midi", device="pad", latency_frames=12, sample_rate=48000,
+                                    details={"n": 2})
+    latest = store.latest_calibration("midi", "pad")
+    assert latest["id"] == second and latest["latency_frames"] == 12 and latest["details"] == {"n": 2}
+    with pytest.raises(ValueError, match="input_path"):
+        store.save_calibration(input_path="usb", device="x", latency_frames=0, sample_rate=48000, details={})
 
-    with Store.open(tmp_path / "s.db") as store:
-        sid = store.create_session(client_codes=["C-1"], simulated=False, sample_rate=48000)
-        run = store.create_run(sid, activity="entrainment", preset_name="p", preset_path=None, params={},
-                               start_frame=0, calibration={"midi": {"latency_frames": 12}})
-        store.add_controls(run, [(100, "tempo_set", 110.0, "tempo 100 -> 110 BPM from beat 3"),
-                                 (50, "start_stop", None, None)])
-        assert [c["frame"] for c in store.run_controls(run)] == [50, 100]
-        assert store.run_controls(run)[1]["value"] == 110.0
-        assert store.get_session(sid)["runs"][0]["calibration"] == {"midi": {"latency_frames": 12}}
-        assert store.latest_calibration("midi", "pad") is None
-        store.save_calibration(input_path="midi", device="pad", latency_frames=10, sample_rate=48000, details={"n": 1})
-        second = store.save_calibration(input_path="midi", device="pad", latency_frames=12, sample_rate=48000,
-                                        details={"n": 2})
-        latest = store.latest_calibration("midi", "pad")
-        assert latest["id"] == second and latest["latency_frames"] == 12 and latest["details"] == {"n": 2}
-        with pytest.raises(ValueError, match="input_path"):
-            store.save_calibration(input_path="usb", device="x", latency_frames=0, sample_rate=48000, details={})
+
+# ---- notes and marked moments (schema version 2) -------------------------------------------
+
+
+def test_notes_and_marked_moments_round_trip(store: Store) -> None:
+    sid, rid = new_run(store)
+    first = store.add_note(sid, "  Calm start; counted in aloud.  ")
+    moment = store.add_note(sid, "First run of 8 beats in time", run_id=rid, frame=96_000)
+    store.close_session(sid)
+    after = store.add_note(sid, "Written after the session")
+    notes = store.session_notes(sid)
+    assert [n["id"] for n in notes] == [first, moment, after]
+    assert [(n["run_id"], n["frame"], n["text"]) for n in notes] == [
+        (None, None, "Calm start; counted in aloud."),
+        (rid, 96_000, "First run of 8 beats in time"),
+        (None, None, "Written after the session"),
+    ]
+    assert all(n["created_at"].tzinfo is not None for n in notes)
+
+
+def test_bad_notes_are_refused(store: Store) -> None:
+    sid, rid = new_run(store)
+    other, other_run = new_run(store)
+    with pytest.raises(ValueError, match="1..10000 characters"):
+        store.add_note(sid, "   ")
+    with pytest.raises(ValueError, match="1..10000 characters"):
+        store.add_note(sid, "x" * 10_001)
+    with pytest.raises(ValueError, match="must be >= 0"):
+        store.add_note(sid, "moment", frame=-1)
+    with pytest.raises(ValueError, match=f"not a run of session {sid}"):
+        store.add_note(sid, "moment", run_id=other_run)
+    with pytest.raises(KeyError, match="no session"):
+        store.add_note("f" * 32, "lost")
+    with pytest.raises(KeyError, match="no run with id 999"):
+        store.add_note(sid, "lost", run_id=999)
+    assert store.session_notes(sid) == [] and store.session_notes(other) == []
+
+
+# ---- migrations ----------------------------------------------------------------------------
+
+V1_DUMP = Path(__file__).parent / "data" / "store_v1_demo.sql"  # `sqlite3 .dump` of a v1 `live demo` db
+
+
+def _sqlite_schema(path: Path) -> dict[str, str]:
+    con = sqlite3.connect(path)
+    try:
+        return {name: sql for name, sql in con.execute(
+            "SELECT name, sql FROM sqlite_master WHERE sql IS NOT NULL")}
+    finally:
+        con.close()
+
+
+def test_version_1_layout_is_the_one_live_0_1_wrote(tmp_path: Path) -> None:
+    golden = _golden_v1(tmp_path)
+    made = tmp_path / "made.db"
+    engine = sqlalchemy.create_engine(f"sqlite:///{made}")
+    with engine.begin() as conn:
+        create_schema(conn, 1)
+    engine.dispose()
+    assert _sqlite_schema(made) == _sqlite_schema(golden)
+
+
+def _golden_v1(tmp_path: Path) -> Path:
+    path = tmp_path / "golden-v1.db"
+    con = sqlite3.connect(path)
+    con.executescript(V1_DUMP.read_text())
+    con.close()
+    return path
+
+
+def _copy_v1_rows(source: Path, url: str) -> dict[str, list[tuple]]:
+    """Make ``url`` a version-1 database holding the rows of the v1 SQLite file ``source``."""
+    src = sqlalchemy.create_engine(f"sqlite:///{source}")
+    dst = sqlalchemy.create_engine(url if "://" in url else f"sqlite:///{url}")
+    rows = {}
+    try:
+        with src.connect() as a, dst.begin() as b:
+            create_schema(b, 1)
+            for table in store_module._tables_of(1):
+                if table.name == "meta":
+                    continue
+                rows[table.name] = [tuple(r) for r in a.execute(sqlalchemy.select(table))]
+                if rows[table.name]:
+                    b.execute(table.insert(), [dict(zip(table.c.keys(), r)) for r in rows[table.name]])
+                serial = "id" in table.c and isinstance(table.c.id.type, sqlalchemy.Integer)
+                if b.dialect.name == "postgresql" and serial:  # ids were given: move the sequence on
+                    b.execute(sqlalchemy.text(
+                        f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
+                        f"(SELECT coalesce(max(id), 0) + 1 FROM {table.name}), false)"))
+    finally:
+        src.dispose()
+        dst.dispose()
+    return rows
+
+
+def test_migration_from_version_1_keeps_every_session(url: str, tmp_path: Path) -> None:
+    before = _copy_v1_rows(_golden_v1(tmp_path), url)
+    assert len(before["responses"]) == 200 and len(before["events"]) == 404
+    with Store.open(url) as s:
+        (session,) = s.list_sessions()
+        assert session["status"] == "complete" and session["clients"] == ["SIM-001"]
+        (run,) = s.get_session(session["id"])["runs"]
+        assert len(s.run_responses(run["id"])) == 200
+        assert s.run_summary(run["id"])["n_taps"] == 200
+        note = s.add_note(session["id"], "added after the upgrade", run_id=run["id"], frame=48_000)
+        assert s.session_notes(session["id"])[0]["id"] == note
+        assert s.get_or_create_client("NEW-1") > 1
+    engine = sqlalchemy.create_engine(url if "://" in url else f"sqlite:///{url}")
+    try:
+        with engine.connect() as conn:
+            version = conn.execute(sqlalchemy.text("SELECT value FROM meta WHERE key = 'schema_version'"))
+            assert version.scalar() == str(SCHEMA_VERSION)
+            for table in store_module._tables_of(1):
+                if table.name not in ("meta", "clients"):
+                    assert [tuple(r) for r in conn.execute(sqlalchemy.select(table))] == before[table.name]
+            assert {"notes", "goals", "client_names"} <= set(sqlalchemy.inspect(conn).get_table_names())
+    finally:
+        engine.dispose()
+
+
+def test_migrated_sqlite_file_stays_owner_only(tmp_path: Path, umask_022) -> None:
+    path = _golden_v1(tmp_path)
+    os.chmod(path, 0o600)
+    with Store.open(path) as s:
+        s.add_note(s.list_sessions()[0]["id"], "after the upgrade")
+        for f in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+            assert _mode(f) == 0o600, f

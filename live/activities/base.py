@@ -54,7 +54,7 @@ class Response:
 
 @dataclass(frozen=True, slots=True)
 class Summary:
-    """A run's metrics, computed by the batch metric functions when the run ends.
+    """A run's metrics, overall and per phase, computed by the batch metric functions when the run ends.
 
     Parameters
     ----------
@@ -64,11 +64,16 @@ class Summary:
         Frames of the scored beats, in order.
     tap_frames : tuple of int
         Frames of the client's inputs, in order.
+    phases : dict
+        Phase name (``"baseline"``, ``"cue"``, ``"cue+5%"``, ``"continuation"``, ...) -> that
+        phase's metric dict, in the order the phases ran; stored beside ``metrics`` (phase
+        ``"all"``) in the ``summaries`` table's ``phase`` column.
     """
 
     metrics: dict[str, Any]
     beat_frames: tuple[int, ...] = field(default=())
     tap_frames: tuple[int, ...] = field(default=())
+    phases: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 @runtime_checkable

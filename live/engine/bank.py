@@ -97,15 +97,85 @@ def synth_woodblock(sample_rate: int) -> np.ndarray:
     )
 
 
+def _finish(x: np.ndarray, sample_rate: int, peak: float) -> np.ndarray:
+    """Scale ``x`` to ``peak``, start it on its full-scale sample and end it at exactly zero."""
+    x = x * (peak / max(float(np.max(np.abs(x))), 1e-12))
+    x[0] = peak  # the onset is the first frame, to the sample
+    tail = min(x.size // 4, int(0.004 * sample_rate))
+    if tail > 0:
+        x[-tail:] *= 0.5 * (1 + np.cos(np.pi * np.arange(1, tail + 1) / tail))
+    return x
+
+
+def _noise(length: int, seed: int) -> np.ndarray:
+    """Fixed white noise (a seeded generator: the same kit on every start)."""
+    return np.random.default_rng(seed).standard_normal(length)
+
+
+def _highpass(x: np.ndarray, width: int) -> np.ndarray:
+    """``x`` minus its moving average over ``width`` samples (a cheap high-pass)."""
+    return x - np.convolve(x, np.ones(width) / width, mode="same")
+
+
+def synth_drum(name: str, sample_rate: int) -> np.ndarray:
+    """One sound of the drum kit, synthesized (peak 0.9).
+
+    ``kick`` (a pitch sweep 150 -> 48 Hz, 350 ms), ``snare`` (a 190 Hz body and a noise burst,
+    250 ms), ``hat`` (closed hi-hat: high-passed noise, 60 ms), ``open_hat`` (400 ms), ``rim``
+    (rim shot: a 1.7 kHz knock and a little noise, 50 ms), ``shaker`` (band of noise, 100 ms),
+    ``cowbell`` (two square-ish partials at 540 and 800 Hz, 300 ms).
+    """
+    sr = sample_rate
+    def t_of(length_s: float) -> np.ndarray:
+        return np.arange(int(round(length_s * sr))) / sr
+    if name == "kick":
+        t = t_of(0.35)
+        freq = 48.0 + 102.0 * np.exp(-t / 0.04)
+        phase = 2 * np.pi * np.cumsum(freq) / sr - 2 * np.pi * freq[0] / sr  # cos phase 0 at t = 0
+        x = np.cos(phase) * np.exp(-t / 0.12)
+    elif name == "snare":
+        t = t_of(0.25)
+        x = 0.6 * np.cos(2 * np.pi * 190.0 * t) * np.exp(-t / 0.05) + _highpass(_noise(t.size, 2), 4) * np.exp(-t / 0.06)
+    elif name in ("hat", "open_hat"):
+        t = t_of(0.06 if name == "hat" else 0.4)
+        x = _highpass(_noise(t.size, 3), 3) * np.exp(-t / (0.012 if name == "hat" else 0.11))
+    elif name == "rim":
+        t = t_of(0.05)
+        x = np.cos(2 * np.pi * 1700.0 * t) * np.exp(-t / 0.008) + 0.3 * _highpass(_noise(t.size, 4), 3) * np.exp(-t / 0.004)
+    elif name == "shaker":
+        t = t_of(0.1)
+        x = _highpass(_noise(t.size, 5), 2) * np.exp(-t / 0.03)
+    elif name == "cowbell":
+        t = t_of(0.3)
+        x = sum(np.tanh(3 * np.cos(2 * np.pi * f * t)) for f in (540.0, 800.0)) * np.exp(-t / 0.08)
+    else:
+        raise ValueError(f"no drum sound {name!r}; the kit has: {', '.join(DRUMS)}")
+    return _finish(x, sr, 0.9)
+
+
+#: The drum kit's sounds (each also in the bank as ``NAME_accent``).
+DRUMS: tuple[str, ...] = ("kick", "snare", "hat", "open_hat", "rim", "shaker", "cowbell")
+#: Every instrument a beat or groove can use: the metronome sounds and the drum kit.
+INSTRUMENTS: tuple[str, ...] = ("click", "woodblock") + DRUMS
+#: Linear gain of an unaccented hit relative to its accented form.
+PLAIN_LEVEL = 0.6
+
+
 def default_bank(sample_rate: int = 48000) -> Bank:
-    """The sounds of the walking skeleton: ``click_accent``, ``click``, ``woodblock``, ``woodblock_accent``."""
+    """Every instrument of :data:`INSTRUMENTS`, each as ``NAME`` and ``NAME_accent``.
+
+    The accented hit is the louder one (a brighter tone for the click); the drum kit is
+    synthesized here at start-up (about 3 s of samples, a few ms of work).
+    """
     wood = synth_woodblock(sample_rate)
-    return Bank(
-        {
-            "click_accent": synth_click(sample_rate, accent=True),
-            "click": synth_click(sample_rate),
-            "woodblock_accent": wood,
-            "woodblock": 0.6 * wood,
-        },
-        sample_rate=sample_rate,
-    )
+    sounds = {
+        "click_accent": synth_click(sample_rate, accent=True),
+        "click": synth_click(sample_rate),
+        "woodblock_accent": wood,
+        "woodblock": PLAIN_LEVEL * wood,
+    }
+    for name in DRUMS:
+        x = synth_drum(name, sample_rate)
+        sounds[f"{name}_accent"] = x
+        sounds[name] = PLAIN_LEVEL * x
+    return Bank(sounds, sample_rate=sample_rate)

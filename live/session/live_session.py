@@ -385,7 +385,7 @@ class LiveSession:
         summary = activity.summary()
         final = activity.final_responses()
         self.writer.flush()
-        store.close_run(run_id, summary=summary.metrics, final_responses=final, end_frame=engine.frame)
+        store.close_run(run_id, summary=summary, final_responses=final, end_frame=engine.frame)
         return RunOutcome(run_id, preset.name, summary.metrics, tuple(final)), next_wanted
 
     def _touch_step(self, cues, latency_frames: int, pad_sound: str | None) -> list[InputEvent]:

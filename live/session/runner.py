@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Sequence
 
 from live.activities.base import ActivityContext, Response, Summary, activity_class
 from live.engine.bank import default_bank
@@ -55,12 +56,17 @@ def simulate_session(
     client: str = "SIM-001",
     wav_dir: Path | None = None,
     timing: LoopTiming = LoopTiming(),
+    controls: Sequence[tuple[int, str, float | None]] = (),
 ) -> SessionOutcome:
     """Render ``preset`` with a simulated client tapping along; store and score everything.
 
     The session is flagged simulated; with ``wav_dir`` its audio is written there as
     ``session-<id>.wav``. If anything fails midway, what was written stays and the
-    session is marked incomplete.
+    session is marked incomplete. ``controls`` are a simulated therapist's actions
+    ``(frame, action, value)`` (e.g. ``(240000, "tempo_set", 110)``), each handed to the
+    activity at the first control step at or after its frame and stored, as ``live run`` does
+    with a MIDI controller. A preset with a baseline tells the client to start tapping (or
+    walking) at the session's first frame.
     """
     sr = timing.sample_rate
     bank = default_bank(sr)
@@ -76,6 +82,10 @@ def simulate_session(
             params=dataclasses.asdict(preset.params), start_frame=timing.start_frame,
         )
         activity.start(ActivityContext(sr, timing.start_frame, frozenset(bank.slices)))
+        if getattr(preset.params, "baseline_s", 0) > 0:
+            sim.tap_freely_from(timing.start_frame)
+        todo = sorted(controls, key=lambda c: c[0])
+        done: list[tuple[int, str, float | None, str | None]] = []
         sounds: list[ScheduledSound] = []
         inputs: list[InputEvent] = []
         responses: list[Response] = []
@@ -83,11 +93,15 @@ def simulate_session(
         blocks_per_step = max(1, timing.control_period_frames // timing.block_frames)
         while True:
             now = engine.frame
-            for sound in activity.plan(now + timing.lookahead_frames):
+            while todo and todo[0][0] <= now:
+                frame, action, value = todo.pop(0)
+                done.append((frame, action, value, activity.on_control(action, value)))
+            horizon = now + timing.lookahead_frames
+            for sound in activity.plan(horizon):
                 engine.schedule(sound)
                 sim.hear(sound)
                 sounds.append(sound)
-            for tap in sim.taps_before(now):
+            for tap in sim.taps_before(now, heard_until_frame=horizon):
                 engine.post_input(tap)
             for ev in engine.take_inputs():
                 inputs.append(ev)
@@ -97,7 +111,8 @@ def simulate_session(
                 store.add_sounds(run_id, sounds)
                 store.add_inputs(run_id, inputs)
                 store.add_responses(run_id, responses)
-                sounds, inputs, responses = [], [], []
+                store.add_controls(run_id, done)
+                sounds, inputs, responses, done = [], [], [], []
                 flushed_at = now
             if finished:
                 break
@@ -105,7 +120,7 @@ def simulate_session(
 
         summary = activity.summary()
         final = activity.final_responses()
-        store.close_run(run_id, summary=summary.metrics, final_responses=final, end_frame=engine.frame)
+        store.close_run(run_id, summary=summary, final_responses=final, end_frame=engine.frame)
         wav_path = None if wav_dir is None else driver.write_wav(Path(wav_dir) / f"session-{session_id}.wav")
         store.close_session(session_id, status="complete")
     except BaseException:

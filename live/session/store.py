@@ -19,7 +19,8 @@ Transactions. Every public writer is one transaction: it is all stored or none o
 go in through ``executemany``. The store is safe to share between threads (each call takes its
 own pooled connection); the writer thread and readers elsewhere need no lock of their own.
 
-Schema version 1 (``meta`` holds ``schema_version``):
+Schema version 2 (``meta`` holds ``schema_version``; a version-1 database is migrated when
+opened, keeping every row: :func:`migrate`):
 
 ========================  ==================================================================
 table                     columns
@@ -38,6 +39,17 @@ table                     columns
                           beat_frame, asynchrony_ms, provisional
 ``summaries``             run_id, phase, metric (together unique), position (the order the
                           metrics were given in), value (NULL where undefined)
+``controls``              id, run_id, frame, action, value, effect (therapist controls)
+``calibrations``          id, created_at, input_path, device, latency_frames, sample_rate,
+                          details_json
+``client_names``          client_id (PK), display_name (optional; never exported when
+                          de-identified) -- since version 2
+``goals``                 id, client_id, metric, direction (``<=``/``>=``), target,
+                          conditions_json (e.g. ``{"tempo_bpm": 100.0}``), created_at, active
+                          -- since version 2
+``notes``                 id, session_id, run_id (NULL for the whole session), frame (NULL,
+                          or the engine frame of a marked moment), text, created_at
+                          -- since version 2
 ========================  ==================================================================
 
 Statuses of sessions and runs: ``running``, ``complete``, ``incomplete``. Timestamps are
@@ -91,14 +103,18 @@ from live.engine.events import InputEvent, ScheduledSound
 
 __all__ = [
     "EVENT_KINDS",
+    "GOAL_DIRECTIONS",
     "SCHEMA_VERSION",
     "STATUSES",
     "SchemaVersionError",
     "Store",
 ]
 
-SCHEMA_VERSION = 1
-"""Version of the table layout this module reads and writes."""
+SCHEMA_VERSION = 2
+"""Version of the table layout this module reads and writes (older ones are migrated on open)."""
+
+GOAL_DIRECTIONS = ("<=", ">=")
+"""How a goal's metric must compare with its target to be met."""
 
 STATUSES = ("running", "complete", "incomplete")
 """Statuses of sessions and runs."""
@@ -107,6 +123,7 @@ EVENT_KINDS = ("sound", "input")
 """Kinds of rows in ``events``."""
 
 _CODE_RE = re.compile(r"[A-Za-z0-9_-]{1,64}")
+_NOTE_MAX_CHARS = 10_000
 _FILE_MODE = 0o600
 _DIR_MODE = 0o700
 # Connection execution option that makes the SQLite BEGIN hook take the write lock at once.
@@ -290,6 +307,57 @@ t_summaries = Table(
     PrimaryKeyConstraint("run_id", "phase", "metric"),
 )
 
+# ---- added in schema version 2 (``info["since"]``: the version that added a table) ----------
+
+t_client_names = Table(
+    "client_names",
+    metadata,
+    # Optional display names, kept apart from the pseudonymous codes so that exports and
+    # de-identification never have to edit a client row (DOMAIN.md, "Records").
+    Column("client_id", Integer, ForeignKey("clients.id", ondelete="CASCADE"), primary_key=True),
+    Column("display_name", String(200), nullable=False),
+    info={"since": 2},
+)
+
+t_goals = Table(
+    "goals",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("client_id", Integer, ForeignKey("clients.id", ondelete="CASCADE"), nullable=False),
+    Column("metric", String(100), nullable=False),
+    Column("direction", String(2), nullable=False),
+    Column("target", Float, nullable=False),
+    Column("conditions_json", Text, nullable=False),  # e.g. {"tempo_bpm": 100.0}; {} for none
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("active", Boolean, nullable=False),
+    CheckConstraint("direction IN ('<=', '>=')", name="direction"),
+    Index("ix_goals_client_id", "client_id"),
+    info={"since": 2},
+)
+
+t_notes = Table(
+    "notes",
+    metadata,
+    # Therapist notes; a "marked moment" is a note with the frame of the moment.
+    Column("id", _BigId, primary_key=True),
+    Column("session_id", String(32), ForeignKey("sessions.id", ondelete="CASCADE"), nullable=False),
+    Column("run_id", Integer, ForeignKey("runs.id", ondelete="CASCADE"), nullable=True),
+    Column("frame", BigInteger, nullable=True),
+    Column("text", Text, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Index("ix_notes_session_id", "session_id"),
+    info={"since": 2},
+)
+
+
+def _tables_of(version: int) -> list[Table]:
+    """The tables of schema ``version`` (in dependency order)."""
+    return [t for t in metadata.sorted_tables if t.info.get("since", 1) <= version]
+
+
+def _tables_added_in(version: int) -> list[Table]:
+    return [t for t in metadata.sorted_tables if t.info.get("since", 1) == version]
+
 
 # --------------------------------------------------------------------------------------------
 # Checks (each says what was wrong and what is allowed)
@@ -405,6 +473,44 @@ def _sqlite_on_begin(conn: Connection) -> None:
 
 
 # --------------------------------------------------------------------------------------------
+# Migrations
+# --------------------------------------------------------------------------------------------
+
+
+def create_schema(conn: Connection, version: int) -> None:
+    """Create the tables of an older schema ``version`` in an empty database (for tests and tools).
+
+    Parameters
+    ----------
+    conn : Connection
+        In a transaction, on an empty database.
+    version : int
+        1..SCHEMA_VERSION.
+    """
+    if not 1 <= version <= SCHEMA_VERSION:
+        raise ValueError(f"version = {version}: must be 1..{SCHEMA_VERSION}")
+    metadata.create_all(conn, tables=_tables_of(version))
+    conn.execute(t_meta.insert(), {"key": "schema_version", "value": str(version)})
+
+
+def migrate(conn: Connection, from_version: int) -> None:
+    """Bring a database from schema ``from_version`` to :data:`SCHEMA_VERSION`, in ``conn``'s transaction.
+
+    Each step adds the tables of the next version (``info["since"]``); every existing row is
+    kept. Version 2 added ``client_names``, ``goals`` and ``notes``. A later change to an
+    existing table needs its own step here (an ``ALTER TABLE`` written for both backends).
+    Both SQLite and PostgreSQL run DDL in transactions: a failed step leaves the old version.
+    """
+    if not 1 <= from_version <= SCHEMA_VERSION:
+        raise ValueError(f"from_version = {from_version}: must be 1..{SCHEMA_VERSION}")
+    for version in range(from_version + 1, SCHEMA_VERSION + 1):
+        metadata.create_all(conn, tables=_tables_added_in(version))
+    conn.execute(
+        t_meta.update().where(t_meta.c.key == "schema_version").values(value=str(SCHEMA_VERSION))
+    )
+
+
+# --------------------------------------------------------------------------------------------
 # The store
 # --------------------------------------------------------------------------------------------
 
@@ -417,7 +523,8 @@ class Store:
     Parameters
     ----------
     engine : sqlalchemy.engine.Engine
-        An engine whose database already holds schema version 1 (``Store.open`` makes sure).
+        An engine whose database holds the current schema version (``Store.open`` creates or
+        migrates it).
 
     Notes
     -----
@@ -512,11 +619,17 @@ class Store:
         # Read first: opening a database another process is writing must not wait for its lock.
         with self._read() as conn:
             version = self._schema_version(conn)
-        if version is None:
-            with self._write() as conn:
-                if self._schema_version(conn) is None:
-                    metadata.create_all(conn)
-                    conn.execute(t_meta.insert(), {"key": "schema_version", "value": str(SCHEMA_VERSION)})
+        if version == SCHEMA_VERSION:
+            return
+        with self._write() as conn:
+            if conn.dialect.name == "postgresql" and version is not None:
+                conn.exec_driver_sql("LOCK TABLE meta IN EXCLUSIVE MODE")  # one migrator at a time
+            version = self._schema_version(conn)
+            if version is None:
+                metadata.create_all(conn)
+                conn.execute(t_meta.insert(), {"key": "schema_version", "value": str(SCHEMA_VERSION)})
+            elif version < SCHEMA_VERSION:
+                migrate(conn, version)
 
     def _schema_version(self, conn: Connection) -> int | None:
         """The database's schema version, None when it is empty; raise when unreadable."""
@@ -536,12 +649,12 @@ class Store:
         if version is not None and version > SCHEMA_VERSION:
             raise SchemaVersionError(
                 f"{self.url} has schema version {version}, written by a newer live; this live "
-                f"({__version__}) reads schema version {SCHEMA_VERSION}: upgrade live"
+                f"({__version__}) reads schema versions 1..{SCHEMA_VERSION}: upgrade live"
             )
-        if version != SCHEMA_VERSION:
+        if version is None or version < 1:
             raise SchemaVersionError(
                 f"{self.url} has an unknown schema version {value!r} in table 'meta'; "
-                f"this live reads schema version {SCHEMA_VERSION}"
+                f"this live reads schema versions 1..{SCHEMA_VERSION}"
             )
         return version
 
@@ -825,7 +938,8 @@ class Store:
         run_id : int
         summary : dict or Summary
             Metric name -> value (int or finite float; None where undefined, never NaN). A
-            :class:`~live.activities.base.Summary` stands for its ``metrics``.
+            :class:`~live.activities.base.Summary` stands for its ``metrics`` (stored under
+            ``phase``), and each of its ``phases`` is stored under that phase's name.
         final_responses : iterable of Response
             The responses as the batch metric functions matched them.
         end_frame : int
@@ -838,15 +952,19 @@ class Store:
         if not isinstance(metrics, Mapping):
             raise TypeError(f"summary must be a dict of metric -> value, got {type(summary).__name__}")
         phase = _check_name("phase", phase, 32)
+        phases = {phase: metrics}
+        if isinstance(summary, Summary):  # and each phase of the run under its own name
+            phases.update(summary.phases)
         summary_rows = [
             {
                 "run_id": run_id,
-                "phase": phase,
+                "phase": _check_name("phase", name_of_phase, 32),
                 "metric": _check_name("metric name", name, 100),
                 "position": i,
                 "value": _opt_float(f"metric {name!r}", value),
             }
-            for i, (name, value) in enumerate(metrics.items())
+            for name_of_phase, phase_metrics in phases.items()
+            for i, (name, value) in enumerate(phase_metrics.items())
         ]
         end = _check_int("end_frame", end_frame)
         finals = list(final_responses)
@@ -891,6 +1009,55 @@ class Store:
             conn.execute(
                 t_sessions.update().where(t_sessions.c.id == session.id).values(ended_at=now, status=status)
             )
+
+    def add_note(
+        self, session_id: str, text: str, *, run_id: int | None = None, frame: int | None = None
+    ) -> int:
+        """Store a therapist note on a session; a note with a ``frame`` is a marked moment.
+
+        Notes can be added while the session runs and after it has ended.
+
+        Parameters
+        ----------
+        session_id : str
+            The session (any status).
+        text : str
+            The note, 1..10000 characters (leading and trailing space removed).
+        run_id : int, optional
+            A run of that session the note belongs to; None for the whole session.
+        frame : int, optional
+            Engine frame of the moment marked (>= 0); None for a note on no moment.
+
+        Returns
+        -------
+        int
+            The note's id.
+        """
+        if not isinstance(text, str) or not 1 <= len(text.strip()) <= _NOTE_MAX_CHARS:
+            raise ValueError(f"note text {text!r:.60}: must be a string of 1..{_NOTE_MAX_CHARS} characters")
+        run = _opt_int("run_id", run_id)
+        at = None if frame is None else _check_int("frame", frame, minimum=0)
+        with self._write() as conn:
+            session = self._session_row(conn, session_id)
+            if run is not None and self._run_row(conn, run).session_id != session.id:
+                raise ValueError(f"run {run} is not a run of session {session.id}")
+            result = conn.execute(
+                t_notes.insert().values(
+                    session_id=session.id, run_id=run, frame=at, text=text.strip(), created_at=_now()
+                )
+            )
+            return int(result.inserted_primary_key[0])
+
+    def session_notes(self, session_id: str) -> list[dict[str, Any]]:
+        """A session's notes in the order written: keys id, run_id, frame, text, created_at."""
+        query = (
+            select(t_notes.c.id, t_notes.c.run_id, t_notes.c.frame, t_notes.c.text, t_notes.c.created_at)
+            .where(t_notes.c.session_id == str(session_id))
+            .order_by(t_notes.c.id)
+        )
+        with self._read() as conn:
+            self._session_row(conn, session_id)
+            return [r._asdict() for r in conn.execute(query)]
 
     # ---- readers ---------------------------------------------------------------------------
 
