@@ -1,5 +1,6 @@
 """The entrainment activity on its own: planning, accents, count-in, scoring, tempo controls."""
 
+import numpy as np
 import pytest
 
 from live.activities.base import ActivityContext
@@ -90,3 +91,116 @@ def test_cue_stream_marks_each_planned_beat_once_with_its_accent():
     assert act.take_cues() == []
     rest = list(act.plan(10**9))
     assert [c.beat_index for c in act.take_cues()] == [s.beat_index for s in rest]
+
+
+# --- grooves, the drum kit and the cue stream in every mode ---------------------------------
+
+from live.activities.grooves import GROOVES  # noqa: E402
+from live.engine.bank import DRUMS, INSTRUMENTS, default_bank  # noqa: E402
+from live.sim.tapper import SimulatedTapper, TapperParams  # noqa: E402
+
+BANK_SOUNDS = frozenset(default_bank(SR).slices)
+
+
+def test_bank_has_the_drum_kit_each_starting_on_its_first_frame():
+    bank = default_bank(SR)
+    assert set(DRUMS) == {"kick", "snare", "hat", "open_hat", "rim", "shaker", "cowbell"}
+    for name in INSTRUMENTS:
+        for sound in (name, f"{name}_accent"):
+            x = bank.samples(sound)
+            assert abs(x[0]) == np.abs(x).max() > 0.1 and x[-1] == 0.0, sound
+        assert np.abs(bank.samples(name)).max() < np.abs(bank.samples(f"{name}_accent")).max()
+    assert bank.data.size < 5 * SR  # small: synthesized in a few ms at start-up
+
+
+def _loop(act, *, tapper=None, until_frame, step=512, lookahead=4800):
+    """The control loop without an engine: plan ahead, let the client hear, feed its taps back."""
+    sounds, cues = [], []
+    now = 0
+    while now < until_frame and not act.is_finished(now):
+        for s in act.plan(now + lookahead):
+            sounds.append(s)
+            if tapper is not None:
+                tapper.hear(s)
+        cues += act.take_cues()
+        if tapper is not None:
+            for tap in tapper.taps_before(now, heard_until_frame=now + lookahead):
+                act.on_input(tap)
+        now += step
+    return sounds, cues
+
+
+@pytest.mark.parametrize("name", sorted(GROOVES))
+def test_each_groove_has_one_cue_per_beat_and_its_hits_inside_the_beat(name):
+    groove = GROOVES[name]
+    act = Entrainment(EntrainmentParams(tempo_bpm=90, groove=name, meter=groove.meter, count_in_beats=0,
+                                        beats=4 * groove.meter))
+    act.start(ActivityContext(SR, 1000, BANK_SOUNDS))
+    sounds, cues = _loop(act, until_frame=10**9)
+    assert [s.frame for s in sounds] == sorted(s.frame for s in sounds)  # in frame order
+    beats = [s for s in sounds if s.beat_index is not None]
+    assert [s.beat_index for s in beats] == list(range(4 * groove.meter))
+    assert [(c.beat_index, c.frame) for c in cues] == [(s.beat_index, s.frame) for s in beats]
+    assert [s.sound.removesuffix("_accent") for s in beats[: groove.meter]] == list(groove.beat_sounds)
+    assert beats[0].sound.endswith("_accent") and not beats[1].sound.endswith("_accent")
+    interval = 60 * SR / 90
+    for s in sounds:
+        if s.beat_index is None:  # a hit on the grid: its beat's frame + fraction x interval
+            offsets = [(s.frame - b.frame) / interval for b in beats if b.frame <= s.frame]
+            assert min(abs(o - round(o * 6) / 6) for o in offsets[-1:]) < 1e-3
+            assert offsets[-1] < 1
+
+
+def test_subdivision_plays_softer_hits_between_the_beats():
+    act = _started(tempo_bpm=120, count_in_beats=0, beats=3, subdivision=4)
+    sounds = list(act.plan(10**9))
+    assert [s.frame - 1000 for s in sounds] == [0, 6000, 12000, 18000, 24000, 30000, 36000, 42000, 48000]
+    assert [s.beat_index for s in sounds] == [0, None, None, None, 1, None, None, None, 2]
+    assert all(s.gain < sounds[0].gain for s in sounds if s.beat_index is None)
+
+
+@pytest.mark.parametrize("params", [
+    dict(baseline_s=5, cue_from_baseline=True, beats=20),
+    dict(beats=20, fade_beats=3, continuation_beats=10),
+    dict(beats=40, tempo_steps_pct=(0, 10), ramp_beats=6),
+    dict(beats=40, perturbation="phase", phase_shift_ms=60, perturb_beats=(10, 25)),
+    dict(beats=40, adaptive_gain=0.5),
+], ids=["baseline", "continuation", "ramp", "perturbation", "adaptive"])
+def test_cue_stream_is_exactly_the_beats_that_sound_in_every_mode(params):
+    act = Entrainment(EntrainmentParams(tempo_bpm=100, **params))
+    act.start(ActivityContext(SR, 1000, BANK_SOUNDS))
+    tapper = SimulatedTapper(TapperParams(alpha=0.0, follows_cue_period=False, period_ms=650), sample_rate=SR)
+    if params.get("baseline_s"):
+        tapper.tap_freely_from(1000)
+    sounds, cues = _loop(act, tapper=tapper, until_frame=SR * 120)
+    beats = [s for s in sounds if s.beat_index is not None]
+    assert [(c.beat_index, c.frame) for c in cues] == [(s.beat_index, s.frame) for s in beats]
+    assert act.beat_frames == [s.frame for s in beats if s.beat_index >= 0]
+    first_cue = cues[0].frame
+    assert first_cue == act.cue_origin_frame  # nothing during a baseline
+    if params.get("baseline_s"):
+        assert first_cue == 1000 + 5 * SR and act.cue_bpm == pytest.approx(60000 / 650, rel=0.03)
+    if params.get("continuation_beats"):  # nothing once the cue has faded
+        assert cues[-1].beat_index == 19 and act.is_finished(10**9)
+        assert act.summary().phases["continuation"]["n_taps"] >= 8
+    if params.get("adaptive_gain"):  # the cue followed the slower client
+        assert np.diff(act.beat_frames)[-10:].mean() > 60 * SR / 100 + 500
+
+
+def test_stop_during_the_baseline_plays_no_cue_and_keeps_the_baseline():
+    act = _started(baseline_s=10, cue_from_baseline=True, beats=20)
+    for f in (2000, 30000, 60000, 90000):
+        act.on_input(_tap(f))
+    assert list(act.plan(1000 + 5 * SR)) == []
+    act.stop()
+    assert list(act.plan(10**9)) == [] and act.is_finished(0)
+    s = act.summary()
+    assert s.phases["baseline"]["n_taps"] == 4 and s.metrics["n_beats"] == 0
+
+
+def test_stop_during_the_cue_drops_the_continuation():
+    act = _started(tempo_bpm=120, count_in_beats=0, beats=20, continuation_beats=10)
+    list(act.plan(1000 + 5 * 24000 + 1))
+    act.stop()
+    assert act.n_beats == 6 and "continuation" not in act.summary().phases
+    assert act.is_finished(1000 + 6 * 24000)
