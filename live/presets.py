@@ -36,6 +36,7 @@ from typing import Any
 
 from live.activities.base import activity_class, activity_names
 from live.activities.params import ParamProblem
+from live.ui.layout import ScreenLayout, default_layout, parse_screen
 
 SCHEMA = 1
 """The only preset schema this version reads."""
@@ -59,6 +60,9 @@ class Preset:
         Instance of the activity's ``Params`` dataclass (defaults filled in).
     raw_params : dict
         The ``[params]`` table as written, for storing with the session.
+    screen : ScreenLayout
+        The client screen's pads and options (the optional ``[screen]`` table, checked by
+        :func:`live.ui.layout.parse_screen`; default one big pad).
     """
 
     name: str
@@ -68,6 +72,7 @@ class Preset:
     goal: str
     params: Any
     raw_params: dict[str, Any]
+    screen: ScreenLayout = default_layout()
 
 
 class PresetError(Exception):
@@ -171,7 +176,9 @@ def _read(path: Path) -> tuple[Preset | None, list[str]]:
 
     activities = activity_names()
     allowed = {k: v.format(activities=", ".join(activities)) for k, v in _TOP_LEVEL.items()}
-    problems = _unknown_keys(doc, list(allowed))
+    problems = _unknown_keys(doc, [*allowed, "screen"])
+    screen, screen_problems = parse_screen(doc["screen"]) if "screen" in doc else (default_layout(), [])
+    problems += screen_problems
     for key, rule in allowed.items():
         if key not in doc:
             problems.append(ParamProblem(key, None, rule))
@@ -202,6 +209,7 @@ def _read(path: Path) -> tuple[Preset | None, list[str]]:
         goal=doc["goal"].strip(),
         params=params_cls(**values),
         raw_params=params,
+        screen=screen,
     )
     return preset, []
 

@@ -150,7 +150,7 @@ VALID = HEADER + "[params]\nbeats = 10\n"
         ),
         (
             'colour = "red"\n' + VALID,
-            'colour: "red": unknown key; allowed: schema, activity, title, goal, params',
+            'colour: "red": unknown key; allowed: schema, activity, title, goal, params, screen',
         ),
         (HEADER, "params: (missing): must be a table ([params]) of the activity's parameters"),
         (HEADER + "params = [1, 5]\n", "params: [1, 5]: must be a table ([params]) of the activity's parameters"),

@@ -31,8 +31,8 @@ def add_parsers(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> N
     run.add_argument("--mic-threshold", type=float, default=0.05, metavar="LEVEL",
                      help="onset threshold, 0..1 of full scale (default 0.05; raised by background noise)")
     run.add_argument("--controls", metavar="FILE", help="therapist controller mapping (TOML; default built in)")
-    run.add_argument("--headless", action="store_true",
-                     help="no client screen; accepted for scripts (the touchscreen comes in a later release)")
+    run.add_argument("--headless", action="store_true", help="no client touchscreen (MIDI and microphone only)")
+    add_screen_args(run)
     run.add_argument("--duration", type=float, metavar="S", help="length of each run in seconds (overrides the preset)")
     run.add_argument("--db", metavar="URL_OR_PATH", help="SQLite file or database URL (default: ~/.local/share/live/live.db)")
     run.add_argument("--json", action="store_true", help="print one JSON object at the end (responses included)")
@@ -45,14 +45,27 @@ def add_parsers(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> N
         "offset after trimming outliers is stored for that input and device and subtracted from "
         "later responses. Too uneven a tap-along is refused (exit 1) with the reason.",
     )
-    cal.add_argument("--input", choices=["midi", "mic"], default="midi",
-                     help="input path to calibrate: midi (default) or mic (onsets at the audio input; "
-                     "with the output looped into the input it measures the round trip)")
+    cal.add_argument("--input", choices=["midi", "touch", "mic"], default="midi",
+                     help="input path to calibrate: midi (default), touch (tap the pad on the client "
+                     "screen) or mic (onsets at the audio input; with the output looped into the input "
+                     "it measures the round trip)")
     cal.add_argument("--midi-in", metavar="NAME", help="MIDI port(s) to take the taps from (also names the device)")
     cal.add_argument("--audio-device", metavar="D", help="audio device index or name part")
+    add_screen_args(cal)
     cal.add_argument("--tempo", type=float, default=100.0, help="click tempo in BPM (default 100)")
     cal.add_argument("--taps", type=int, default=24, help="clicks to tap along with (default 24)")
     cal.add_argument("--db", metavar="URL_OR_PATH", help="where to store the result (default: the session store)")
     cal.add_argument("--json", action="store_true", help="print the result as one JSON object")
     cal.set_defaults(module="calibrate")
 
+
+
+def add_screen_args(parser: argparse.ArgumentParser) -> None:
+    """The client screen's options (run, and calibrate --input touch)."""
+    parser.add_argument("--display", type=int, default=0, metavar="N",
+                        help="screen the client's touchscreen opens on, full screen (default 0: the first)")
+    parser.add_argument("--window", metavar="WxH",
+                        help="open the client screen as a window of WxH pixels instead of full screen")
+    parser.add_argument("--display-latency", type=float, default=0.0, metavar="MS",
+                        help="this screen's display latency: the visual beat cue is drawn this much "
+                        "early (0..80 ms, default 0)")

@@ -15,7 +15,7 @@ from pathlib import Path
 
 def run(args) -> int:
     from live.calibration import CalibrationError, estimate_latency
-    from live.commands.run import default_db_path, mic_device, midi_device
+    from live.commands.run import default_db_path, mic_device, midi_device, screen_options, touch_device
     from live.presets import load_preset
     from live.session.live_session import LiveOptions, LiveSession, SessionError, install_signal_handlers
     from live.session.store import Store
@@ -24,16 +24,23 @@ def run(args) -> int:
     preset = load_preset(Path(__file__).parent.parent / "data" / "tap-along.toml")
     preset = dataclasses.replace(preset, params=dataclasses.replace(preset.params, tempo_bpm=args.tempo,
                                                                     beats=args.taps, duration_s=None))
+    try:
+        screen = screen_options(args)
+    except ValueError as exc:
+        print(f"live calibrate: {exc}", file=err)
+        return 2
     options = LiveOptions(client="calibration", audio_device=args.audio_device, midi_in=args.midi_in, pad_sound=None,
-                          mic=args.input == "mic")
+                          mic=args.input == "mic", touch=args.input == "touch", **screen)
     try:
         session = LiveSession(options)
     except SessionError as exc:
         print(f"live calibrate: {exc}", file=err)
         return 2
     install_signal_handlers(session)
-    how = ("tap WITH each click" if args.input == "midi" else
-           "play WITH each click at the microphone (or loop the output into the input to measure the round trip)")
+    how = {"midi": "tap WITH each click",
+           "touch": f"tap the pad on screen {args.display} WITH each click",
+           "mic": "play WITH each click at the microphone (or loop the output into the input to measure the round trip)",
+           }[args.input]
     print(f"live calibrate: {how} ({args.taps} clicks at {args.tempo:g} BPM after a count-in of 4)", file=err)
     with tempfile.TemporaryDirectory() as tmp, Store.open(Path(tmp) / "tap-along.db") as scratch:
         try:  # the tap-along itself is not a session to keep
@@ -50,7 +57,7 @@ def run(args) -> int:
         return 1
     sr = outcome.sample_rate
     frames = round(cal.latency_ms * sr / 1000.0)
-    device = midi_device(args) if args.input == "midi" else mic_device(args)
+    device = {"midi": midi_device, "touch": touch_device, "mic": mic_device}[args.input](args)
     db = args.db or str(default_db_path())
     with Store.open(db) as store:
         cal_id = store.save_calibration(input_path=args.input, device=device, latency_frames=frames,

@@ -24,6 +24,35 @@ def mic_device(args) -> str:
     return f"audio input {args.audio_device}" if args.audio_device else "default audio input"
 
 
+def touch_device(args) -> str:
+    """The name a touch calibration is stored under: the screen it was tapped on."""
+    return f"touch screen {args.display}"
+
+
+def screen_options(args) -> dict:
+    """LiveOptions fields of the client screen from ``--display``, ``--window``, ``--display-latency``.
+
+    Raises
+    ------
+    ValueError
+        With a message naming the option and what is allowed.
+    """
+    window = None
+    if args.window is not None:
+        try:
+            window = tuple(int(v) for v in args.window.lower().split("x"))
+            if len(window) != 2 or not all(100 <= v <= 10000 for v in window):
+                raise ValueError
+        except ValueError:
+            raise ValueError(f"--window {args.window}: must be WIDTHxHEIGHT, each 100..10000 pixels") from None
+    if args.display < 0:
+        raise ValueError(f"--display {args.display}: must be a screen index, 0 or more")
+    if not 0 <= args.display_latency <= 80:
+        raise ValueError(f"--display-latency {args.display_latency:g}: must be 0..80 ms "
+                         "(beat cues are planned 100 ms ahead)")
+    return {"display": args.display, "window": window, "display_latency_ms": args.display_latency}
+
+
 def run(args) -> int:
     from live.presets import PresetError, find_preset, load_preset
 
@@ -42,6 +71,11 @@ def run(args) -> int:
     if args.duration is not None and not 1 <= args.duration <= 7200:
         print(f"live run: --duration {args.duration:g}: must be 1..7200 seconds", file=err)
         return 2
+    try:
+        screen = screen_options(args)
+    except ValueError as exc:
+        print(f"live run: {exc}", file=err)
+        return 2
 
     from live.controls import ControlError, ControlMap
     from live.session.live_session import LiveOptions, LiveSession, SessionError, install_signal_handlers, responses_json
@@ -57,7 +91,7 @@ def run(args) -> int:
     options = LiveOptions(client=args.client, duration_s=args.duration, audio_device=args.audio_device,
                           midi_in=args.midi_in, midi_out=args.midi_out, controls=controls,
                           midi_backend=args.midi_backend, rtmidi_api=args.rtmidi_api, mic=args.mic,
-                          mic_threshold=args.mic_threshold)
+                          mic_threshold=args.mic_threshold, touch=not args.headless, **screen)
     try:
         session = LiveSession(options)
     except SessionError as exc:
@@ -74,6 +108,7 @@ def run(args) -> int:
                 return 2
             latency, used = {}, {}
             paths = [("midi", midi_device(args))] + ([("mic", mic_device(args))] if args.mic else [])
+            paths += [] if args.headless else [("touch", touch_device(args))]
             for path, device in paths:
                 cal = store.latest_calibration(path, device)
                 if cal is not None:

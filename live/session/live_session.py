@@ -59,6 +59,11 @@ class LiveOptions:
         sent there (``live-midi:out``) as a General MIDI percussion note at its exact frame.
     pad_delay_periods : int
         A pad's own sound plays this many audio periods after its input frame (constant latency).
+    touch : bool
+        Open the client's touchscreen (:mod:`live.ui.touch`, its own process) on screen
+        ``display`` (full screen, or a ``window`` of (width, height) pixels); its beat cue is
+        drawn ``display_latency_ms`` early. A touched pad sounds ``touch_pad_delay_s`` after the
+        touch (started from Python, like rtmidi's pads), when the preset's screen has feedback.
     """
 
     client: str
@@ -80,6 +85,11 @@ class LiveOptions:
     pad_sound: str | None = "woodblock"  # None: pads play no sound
     stall_timeout_s: float = 1.0
     controls: ControlMap = field(default_factory=ControlMap.default)
+    touch: bool = False
+    display: int = 0
+    window: tuple[int, int] | None = None
+    display_latency_ms: float = 0.0
+    touch_pad_delay_s: float = 0.03
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,6 +167,18 @@ class LiveSession:
         self.pad_delay_frames = (options.pad_delay_periods * self.period_frames if self.period_frames
                                  else round(options.rtmidi_pad_delay_s * self.sample_rate))
         self.engine = Engine(self.driver, self.bank)
+        self.touch = None
+        if options.touch:
+            from live.ui.link import ScreenUnavailable, TouchLink
+
+            try:
+                self.touch = TouchLink(display=options.display, window=options.window,
+                                       display_latency_ms=options.display_latency_ms, log=self.log)
+            except ScreenUnavailable as exc:
+                self.close()
+                raise SessionError(str(exc)) from None
+            w, h = self.touch.ready_info["size"]
+            self.log(f"client screen on display {options.display} ({w}x{h})")
         self._bound = options.controls.bound_notes()
         self._stop = threading.Event()
         self._stop_reason = ""
@@ -205,6 +227,12 @@ class LiveSession:
         """Every note plays the pad sound, except notes the therapist's controls use."""
         bound = self._bound
         return {note: (self.options.pad_sound, 0.8) for note in range(128) if note not in bound}
+
+    def _playback(self) -> dict[str, Any]:
+        """How pads sound, stored with each run so its audio can be rendered again exactly."""
+        return {"channels": self.state.channels, "pad_sound": self.options.pad_sound, "pad_gain": 0.8,
+                "pad_delay_frames": self.pad_delay_frames, "pad_source": "midi",
+                "silent_notes": sorted(self._bound)}
 
     def request_stop(self, reason: str) -> None:
         """End the session at the next control step (thread- and signal-safe)."""
@@ -282,9 +310,13 @@ class LiveSession:
         start_frame = engine.frame + opts.start_delay_frames
         run_id = store.create_run(session_id, activity=preset.activity, preset_name=preset.name,
                                   preset_path=str(preset.path), params=dataclasses.asdict(params),
-                                  start_frame=start_frame, calibration=calibration)
+                                  start_frame=start_frame, calibration=calibration,
+                                  playback=self._playback())
         activity.start(ActivityContext(sr, start_frame, frozenset(self.bank.slices)))
         self.log(f"run {run_id}: {preset.name} ({preset.title})")
+        if self.touch is not None:
+            self.touch.set_layout(preset.screen)
+        touch_sound = opts.pad_sound if preset.screen.feedback else None
         sounds, inputs, responses, controls = [], [], [], []
         last_flush = time.monotonic()
         last_frame, last_progress = engine.frame, time.monotonic()
@@ -334,6 +366,11 @@ class LiveSession:
                                     velocity=onset.velocity, client=opts.client)
                     inputs.append(ev)
                     responses.extend(activity.on_input(ev))
+            cues = activity.take_cues()
+            if self.touch is not None:
+                for ev in self._touch_step(cues, latency.get("touch", 0), touch_sound):
+                    inputs.append(ev)
+                    responses.extend(activity.on_input(ev))
             if wall - last_port_check > 1.0:
                 last_port_check = wall
                 self._watch_midi_port()
@@ -341,10 +378,8 @@ class LiveSession:
             finished = (activity.is_finished(now) or over_time or self._stop.is_set()
                         or end_now)
             if finished or wall - last_flush >= opts.flush_period_s:
-                self.writer.submit(store.add_sounds, run_id, sounds)
-                self.writer.submit(store.add_inputs, run_id, inputs)
-                self.writer.submit(store.add_responses, run_id, responses)
-                self.writer.submit(store.add_controls, run_id, controls)
+                self.writer.submit(store.add_batch, run_id, sounds=sounds, inputs=inputs,
+                                   responses=responses, controls=controls)  # one transaction
                 sounds, inputs, responses, controls = [], [], [], []
                 last_flush = wall
             if finished:
@@ -357,6 +392,23 @@ class LiveSession:
         self.writer.flush()
         store.close_run(run_id, summary=summary, final_responses=final, end_frame=engine.frame)
         return RunOutcome(run_id, preset.name, summary.metrics, tuple(final)), next_wanted
+
+    def _touch_step(self, cues, latency_frames: int, pad_sound: str | None) -> list[InputEvent]:
+        """Send the new beat cues to the screen (host time each beat sounds) and turn its
+        touches into inputs: host time -> engine frame, minus the touch path's latency."""
+        clock = self.host_clock
+        if not clock.ready:
+            return []
+        self.touch.send_cues((c.beat_index, clock.host_ns_at(c.frame), c.accent) for c in cues)
+        events = []
+        for pad, velocity, host_ns in self.touch.take():
+            ev = touch_input(pad, velocity, host_ns, clock, latency_frames=latency_frames, client=self.options.client)
+            events.append(ev)
+            if pad_sound is not None:
+                frame = ev.frame + latency_frames
+                at = max(frame + round(self.options.touch_pad_delay_s * self.sample_rate), self.engine.frame + 64)
+                self.engine.schedule(ScheduledSound(at, pad_sound, gain=0.8 * velocity / 127))
+        return events
 
     def _clock_rows(self, rows) -> None:
         self.frame_map.update(rows[:, [R_FRAME, R_JACK_FRAME]])
@@ -383,7 +435,10 @@ class LiveSession:
                 pass
 
     def close(self) -> None:
-        """Stop audio and MIDI (idempotent)."""
+        """Stop audio, MIDI and the client screen (idempotent)."""
+        if getattr(self, "touch", None) is not None:
+            self.touch.close()
+            self.touch = None
         try:
             if getattr(self, "driver", None) is not None:
                 self.driver.close()
@@ -392,6 +447,15 @@ class LiveSession:
                 self.midi_client.close()
             elif getattr(self, "midi", None) is not None:
                 self.midi.close()
+
+
+def touch_input(pad: int, velocity: int, host_ns: int, clock: HostClock, *, latency_frames: int,
+                client: str) -> InputEvent:
+    """A touch from the client screen as an input: its host time (``time.perf_counter_ns``,
+    ``CLOCK_MONOTONIC``) mapped onto the engine's frames, minus the touch path's calibrated
+    latency; ``note`` is the pad index."""
+    return InputEvent(frame=clock.frame_at(host_ns) - latency_frames, source="touch", note=pad, velocity=velocity,
+                      client=client)
 
 
 def install_signal_handlers(session: LiveSession) -> None:

@@ -1,0 +1,1 @@
+"""The client touchscreen (pygame, its own process) and the therapist's terminal console."""

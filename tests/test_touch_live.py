@@ -1,0 +1,97 @@
+"""The client screen in a real ``live run``: a real window under Xvfb (SDL_MOUSE_TOUCH_EVENTS=1,
+so xdotool's clicks arrive as touches), audio on a JACK dummy server; the clicks become stored
+touch responses with asynchronies."""
+
+import json
+import sys
+import threading
+import time
+
+import numpy as np
+
+from live_run_helpers import rows, start_live
+from xvfbutil import Xvfb
+
+PRESET = """schema = 1
+activity = "entrainment"
+title = "Two pads"
+goal = "Test"
+
+[params]
+tempo_bpm = 60
+count_in_beats = 0
+beats = {beats}
+
+[screen]
+pads = 2
+labels = ["left", "right"]
+"""
+
+
+class StderrLines:
+    """Collects a process's stderr lines on a thread, so a test can wait for one."""
+
+    def __init__(self, proc):
+        self.lines, self.proc = [], proc
+        self.thread = threading.Thread(target=lambda: self.lines.extend(proc.stderr), daemon=True)
+        self.thread.start()
+
+    def wait_for(self, text, timeout_s=30):
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if any(text in line for line in self.lines):
+                return
+            if self.proc.poll() is not None:
+                break
+            time.sleep(0.05)
+        raise AssertionError(f"{text!r} not logged within {timeout_s} s:\n{''.join(self.lines)}")
+
+    def finish(self, timeout_s=60):
+        self.proc.wait(timeout=timeout_s)  # its stdout (one small JSON object) fits the pipe
+        out = self.proc.stdout.read()
+        self.thread.join(timeout=5)
+        return self.proc.returncode, out, "".join(self.lines)
+
+
+def test_xdotool_clicks_on_a_real_window_become_stored_touch_responses(jack_server_sync, tmp_path):
+    preset = tmp_path / "pads.toml"
+    preset.write_text(PRESET.format(beats=10))
+    db = tmp_path / "live.db"
+    with Xvfb() as x:
+        server = jack_server_sync
+        server.env.update(x.env, SDL_MOUSE_TOUCH_EVENTS="1")
+        proc = start_live(server, ["run", str(preset), "--client", "T1", "--db", str(db), "--json"])
+        log = StderrLines(proc)
+        log.wait_for("run 1:")  # the window is up and the run has begun
+        # 1024 x 768, two pads side by side: centres at x = 266 and 758
+        clicks = []
+        start = time.monotonic()
+        for k in range(6):  # one click a beat (60 BPM), so each is matched to a beat of its own
+            time.sleep(max(0.0, start + k - time.monotonic()))
+            target = 266 if k % 2 == 0 else 758
+            before = time.perf_counter_ns()
+            x.xdotool("mousemove", str(target), "384", "click", "1")
+            clicks.append((0 if k % 2 == 0 else 1, before, time.perf_counter_ns()))
+        x.xdotool("mousemove", "512", "20", "click", "1")  # between the pads: no input
+        code, out, err = log.finish()
+    assert code == 0, err
+    assert "client screen on display 0 (1024x768)" in err
+    inputs = rows(db, "SELECT frame, source, note, velocity FROM events WHERE kind = 'input' ORDER BY frame")
+    assert [(s, n, v) for _, s, n, v in inputs] == [("touch", pad, 100) for pad, _, _ in clicks]
+    # The stored frames keep the clicks' host-time spacing: each click happened between the
+    # host times before and after its xdotool call, and the engine mapped host time to frames.
+    frames = np.array([f for f, *_ in inputs])
+    for i in range(1, len(clicks)):
+        gap_s = (frames[i] - frames[i - 1]) / 48000
+        lo = (clicks[i][1] - clicks[i - 1][2]) / 1e9
+        hi = (clicks[i][2] - clicks[i - 1][1]) / 1e9
+        assert lo - 0.005 <= gap_s <= hi + 0.005, (i, lo, gap_s, hi)
+    responses = json.loads(out)["responses"]
+    assert len(responses) == 6 and all(r["source"] == "touch" for r in responses)
+    assert [r["note"] for r in responses] == [pad for pad, _, _ in clicks]
+    asyn = [r["asynchrony_ms"] for r in responses]
+    assert all(a is not None and abs(a) <= 500 for a in asyn), asyn
+    stored = rows(db, "SELECT count(*) FROM responses WHERE asynchrony_ms IS NOT NULL")[0][0]
+    assert stored >= 6
+    print(f"\nXvfb clicks: {len(inputs)} stored touch inputs, asynchronies (ms) "
+          f"{', '.join(f'{a:.0f}' for a in asyn)}", file=sys.stderr)
