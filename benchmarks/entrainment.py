@@ -9,6 +9,7 @@ path).
 from __future__ import annotations
 
 import statistics
+import tempfile
 import time
 from pathlib import Path
 
@@ -70,7 +71,7 @@ def _preset(**params) -> Preset:
 def run_accuracy() -> list[str]:
     rows = ["| what (simulated clients through the offline engine and runner) | true | recovered | target |",
             "|---|---|---|---|"]
-    with Store.open(":memory:") as store:
+    with tempfile.TemporaryDirectory() as tmp, Store.open(Path(tmp) / "bench.db") as store:
         for alpha, sd_t, sd_m in ((0.3, 20, 5), (0.5, 20, 5), (0.4, 15, 8)):
             est = []
             for seed in range(50):

@@ -44,11 +44,11 @@ def _intervals(frames):
     return np.diff(np.asarray(frames))
 
 
-def test_alpha_by_bgls_over_50_simulated_clients():
+def test_alpha_by_bgls_over_50_simulated_clients(tmp_path):
     """Must-show: 50 seeds x 300 beats, true alpha 0.3, timekeeper SD 20 ms, motor SD 5 ms,
     mean asynchrony -30 ms, 120 BPM: |mean error| <= 0.02 and 90 % within 0.1."""
     errors = []
-    with Store.open(":memory:") as mem:
+    with Store.open(tmp_path / "alpha.db") as mem:
         for seed in range(50):
             out = _run(mem, TapperParams(alpha=0.3, timekeeper_sd_ms=20, motor_sd_ms=5, seed=seed), FAST,
                        tempo_bpm=120, beats=300)
