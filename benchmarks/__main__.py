@@ -21,6 +21,8 @@ import time
 BENCHMARKS = {
     "render_speed": ("render_speed", "run"),
     "startup": ("startup", "run"),
+    "metrics": ("entrainment", "run_metrics"),
+    "entrainment": ("entrainment", "run_accuracy"),
     "callback_load": ("jack_live", "run_callback_load"),
     "soak": ("jack_live", "run_soak"),
     "records_export": ("records", "run_export"),

@@ -5,7 +5,7 @@ import pytest
 
 from live.activities.base import ActivityContext
 from live.activities.entrainment import Entrainment, EntrainmentParams
-from live.engine.events import InputEvent
+from live.engine.events import InputEvent, ScheduledSound
 
 SR = 48000
 SOUNDS = frozenset({"click", "click_accent", "woodblock", "woodblock_accent"})
@@ -204,3 +204,18 @@ def test_stop_during_the_cue_drops_the_continuation():
     act.stop()
     assert act.n_beats == 6 and "continuation" not in act.summary().phases
     assert act.is_finished(1000 + 6 * 24000)
+
+
+def test_simulated_client_taps_freely_until_it_hears_a_beat_then_synchronises():
+    tapper = SimulatedTapper(TapperParams(period_ms=500, timekeeper_sd_ms=0, motor_sd_ms=0, mean_async_ms=-20),
+                             sample_rate=SR)
+    tapper.tap_freely_from(0)
+    free = tapper.taps_before(5 * SR)  # heard everything up to 5 s: no beat
+    assert [t.frame for t in free] == [24000 * k for k in range(1, 10)]  # every 500 ms, the last before 5 s
+    first_beat = 5 * SR + 3000
+    tapper.hear(ScheduledSound(first_beat, "click", beat_index=0))
+    later = tapper.taps_before(10 * SR, heard_until_frame=10 * SR)
+    # No free tap within half a period of the beat; the beat's own tap 20 ms early; then, with
+    # no further beat, the client continues at the interval it had.
+    assert [t.frame for t in later][0] == first_beat - 960
+    assert all(t.frame > first_beat - 960 for t in later[1:])
