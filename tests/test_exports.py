@@ -290,7 +290,7 @@ def live(capsys, *argv):
 def test_export_command_writes_every_format_owner_only(db, demo, tmp_path, monkeypatch, capsys, umask_022):
     monkeypatch.chdir(tmp_path)
     sid = demo[1][2]
-    for fmt, (_, ending) in FORMATS.items():
+    for fmt, (_, _, ending) in FORMATS.items():
         code, out, err = live(capsys, "export", sid[:6], "--format", fmt, "--db", db)
         assert code == 0, err
         path = Path(out.strip())
