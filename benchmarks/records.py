@@ -119,7 +119,7 @@ def run_writer_batches(seconds: float = 20.0) -> list[str]:
         con = sqlite3.connect(db)
         stored = con.execute("SELECT count(*) FROM events WHERE kind = 'input'").fetchone()[0]
         con.close()
-    times = [datetime.fromisoformat(t) for t in out.split()]
+    times = [datetime.fromisoformat(t) for t in out.splitlines() if t.strip()]
     gaps = np.diff([t.timestamp() for t in times]) * 1000.0
     gaps = gaps[1:]  # the first commit after create_session is the session's start, not a batch
     return [f"`live run` for {seconds:g} s at 120 BPM with a note every 50 ms ({stored} stored): "

@@ -269,6 +269,9 @@ def test_deidentified_exports_have_no_names_and_one_date_shift(tmp_path):
         data = path.read_bytes()
         if fmt == "csv":
             data = b"".join(zipfile.ZipFile(path).read(n) for n in zipfile.ZipFile(path).namelist())
+        if fmt == "pdf":  # the page's text (compressed in the file) and its metadata
+            data += subprocess.run(["pdftotext", str(path), "-"], capture_output=True, check=True, timeout=60).stdout
+            assert b"Music therapy session note" in data
         assert b"Grace" not in data, fmt
         assert session["started_at"].date().isoformat().encode() not in data, fmt
     doc = json.loads(files["json"].read_text())
@@ -290,7 +293,7 @@ def live(capsys, *argv):
 def test_export_command_writes_every_format_owner_only(db, demo, tmp_path, monkeypatch, capsys, umask_022):
     monkeypatch.chdir(tmp_path)
     sid = demo[1][2]
-    for fmt, (_, ending) in FORMATS.items():
+    for fmt, (_, _, ending) in FORMATS.items():
         code, out, err = live(capsys, "export", sid[:6], "--format", fmt, "--db", db)
         assert code == 0, err
         path = Path(out.strip())
@@ -352,3 +355,23 @@ def test_records_commands_and_exports_on_postgresql(pg_server, tmp_path, capsys)
     code, out, _ = live(capsys, "export", sid, "--format", "json", "--out", tmp_path / "pg.json", "--db", url)
     doc = json.loads((tmp_path / "pg.json").read_text())
     assert code == 0 and len(doc["responses"]) == 12 and doc["goals"]["SIM-001"][0]["met"] is True
+
+
+def test_deidentified_report_has_no_name_and_shifted_dates(tmp_path, capsys):
+    db = tmp_path / "s.db"
+    with Store.open(db) as store:
+        sid = live_session(store)
+        store.add_goal("C-7", metric="sd_async_ms", direction="<=", target=2)
+        day = store.get_session(sid)["started_at"].date().isoformat()
+    assert live(capsys, "report", "C-7", "--format", "html", "--out", tmp_path / "plain.html", "--db", db)[0] == 0
+    plain = (tmp_path / "plain.html").read_text()
+    assert "Grace H." in plain and day in plain
+    for fmt in ("html", "pdf"):
+        out = tmp_path / f"anon.{fmt}"
+        assert live(capsys, "report", "C-7", "--format", fmt, "--deidentify", "--out", out, "--db", db)[0] == 0
+        data = out.read_bytes()
+        if fmt == "pdf":  # the page's text (compressed in the file) and its metadata
+            data += subprocess.run(["pdftotext", str(out), "-"], capture_output=True, check=True, timeout=60).stdout
+            assert b"Progress report: client C-7" in data
+        assert b"Grace" not in data and day.encode() not in data, fmt
+    assert "dates shifted: de-identified" in (tmp_path / "anon.html").read_text()

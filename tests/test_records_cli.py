@@ -127,3 +127,22 @@ def test_a_store_that_cannot_open_is_one_line(tmp_path, capsys):
     bad.write_text("hello, this is not SQLite" * 100)
     code, _, err = live(capsys, "sessions", "list", "--db", str(bad))
     assert code == 2 and err.count("\n") == 1 and "cannot open the session store" in err
+
+
+def test_sessions_note_adds_notes_and_marked_moments(db, demo, capsys):
+    sid = demo[1][0]
+    code, out, _ = live(capsys, "sessions", "note", sid[:6], "Asked", "for", "the", "drum", "--at", "0:12.5",
+                        "--json", "--db", db)
+    added = json.loads(out)
+    with Store.open(db) as store:
+        run = store.get_session(sid)["runs"][0]
+        note = store.session_notes(sid)[-1]
+    assert code == 0 and added["frame"] == run["start_frame"] + 12.5 * 48_000 == note["frame"]
+    assert (note["text"], note["run_id"]) == ("Asked for the drum", run["id"])
+    assert live(capsys, "sessions", "note", sid, "Written afterwards", "--db", db)[0] == 0
+    code, out, _ = live(capsys, "sessions", "show", sid, "--db", db)
+    assert "[run 1 0:12.5] Asked for the drum" in out and "  - Written afterwards" in out
+    for bad, message in ((["--at", "1:75"], "minutes:seconds"), (["--at", "soon"], "minutes:seconds"),
+                         (["--run", "2"], "has runs 1..1")):
+        code, _, err = live(capsys, "sessions", "note", sid, "x", *bad, "--db", db)
+        assert code == 2 and message in err

@@ -54,7 +54,7 @@ def add_parsers(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> N
     _json(glist)
     goals.set_defaults(module="goals")
 
-    sessions = sub.add_parser("sessions", help="stored sessions: list and show",
+    sessions = sub.add_parser("sessions", help="stored sessions: list, show, add notes",
                               description="Stored sessions. Sessions whose writer was killed are marked "
                               "incomplete when listed or shown.")
     ssub = sessions.add_subparsers(dest="action", metavar="ACTION", required=True)
@@ -66,6 +66,16 @@ def add_parsers(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> N
     sshow.add_argument("session_id", help="session id, or a unique start of it (at least 4 characters)")
     _db(sshow)
     _json(sshow)
+    snote = ssub.add_parser("note", help="add a therapist note or a marked moment to a session",
+                            description="Add a note to a session (while it runs or after). With --at it "
+                            "marks a moment: minutes:seconds from the run's start (the first run's unless "
+                            "--run is given), as 'live sessions show' and the exports print them.")
+    snote.add_argument("session_id", help="session id, or a unique start of it (at least 4 characters)")
+    snote.add_argument("text", nargs="+", help="the note")
+    snote.add_argument("--at", default=None, metavar="M:SS", help="the moment, e.g. 2:15.5")
+    snote.add_argument("--run", type=int, default=None, metavar="N", help="run number in the session (1, 2, ...)")
+    _db(snote)
+    _json(snote)
     sessions.set_defaults(module="sessions")
     export = sub.add_parser("export", help="one session as a file for the clinic's record",
                             description="Export a session: csv (zip of tables), json, fhir (HL7 FHIR R4 "

@@ -1,4 +1,4 @@
-"""``live sessions list/show``: stored sessions, their runs, summaries, notes and goals.
+"""``live sessions list/show/note``: stored sessions, their runs, summaries, notes and goals.
 
 Sessions whose writer process is gone (killed, crashed) are marked incomplete first, so both
 say so. Exit status 0 done, 2 bad input (unknown or ambiguous session id, unknown client).
@@ -32,9 +32,12 @@ def run(args) -> int:
         from live.session.records import SessionNotFound, load_session, resolve_session_id
 
         try:
-            session = load_session(store, resolve_session_id(store, args.session_id), events=False)
+            session_id = resolve_session_id(store, args.session_id)
         except SessionNotFound as exc:
             return fail(prog, exc.args[0])
+        if args.action == "note":
+            return _add_note(store, session_id, args, prog)
+        session = load_session(store, session_id, events=False)
         if args.json:
             for run in session["runs"]:
                 run["responses"] = len(run["responses"])
@@ -107,3 +110,39 @@ def _moment(session: dict, note: dict) -> str:
     sign = "-" if seconds < 0 else ""
     seconds = abs(seconds)
     return f"{label}{sign}{int(seconds // 60)}:{seconds % 60:04.1f}"
+
+
+def _add_note(store, session_id: str, args, prog: str) -> int:
+    """``live sessions note``: a note, or a marked moment ``--at M:SS`` into a run."""
+    session = store.get_session(session_id)
+    runs = session["runs"]
+    run = None
+    if args.run is not None:
+        run = next((r for r in runs if r["position"] == args.run), None)
+        if run is None:
+            return fail(prog, f"--run {args.run}: session {session_id} has runs 1..{len(runs)}")
+    frame = None
+    if args.at is not None:
+        try:
+            minutes, _, seconds = args.at.rpartition(":")
+            at_s = float(minutes or 0) * 60 + float(seconds)
+            if at_s < 0 or float(seconds) >= 60:
+                raise ValueError
+        except ValueError:
+            return fail(prog, f"--at {args.at!r}: give minutes:seconds from the run's start, e.g. 2:15.5")
+        if run is None and not runs:
+            return fail(prog, f"--at: session {session_id} has no runs to mark a moment in")
+        run = run or runs[0]
+        frame = run["start_frame"] + round(at_s * session["sample_rate"])
+    try:
+        note_id = store.add_note(session_id, " ".join(args.text), run_id=None if run is None else run["id"],
+                                 frame=frame)
+    except ValueError as exc:
+        return fail(prog, str(exc))
+    if args.json:
+        print(to_json({"note_id": note_id, "session_id": session_id, "run_id": None if run is None else run["id"],
+                       "frame": frame}))
+    else:
+        where = "" if frame is None else f" at {_moment(session, {'run_id': run['id'], 'frame': frame})}"
+        print(f"Note {note_id} added to session {session_id}{where}.")
+    return 0

@@ -80,7 +80,7 @@ class LiveOptions:
     lookahead_frames: int = 4800
     start_delay_frames: int = 24000
     control_period_s: float = 0.01
-    flush_period_s: float = 0.5
+    flush_period_s: float = 0.45  # + one control step and jitter: batches stay <= 0.5 s apart
     pad_delay_periods: int = 2
     pad_sound: str | None = "woodblock"  # None: pads play no sound
     stall_timeout_s: float = 1.0

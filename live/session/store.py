@@ -19,7 +19,7 @@ Transactions. Every public writer is one transaction: it is all stored or none o
 go in through ``executemany``. The store is safe to share between threads (each call takes its
 own pooled connection); the writer thread and readers elsewhere need no lock of their own.
 
-Schema version 2 (``meta`` holds ``schema_version``; a version-1 database is migrated when
+Schema version 3 (``meta`` holds ``schema_version``; an older database is migrated when
 opened, keeping every row: :func:`migrate`):
 
 ========================  ==================================================================

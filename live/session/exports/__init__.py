@@ -18,15 +18,16 @@ from live.session.store import Store
 
 __all__ = ["FORMATS", "export_session", "default_name", "open_private", "write_private", "origin_frame"]
 
-# format -> (module in this package, file name ending)
-FORMATS: dict[str, tuple[str, str]] = {
-    "csv": ("csv_zip", ".csv.zip"),
-    "json": ("json_doc", ".json"),
-    "fhir": ("fhir", ".fhir.json"),
-    "midi": ("midi", ".mid"),
-    "wav": ("wav", ".wav"),
-    "html": ("note", ".html"),
-    "pdf": ("note", ".pdf"),
+# format -> (module in this package, its function, file name ending). A ``render`` function
+# returns the file's bytes; a ``write`` function streams into an open file (large files).
+FORMATS: dict[str, tuple[str, str, str]] = {
+    "csv": ("csv_zip", "render", ".csv.zip"),
+    "json": ("json_doc", "render", ".json"),
+    "fhir": ("fhir", "render", ".fhir.json"),
+    "midi": ("midi", "render", ".mid"),
+    "wav": ("wav", "write", ".wav"),
+    "html": ("note", "render_html", ".html"),
+    "pdf": ("note", "render_pdf", ".pdf"),
 }
 
 
@@ -51,7 +52,7 @@ def write_private(path: str | os.PathLike[str], data: bytes) -> Path:
 
 def default_name(session: dict[str, Any], fmt: str) -> str:
     """``session-<first 8 of the id>-<start date YYYYMMDD><ending>`` (dates as exported)."""
-    return f"session-{session['id'][:8]}-{session['started_at']:%Y%m%d}{FORMATS[fmt][1]}"
+    return f"session-{session['id'][:8]}-{session['started_at']:%Y%m%d}{FORMATS[fmt][2]}"
 
 
 def origin_frame(session: dict[str, Any]) -> int:
@@ -83,16 +84,17 @@ def export_session(store: Store, session_id: str, fmt: str, *, out: str | os.Pat
     """
     if fmt not in FORMATS:
         raise ValueError(f"format {fmt!r}: must be one of {', '.join(FORMATS)}")
-    module = importlib.import_module(f"live.session.exports.{FORMATS[fmt][0]}")
+    module_name, function_name, _ = FORMATS[fmt]
+    function = getattr(importlib.import_module(f"live.session.exports.{module_name}"), function_name)
     session = load_session(store, session_id, events=True)
     if deidentified:
         session = deidentify(session, random_date_shift())
     session["deidentified"] = deidentified
     path = Path(out) if out is not None else Path.cwd() / default_name(session, fmt)
-    if hasattr(module, "write"):  # large (wav): streamed into the file
+    if function_name == "write":
         with open_private(path) as f:
-            module.write(session, f)
+            function(session, f)
     else:
-        write_private(path, module.render(session, fmt) if fmt in ("html", "pdf") else module.render(session))
+        write_private(path, function(session))
     return path, {"format": fmt, "session_id": session["id"], "deidentified": deidentified,
                   "bytes": path.stat().st_size}

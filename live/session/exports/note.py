@@ -165,7 +165,3 @@ def _draw(fig, make, session: dict[str, Any], rect: tuple[float, float, float, f
     ax = fig.add_axes(rect)
     ax.imshow(image, aspect="equal")
     ax.axis("off")
-
-
-def render(session: dict[str, Any], fmt: str) -> bytes:
-    return render_html(session) if fmt == "html" else render_pdf(session)
