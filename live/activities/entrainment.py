@@ -17,7 +17,9 @@ Perturbations (phase shifts of the beat, or tempo steps) fall on chosen or seede
 beats. In adaptive mode each beat moves by ``adaptive_gain`` times the client's latest
 asynchrony (Repp & Keller 2008, "Sensorimotor synchronization with adaptively timed sequences",
 Hum. Mov. Sci. 27:423-456), so the cue follows the client, its interval kept within
-``adaptive_min_bpm..adaptive_max_bpm``; gain 0 leaves the tempo exactly as planned.
+``adaptive_min_bpm..adaptive_max_bpm``; gain 0 leaves the tempo exactly as planned. The beat
+interval is the planned one plus gain x the latest asynchrony, so a client who taps a steady
+30 ms early (the usual anticipation) settles the beat gain x 30 ms per beat shorter.
 
 Beats are numbered from the first scored beat (0); count-in beats are negative. A beat's frame is
 ``round(base.position_at_beat(k) + offset_k)``: ``base`` is the planned tempo map (steps, ramps,
