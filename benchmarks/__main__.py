@@ -2,7 +2,7 @@
 
     python -m benchmarks                  everything (what ``make bench`` runs; the soak takes
                                           10 minutes of audio for the engine, 2 for the peer: ~22 min wall)
-    python -m benchmarks --quick          everything but the slow ones (SLOW: the soak), ~2 min
+    python -m benchmarks --quick          everything but the slow ones (SLOW: the soak, records_export), ~2 min
     python -m benchmarks NAME [NAME ...]  just those, e.g. ``callback_load``
     python -m benchmarks soak --minutes 1 the soak, shorter (default 10 minutes)
     ... soak --peer-minutes M             the Python-callback peer's length (default 2; on the synchronous
@@ -21,11 +21,15 @@ import time
 BENCHMARKS = {
     "render_speed": ("render_speed", "run"),
     "startup": ("startup", "run"),
+    "metrics": ("entrainment", "run_metrics"),
+    "entrainment": ("entrainment", "run_accuracy"),
     "callback_load": ("jack_live", "run_callback_load"),
     "soak": ("jack_live", "run_soak"),
+    "records_export": ("records", "run_export"),
+    "writer_batches": ("records", "run_writer_batches"),
 }
 ALL = list(BENCHMARKS)
-SLOW = ["soak"]
+SLOW = ["soak", "records_export"]
 
 
 def main(argv: list[str]) -> int:

@@ -11,7 +11,7 @@ import importlib
 import sys
 
 # Modules of live/cli_args/, in the order their commands appear in --help.
-_AREAS = ("core", "live_run")
+_AREAS = ("core", "live_run", "records")
 
 
 def _parser() -> argparse.ArgumentParser:

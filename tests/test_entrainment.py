@@ -1,11 +1,13 @@
 """The entrainment activity on its own: planning, accents, count-in, scoring, tempo controls."""
 
+import math
+
 import numpy as np
 import pytest
 
 from live.activities.base import ActivityContext
 from live.activities.entrainment import Entrainment, EntrainmentParams
-from live.engine.events import InputEvent
+from live.engine.events import InputEvent, ScheduledSound
 
 SR = 48000
 SOUNDS = frozenset({"click", "click_accent", "woodblock", "woodblock_accent"})
@@ -204,3 +206,60 @@ def test_stop_during_the_cue_drops_the_continuation():
     act.stop()
     assert act.n_beats == 6 and "continuation" not in act.summary().phases
     assert act.is_finished(1000 + 6 * 24000)
+
+
+def test_simulated_client_taps_freely_until_it_hears_a_beat_then_synchronises():
+    tapper = SimulatedTapper(TapperParams(period_ms=500, timekeeper_sd_ms=0, motor_sd_ms=0, mean_async_ms=-20),
+                             sample_rate=SR)
+    tapper.tap_freely_from(0)
+    free = tapper.taps_before(5 * SR)  # heard everything up to 5 s: no beat
+    assert [t.frame for t in free] == [24000 * k for k in range(1, 10)]  # every 500 ms, the last before 5 s
+    first_beat = 5 * SR + 3000
+    tapper.hear(ScheduledSound(first_beat, "click", beat_index=0))
+    later = tapper.taps_before(10 * SR, heard_until_frame=10 * SR)
+    # No free tap within half a period of the beat; the beat's own tap 20 ms early; then, with
+    # no further beat, the client continues at the interval it had.
+    assert [t.frame for t in later][0] == first_beat - 960
+    assert all(t.frame > first_beat - 960 for t in later[1:])
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(derandomize=True, max_examples=40, deadline=None, database=None)
+@given(
+    tempo=st.integers(40, 200), meter=st.sampled_from([2, 3, 4]), beats=st.integers(4, 40),
+    count_in=st.integers(0, 4), subdivision=st.integers(1, 4), baseline=st.sampled_from([0, 3]),
+    steps=st.sampled_from([(0.0,), (0.0, 10.0), (-5.0, 5.0, 15.0)]), ramp=st.integers(0, 6),
+    fade=st.integers(0, 3), continuation=st.sampled_from([0, 6]), gain=st.sampled_from([0.0, 0.4]),
+    shift=st.sampled_from([0, 40, -40]), seed=st.integers(0, 5),
+)
+def test_any_protocol_plans_in_order_and_its_cue_stream_is_its_beats(
+        tempo, meter, beats, count_in, subdivision, baseline, steps, ramp, fade, continuation, gain, shift, seed):
+    params = EntrainmentParams(
+        tempo_bpm=tempo, meter=meter, beats=beats, count_in_beats=count_in, subdivision=subdivision,
+        baseline_s=baseline, cue_from_baseline=bool(baseline), tempo_steps_pct=steps, ramp_beats=ramp,
+        fade_beats=fade, continuation_beats=continuation, adaptive_gain=gain,
+        perturbation="phase" if shift else "none", phase_shift_ms=shift, perturb_beats=(2,) if shift else ())
+    act = Entrainment(params)
+    act.start(ActivityContext(SR, 1000, BANK_SOUNDS))
+    tapper = SimulatedTapper(TapperParams(seed=seed, period_ms=60000 / tempo), sample_rate=SR)
+    if baseline:
+        tapper.tap_freely_from(1000)
+    sounds, cues = _loop(act, tapper=tapper, until_frame=SR * 600)
+    assert act.is_finished(10**12)
+    frames = [s.frame for s in sounds]
+    assert frames == sorted(frames) and min(frames) >= act.cue_origin_frame
+    scored = [s for s in sounds if s.beat_index is not None]
+    assert [s.beat_index for s in scored] == list(range(-count_in, act.n_beats))
+    assert act.n_beats == beats * len(steps)
+    assert [(c.beat_index, c.frame) for c in cues] == [(s.beat_index, s.frame) for s in scored]
+    assert act.beat_frames == [s.frame for s in scored if s.beat_index >= 0]
+    summary = act.summary()
+    names = (["baseline"] if baseline else []) + (
+        ["cue"] if len(steps) == 1 else [f"cue{x:+g}%" for x in steps]) + (["continuation"] if continuation else [])
+    assert list(summary.phases) == names
+    for metrics in [summary.metrics, *summary.phases.values()]:
+        assert all(v is None or (isinstance(v, (int, float)) and math.isfinite(v)) for v in metrics.values())
+    assert sum(summary.phases[n]["n_beats"] for n in names if n.startswith("cue")) == act.n_beats

@@ -44,11 +44,11 @@ def _intervals(frames):
     return np.diff(np.asarray(frames))
 
 
-def test_alpha_by_bgls_over_50_simulated_clients():
+def test_alpha_by_bgls_over_50_simulated_clients(tmp_path):
     """Must-show: 50 seeds x 300 beats, true alpha 0.3, timekeeper SD 20 ms, motor SD 5 ms,
     mean asynchrony -30 ms, 120 BPM: |mean error| <= 0.02 and 90 % within 0.1."""
     errors = []
-    with Store.open(":memory:") as mem:
+    with Store.open(tmp_path / "alpha.db") as mem:
         for seed in range(50):
             out = _run(mem, TapperParams(alpha=0.3, timekeeper_sd_ms=20, motor_sd_ms=5, seed=seed), FAST,
                        tempo_bpm=120, beats=300)
@@ -108,6 +108,19 @@ def test_noise_free_client_recovers_from_a_phase_shift_by_its_alpha(store):
                                                                            abs=0.05)
     assert cue["recovery_half_beats"] == 2.0
     assert cue["alpha"] == pytest.approx(0.4, abs=1e-3)
+
+
+def test_tempo_step_beats_land_on_exactly_the_planned_frames(store):
+    """A +10 % tempo step at beat 30: beat 30 is the first to come early, every beat after it on
+    the new interval counted from beat 29 (closed form), and the asynchrony recovers."""
+    out = _run(store, tempo_bpm=100, beats=60, perturbation="tempo", tempo_step_pct=10, perturb_beats=(30,))
+    first = START + 4 * 28800
+    new_interval = 60 * SR / 110
+    expected = [first + 28800 * k for k in range(30)]
+    expected += [math.floor(first + 29 * 28800 + (k - 29) * new_interval + 0.5) for k in range(30, 60)]
+    assert list(out.summary.beat_frames) == expected
+    cue = out.summary.phases["cue"]
+    assert cue["perturbations"] == 1 and cue["deviation_lag0_ms"] > 20  # the taps come late at first
 
 
 def test_tempo_step_perturbations_and_seeded_random_beats(store):

@@ -159,7 +159,7 @@ def test_sigterm_ends_the_session_saved(jack_server_sync, tmp_path):
     assert (status, run_status) == ("complete", "complete") and 4 <= n <= 9
     # Only the beats that were played count (not the 100 of the preset).
     summary = json.loads(out)["summary"]
-    assert summary["n_beats"] == n and rows(db, "SELECT value FROM summaries WHERE metric = 'n_beats'") == [(n,)]
+    assert summary["n_beats"] == n and rows(db, "SELECT value FROM summaries WHERE metric = 'n_beats' AND phase = 'all'") == [(n,)]
     assert "saved" in err and "stopped by SIGTERM" in err
 
 

@@ -549,7 +549,8 @@ def test_migration_from_version_1_keeps_every_session(url: str, tmp_path: Path) 
             for table in store_module._tables_of(1):
                 if table.name not in ("meta", "clients"):
                     assert [tuple(r) for r in conn.execute(sqlalchemy.select(table))] == before[table.name]
-            assert {"notes", "goals", "client_names"} <= set(sqlalchemy.inspect(conn).get_table_names())
+            assert {"notes", "goals", "client_names", "session_writers", "run_playback"} <= set(
+                sqlalchemy.inspect(conn).get_table_names())
     finally:
         engine.dispose()
 
@@ -561,3 +562,117 @@ def test_migrated_sqlite_file_stays_owner_only(tmp_path: Path, umask_022) -> Non
         s.add_note(s.list_sessions()[0]["id"], "after the upgrade")
         for f in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
             assert _mode(f) == 0o600, f
+
+
+# ---- batches, clients and goals -------------------------------------------------------------
+
+
+def test_a_batch_is_one_transaction(store: Store) -> None:
+    sid, rid = new_run(store)
+    store.add_batch(rid, sounds=[ScheduledSound(frame=100, sound="click", beat_index=0)],
+                    inputs=[tap(110)], responses=[scored(110, 0, 100)],
+                    controls=[(105, "tempo_set", 110.0, "tempo 100 -> 110 BPM")])
+    assert [e["kind"] for e in store.run_events(rid)] == ["sound", "input"]
+    assert [r["frame"] for r in store.run_responses(rid)] == [110]
+    assert [c["action"] for c in store.run_controls(rid)] == ["tempo_set"]
+    with pytest.raises(ValueError, match="'OTHER', who is not in session"):
+        store.add_batch(rid, sounds=[ScheduledSound(frame=200, sound="click")],
+                        inputs=[tap(210, "OTHER")], responses=[scored(210, 1, 200)])
+    assert len(store.run_events(rid)) == 2 and len(store.run_responses(rid)) == 1  # none of it
+    store.close_session(sid, status="incomplete")
+    with pytest.raises(ValueError, match="only a running run"):
+        store.add_batch(rid, inputs=[tap(300)])
+
+
+def test_clients_with_display_names_and_goals(store: Store) -> None:
+    store.add_client("C02")
+    store.add_client("C01", display_name="  Ada L.  ")
+    with pytest.raises(ValueError, match="exists already"):
+        store.add_client("C01")
+    with pytest.raises(ValueError, match="1..200 characters"):
+        store.add_client("C03", display_name="")
+    g1 = store.add_goal("C01", metric="sd_async_ms", direction="<=", target=40, conditions={"tempo_bpm": 100.0})
+    g2 = store.add_goal("C01", metric="R", direction=">=", target=0.9)
+    with pytest.raises(KeyError, match="no client with code 'C09'"):
+        store.add_goal("C09", metric="R", direction=">=", target=0.9)
+    with pytest.raises(ValueError, match="direction"):
+        store.add_goal("C01", metric="R", direction="<", target=0.9)
+    with pytest.raises(ValueError, match="finite"):
+        store.add_goal("C01", metric="R", direction=">=", target=math.inf)
+    sid, _ = new_run(store, codes=["C01"])
+    listed = store.list_clients()
+    assert [(c["code"], c["display_name"], c["sessions"], c["goals"]) for c in listed] == [
+        ("C01", "Ada L.", 1, 2), ("C02", None, 0, 0)]
+    assert listed[0]["last_session_at"] == store.get_session(sid)["started_at"]
+    assert listed[1]["last_session_at"] is None
+    client = store.get_client("C01")
+    assert client["sessions"] == [sid] and client["display_name"] == "Ada L."
+    assert [(g["id"], g["metric"], g["direction"], g["target"], g["conditions"]) for g in client["goals"]] == [
+        (g1, "sd_async_ms", "<=", 40.0, {"tempo_bpm": 100.0}), (g2, "R", ">=", 0.9, {})]
+    assert store.display_names(["C01", "C02"]) == {"C01": "Ada L."}
+    with pytest.raises(KeyError, match="no client"):
+        store.get_client("nobody")
+
+
+def test_run_phases(store: Store) -> None:
+    _, rid = new_run(store)
+    store.close_run(rid, summary={"n_taps": 3, "R": 0.5}, final_responses=[], end_frame=10)
+    assert store.run_phases(rid) == {"all": {"n_taps": 3.0, "R": 0.5}}
+
+
+def test_migration_from_version_2(url: str) -> None:
+    engine = sqlalchemy.create_engine(url if "://" in url else f"sqlite:///{url}")
+    with engine.begin() as conn:
+        create_schema(conn, 2)
+    engine.dispose()
+    with Store.open(url) as s:
+        sid, rid = new_run(s)
+        s.add_batch(rid, inputs=[tap(5)])
+        assert s.get_session(sid)["last_write_at"] is not None
+
+
+def test_playback_round_trip(store: Store) -> None:
+    sid = store.create_session(client_codes=["C01"], simulated=False, sample_rate=RATE)
+    playback = {"channels": 2, "pad_sound": "woodblock", "pad_gain": 0.8, "pad_delay_frames": 128,
+                "pad_source": "midi", "silent_notes": [20, 21]}
+    rid = store.create_run(sid, activity="entrainment", preset_name="p", preset_path=None, params={},
+                           start_frame=0, playback=playback)
+    rid2 = store.create_run(sid, activity="entrainment", preset_name="p", preset_path=None, params={},
+                            start_frame=0)
+    runs = store.get_session(sid)["runs"]
+    assert [(r["id"], r["playback"]) for r in runs] == [(rid, playback), (rid2, None)]
+
+
+_KILLED_WRITER = textwrap.dedent(
+    """
+    import os, signal, sys
+    from live.engine.events import InputEvent
+    from live.session.store import Store
+    s = Store.open(sys.argv[1])
+    sid = s.create_session(client_codes=["C01"], simulated=False, sample_rate=48000)
+    rid = s.create_run(sid, activity="entrainment", preset_name="p", preset_path=None, params={}, start_frame=0)
+    s.add_batch(rid, inputs=[InputEvent(frame=10, source="midi", note=36, velocity=90, client="C01")])
+    print(sid, flush=True)
+    os.kill(os.getpid(), signal.SIGKILL)
+    """
+)
+
+
+def test_sessions_of_a_killed_writer_are_marked_incomplete(url: str) -> None:
+    with Store.open(url) as s:
+        alive, alive_run = new_run(s)  # this process is alive: its session stays running
+        done = subprocess.run([sys.executable, "-c", _KILLED_WRITER, url], capture_output=True, text=True,
+                              timeout=60)
+        assert done.returncode == -9, done.stderr
+        killed = done.stdout.strip()
+        assert s.get_session(killed)["status"] == "running"
+        assert s.close_abandoned() == [killed]
+        session = s.get_session(killed)
+        assert session["status"] == "incomplete" and session["runs"][0]["status"] == "incomplete"
+        assert session["ended_at"] == session["last_write_at"]
+        assert len(s.run_events(session["runs"][0]["id"])) == 1
+        assert s.get_session(alive)["status"] == "running"
+        assert s.close_abandoned() == []
+        execute(url, "UPDATE session_writers SET host = 'elsewhere' WHERE session_id = :sid", sid=alive)
+        assert s.close_abandoned(stale_after_s=3600) == []
+        assert s.close_abandoned(stale_after_s=0) == [alive]

@@ -174,7 +174,8 @@ class Entrainment:
     def stop(self) -> None:
         """End the run early: the beats already planned (playing now or within the look-ahead)
         are the run's beats; the rest never sound and are not scored, and no continuation
-        follows (stopped during the continuation, it ends there)."""
+        follows. Stopped during the baseline, no cue is played; during the continuation, that
+        phase's summary has the taps made until then."""
         self._stopped = True
         if self.base is None:
             self.n_beats = 0

@@ -12,7 +12,8 @@ def add_parsers(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> N
         help="a simulated entrainment session, rendered offline, stored and summarized",
         description="Render a whole session offline (no sound card needed): the beat of an "
         "entrainment preset, a simulated client tapping along, every tap scored, the session "
-        "stored, a WAV and a summary written.",
+        "stored, a WAV and a summary written, for the whole run and for each of its phases (baseline, "
+        "each tempo step, continuation).",
     )
     demo.add_argument("--seed", type=int, default=1, help="seed of the simulated client (default 1)")
     demo.add_argument(

@@ -13,8 +13,10 @@ least squares is biased by that correlation; bGLS (Jacoby, Tishby, Repp, Ahissar
 "Parameter estimation of linear sensorimotor synchronization models: phase correction, period
 correction and ensemble synchronization", Timing & Time Perception 3:52-87) alternates a
 generalised-least-squares fit with the error covariance estimated from its residuals, keeping
-the covariance inside the region the model allows (``-K11/2 <= K12 <= 0``, i.e. both variances
->= 0), until the estimate converges. This is our own implementation from that description.
+the covariance bounded (``K11 = sigma_T^2 + 2 sigma_M^2``, ``K12 = -sigma_M^2``; here
+``-K11/3 <= K12 <= 0``, i.e. ``0 <= sigma_M <= sigma_T``: motor noise no larger than timekeeper
+noise, tighter than the variances' positivity alone, which gave a smaller spread of alpha on
+simulated runs), until the estimate converges. This is our own implementation from that description.
 
 The error covariance of a run of consecutive pairs is tridiagonal Toeplitz, so it is diagonal in
 the orthonormal DST-I basis (eigenvalues ``K11 + 2 K12 cos(pi j / (n + 1))``): each iteration is
@@ -132,7 +134,6 @@ def alpha_bgls(iti_ms, async_ms, runs, *, max_iter: int = 100, tol: float = 1e-7
         if abs(-coef[0] - alpha_prev) < tol:
             break
         alpha_prev = -coef[0]
-        # A covariance on the boundary K12 = -K11/2 is still positive definite (eigenvalues > 0).
     return BglsFit(
         alpha=float(-coef[0]),
         sigma_t_ms=math.sqrt(max(k11 + 2.0 * k12, 0.0)),

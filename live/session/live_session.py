@@ -80,7 +80,7 @@ class LiveOptions:
     lookahead_frames: int = 4800
     start_delay_frames: int = 24000
     control_period_s: float = 0.01
-    flush_period_s: float = 0.5
+    flush_period_s: float = 0.45  # + one control step and jitter: batches stay <= 0.5 s apart
     pad_delay_periods: int = 2
     pad_sound: str | None = "woodblock"  # None: pads play no sound
     stall_timeout_s: float = 1.0
@@ -230,6 +230,12 @@ class LiveSession:
         """Every note plays the pad sound, except notes the therapist's controls use."""
         bound = self._bound
         return {note: (self.options.pad_sound, 0.8) for note in range(128) if note not in bound}
+
+    def _playback(self) -> dict[str, Any]:
+        """How pads sound, stored with each run so its audio can be rendered again exactly."""
+        return {"channels": self.state.channels, "pad_sound": self.options.pad_sound, "pad_gain": 0.8,
+                "pad_delay_frames": self.pad_delay_frames, "pad_source": "midi",
+                "silent_notes": sorted(self._bound)}
 
     def request_stop(self, reason: str) -> None:
         """End the session at the next control step (thread- and signal-safe)."""
@@ -394,7 +400,8 @@ class LiveSession:
         start_frame = engine.frame + opts.start_delay_frames
         run_id = store.create_run(session_id, activity=preset.activity, preset_name=preset.name,
                                   preset_path=str(preset.path), params=dataclasses.asdict(params),
-                                  start_frame=start_frame, calibration=calibration)
+                                  start_frame=start_frame, calibration=calibration,
+                                  playback=self._playback())
         activity.start(ActivityContext(sr, start_frame, frozenset(self.bank.slices)))
         self.log(f"run {run_id}: {preset.name} ({preset.title})")
         if self.touch is not None:
@@ -485,10 +492,8 @@ class LiveSession:
             finished = (activity.is_finished(now) or over_time or self._stop.is_set()
                         or end_now)
             if finished or wall - last_flush >= opts.flush_period_s:
-                self.writer.submit(store.add_sounds, run_id, sounds)
-                self.writer.submit(store.add_inputs, run_id, inputs)
-                self.writer.submit(store.add_responses, run_id, responses)
-                self.writer.submit(store.add_controls, run_id, controls)
+                self.writer.submit(store.add_batch, run_id, sounds=sounds, inputs=inputs,
+                                   responses=responses, controls=controls)  # one transaction
                 sounds, inputs, responses, controls = [], [], [], []
                 last_flush = wall
             if finished:

@@ -108,10 +108,7 @@ def simulate_session(
                 responses.extend(activity.on_input(ev))
             finished = activity.is_finished(now)
             if finished or now - flushed_at >= timing.flush_period_frames:
-                store.add_sounds(run_id, sounds)
-                store.add_inputs(run_id, inputs)
-                store.add_responses(run_id, responses)
-                store.add_controls(run_id, done)
+                store.add_batch(run_id, sounds=sounds, inputs=inputs, responses=responses, controls=done)
                 sounds, inputs, responses, done = [], [], [], []
                 flushed_at = now
             if finished:

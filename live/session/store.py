@@ -19,7 +19,7 @@ Transactions. Every public writer is one transaction: it is all stored or none o
 go in through ``executemany``. The store is safe to share between threads (each call takes its
 own pooled connection); the writer thread and readers elsewhere need no lock of their own.
 
-Schema version 2 (``meta`` holds ``schema_version``; a version-1 database is migrated when
+Schema version 3 (``meta`` holds ``schema_version``; an older database is migrated when
 opened, keeping every row: :func:`migrate`):
 
 ========================  ==================================================================
@@ -50,6 +50,10 @@ table                     columns
 ``notes``                 id, session_id, run_id (NULL for the whole session), frame (NULL,
                           or the engine frame of a marked moment), text, created_at
                           -- since version 2
+``session_writers``       session_id (PK), host, pid, last_write_at: the process writing a
+                          running session and its last batch -- since version 3
+``run_playback``          run_id (PK), playback_json (channels, pad sound, gain, delay and
+                          silent notes: how the run's pads sounded) -- since version 3
 ========================  ==================================================================
 
 Statuses of sessions and runs: ``running``, ``complete``, ``incomplete``. Timestamps are
@@ -64,6 +68,7 @@ import json
 import math
 import os
 import re
+import socket
 import uuid
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -110,7 +115,7 @@ __all__ = [
     "Store",
 ]
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 """Version of the table layout this module reads and writes (older ones are migrated on open)."""
 
 GOAL_DIRECTIONS = ("<=", ">=")
@@ -124,6 +129,7 @@ EVENT_KINDS = ("sound", "input")
 
 _CODE_RE = re.compile(r"[A-Za-z0-9_-]{1,64}")
 _NOTE_MAX_CHARS = 10_000
+_HOST = socket.gethostname()[:255]
 _FILE_MODE = 0o600
 _DIR_MODE = 0o700
 # Connection execution option that makes the SQLite BEGIN hook take the write lock at once.
@@ -349,6 +355,30 @@ t_notes = Table(
     info={"since": 2},
 )
 
+# ---- added in schema version 3 ----------------------------------------------------------------
+
+t_session_writers = Table(
+    "session_writers",
+    metadata,
+    # Which process writes a running session, and when it last committed a batch: a session
+    # whose writer is gone (killed, crashed, power cut) is found and marked incomplete.
+    Column("session_id", String(32), ForeignKey("sessions.id", ondelete="CASCADE"), primary_key=True),
+    Column("host", String(255), nullable=False),
+    Column("pid", Integer, nullable=False),
+    Column("last_write_at", UTCDateTime, nullable=False),
+    info={"since": 3},
+)
+
+t_run_playback = Table(
+    "run_playback",
+    metadata,
+    # How a run sounded besides its scheduled sounds (channels, the pads the client's notes
+    # played), so that its audio can be rendered again exactly (``live export --format wav``).
+    Column("run_id", Integer, ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True),
+    Column("playback_json", Text, nullable=False),
+    info={"since": 3},
+)
+
 
 def _tables_of(version: int) -> list[Table]:
     """The tables of schema ``version`` (in dependency order)."""
@@ -497,7 +527,8 @@ def migrate(conn: Connection, from_version: int) -> None:
     """Bring a database from schema ``from_version`` to :data:`SCHEMA_VERSION`, in ``conn``'s transaction.
 
     Each step adds the tables of the next version (``info["since"]``); every existing row is
-    kept. Version 2 added ``client_names``, ``goals`` and ``notes``. A later change to an
+    kept. Version 2 added ``client_names``, ``goals`` and ``notes``; version 3
+    ``session_writers`` and ``run_playback``. A later change to an
     existing table needs its own step here (an ``ALTER TABLE`` written for both backends).
     Both SQLite and PostgreSQL run DDL in transactions: a failed step leaves the old version.
     """
@@ -787,6 +818,8 @@ class Store:
             conn.execute(
                 t_session_clients.insert(), [{"session_id": session_id, "client_id": i} for i in ids]
             )
+            conn.execute(t_session_writers.insert().values(
+                session_id=session_id, host=_HOST, pid=os.getpid(), last_write_at=_now()))
         return session_id
 
     def create_run(
@@ -799,6 +832,7 @@ class Store:
         params: Mapping[str, Any],
         start_frame: int,
         calibration: Mapping[str, Any] | None = None,
+        playback: Mapping[str, Any] | None = None,
     ) -> int:
         """Start a run (one activity with one preset) as the next in a running session.
 
@@ -818,6 +852,11 @@ class Store:
             Engine frame of the run's first sound.
         calibration : dict, optional
             The latency corrections the run applies, per input path (stored as JSON).
+        playback : dict, optional
+            How the run sounds besides its scheduled sounds, so that its audio can be rendered
+            again: keys ``channels`` (int), ``pad_sound`` (bank sound or None), ``pad_gain``
+            (times velocity / 127), ``pad_delay_frames`` (after the note's uncorrected input
+            frame), ``silent_notes`` (notes that play no pad). Stored as JSON.
 
         Returns
         -------
@@ -850,7 +889,10 @@ class Store:
                     status="running",
                 )
             )
-            return int(result.inserted_primary_key[0])
+            run_id = int(result.inserted_primary_key[0])
+            if playback is not None:
+                conn.execute(t_run_playback.insert().values(run_id=run_id, playback_json=_dump_params(playback)))
+            return run_id
 
     def add_sounds(self, run_id: int, sounds: Iterable[ScheduledSound]) -> None:
         """Store a batch of scheduled sounds of a running run (``events`` rows of kind ``sound``)."""
@@ -1059,6 +1101,234 @@ class Store:
             self._session_row(conn, session_id)
             return [r._asdict() for r in conn.execute(query)]
 
+    def add_batch(
+        self,
+        run_id: int,
+        *,
+        sounds: Iterable[ScheduledSound] = (),
+        inputs: Iterable[InputEvent] = (),
+        responses: Iterable[Response] = (),
+        controls: Iterable[tuple[int, str, float | None, str | None]] = (),
+    ) -> None:
+        """Store one batch of a running run in one transaction: all of it or none.
+
+        The session writer hands over what the control loop gathered since the last batch
+        (every <= 0.5 s); a process killed at any moment keeps every batch committed before.
+        Same rows as :meth:`add_sounds`, :meth:`add_inputs`, :meth:`add_responses` (provisional)
+        and :meth:`add_controls`.
+        """
+        run_id = _check_int("run_id", run_id)
+        sounds, inputs, responses, controls = list(sounds), list(inputs), list(responses), list(controls)
+        with self._write() as conn:
+            run = self._running_run(conn, run_id)
+            client_ids = self._client_ids(conn, run.session_id)
+            rows = [
+                {"run_id": run_id, "kind": "sound", "frame": _check_int("sound frame", s.frame),
+                 "client_id": None, "source": None, "note": None, "velocity": None,
+                 "sound": s.sound, "gain": _opt_float("gain", s.gain),
+                 "beat_index": _opt_int("beat_index", s.beat_index)}
+                for s in sounds
+            ] + [
+                {"run_id": run_id, "kind": "input", "frame": _check_int("input frame", ev.frame),
+                 "client_id": _session_client(client_ids, ev.client, run.session_id, ev.frame),
+                 "source": ev.source, "note": _opt_int("note", ev.note),
+                 "velocity": _check_int("velocity", ev.velocity), "sound": None, "gain": None,
+                 "beat_index": None}
+                for ev in inputs
+            ]
+            if rows:
+                conn.execute(t_events.insert(), rows)
+            scored = self._response_rows(run_id, responses, client_ids, run.session_id, provisional=True)
+            if scored:
+                conn.execute(t_responses.insert(), scored)
+            control_rows = [
+                {"run_id": run_id, "frame": _check_int("control frame", frame), "action": str(action),
+                 "value": _opt_float("value", value), "effect": effect}
+                for frame, action, value, effect in controls
+            ]
+            if control_rows:
+                conn.execute(t_controls.insert(), control_rows)
+            conn.execute(t_session_writers.update()
+                         .where(t_session_writers.c.session_id == run.session_id)
+                         .values(last_write_at=_now()))
+
+    # ---- clients and goals -------------------------------------------------------------------
+
+    def add_client(self, code: str, *, display_name: str | None = None) -> int:
+        """Register a new client under a pseudonymous code, with an optional display name.
+
+        Raises
+        ------
+        ValueError
+            When the code is not allowed, is taken, or the name is not 1..200 characters.
+        """
+        code = _check_code(code)
+        name = None if display_name is None else _check_name("display name", display_name.strip(), 200)
+        try:
+            with self._write() as conn:
+                if conn.execute(select(t_clients.c.id).where(t_clients.c.code == code)).first():
+                    raise ValueError(f"client {code} exists already")
+                cid = self._client_id(conn, code)
+                if name is not None:
+                    conn.execute(t_client_names.insert().values(client_id=cid, display_name=name))
+                return cid
+        except IntegrityError:
+            raise ValueError(f"client {code} exists already") from None
+
+    def list_clients(self) -> list[dict[str, Any]]:
+        """Every client by code: keys code, display_name, created_at, sessions (how many),
+        last_session_at (None before the first), goals (active goals)."""
+        n_sessions = (
+            select(t_session_clients.c.client_id, func.count().label("n"),
+                   func.max(t_sessions.c.started_at).label("last"))
+            .join(t_sessions, t_sessions.c.id == t_session_clients.c.session_id)
+            .group_by(t_session_clients.c.client_id).subquery()
+        )
+        n_goals = (
+            select(t_goals.c.client_id, func.count().label("n"))
+            .where(t_goals.c.active.is_(True)).group_by(t_goals.c.client_id).subquery()
+        )
+        query = (
+            select(t_clients.c.code, t_client_names.c.display_name, t_clients.c.created_at,
+                   func.coalesce(n_sessions.c.n, 0).label("sessions"),
+                   n_sessions.c.last.label("last_session_at"),
+                   func.coalesce(n_goals.c.n, 0).label("goals"))
+            .select_from(
+                t_clients.outerjoin(t_client_names, t_client_names.c.client_id == t_clients.c.id)
+                .outerjoin(n_sessions, n_sessions.c.client_id == t_clients.c.id)
+                .outerjoin(n_goals, n_goals.c.client_id == t_clients.c.id)
+            )
+            .order_by(t_clients.c.code)
+        )
+        with self._read() as conn:
+            rows = [r._asdict() for r in conn.execute(query)]
+        for r in rows:  # SQLite hands max() of a timestamp back as text
+            if isinstance(r["last_session_at"], str):
+                r["last_session_at"] = UTCDateTime().process_result_value(
+                    datetime.fromisoformat(r["last_session_at"]), None)
+        return rows
+
+    def get_client(self, code: str) -> dict[str, Any]:
+        """One client: keys code, display_name, created_at, goals (as :meth:`client_goals`),
+        sessions (ids, oldest first). ``KeyError`` when there is no such client."""
+        with self._read() as conn:
+            row = conn.execute(
+                select(t_clients.c.id, t_clients.c.code, t_client_names.c.display_name, t_clients.c.created_at)
+                .select_from(t_clients.outerjoin(t_client_names, t_client_names.c.client_id == t_clients.c.id))
+                .where(t_clients.c.code == str(code))
+            ).first()
+            if row is None:
+                raise KeyError(f"no client with code {code!r}")
+            sessions = conn.execute(
+                select(t_sessions.c.id)
+                .join(t_session_clients, t_session_clients.c.session_id == t_sessions.c.id)
+                .where(t_session_clients.c.client_id == row.id)
+                .order_by(t_sessions.c.started_at, t_sessions.c.id)
+            ).scalars().all()
+        out = row._asdict()
+        del out["id"]
+        out["sessions"] = list(sessions)
+        out["goals"] = self.client_goals(code)
+        return out
+
+    def add_goal(
+        self, code: str, *, metric: str, direction: str, target: float,
+        conditions: Mapping[str, Any] | None = None,
+    ) -> int:
+        """Give a client a goal: ``metric direction target`` under ``conditions``; returns its id.
+
+        Parameters
+        ----------
+        code : str
+            An existing client's code.
+        metric : str
+            A summary metric name (e.g. ``sd_async_ms``).
+        direction : {"<=", ">="}
+            The goal is met when the session's value compares so with ``target``.
+        target : float
+            In the metric's unit (finite).
+        conditions : dict, optional
+            Which runs count (e.g. ``{"tempo_bpm": 100.0}``): see :mod:`live.session.goals`.
+        """
+        metric = _check_name("metric", metric, 100)
+        if direction not in GOAL_DIRECTIONS:
+            raise ValueError(f"direction = {direction!r}: must be '<=' or '>='")
+        value = _opt_float("target", target)
+        if value is None:
+            raise ValueError("target is missing: give a number")
+        conditions_json = _dump_params(conditions or {})
+        with self._write() as conn:
+            cid = conn.execute(select(t_clients.c.id).where(t_clients.c.code == str(code))).scalar()
+            if cid is None:
+                raise KeyError(f"no client with code {code!r}")
+            result = conn.execute(t_goals.insert().values(
+                client_id=cid, metric=metric, direction=direction, target=value,
+                conditions_json=conditions_json, created_at=_now(), active=True))
+            return int(result.inserted_primary_key[0])
+
+    def client_goals(self, code: str) -> list[dict[str, Any]]:
+        """A client's active goals, oldest first: keys id, metric, direction, target, conditions
+        (dict), created_at. ``KeyError`` when there is no such client."""
+        with self._read() as conn:
+            cid = conn.execute(select(t_clients.c.id).where(t_clients.c.code == str(code))).scalar()
+            if cid is None:
+                raise KeyError(f"no client with code {code!r}")
+            rows = conn.execute(
+                select(t_goals.c.id, t_goals.c.metric, t_goals.c.direction, t_goals.c.target,
+                       t_goals.c.conditions_json, t_goals.c.created_at)
+                .where(t_goals.c.client_id == cid, t_goals.c.active.is_(True))
+                .order_by(t_goals.c.id)
+            ).all()
+        out = []
+        for r in rows:
+            goal = r._asdict()
+            goal["conditions"] = json.loads(goal.pop("conditions_json"))
+            out.append(goal)
+        return out
+
+    def display_names(self, codes: Iterable[str]) -> dict[str, str]:
+        """Code -> display name for those of ``codes`` that have one."""
+        with self._read() as conn:
+            rows = conn.execute(
+                select(t_clients.c.code, t_client_names.c.display_name)
+                .join(t_client_names, t_client_names.c.client_id == t_clients.c.id)
+                .where(t_clients.c.code.in_(list(codes)))
+            )
+            return {code: name for code, name in rows}
+
+    def close_abandoned(self, *, stale_after_s: float = 60.0) -> list[str]:
+        """Mark running sessions whose writer is gone ``incomplete``; returns their ids.
+
+        A session's writer is gone when it ran on this host and its process no longer exists
+        (killed, crashed), or ran on another host and has not committed a batch for
+        ``stale_after_s`` seconds (a live session commits one every <= 0.5 s). The session and
+        its running runs end at the writer's last batch; every stored row is kept. Sessions
+        without a recorded writer (written before schema version 3) are left as they are.
+        """
+        now = _now()
+        with self._read() as conn:
+            rows = conn.execute(
+                select(t_session_writers)
+                .join(t_sessions, t_sessions.c.id == t_session_writers.c.session_id)
+                .where(t_sessions.c.status == "running")
+            ).all()
+        gone = [r for r in rows if (not _process_alive(r.pid) if r.host == _HOST
+                                    else (now - r.last_write_at).total_seconds() > stale_after_s)]
+        closed = []
+        for r in gone:
+            with self._write() as conn:
+                updated = conn.execute(
+                    t_sessions.update()
+                    .where(t_sessions.c.id == r.session_id, t_sessions.c.status == "running")
+                    .values(ended_at=r.last_write_at, status="incomplete"))
+                if updated.rowcount:
+                    conn.execute(
+                        t_runs.update()
+                        .where(t_runs.c.session_id == r.session_id, t_runs.c.status == "running")
+                        .values(ended_at=r.last_write_at, status="incomplete"))
+                    closed.append(r.session_id)
+        return closed
+
     # ---- readers ---------------------------------------------------------------------------
 
     def get_session(self, session_id: str) -> dict[str, Any]:
@@ -1068,9 +1338,11 @@ class Store:
         -------
         dict
             Keys: id, started_at, ended_at, status, simulated, sample_rate, app_version;
-            clients (their codes, sorted); runs (by position), each a dict with keys id,
-            session_id, position, activity, preset_name, preset_path, params (the dict given
-            to :meth:`create_run`), start_frame, end_frame, started_at, ended_at, status.
+            clients (their codes, sorted); last_write_at (the writer's last batch, None when
+            not recorded); runs (by position), each a dict with keys id, session_id, position,
+            activity, preset_name, preset_path, params (the dict given to :meth:`create_run`),
+            calibration, playback (dicts or None), start_frame, end_frame, started_at,
+            ended_at, status.
         """
         with self._read() as conn:
             row = self._session_row(conn, session_id)
@@ -1080,6 +1352,14 @@ class Store:
                 select(t_runs).where(t_runs.c.session_id == row.id).order_by(t_runs.c.position)
             )
             result["runs"] = [_run_dict(r) for r in run_rows]
+            playback = dict(conn.execute(
+                select(t_run_playback.c.run_id, t_run_playback.c.playback_json)
+                .join(t_runs, t_runs.c.id == t_run_playback.c.run_id)
+                .where(t_runs.c.session_id == row.id)).all())
+            writer = conn.execute(select(t_session_writers).where(t_session_writers.c.session_id == row.id)).first()
+        for run in result["runs"]:
+            run["playback"] = json.loads(playback[run["id"]]) if run["id"] in playback else None
+        result["last_write_at"] = None if writer is None else writer.last_write_at
         return result
 
     def list_sessions(self) -> list[dict[str, Any]]:
@@ -1109,6 +1389,27 @@ class Store:
                 .order_by(t_summaries.c.position)
             )
             return {metric: value for metric, value in rows}
+
+    def run_phases(self, run_id: int) -> dict[str, dict[str, float | None]]:
+        """Every summary of a run: phase -> metric -> value.
+
+        Phases in session order (``all`` first, ``baseline``, the others by name,
+        ``continuation`` last); metrics in the order stored.
+        """
+        run_id = _check_int("run_id", run_id)
+        with self._read() as conn:
+            self._run_row(conn, run_id)
+            rows = conn.execute(
+                select(t_summaries.c.phase, t_summaries.c.metric, t_summaries.c.value)
+                .where(t_summaries.c.run_id == run_id)
+                .order_by(t_summaries.c.phase, t_summaries.c.position)
+            )
+            out: dict[str, dict[str, float | None]] = {}
+            for phase, metric, value in rows:
+                out.setdefault(phase, {})[metric] = value
+        # The order a session goes in: the whole run, baseline, the cued phases, continuation.
+        rank = {"all": 0, "baseline": 1, "continuation": 3}
+        return dict(sorted(out.items(), key=lambda kv: (rank.get(kv[0], 2), kv[0])))
 
     def add_controls(self, run_id: int, controls: Iterable[tuple[int, str, float | None, str | None]]) -> None:
         """Store therapist controls of a running run: (frame, action, value, effect) each."""
@@ -1227,6 +1528,20 @@ class Store:
         with self._read() as conn:
             self._run_row(conn, run_id)
             return [r._asdict() for r in conn.execute(query)]
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # exists, owned by someone else
+        return True
+    try:  # a killed process its parent has not reaped yet is a zombie: gone
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            return f.read().rsplit(b")", 1)[1].split()[0] != b"Z"
+    except (OSError, IndexError):
+        return True
 
 
 def _session_client(client_ids: Mapping[str, int], code: str, session_id: str, frame: int) -> int:

@@ -1,0 +1,40 @@
+"""``live export SESSION_ID --format ...``: one stored session as a file for the clinic's record.
+
+Exit status 0 written (the path on stdout), 1 the export failed while writing, 2 bad input
+(unknown or ambiguous session, a folder that does not exist).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from live.commands.records_common import fail, open_store
+
+
+def run(args) -> int:
+    prog = "live export"
+    if args.out is not None and not Path(args.out).parent.is_dir():
+        return fail(prog, f"--out {args.out}: the folder {Path(args.out).parent} does not exist")
+    if args.out is not None and Path(args.out).is_dir():
+        return fail(prog, f"--out {args.out} is a folder: give a file name")
+    store = open_store(args, prog)
+    if store is None:
+        return 2
+    from live.session.exports import export_session
+    from live.session.records import SessionNotFound, resolve_session_id
+
+    with store:
+        store.close_abandoned()
+        try:
+            session_id = resolve_session_id(store, args.session_id)
+        except SessionNotFound as exc:
+            return fail(prog, exc.args[0])
+        try:
+            path, info = export_session(store, session_id, args.format, out=args.out, deidentified=args.deidentify)
+        except OSError as exc:
+            return fail(prog, f"cannot write {exc.filename or args.out}: {exc.strerror}", 1)
+    print(path)
+    what = "de-identified " if args.deidentify else ""
+    print(f"{prog}: session {session_id} written as {what}{args.format} ({info['bytes']} bytes)", file=sys.stderr)
+    return 0

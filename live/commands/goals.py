@@ -1,0 +1,51 @@
+"""``live goals add/list``: a client's goals, written as 'sd_async_ms <= 40 at 100 BPM'.
+
+Exit status 0 done, 2 bad input (unknown client, unreadable goal).
+"""
+
+from __future__ import annotations
+
+from live.commands.records_common import fail, open_store, to_json
+
+
+def run(args) -> int:
+    from live.session.goals import GoalError, describe_goal, parse_goal
+    from live.session.metric_info import METRICS
+
+    prog = f"live goals {args.action}"
+    spec = None
+    if args.action == "add":
+        try:
+            spec = parse_goal(" ".join(args.goal))
+        except GoalError as exc:
+            return fail(prog, str(exc))
+    store = open_store(args, prog)
+    if store is None:
+        return 2
+    with store:
+        try:
+            store.get_client(args.client)
+        except KeyError as exc:
+            return fail(prog, f"{exc.args[0]}; add the client first with 'live clients add {args.client}'")
+        if spec is not None:
+            if spec.metric not in METRICS:
+                return fail(prog, f"metric {spec.metric!r} is not a stored metric; metrics: {', '.join(METRICS)}")
+            goal_id = store.add_goal(args.client, metric=spec.metric, direction=spec.direction,
+                                     target=spec.target, conditions=spec.conditions)
+            text = describe_goal(spec.metric, spec.direction, spec.target, spec.conditions)
+            if args.json:
+                print(to_json({"id": goal_id, "client": args.client, "text": text, "metric": spec.metric,
+                               "direction": spec.direction, "target": spec.target, "conditions": spec.conditions}))
+            else:
+                print(f"Goal {goal_id} for {args.client}: {text}")
+            return 0
+        from live.commands.clients import _print_goals
+        from live.session.records import client_progress
+
+        store.close_abandoned()
+        goals = client_progress(store, args.client)["goals"]
+        if args.json:
+            print(to_json({"client": args.client, "goals": goals}))
+        else:
+            _print_goals(goals)
+        return 0

@@ -1,0 +1,72 @@
+"""Shared by the records commands (clients, goals, sessions, export, report): opening the store,
+aligned tables, JSON of stored values, one-line errors. Not a command itself."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import date, datetime
+from typing import Any, Sequence
+
+
+def open_store(args, prog: str):
+    """The store of ``--db`` (default: the user's live.db); None after printing why it cannot open."""
+    from live.commands.run import default_db_path
+    from live.session.store import SchemaVersionError, Store
+
+    db = args.db or str(default_db_path())
+    try:
+        return Store.open(db)
+    except SchemaVersionError as exc:
+        print(f"{prog}: {exc}", file=sys.stderr)
+    except Exception as exc:  # noqa: BLE001  (driver errors: unreachable server, bad URL, no access)
+        print(f"{prog}: --db {db}: cannot open the session store: {str(exc).splitlines()[0]}", file=sys.stderr)
+    return None
+
+
+def fail(prog: str, message: str, code: int = 2) -> int:
+    print(f"{prog}: {message}", file=sys.stderr)
+    return code
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+    """Rows under headers, columns aligned (numbers right, text left), a rule under the header."""
+    cells = [[_cell(v) for v in row] for row in rows]
+    widths = [max([len(h)] + [len(r[i]) for r in cells]) for i, h in enumerate(headers)]
+    numeric = [all(_is_number(row[i]) for row in rows if row[i] is not None) and bool(rows)
+               for i in range(len(headers))]
+
+    def line(values: Sequence[str]) -> str:
+        return "  ".join(v.rjust(w) if num else v.ljust(w)
+                         for v, w, num in zip(values, widths, numeric)).rstrip()
+
+    return "\n".join([line(headers), line(["-" * w for w in widths])] + [line(r) for r in cells])
+
+
+def _is_number(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+def _cell(v: Any) -> str:
+    if v is None:
+        return "-"
+    if isinstance(v, datetime):
+        return when(v)
+    if isinstance(v, float):
+        return f"{v:.4g}"
+    return str(v)
+
+
+def when(t: datetime | None) -> str:
+    """A stored UTC time as the therapist reads it: local time, to the minute."""
+    return "-" if t is None else t.astimezone().strftime("%Y-%m-%d %H:%M")
+
+
+def to_json(value: Any) -> str:
+    """JSON of stored values: datetimes as ISO 8601 with their UTC offset."""
+    def default(x: Any) -> Any:
+        if isinstance(x, (datetime, date)):
+            return x.isoformat()
+        raise TypeError(f"{type(x).__name__} is not JSON serialisable")
+
+    return json.dumps(value, default=default, ensure_ascii=False)

@@ -1,0 +1,48 @@
+"""``live report CLIENT [--since DATE] --format html|pdf``: progress across sessions per goal.
+
+Exit status 0 written (the path on stdout), 1 the file could not be written, 2 bad input.
+"""
+
+from __future__ import annotations
+
+import sys
+from datetime import date
+from pathlib import Path
+
+from live.commands.records_common import fail, open_store
+
+
+def run(args) -> int:
+    prog = "live report"
+    since = None
+    if args.since is not None:
+        try:
+            since = date.fromisoformat(args.since)
+        except ValueError:
+            return fail(prog, f"--since {args.since!r}: give a date as YYYY-MM-DD")
+    if args.out is not None and not Path(args.out).parent.is_dir():
+        return fail(prog, f"--out {args.out}: the folder {Path(args.out).parent} does not exist")
+    store = open_store(args, prog)
+    if store is None:
+        return 2
+    from live.session.exports import write_private
+    from live.session.report import build_report, render
+
+    with store:
+        store.close_abandoned()
+        try:
+            report = build_report(store, args.client, since=since, deidentified=args.deidentify)
+        except KeyError as exc:
+            return fail(prog, exc.args[0])
+    data = render(report, args.format)
+    stamp = report["sessions"][-1]["started_at"] if report["sessions"] else None
+    name = f"report-{args.client}" + (f"-{stamp:%Y%m%d}" if stamp else "") + f".{args.format}"
+    path = Path(args.out) if args.out is not None else Path.cwd() / name
+    try:
+        write_private(path, data)
+    except OSError as exc:
+        return fail(prog, f"cannot write {path}: {exc.strerror}", 1)
+    print(path)
+    print(f"{prog}: {len(report['goals'])} goals over {len(report['sessions'])} sessions of {args.client}",
+          file=sys.stderr)
+    return 0

@@ -1,0 +1,148 @@
+"""``live sessions list/show/note``: stored sessions, their runs, summaries, notes and goals.
+
+Sessions whose writer process is gone (killed, crashed) are marked incomplete first, so both
+say so. Exit status 0 done, 2 bad input (unknown or ambiguous session id, unknown client).
+"""
+
+from __future__ import annotations
+
+from live.commands.records_common import fail, open_store, table, to_json, when
+
+
+def run(args) -> int:
+    prog = f"live sessions {args.action}"
+    store = open_store(args, prog)
+    if store is None:
+        return 2
+    with store:
+        store.close_abandoned()
+        if args.action == "list":
+            sessions = store.list_sessions()
+            if args.client is not None:
+                sessions = [s for s in sessions if args.client in s["clients"]]
+            if args.json:
+                print(to_json({"sessions": sessions}))
+            elif not sessions:
+                print("No sessions stored" + (f" for client {args.client}." if args.client else "."))
+            else:
+                print(table(["session", "started", "ended", "status", "clients", "simulated"],
+                            [[s["id"], s["started_at"], s["ended_at"], s["status"], ", ".join(s["clients"]),
+                              "yes" if s["simulated"] else "no"] for s in sessions]))
+            return 0
+        from live.session.records import SessionNotFound, load_session, resolve_session_id
+
+        try:
+            session_id = resolve_session_id(store, args.session_id)
+        except SessionNotFound as exc:
+            return fail(prog, exc.args[0])
+        if args.action == "note":
+            return _add_note(store, session_id, args, prog)
+        session = load_session(store, session_id, events=False)
+        if args.json:
+            for run in session["runs"]:
+                run["responses"] = len(run["responses"])
+            print(to_json(session))
+            return 0
+        print(describe(session))
+        return 0
+
+
+def describe(session: dict) -> str:
+    """The session as the therapist reads it: status first, then runs, goals and notes."""
+    from live.session.metric_info import format_value, metric_info
+
+    sr = session["sample_rate"]
+    lines = [f"Session {session['id']}"]
+    status = session["status"]
+    if status == "incomplete":
+        lines.append("Status:   INCOMPLETE: the session did not end normally; everything up to "
+                     f"its last stored batch ({when(session['last_write_at'] or session['ended_at'])}) is kept")
+    else:
+        lines.append(f"Status:   {status}")
+    names = session["display_names"]
+    lines.append("Clients:  " + ", ".join(c + (f" ({names[c]})" if c in names else "") for c in session["clients"])
+                 + ("  [simulated]" if session["simulated"] else ""))
+    lines.append(f"Started:  {when(session['started_at'])}    Ended: {when(session['ended_at'])}")
+    lines.append("")
+    if session["runs"]:
+        rows = []
+        for r in session["runs"]:
+            end = r["end_frame"]
+            length = "-" if end is None else f"{(end - r['start_frame']) / sr:.1f} s"
+            tempo = r["params"].get("tempo_bpm")
+            rows.append([r["position"], r["preset_name"], r["status"], tempo, length, len(r["responses"])])
+        lines.append(table(["run", "preset", "status", "BPM", "length", "responses"], rows))
+        for r in session["runs"]:
+            for phase, metrics in r["phases"].items():
+                lines.append("")
+                lines.append(f"Run {r['position']} ({r['preset_name']}), phase {phase}:")
+                lines.append(table(["metric", "value", "unit"],
+                                   [[metric_info(m).label, format_value(m, v), metric_info(m).unit]
+                                    for m, v in metrics.items()]))
+            if not r["phases"]:
+                lines.append("")
+                lines.append(f"Run {r['position']} ({r['preset_name']}): no summary (the run did not end normally)")
+    else:
+        lines.append("No runs.")
+    for code, goals in session["goals"].items():
+        if goals:
+            lines.append("")
+            lines.append(f"Goals of {code}:")
+            lines.append(table(["goal", "this session", "met"],
+                               [[g["text"], format_value(g["metric"], g["value"]),
+                                 None if g["met"] is None else ("yes" if g["met"] else "no")] for g in goals]))
+    if session["notes"]:
+        lines.append("")
+        lines.append("Notes:")
+        for n in session["notes"]:
+            at = "" if n["frame"] is None else f"[{_moment(session, n)}] "
+            lines.append(f"  - {at}{n['text']}")
+    return "\n".join(lines)
+
+
+def _moment(session: dict, note: dict) -> str:
+    """A marked moment as minutes:seconds from the start of its run (or of the first run)."""
+    runs = {r["id"]: r for r in session["runs"]}
+    run = runs.get(note["run_id"]) or (session["runs"][0] if session["runs"] else None)
+    start = run["start_frame"] if run else 0
+    seconds = (note["frame"] - start) / session["sample_rate"]
+    label = f"run {run['position']} " if run else ""
+    sign = "-" if seconds < 0 else ""
+    seconds = abs(seconds)
+    return f"{label}{sign}{int(seconds // 60)}:{seconds % 60:04.1f}"
+
+
+def _add_note(store, session_id: str, args, prog: str) -> int:
+    """``live sessions note``: a note, or a marked moment ``--at M:SS`` into a run."""
+    session = store.get_session(session_id)
+    runs = session["runs"]
+    run = None
+    if args.run is not None:
+        run = next((r for r in runs if r["position"] == args.run), None)
+        if run is None:
+            return fail(prog, f"--run {args.run}: session {session_id} has runs 1..{len(runs)}")
+    frame = None
+    if args.at is not None:
+        try:
+            minutes, _, seconds = args.at.rpartition(":")
+            at_s = float(minutes or 0) * 60 + float(seconds)
+            if at_s < 0 or float(seconds) >= 60:
+                raise ValueError
+        except ValueError:
+            return fail(prog, f"--at {args.at!r}: give minutes:seconds from the run's start, e.g. 2:15.5")
+        if run is None and not runs:
+            return fail(prog, f"--at: session {session_id} has no runs to mark a moment in")
+        run = run or runs[0]
+        frame = run["start_frame"] + round(at_s * session["sample_rate"])
+    try:
+        note_id = store.add_note(session_id, " ".join(args.text), run_id=None if run is None else run["id"],
+                                 frame=frame)
+    except ValueError as exc:
+        return fail(prog, str(exc))
+    if args.json:
+        print(to_json({"note_id": note_id, "session_id": session_id, "run_id": None if run is None else run["id"],
+                       "frame": frame}))
+    else:
+        where = "" if frame is None else f" at {_moment(session, {'run_id': run['id'], 'frame': frame})}"
+        print(f"Note {note_id} added to session {session_id}{where}.")
+    return 0

@@ -1,0 +1,162 @@
+"""``live export --format csv``: a zip of CSV tables, one row per stored item.
+
+The zip holds the tables below and ``README.txt`` describing every column (the same text as
+docs/records.md). CSV is RFC 4180 (comma, double quotes, CRLF line ends), UTF-8; empty cells
+are missing values. ``time_s`` counts seconds from the first run's start; ``frame`` is the
+engine frame (``sample_rate`` per second) the time comes from.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+from datetime import datetime
+from typing import Any
+
+from live.session.exports import origin_frame
+
+# table -> [(column, description)]
+COLUMNS: dict[str, list[tuple[str, str]]] = {
+    "runs.csv": [
+        ("session_id", "the session (32 hex digits)"),
+        ("run_id", "the run"),
+        ("position", "1, 2, ... in the session"),
+        ("activity", "activity name, e.g. entrainment"),
+        ("preset", "preset name"),
+        ("status", "complete, or incomplete when the run did not end normally"),
+        ("tempo_bpm", "the preset's tempo in beats per minute (empty when it has none)"),
+        ("start_time_s", "the run's first sound, seconds from the first run's start"),
+        ("end_time_s", "when the run ended (empty when incomplete)"),
+        ("started_at", "wall-clock start, ISO 8601 UTC (shifted when de-identified)"),
+        ("ended_at", "wall-clock end, ISO 8601 UTC (shifted when de-identified)"),
+        ("params_json", "every preset parameter, as JSON"),
+    ],
+    "events.csv": [
+        ("run_id", "the run"),
+        ("kind", "sound (scheduled by live) or input (played by a client)"),
+        ("frame", "engine frame"),
+        ("time_s", "seconds from the first run's start"),
+        ("client", "client code of an input (empty for sounds)"),
+        ("source", "input path: midi, mic or touch (empty for sounds)"),
+        ("note", "MIDI note of an input (empty for mic and sounds)"),
+        ("velocity", "1..127 of an input"),
+        ("sound", "bank sound of a scheduled sound"),
+        ("gain", "linear gain of a scheduled sound"),
+        ("beat_index", "beat number of a scheduled beat (0 = first scored beat)"),
+    ],
+    "responses.csv": [
+        ("run_id", "the run"),
+        ("client", "client code"),
+        ("frame", "engine frame of the input, after the input path's latency correction"),
+        ("time_s", "seconds from the first run's start"),
+        ("source", "input path"),
+        ("note", "MIDI note (empty for mic)"),
+        ("velocity", "1..127"),
+        ("beat_index", "the beat the input was matched to (empty: unmatched, an extra tap)"),
+        ("beat_time_s", "that beat's time, seconds from the first run's start"),
+        ("asynchrony_ms", "input time minus beat time in milliseconds (negative = early)"),
+        ("provisional", "1 when scored as it arrived and never re-scored (incomplete runs), else 0"),
+    ],
+    "summaries.csv": [
+        ("run_id", "the run"),
+        ("phase", "which part of the run: all, or a phase the activity names"),
+        ("metric", "metric name (docs/records.md lists them)"),
+        ("label", "what the metric is"),
+        ("value", "the value (empty where undefined)"),
+        ("unit", "UCUM unit code: ms, %, deg, 1 (a number), {beats}, {taps}"),
+    ],
+    "notes.csv": [
+        ("note_id", "the note"),
+        ("run_id", "the run it belongs to (empty: the whole session)"),
+        ("frame", "engine frame of a marked moment (empty: a note on no moment)"),
+        ("time_s", "seconds from the first run's start of a marked moment"),
+        ("text", "the therapist's note"),
+        ("created_at", "when it was written, ISO 8601 UTC (shifted when de-identified)"),
+    ],
+    "goals.csv": [
+        ("client", "client code"),
+        ("goal", "the goal as written, e.g. sd_async_ms <= 40 at 100 BPM"),
+        ("metric", "metric name"),
+        ("direction", "<= or >="),
+        ("target", "target value in the metric's unit"),
+        ("session_value", "this session's value (mean over the matching runs; empty: no matching run)"),
+        ("met", "1 met, 0 not met, empty without a value"),
+    ],
+}
+
+
+def readme(session: dict[str, Any]) -> str:
+    lines = [f"live session {session['id']}: CSV export", "",
+             "time_s counts seconds from the first run's start; frames are engine frames at "
+             f"{session['sample_rate']} per second.",
+             "De-identified: " + ("yes: no display names, every date shifted by one random offset"
+                                  if session["deidentified"] else "no"), ""]
+    for table, columns in COLUMNS.items():
+        lines.append(table)
+        lines += [f"  {name:<15} {text}" for name, text in columns]
+        lines.append("")
+    return "\n".join(lines)
+
+
+def _cell(v: Any) -> Any:
+    if v is None:
+        return ""
+    if isinstance(v, bool):
+        return int(v)
+    if isinstance(v, datetime):
+        return v.isoformat()
+    return v
+
+
+def _csv(table: str, rows: list[dict[str, Any]]) -> str:
+    buf = io.StringIO()
+    w = csv.writer(buf)
+    names = [name for name, _ in COLUMNS[table]]
+    w.writerow(names)
+    for row in rows:
+        w.writerow([_cell(row.get(n)) for n in names])
+    return buf.getvalue()
+
+
+def tables(session: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+    """Table name -> rows (dicts keyed by column)."""
+    import json
+
+    from live.session.metric_info import metric_info
+
+    sr, t0 = session["sample_rate"], origin_frame(session)
+
+    def t(frame: int | None) -> float | None:
+        return None if frame is None else (frame - t0) / sr
+
+    out: dict[str, list[dict[str, Any]]] = {name: [] for name in COLUMNS}
+    for r in session["runs"]:
+        out["runs.csv"].append({
+            "session_id": session["id"], "run_id": r["id"], "position": r["position"], "activity": r["activity"],
+            "preset": r["preset_name"], "status": r["status"], "tempo_bpm": r["params"].get("tempo_bpm"),
+            "start_time_s": t(r["start_frame"]), "end_time_s": t(r["end_frame"]), "started_at": r["started_at"],
+            "ended_at": r["ended_at"], "params_json": json.dumps(r["params"], sort_keys=True)})
+        events = sorted([*r["sounds"], *r["inputs"]], key=lambda e: (e["frame"], e["id"]))
+        out["events.csv"] += [{**e, "run_id": r["id"], "time_s": t(e["frame"])} for e in events]
+        out["responses.csv"] += [{**x, "run_id": r["id"], "time_s": t(x["frame"]), "beat_time_s": t(x["beat_frame"]),
+                                  "asynchrony_ms": None if x["beat_frame"] is None
+                                  else 1000.0 * (x["frame"] - x["beat_frame"]) / sr}
+                                 for x in r["responses"]]
+        for phase, metrics in r["phases"].items():
+            out["summaries.csv"] += [{"run_id": r["id"], "phase": phase, "metric": m, "label": metric_info(m).label,
+                                      "value": v, "unit": metric_info(m).ucum} for m, v in metrics.items()]
+    out["notes.csv"] = [{**n, "note_id": n["id"], "time_s": t(n["frame"])} for n in session["notes"]]
+    out["goals.csv"] = [{"client": code, "goal": g["text"], "metric": g["metric"], "direction": g["direction"],
+                         "target": g["target"], "session_value": g["value"], "met": g["met"]}
+                        for code, goals in session["goals"].items() for g in goals]
+    return out
+
+
+def render(session: dict[str, Any]) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as z:
+        z.writestr("README.txt", readme(session))
+        for name, rows in tables(session).items():
+            z.writestr(name, _csv(name, rows))
+    return buf.getvalue()

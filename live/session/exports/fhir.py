@@ -1,0 +1,104 @@
+"""``live export --format fhir``: an HL7 FHIR R4 Bundle (type ``collection``) of the session.
+
+- ``Patient``: the pseudonymous client code as the only identifier (system
+  :data:`CLIENT_SYSTEM`); no name, birth date, address or any other detail, ever.
+- ``Encounter``: the session (status finished, or ``unknown`` when it did not end normally;
+  class AMB, ambulatory), with its period.
+- ``Observation``: one per metric per run and phase: ``code`` from the local code system
+  :data:`METRIC_SYSTEM` (no standard code system covers these metrics: DOMAIN.md "Records"),
+  ``valueQuantity`` in UCUM units (system ``http://unitsofmeasure.org``), ``effectivePeriod``
+  the run's times, ``status`` final (preliminary for an incomplete run), a component naming
+  the phase, and ``dataAbsentReason`` where the value is undefined.
+
+Resources are linked by ``urn:uuid:`` full URLs. The Bundle validates against the R4 models of
+``fhir.resources`` (``fhir.resources.R4B``, which match R4 for these resources).
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+CLIENT_SYSTEM = "urn:live:client-code"
+METRIC_SYSTEM = "urn:live:metric"
+PHASE_SYSTEM = "urn:live:phase"
+UCUM = "http://unitsofmeasure.org"
+_NS = uuid.UUID("6f1c7f52-3d2b-4b8e-9a41-0c5d3e7a9b10")  # stable ids: the same session, the same URLs
+
+
+def _urn(*parts: Any) -> str:
+    return f"urn:uuid:{uuid.uuid5(_NS, '/'.join(map(str, parts)))}"
+
+
+def _iso(t) -> str | None:
+    return None if t is None else t.isoformat()
+
+
+def bundle(session: dict[str, Any]) -> dict[str, Any]:
+    """The Bundle as a JSON-ready dict."""
+    from live.session.metric_info import metric_info
+
+    sid = session["id"]
+    entries: list[dict[str, Any]] = []
+    patients = {}
+    for code in session["clients"]:
+        url = _urn(sid, "patient", code)
+        patients[code] = url
+        entries.append({"fullUrl": url, "resource": {
+            "resourceType": "Patient",
+            "identifier": [{"system": CLIENT_SYSTEM, "value": code}],
+        }})
+    encounter_url = _urn(sid, "encounter")
+    first = session["clients"][0]
+    end = session["ended_at"] or session.get("last_write_at")
+    entries.append({"fullUrl": encounter_url, "resource": {
+        "resourceType": "Encounter",
+        "identifier": [{"system": "urn:live:session", "value": sid}],
+        "status": "finished" if session["status"] == "complete" else "unknown",
+        "class": {"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode", "code": "AMB",
+                  "display": "ambulatory"},
+        "type": [{"text": "music therapy session" + (" (simulated client)" if session["simulated"] else "")}],
+        "subject": {"reference": patients[first]},
+        "period": {"start": _iso(session["started_at"]), **({"end": _iso(end)} if end else {})},
+    }})
+    for run in session["runs"]:
+        start = run["started_at"]
+        stop = run["ended_at"] or session.get("last_write_at")
+        period = {"start": _iso(start), **({"end": _iso(stop)} if stop else {})}
+        for phase, metrics in run["phases"].items():
+            for metric, value in metrics.items():
+                info = metric_info(metric)
+                obs: dict[str, Any] = {
+                    "resourceType": "Observation",
+                    "status": "final" if run["status"] == "complete" else "preliminary",
+                    "category": [{"coding": [{"system": "http://terminology.hl7.org/CodeSystem/observation-category",
+                                              "code": "exam", "display": "Exam"}]}],
+                    "code": {"coding": [{"system": METRIC_SYSTEM, "code": metric, "display": info.label}],
+                             "text": info.label},
+                    "subject": {"reference": patients[first]},
+                    "encounter": {"reference": encounter_url},
+                    "effectivePeriod": period,
+                    "note": [{"text": f"run {run['position']}: {run['activity']}, preset {run['preset_name']}"}],
+                    "component": [{"code": {"coding": [{"system": PHASE_SYSTEM, "code": "phase"}]},
+                                   "valueString": phase}],
+                }
+                if value is None:
+                    obs["dataAbsentReason"] = {"coding": [{
+                        "system": "http://terminology.hl7.org/CodeSystem/data-absent-reason",
+                        "code": "not-applicable"}]}
+                else:
+                    obs["valueQuantity"] = {"value": value, "unit": info.unit or info.ucum, "system": UCUM,
+                                            "code": info.ucum}
+                entries.append({"fullUrl": _urn(sid, "obs", run["id"], phase, metric), "resource": obs})
+    return {
+        "resourceType": "Bundle",
+        "identifier": {"system": "urn:live:session", "value": sid},
+        "type": "collection",
+        "timestamp": _iso(session["ended_at"] or session["started_at"]),
+        "entry": entries,
+    }
+
+
+def render(session: dict[str, Any]) -> bytes:
+    return json.dumps(bundle(session), ensure_ascii=False, indent=1).encode()

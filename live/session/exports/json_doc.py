@@ -1,0 +1,83 @@
+"""``live export --format json``: the whole session as one JSON document.
+
+Top-level keys: ``format`` ("live-session", ``version`` 1), ``session`` (id, status, times,
+sample rate, clients, display names unless de-identified), ``runs`` (parameters, calibration,
+per-phase summaries, sounds, inputs, controls, and ``responses`` in the shape ``live run --json``
+prints: time_s, source, note, velocity, beat_time_s, asynchrony_ms), ``responses`` (every
+run's together), ``notes`` and ``goals``. Times in seconds count from the first run's start
+(:func:`live.session.exports.origin_frame`); timestamps are ISO 8601 with offset.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from typing import Any
+
+from live.session.exports import origin_frame
+
+FORMAT_VERSION = 1
+
+
+def response_json(r: dict[str, Any], t0: int, sr: int) -> dict[str, Any]:
+    """A stored response in the ``live run --json`` shape (:func:`live.session.live_session.responses_json`)."""
+    return {
+        "time_s": (r["frame"] - t0) / sr,
+        "source": r["source"],
+        "note": r["note"],
+        "velocity": r["velocity"],
+        "beat_time_s": None if r["beat_frame"] is None else (r["beat_frame"] - t0) / sr,
+        "asynchrony_ms": None if r["beat_frame"] is None else 1000.0 * (r["frame"] - r["beat_frame"]) / sr,
+    }
+
+
+def document(session: dict[str, Any]) -> dict[str, Any]:
+    """The JSON-ready document (datetimes still objects)."""
+    sr, t0 = session["sample_rate"], origin_frame(session)
+
+    def t(frame: int | None) -> float | None:
+        return None if frame is None else (frame - t0) / sr
+
+    runs = []
+    for r in session["runs"]:
+        runs.append({
+            "run_id": r["id"], "position": r["position"], "activity": r["activity"],
+            "preset": r["preset_name"], "status": r["status"], "params": r["params"],
+            "calibration": r["calibration"], "start_time_s": t(r["start_frame"]), "end_time_s": t(r["end_frame"]),
+            "started_at": r["started_at"], "ended_at": r["ended_at"],
+            "summary": r["summary"], "phases": r["phases"],
+            "responses": [response_json(x, t0, sr) for x in r["responses"]],
+            "sounds": [{"time_s": t(e["frame"]), "sound": e["sound"], "gain": e["gain"],
+                        "beat_index": e["beat_index"]} for e in r["sounds"]],
+            "inputs": [{"time_s": t(e["frame"]), "client": e["client"], "source": e["source"], "note": e["note"],
+                        "velocity": e["velocity"]} for e in r["inputs"]],
+            "controls": [{"time_s": t(c["frame"]), "action": c["action"], "value": c["value"],
+                          "effect": c["effect"]} for c in r["controls"]],
+        })
+    return {
+        "format": "live-session", "version": FORMAT_VERSION,
+        "deidentified": session["deidentified"],
+        "session": {
+            "id": session["id"], "status": session["status"], "started_at": session["started_at"],
+            "ended_at": session["ended_at"], "simulated": session["simulated"],
+            "sample_rate": sr, "app_version": session["app_version"], "clients": session["clients"],
+            "display_names": session["display_names"],
+        },
+        "runs": runs,
+        "responses": [x for r in runs for x in r["responses"]],
+        "notes": [{"time_s": t(n["frame"]), "run_id": n["run_id"], "text": n["text"],
+                   "created_at": n["created_at"]} for n in session["notes"]],
+        "goals": {code: [{"text": g["text"], "metric": g["metric"], "direction": g["direction"],
+                          "target": g["target"], "conditions": g["conditions"], "value": g["value"],
+                          "met": g["met"]} for g in goals] for code, goals in session["goals"].items()},
+    }
+
+
+def _default(x: Any) -> Any:
+    if isinstance(x, (datetime, date)):
+        return x.isoformat()
+    raise TypeError(f"{type(x).__name__} is not JSON serialisable")
+
+
+def render(session: dict[str, Any]) -> bytes:
+    return json.dumps(document(session), default=_default, ensure_ascii=False, indent=1).encode()
