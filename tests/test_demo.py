@@ -46,7 +46,7 @@ def test_json_output_is_one_object_with_the_documented_keys(demo):
     assert list(result["phases"]["cue"]) == [*SMS_KEYS, "cue_tempo_bpm", "tempo_following_ratio", "alpha"]
     assert {k: result["phases"]["cue"][k] for k in SMS_KEYS} == {k: result["summary"][k] for k in SMS_KEYS}
     assert result["simulated"] == {"mean_async_ms": -30.0, "timekeeper_sd_ms": 15.0, "motor_sd_ms": 8.0,
-                                   "alpha": 0.4, "seed": 5}
+                                   "alpha": 0.4, "seed": 5, "period_ms": 600.0}
     assert result["summary"]["n_beats"] == 200
     assert "rendering" in proc.stderr  # progress goes to stderr
     for path in result["outputs"].values():

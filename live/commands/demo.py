@@ -97,6 +97,7 @@ def run(args) -> int:
     simulated = {
         "mean_async_ms": tapper.mean_async_ms, "timekeeper_sd_ms": tapper.timekeeper_sd_ms,
         "motor_sd_ms": tapper.motor_sd_ms, "alpha": tapper.alpha, "seed": tapper.seed,
+        "period_ms": tapper.period_ms,
     }
     if args.json:
         json.dump({"session_id": outcome.session_id, "summary": outcome.summary.metrics,
@@ -111,7 +112,7 @@ def run(args) -> int:
     print(f"Goal:    {preset.goal}")
     print(f"Client:  SIM-001, simulated: mean asynchrony {tapper.mean_async_ms:g} ms, timekeeper SD "
           f"{tapper.timekeeper_sd_ms:g} ms, motor SD {tapper.motor_sd_ms:g} ms, correction gain "
-          f"alpha {tapper.alpha:g}, seed {tapper.seed}")
+          f"alpha {tapper.alpha:g}, own period {tapper.period_ms:g} ms when there is no cue, seed {tapper.seed}")
     print()
     print(format_table(outcome.summary.metrics, window_ms=preset.params.window_ms))
     print()

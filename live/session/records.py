@@ -10,7 +10,6 @@ random whole number of days (docs/records.md). Realtime-safe: no.
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -18,7 +17,7 @@ from live.session.goals import describe_goal, is_met, session_value
 from live.session.store import Store
 
 __all__ = ["SessionNotFound", "load_session", "resolve_session_id", "client_progress", "deidentify",
-           "random_date_shift", "Deidentified"]
+           "random_date_shift"]
 
 _MIN_PREFIX = 4
 _SHIFT_DAYS = (-3650, 3650)
@@ -114,13 +113,6 @@ def client_progress(store: Store, code: str, *, since: date | None = None) -> di
                       "runs": len(s["runs"])} for s in sessions],
         "goals": goals,
     }
-
-
-@dataclass(frozen=True, slots=True)
-class Deidentified:
-    """What de-identification did to one export: dates moved by ``shift_days``."""
-
-    shift_days: int
 
 
 def random_date_shift() -> int:
