@@ -1,6 +1,7 @@
 # make demo   creates .venv, installs live, runs a simulated session offline (no sound card).
 # make test   installs what the tests need (Debian packages below, from apt when root) and runs them all.
 # make bench  runs the benchmarks (slow soak runs included) and prints figures for docs/performance.md.
+# make screenshots  renders each client screen layout to docs/screenshots/ (SDL's dummy driver).
 
 PYTHON ?= python3
 VENV   := .venv
@@ -11,7 +12,7 @@ BIN    := $(VENV)/bin
 APT_PACKAGES := jackd2 libjack-jackd2-0 libportaudio2 postgresql xvfb xauth xdotool tmux poppler-utils
 NEEDED_COMMANDS := jackd jack_wait initdb pg_ctl Xvfb xdotool tmux pdftoppm
 
-.PHONY: demo test bench system-deps clean
+.PHONY: demo test bench screenshots system-deps clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +47,9 @@ test: system-deps $(VENV)/.installed-test
 
 bench: system-deps $(VENV)/.installed-test
 	$(BIN)/python -m benchmarks
+
+screenshots: $(VENV)/.installed
+	$(BIN)/python -m live.ui.screenshots docs/screenshots
 
 clean:
 	rm -rf $(VENV) live-demo-output .pytest_cache .hypothesis

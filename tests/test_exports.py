@@ -128,6 +128,18 @@ def test_json_has_the_whole_session_and_live_run_responses(db, demo, tmp_path):
     assert [n["text"] for n in doc["notes"]] == ["Session 2: engaged, counted aloud.", "Locked in with the beat"]
 
 
+def test_fhir_bundle_of_a_demo_session_validates(db, demo, tmp_path):
+    from fhir.resources.R4B.bundle import Bundle
+
+    with Store.open(db) as store:
+        path, _ = export_session(store, demo[1][0], "fhir", out=tmp_path / "d.fhir.json")
+        phases = store.run_phases(store.get_session(demo[1][0])["runs"][0]["id"])
+    bundle = Bundle.model_validate_json(path.read_bytes())
+    observations = [e.resource for e in bundle.entry if e.resource.__resource_type__ == "Observation"]
+    assert len(observations) == sum(len(m) for m in phases.values())
+    assert {o.component[0].valueString for o in observations} == set(phases)
+
+
 def test_fhir_bundle_validates_with_r4_models(tmp_path):
     from fhir.resources.R4B.bundle import Bundle
 

@@ -161,3 +161,19 @@ def test_the_screen_process_starts_and_refuses_a_screen_that_is_not_there(monkey
     assert link.proc.returncode == 0
     with pytest.raises(ScreenUnavailable, match=r"--display 2: no such screen; this machine has 1 \(0..0\)"):
         TouchLink(display=2)
+
+
+def test_screenshots_render_every_layout_to_the_folder_given(tmp_path):
+    import subprocess
+    import sys
+
+    proc = subprocess.run([sys.executable, "-m", "live.ui.screenshots", str(tmp_path / "shots")], capture_output=True,
+                          text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    names = sorted(p.name for p in (tmp_path / "shots").iterdir())
+    assert names == ["screen-default-one-pad.png", "screen-drum-circle-six-100.png",
+                     "screen-reach-to-the-edges-80.png"]
+    assert proc.stdout.split() == [str(tmp_path / "shots" / n) for n in names]
+    image = pygame.image.load(str(tmp_path / "shots" / "screen-reach-to-the-edges-80.png"))
+    assert image.get_size() == (1024, 768)
+    assert image.get_at((10, 384))[:3] == pad_colour(0) and image.get_at((512, 100))[:3] == (0, 0, 0)

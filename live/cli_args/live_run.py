@@ -33,6 +33,8 @@ def add_parsers(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> N
     run.add_argument("--controls", metavar="FILE", help="therapist controller mapping (TOML; default built in)")
     run.add_argument("--headless", action="store_true", help="no client touchscreen (MIDI and microphone only)")
     add_screen_args(run)
+    run.add_argument("--no-console", action="store_true",
+                     help="no therapist console on the terminal (it only opens when stdin is a terminal)")
     run.add_argument("--duration", type=float, metavar="S", help="length of each run in seconds (overrides the preset)")
     run.add_argument("--db", metavar="URL_OR_PATH", help="SQLite file or database URL (default: ~/.local/share/live/live.db)")
     run.add_argument("--json", action="store_true", help="print one JSON object at the end (responses included)")

@@ -5,7 +5,7 @@ Exit status 0 done, 2 bad input (unknown client, code taken, code not allowed).
 
 from __future__ import annotations
 
-from live.commands.records_common import fail, open_store, table, to_json, when
+from live.commands.records_common import fail, open_store, print_goals, table, to_json, when
 
 
 def run(args) -> int:
@@ -49,7 +49,7 @@ def run(args) -> int:
         name = f" ({client['display_name']})" if client["display_name"] else ""
         print(f"Client {client['code']}{name}, added {when(client['created_at'])}")
         print()
-        _print_goals(progress["goals"])
+        print_goals(progress["goals"])
         print()
         if progress["sessions"]:
             print(table(["session", "started", "status", "runs"],
@@ -58,17 +58,3 @@ def run(args) -> int:
             print("No sessions yet.")
         return 0
 
-
-def _print_goals(goals: list[dict]) -> None:
-    from live.session.metric_info import format_value
-
-    if not goals:
-        print("No goals yet: add one with 'live goals add CODE sd_async_ms \"<=\" 40 at 100 BPM'.")
-        return
-    rows = []
-    for g in goals:
-        last = g["points"][-1] if g["points"] else None
-        met = None if last is None else ("met" if last["met"] else "not met")
-        rows.append([g["id"], g["text"], len(g["points"]),
-                     None if last is None else format_value(g["metric"], last["value"]), met])
-    print(table(["goal", "goal text", "sessions", "latest", "latest met"], rows))

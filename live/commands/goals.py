@@ -5,7 +5,7 @@ Exit status 0 done, 2 bad input (unknown client, unreadable goal).
 
 from __future__ import annotations
 
-from live.commands.records_common import fail, open_store, to_json
+from live.commands.records_common import fail, open_store, print_goals, to_json
 
 
 def run(args) -> int:
@@ -39,7 +39,6 @@ def run(args) -> int:
             else:
                 print(f"Goal {goal_id} for {args.client}: {text}")
             return 0
-        from live.commands.clients import _print_goals
         from live.session.records import client_progress
 
         store.close_abandoned()
@@ -47,5 +46,5 @@ def run(args) -> int:
         if args.json:
             print(to_json({"client": args.client, "goals": goals}))
         else:
-            _print_goals(goals)
+            print_goals(goals)
         return 0

@@ -70,3 +70,19 @@ def to_json(value: Any) -> str:
         raise TypeError(f"{type(x).__name__} is not JSON serialisable")
 
     return json.dumps(value, default=default, ensure_ascii=False)
+
+
+def print_goals(goals: list[dict]) -> None:
+    """Goals (as :func:`live.session.records.client_progress` gives them) as a table: latest value, met."""
+    from live.session.metric_info import format_value
+
+    if not goals:
+        print("No goals yet: add one with 'live goals add CODE sd_async_ms \"<=\" 40 at 100 BPM'.")
+        return
+    rows = []
+    for g in goals:
+        last = g["points"][-1] if g["points"] else None
+        met = None if last is None else ("met" if last["met"] else "not met")
+        rows.append([g["id"], g["text"], len(g["points"]),
+                     None if last is None else format_value(g["metric"], last["value"]), met])
+    print(table(["goal", "goal text", "sessions", "latest", "latest met"], rows))

@@ -80,6 +80,7 @@ def run(args) -> int:
     from live.controls import ControlError, ControlMap
     from live.session.live_session import LiveOptions, LiveSession, SessionError, install_signal_handlers, responses_json
     from live.session.store import Store
+    from live.ui.console import console_wanted
 
     try:
         controls = ControlMap.load(args.controls) if args.controls else ControlMap.default()
@@ -91,7 +92,8 @@ def run(args) -> int:
     options = LiveOptions(client=args.client, duration_s=args.duration, audio_device=args.audio_device,
                           midi_in=args.midi_in, midi_out=args.midi_out, controls=controls,
                           midi_backend=args.midi_backend, rtmidi_api=args.rtmidi_api, mic=args.mic,
-                          mic_threshold=args.mic_threshold, touch=not args.headless, **screen)
+                          mic_threshold=args.mic_threshold, touch=not args.headless,
+                          console=console_wanted() and not args.no_console, **screen)
     try:
         session = LiveSession(options)
     except SessionError as exc:

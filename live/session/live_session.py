@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from live.activities.base import ActivityContext, Response, activity_class
-from live.controls import ControlMap
+from live.controls import DEFAULT_STEP_BPM, ControlMap
 from live.engine.bank import default_bank
 from live.engine.clock import FrameMap, HostClock
 from live.engine.engine import Engine
@@ -90,6 +90,7 @@ class LiveOptions:
     window: tuple[int, int] | None = None
     display_latency_ms: float = 0.0
     touch_pad_delay_s: float = 0.03
+    console: bool = False             # the therapist's terminal view and keys (live.ui.console)
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,7 +174,8 @@ class LiveSession:
 
             try:
                 self.touch = TouchLink(display=options.display, window=options.window,
-                                       display_latency_ms=options.display_latency_ms, log=self.log)
+                                       display_latency_ms=options.display_latency_ms,
+                                       log=lambda line: self.log(line))
             except ScreenUnavailable as exc:
                 self.close()
                 raise SessionError(str(exc)) from None
@@ -184,6 +186,7 @@ class LiveSession:
         self._stop_reason = ""
         self._midi_connected = False
         self._midi_seen = False
+        self.console = None
 
     # --- set-up -------------------------------------------------------------------------------
     def connect_midi(self) -> list[str]:
@@ -264,6 +267,9 @@ class LiveSession:
         self._wait_for_audio()
         session_start = self.engine.frame
         session_id = store.create_session(client_codes=[opts.client], simulated=False, sample_rate=self.sample_rate)
+        self._session = (session_id, session_start, len(presets))
+        if opts.console:
+            self._start_console()
         self.log(f"session {session_id} for client {opts.client}: audio on {self.driver.host_api}, MIDI "
                  f"through {self.midi.path}; Ctrl-C ends it and saves it")
         runs: list[RunOutcome] = []
@@ -272,14 +278,24 @@ class LiveSession:
             queue = list(presets)
             while queue and not self._stop.is_set():
                 preset = queue.pop(0)
-                outcome, next_wanted = self._run_one(preset, store, session_id, latency, calibration)
+                outcome, next_wanted = self._run_one(preset, store, session_id, latency, calibration,
+                                                     run_number=len(runs) + 1)
                 runs.append(outcome)
                 if next_wanted == "stop":
-                    break
+                    # At the console the therapist starts the next activity (or this one again);
+                    # without one, stop ends the session.
+                    if self.console is None or not self._wait_for_start(store, outcome.run_id, preset, len(runs)):
+                        break
+                    queue = queue or [preset]
             if self._stop.is_set():
                 ended = self._stop_reason
         finally:
             sys.setswitchinterval(switch_interval)
+            if self.console is not None:
+                self.console.publish(dataclasses.replace(self.console.status, state="saving"))
+                self.console.close()
+                self.console = None
+                self.log = self._log_before_console
             self.writer.close()
             vanished = ended.startswith("audio")
             store.close_session(session_id, status="incomplete" if vanished else "complete")
@@ -300,8 +316,82 @@ class LiveSession:
             time.sleep(0.005)
         raise SessionError(f"the audio stream did not start within {timeout_s:g} s")
 
+    def _start_console(self) -> None:
+        from live.ui.console import Console
+
+        self.console = Console()
+        self._log_before_console = self.log
+        self.console.start()
+        if self.console.error is not None:
+            self.log(f"no console ({self.console.error}); keys are not read")
+            self.console.close()
+            self.console = None
+            return
+        self.log = self.console.log
+
+    def _console_frame(self, host_ns: int) -> int:
+        """Engine frame of a key press (its host time), or now when the clock is not ready."""
+        return self.host_clock.frame_at(host_ns) if self.host_clock.ready else self.engine.frame
+
+    def _devices(self) -> tuple[str, ...]:
+        """One status line per device, for the console."""
+        midi = "a source is connected" if self._midi_connected else "nothing connected"
+        lines = [f"audio: {self.driver.host_api}, {self.sample_rate} Hz",
+                 f"MIDI: {self.midi.path} ({midi})" if self.midi_client is not None else f"MIDI: {self.midi.path}"]
+        if self.touch is None:
+            lines.append("client screen: none (--headless)")
+        else:
+            w, h = self.touch.ready_info["size"]
+            state = "running" if self.touch.alive else "CLOSED"
+            lines.append(f"client screen: display {self.options.display} ({w}x{h}), {state}, "
+                         f"{self.touch.received} touches")
+        if self.onsets is not None:
+            lines.append("microphone: listening for onsets")
+        return tuple(lines)
+
+    def _publish(self, preset: Preset, run_number: int, state: str, tally=None, activity=None) -> None:
+        from live.ui.console import ConsoleStatus
+
+        session_id, session_start, planned = self._session
+        now = self.engine.frame
+        numbers = tally.numbers(now) if tally is not None else {}
+        self.console.publish(ConsoleStatus(
+            session_id=session_id, client=self.options.client, activity=f"{preset.title} ({preset.name})",
+            run_number=run_number, runs_planned=planned, state=state, elapsed_s=(now - session_start) / self.sample_rate,
+            beats_total=getattr(activity, "n_beats", 0) if activity is not None else 0,
+            window_ms=getattr(preset.params, "window_ms", 50.0), devices=self._devices(), **numbers))
+
+    def _wait_for_start(self, store: Store, run_id: int, preset: Preset, run_number: int) -> bool:
+        """Between runs, at the console: True when the therapist starts again (space, or the
+        controller's start/stop), False when the session is to end (q, a signal). Inputs are
+        not scored meanwhile; marks are kept (on the run just ended)."""
+        self.log("stopped: space starts the next activity, q ends and saves the session")
+        session_id = self._session[0]
+        while not self._stop.is_set():
+            rows = self.state.take_rows()
+            if len(rows):
+                self._clock_rows(rows)
+            if self.touch is not None:
+                self.touch.take()
+            for msg in self.midi.take():
+                control = self.options.controls.match(msg.status, msg.data1, msg.data2)
+                if control is not None and control.action == "start_stop":
+                    return True
+            for cmd in self.console.take():
+                if cmd.action == "start_stop":
+                    return True
+                if cmd.action == "quit":
+                    self.request_stop("ended by the therapist at the console")
+                elif cmd.action == "mark":
+                    self.writer.submit(store.add_note, session_id, cmd.text, run_id=run_id,
+                                       frame=self._console_frame(cmd.host_ns))
+                    self.log(f"marked: {cmd.text}")
+            self._publish(preset, run_number, "stopped")
+            time.sleep(self.options.control_period_s)
+        return False
+
     def _run_one(self, preset: Preset, store: Store, session_id: str, latency: dict[str, int],
-                 calibration: dict | None) -> tuple[RunOutcome, str]:
+                 calibration: dict | None, run_number: int = 1) -> tuple[RunOutcome, str]:
         opts, sr, engine = self.options, self.sample_rate, self.engine
         params = preset.params
         if opts.duration_s is not None:
@@ -317,12 +407,18 @@ class LiveSession:
         if self.touch is not None:
             self.touch.set_layout(preset.screen)
         touch_sound = opts.pad_sound if preset.screen.feedback else None
+        tally = None
+        if self.console is not None:
+            from live.ui.console import RunTally
+
+            tally = RunTally(sr, getattr(params, "window_ms", 50.0))
         sounds, inputs, responses, controls = [], [], [], []
         last_flush = time.monotonic()
         last_frame, last_progress = engine.frame, time.monotonic()
         last_port_check = 0.0
         next_wanted, end_now = "next", False
         while True:
+            n_before = len(responses)
             rows = self.state.take_rows()
             if len(rows):
                 self._clock_rows(rows)
@@ -337,19 +433,11 @@ class LiveSession:
                 sounds.append(sound)
                 if opts.midi_out is not None and sound.beat_index is not None:
                     self._send_midi(sound)
+            wanted = []  # therapist's controls: (frame, action, value), from the controller and the console
             for msg in self.midi.take():
                 control = opts.controls.match(msg.status, msg.data1, msg.data2)
                 if control is not None:
-                    effect = activity.on_control(control.action, control.value)
-                    if control.action == "start_stop":
-                        effect, next_wanted = "run stopped by the therapist", "stop"
-                    elif control.action == "next_activity":
-                        effect, next_wanted = "next activity", "next"
-                    controls.append((msg.frame, control.action, control.value, effect))
-                    if effect:
-                        self.log(effect)
-                    if control.action in ("start_stop", "next_activity"):
-                        end_now = True
+                    wanted.append((msg.frame, control.action, control.value))
                 elif msg.is_note_on:
                     ev = InputEvent(frame=msg.frame - latency.get("midi", 0), source="midi", note=msg.data1,
                                     velocity=msg.data2, client=opts.client)
@@ -371,6 +459,32 @@ class LiveSession:
                 for ev in self._touch_step(cues, latency.get("touch", 0), touch_sound):
                     inputs.append(ev)
                     responses.extend(activity.on_input(ev))
+            if self.console is not None:
+                for cmd in self.console.take():
+                    frame = self._console_frame(cmd.host_ns)
+                    if cmd.action == "mark":
+                        self.writer.submit(store.add_note, session_id, cmd.text, run_id=run_id, frame=frame)
+                        self.log(f"marked at {(frame - start_frame) / sr:.1f} s of run {run_id}: {cmd.text}")
+                    elif cmd.action == "quit":
+                        self.request_stop("ended by the therapist at the console")
+                    else:
+                        step = DEFAULT_STEP_BPM if cmd.action in ("tempo_up", "tempo_down") else None
+                        wanted.append((frame, cmd.action, step))
+            for frame, action, value in wanted:
+                effect = activity.on_control(action, value)
+                if action == "start_stop":
+                    effect, next_wanted = "run stopped by the therapist", "stop"
+                elif action == "next_activity":
+                    effect, next_wanted = "next activity", "next"
+                controls.append((frame, action, value, effect))
+                if effect:
+                    self.log(effect)
+                if action in ("start_stop", "next_activity"):
+                    end_now = True
+            if tally is not None:
+                tally.add_cues(cues)
+                tally.add_responses(responses[n_before:])
+                self._publish(preset, run_number, "playing", tally, activity)
             if wall - last_port_check > 1.0:
                 last_port_check = wall
                 self._watch_midi_port()

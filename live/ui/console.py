@@ -1,0 +1,296 @@
+"""The therapist's console: a curses view of the running session on the terminal, and its keys.
+
+It draws on the terminal (``/dev/tty``), never on stdout: with ``live run --json > file`` the
+JSON still goes to the file alone. It runs on its own thread; the control loop publishes a
+:class:`ConsoleStatus` snapshot (one attribute store) and takes the keys pressed as
+:class:`ConsoleCommand` items from a queue, so neither ever waits for the other.
+
+Keys: space start/stop (stop ends the current run, scored on the beats played; start begins
+the next activity, or the same one again), Up/Down tempo, n next activity, m mark a moment
+(the moment is the key press; type a note, Enter keeps it, Esc drops it), q end the session
+and save it. Ctrl-C still ends the session saved (the terminal stays in cbreak mode, so the
+signal is delivered).
+
+:func:`console_wanted` says whether there is a terminal to draw on: never for scripts and tests
+whose stdin is not a terminal, or whose stdout and stderr both go elsewhere.
+
+Realtime-safe: no.
+"""
+
+from __future__ import annotations
+
+import collections
+import curses
+import os
+import queue
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, slots=True)
+class ConsoleStatus:
+    """What the console shows, as of one control step.
+
+    Parameters
+    ----------
+    session_id, client : str
+        The session and the client's code.
+    activity : str
+        Title of the activity playing (or last played).
+    run_number, runs_planned : int
+        This run's position (1-based) and how many presets the session was given.
+    state : {"starting", "playing", "stopped", "saving"}
+        Whether a run is playing.
+    tempo_bpm : float or None
+        Tempo of the latest beat interval played (BPM).
+    elapsed_s : float
+        Time since the session started (s).
+    beats_played, beats_total : int
+        Scored beats heard so far in this run, and the run's scored beats.
+    asynchrony_mean_ms, asynchrony_sd_ms : float or None
+        Of this run's matched responses so far (ms; negative = early; SD with ddof 1).
+    hits, hit_rate : int, float or None
+        Beats played so far with a response within the preset's window, and that over beats played.
+    devices : tuple of str
+        One line per device: audio, MIDI, client screen, microphone.
+    """
+
+    session_id: str = ""
+    client: str = ""
+    activity: str = ""
+    run_number: int = 0
+    runs_planned: int = 0
+    state: str = "starting"
+    tempo_bpm: float | None = None
+    elapsed_s: float = 0.0
+    beats_played: int = 0
+    beats_total: int = 0
+    asynchrony_mean_ms: float | None = None
+    asynchrony_sd_ms: float | None = None
+    hits: int = 0
+    hit_rate: float | None = None
+    window_ms: float = 50.0
+    devices: tuple[str, ...] = field(default=())
+
+
+@dataclass(frozen=True, slots=True)
+class ConsoleCommand:
+    """A key the therapist pressed.
+
+    Parameters
+    ----------
+    action : {"start_stop", "tempo_up", "tempo_down", "next_activity", "mark", "quit"}
+    host_ns : int
+        ``time.perf_counter_ns()`` at the key press (for a mark: when ``m`` was pressed).
+    text : str
+        The note of a mark ("" otherwise).
+    """
+
+    action: str
+    host_ns: int
+    text: str = ""
+
+
+KEYS_HELP = "space start/stop   Up/Down tempo   n next activity   m mark a moment   q end and save"
+_KEY_ACTIONS = {" ": "start_stop", curses.KEY_UP: "tempo_up", curses.KEY_DOWN: "tempo_down",
+                "n": "next_activity", "q": "quit"}
+
+
+def console_wanted() -> bool:
+    """True when a person is at a terminal: stdin is one, and stdout or stderr is one too."""
+    try:
+        return os.isatty(0) and (os.isatty(1) or os.isatty(2)) and os.path.exists("/dev/tty")
+    except OSError:
+        return False
+
+
+class Console:
+    """The curses view on ``/dev/tty``, on its own thread. Use :meth:`start` and :meth:`close`."""
+
+    def __init__(self, *, refresh_s: float = 0.1, tty: str = "/dev/tty") -> None:
+        self.status = ConsoleStatus()
+        self.commands: queue.SimpleQueue[ConsoleCommand] = queue.SimpleQueue()
+        self.messages: collections.deque[str] = collections.deque(maxlen=200)
+        self._refresh_s = refresh_s
+        self._tty = tty
+        self._stop = threading.Event()
+        self._started = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._saved_fds: tuple[int, int] | None = None
+        self.error: BaseException | None = None
+
+    # --- the control loop's side --------------------------------------------------------------
+    def publish(self, status: ConsoleStatus) -> None:
+        self.status = status
+
+    def log(self, line: str) -> None:
+        self.messages.append(f"{time.strftime('%H:%M:%S')} {line}")
+
+    def take(self) -> list[ConsoleCommand]:
+        out = []
+        while True:
+            try:
+                out.append(self.commands.get_nowait())
+            except queue.Empty:
+                return out
+
+    def start(self) -> None:
+        """Point stdout's descriptor at the terminal while curses runs (curses writes to fd 1),
+        and start drawing."""
+        tty = os.open(self._tty, os.O_RDWR)
+        self._saved_fds = (os.dup(1), os.dup(0))
+        sys.stdout.flush()
+        os.dup2(tty, 1)
+        os.dup2(tty, 0)
+        os.close(tty)
+        self._thread = threading.Thread(target=self._run, name="live-console", daemon=True)
+        self._thread.start()
+        self._started.wait(5)
+
+    def close(self) -> None:
+        """Stop drawing, give the terminal back and restore stdout."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+        if self._saved_fds is not None:
+            out, inp = self._saved_fds
+            os.dup2(out, 1)
+            os.dup2(inp, 0)
+            os.close(out)
+            os.close(inp)
+            self._saved_fds = None
+
+    # --- the console thread -------------------------------------------------------------------
+    def _run(self) -> None:
+        try:
+            curses.wrapper(self._loop)
+        except BaseException as exc:  # reported by the session, which goes on without a console
+            self.error = exc
+            self._started.set()
+
+    def _loop(self, scr: "curses.window") -> None:
+        curses.curs_set(0)
+        scr.keypad(True)
+        scr.timeout(round(self._refresh_s * 1000))
+        self._started.set()
+        note: list[str] | None = None  # the note being typed after m
+        note_ns = 0
+        while not self._stop.is_set():
+            self._draw(scr, note)
+            try:
+                key = scr.get_wch()  # a str for a character, an int for a special key
+            except curses.error:      # nothing pressed within the refresh time
+                continue
+            now = time.perf_counter_ns()
+            if note is not None:
+                if key in ("\n", "\r", curses.KEY_ENTER):
+                    text = "".join(note).strip()
+                    self.commands.put(ConsoleCommand("mark", note_ns, text or "(marked moment)"))
+                    note = None
+                elif key == "\x1b":
+                    note = None
+                elif key in (curses.KEY_BACKSPACE, "\x7f", "\b"):
+                    note = note[:-1]
+                elif isinstance(key, str) and key.isprintable():
+                    note.append(key)
+            elif key == "m":
+                note, note_ns = [], now
+            elif key in _KEY_ACTIONS:
+                self.commands.put(ConsoleCommand(_KEY_ACTIONS[key], now))
+
+    def _draw(self, scr: "curses.window", note: list[str] | None) -> None:
+        s = self.status
+        scr.erase()
+        h, w = scr.getmaxyx()
+        lines = [
+            (f"live  session {s.session_id or '-'}  client {s.client or '-'}  elapsed {_clock(s.elapsed_s)}", curses.A_BOLD),
+            (f"Activity  {s.activity or '-'}  (run {s.run_number} of {s.runs_planned})  [{s.state}]", 0),
+            (f"Tempo     {_num(s.tempo_bpm, '.1f')} BPM      Beats  {s.beats_played} / {s.beats_total}", 0),
+            (f"Asynchrony  mean {_num(s.asynchrony_mean_ms, '+.1f')} ms   SD {_num(s.asynchrony_sd_ms, '.1f')} ms", 0),
+            (f"Hit rate  {_num(s.hit_rate, '.2f')}  ({s.hits} of {s.beats_played} beats within "
+             f"+/-{s.window_ms:g} ms)", 0),
+            ("Devices", curses.A_BOLD),
+            *((f"  {d}", 0) for d in s.devices),
+            (f"Keys  {KEYS_HELP}", curses.A_REVERSE),
+            ("", 0),
+        ]
+        y = 0
+        for text, attr in lines:
+            if y >= h - 1:
+                break
+            scr.addnstr(y, 0, text, w - 1, attr)
+            y += 1
+        for line in list(self.messages)[-(h - y - 2):] if h - y - 2 > 0 else []:
+            scr.addnstr(y, 0, line, w - 1)
+            y += 1
+        if note is not None:
+            scr.addnstr(h - 1, 0, f"Note for the marked moment (Enter keeps, Esc drops): {''.join(note)}", w - 1,
+                        curses.A_BOLD)
+        scr.refresh()
+
+
+def _num(x: float | None, fmt: str) -> str:
+    return "-" if x is None else format(x, fmt)
+
+
+def _clock(seconds: float) -> str:
+    m, s = divmod(int(seconds), 60)
+    return f"{m:02d}:{s:02d}"
+
+
+class RunTally:
+    """The live numbers of one run for the console, from the cue stream and provisional responses.
+
+    Asynchrony is tap time minus the matched beat's time (ms; negative = early), mean and SD
+    (ddof 1) over this run's matched responses so far. A beat is a hit when a response within
+    +/- ``window_ms`` of it was matched to it (the share of taps within a tolerance window,
+    DOMAIN.md); the hit rate is hits over scored beats played so far. These are provisional:
+    the stored summary comes from the batch metric functions when the run ends.
+
+    Parameters
+    ----------
+    sample_rate : int
+        Engine frames per second.
+    window_ms : float
+        The preset's tolerance window (ms).
+    """
+
+    def __init__(self, sample_rate: int, window_ms: float) -> None:
+        self.sample_rate = sample_rate
+        self.window_ms = window_ms
+        self.cue_frames: list[tuple[int, int]] = []  # (beat index, frame), in frame order
+        self.n = 0
+        self.sum_ms = 0.0
+        self.sumsq_ms = 0.0
+        self.hit_beats: set[int] = set()
+
+    def add_cues(self, cues) -> None:
+        self.cue_frames.extend((c.beat_index, c.frame) for c in cues)
+
+    def add_responses(self, responses) -> None:
+        for r in responses:
+            if r.asynchrony_ms is None or r.beat_index is None:
+                continue
+            self.n += 1
+            self.sum_ms += r.asynchrony_ms
+            self.sumsq_ms += r.asynchrony_ms ** 2
+            if abs(r.asynchrony_ms) <= self.window_ms:
+                self.hit_beats.add(r.beat_index)
+
+    def numbers(self, now_frame: int) -> dict:
+        """``tempo_bpm``, ``beats_played``, ``asynchrony_mean_ms``, ``asynchrony_sd_ms``, ``hits``,
+        ``hit_rate`` as of ``now_frame``."""
+        played = [(k, f) for k, f in self.cue_frames if f <= now_frame]
+        scored = [k for k, _ in played if k >= 0]
+        tempo = None
+        if len(played) >= 2:
+            tempo = 60.0 * self.sample_rate / (played[-1][1] - played[-2][1])
+        mean = self.sum_ms / self.n if self.n else None
+        sd = None
+        if self.n >= 2:
+            sd = max(0.0, (self.sumsq_ms - self.n * mean * mean) / (self.n - 1)) ** 0.5
+        hits = len(self.hit_beats.intersection(scored))
+        return {"tempo_bpm": tempo, "beats_played": len(scored), "asynchrony_mean_ms": mean,
+                "asynchrony_sd_ms": sd, "hits": hits, "hit_rate": hits / len(scored) if scored else None}

@@ -1,0 +1,110 @@
+"""The therapist's console in a real terminal (tmux), during a real ``live run`` on a JACK dummy
+server: the keys change the tempo, mark a moment with a note, and end the session saved."""
+
+import json
+import shlex
+import subprocess
+import sys
+import time
+import uuid
+
+from live.ui.console import RunTally
+from live.activities.base import Response
+from live.engine.events import Cue, InputEvent
+from live_run_helpers import rows, write_preset
+
+
+class Tmux:
+    """A private tmux server (its own socket) running one command in a 120 x 40 pane."""
+
+    def __init__(self, command: str, env: dict[str, str]):
+        self.socket = f"live-test-{uuid.uuid4().hex[:8]}"
+        exports = " ".join(f"{k}={shlex.quote(v)}" for k, v in env.items()
+                           if k.startswith(("JACK", "PATH", "HOME", "XDG", "LANG", "LC_")))
+        self.tmux("new-session", "-d", "-s", "live", "-x", "120", "-y", "40", f"env {exports} {command}")
+
+    def tmux(self, *args: str) -> str:
+        return subprocess.run(["tmux", "-L", self.socket, "-f", "/dev/null", *args], capture_output=True, text=True,
+                              check=True, timeout=10).stdout
+
+    def screen(self) -> str:
+        return self.tmux("capture-pane", "-p", "-t", "live")
+
+    def wait_for(self, text: str, timeout_s: float = 30) -> str:
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            shown = self.screen()
+            if text in shown:
+                return shown
+            time.sleep(0.1)
+        raise AssertionError(f"{text!r} not on the console within {timeout_s} s:\n{self.screen()}")
+
+    def keys(self, *keys: str) -> None:
+        self.tmux("send-keys", "-t", "live", *keys)
+
+    def kill(self) -> None:
+        subprocess.run(["tmux", "-L", self.socket, "kill-server"], capture_output=True, timeout=10)
+
+
+def test_console_keys_change_tempo_mark_a_moment_and_end_the_session_saved(jack_server_sync, tmp_path):
+    server = jack_server_sync
+    preset = write_preset(tmp_path / "beat.toml", tempo=120, beats=200)
+    db, out, rc = tmp_path / "live.db", tmp_path / "out.json", tmp_path / "rc"
+    # --json: the result goes to the file, the console to the terminal (never into the JSON);
+    # stderr stays on the terminal (the console replaces its lines while it runs).
+    command = (f"{shlex.quote(sys.executable)} -m live run {preset} --client T1 --db {db} --headless --json "
+               f"> {out}; echo $? > {rc}; sleep 60")
+    pane = Tmux(command, server.env)
+    try:
+        shown = pane.wait_for("Beats  4 / 200")
+        assert "Tempo     120.0 BPM" in shown and "client T1" in shown and "audio: JACK" in shown
+        assert "client screen: none (--headless)" in shown and "Keys  space start/stop" in shown
+        pane.keys("Up")
+        pane.keys("Up")
+        pane.wait_for("Tempo     124.0 BPM", timeout_s=10)
+        pane.keys("m")
+        pane.wait_for("Note for the marked moment")
+        pane.keys("-l", "reached for the far pad")
+        pane.keys("Enter")
+        pane.wait_for("marked at")
+        pane.keys("Down")
+        pane.wait_for("Tempo     122.0 BPM", timeout_s=10)
+        pane.keys("q")
+        deadline = time.monotonic() + 30
+        while not rc.exists() or not rc.read_text().strip():
+            assert time.monotonic() < deadline, pane.screen()
+            time.sleep(0.1)
+        after = pane.screen()  # the terminal once the console has closed: stderr's last lines
+    finally:
+        pane.kill()
+    assert rc.read_text().strip() == "0", after
+    assert "saved in" in after and "ended by the therapist at the console" in after, after
+    result = json.loads(out.read_text())  # stdout holds exactly the JSON object
+    assert result["session_id"]
+    assert rows(db, "SELECT status FROM sessions") == [("complete",)]
+    assert rows(db, "SELECT status FROM runs") == [("complete",)]
+    controls = rows(db, "SELECT action, value, effect FROM controls ORDER BY frame")
+    assert [(a, v) for a, v, _ in controls] == [("tempo_up", 2.0), ("tempo_up", 2.0), ("tempo_down", 2.0)]
+    assert controls[0][2].startswith("tempo 120 -> 122 BPM from beat")
+    [(text, frame, run_id)] = rows(db, "SELECT text, frame, run_id FROM notes")
+    [(start, end, rid)] = rows(db, "SELECT start_frame, end_frame, id FROM runs")
+    assert text == "reached for the far pad" and run_id == rid and start < frame < end
+    n_beats = result["summary"]["n_beats"]
+    assert 4 <= n_beats < 40  # ended early, scored on the beats played
+
+
+def test_run_tally_numbers():
+    tally = RunTally(48000, window_ms=50)
+    tally.add_cues([Cue(-1, 0, True), Cue(0, 24000, True), Cue(1, 48000, False), Cue(2, 72000, False)])
+
+    def resp(k, asyn_ms):
+        ev = InputEvent(frame=0, source="touch", note=0, velocity=100, client="T1")
+        return Response(ev, k, None if k is None else 0, asyn_ms)
+
+    tally.add_responses([resp(0, -20.0), resp(1, -80.0), resp(None, None)])
+    n = tally.numbers(48000)  # beats 0 and 1 played; 2 not yet
+    assert n["tempo_bpm"] == 120.0 and n["beats_played"] == 2
+    assert n["asynchrony_mean_ms"] == -50.0 and abs(n["asynchrony_sd_ms"] - 42.426406871) < 1e-6
+    assert (n["hits"], n["hit_rate"]) == (1, 0.5)  # beat 1's response is outside +/- 50 ms
+    assert RunTally(48000, 50).numbers(0) == {"tempo_bpm": None, "beats_played": 0, "asynchrony_mean_ms": None,
+                                               "asynchrony_sd_ms": None, "hits": 0, "hit_rate": None}
