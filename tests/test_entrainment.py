@@ -1,13 +1,19 @@
-"""The entrainment activity on its own: planning, accents, count-in, scoring, tempo controls."""
+"""The entrainment activity on its own: planning, accents, count-in, scoring, tempo controls,
+grooves and the drum kit, the cue stream in every mode, the simulated client."""
 
 import math
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from live.activities.base import ActivityContext
 from live.activities.entrainment import Entrainment, EntrainmentParams
+from live.activities.grooves import GROOVES
+from live.engine.bank import DRUMS, INSTRUMENTS, default_bank
 from live.engine.events import InputEvent, ScheduledSound
+from live.sim.tapper import SimulatedTapper, TapperParams
 
 SR = 48000
 SOUNDS = frozenset({"click", "click_accent", "woodblock", "woodblock_accent"})
@@ -97,9 +103,6 @@ def test_cue_stream_marks_each_planned_beat_once_with_its_accent():
 
 # --- grooves, the drum kit and the cue stream in every mode ---------------------------------
 
-from live.activities.grooves import GROOVES  # noqa: E402
-from live.engine.bank import DRUMS, INSTRUMENTS, default_bank  # noqa: E402
-from live.sim.tapper import SimulatedTapper, TapperParams  # noqa: E402
 
 BANK_SOUNDS = frozenset(default_bank(SR).slices)
 
@@ -147,10 +150,9 @@ def test_each_groove_has_one_cue_per_beat_and_its_hits_inside_the_beat(name):
     assert beats[0].sound.endswith("_accent") and not beats[1].sound.endswith("_accent")
     interval = 60 * SR / 90
     for s in sounds:
-        if s.beat_index is None:  # a hit on the grid: its beat's frame + fraction x interval
-            offsets = [(s.frame - b.frame) / interval for b in beats if b.frame <= s.frame]
-            assert min(abs(o - round(o * 6) / 6) for o in offsets[-1:]) < 1e-3
-            assert offsets[-1] < 1
+        if s.beat_index is None:  # a hit on the grid: its beat's frame + (0, 1/3, 1/2 or 2/3) x interval
+            offset = (s.frame - max(b.frame for b in beats if b.frame <= s.frame)) / interval
+            assert 0 <= offset < 1 and abs(offset * 6 - round(offset * 6)) < 6e-3
 
 
 def test_subdivision_plays_softer_hits_between_the_beats():
@@ -221,10 +223,6 @@ def test_simulated_client_taps_freely_until_it_hears_a_beat_then_synchronises():
     # no further beat, the client continues at the interval it had.
     assert [t.frame for t in later][0] == first_beat - 960
     assert all(t.frame > first_beat - 960 for t in later[1:])
-
-
-from hypothesis import given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
 
 
 @settings(derandomize=True, max_examples=40, deadline=None, database=None)
