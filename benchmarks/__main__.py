@@ -27,6 +27,8 @@ BENCHMARKS = {
     "soak": ("jack_live", "run_soak"),
     "records_export": ("records", "run_export"),
     "writer_batches": ("records", "run_writer_batches"),
+    "touch_stamp": ("touch", "run_stamp"),
+    "touch_delivery": ("touch", "run_delivery"),
 }
 ALL = list(BENCHMARKS)
 SLOW = ["soak", "records_export"]
