@@ -122,6 +122,12 @@ def test_calibrate_touch_measures_a_tapper_that_taps_a_known_time_late(jack_serv
             tap_out, tap_err = tapper.communicate(timeout=60)
         finally:
             tapper.kill()
+        # A later run on that screen subtracts it from every touch and stores what it used.
+        preset = tmp_path / "pads.toml"
+        preset.write_text(PRESET.format(beats=2))
+        later = start_live(server, ["run", str(preset), "--client", "T1", "--db", str(db), "--json",
+                                    "--display-latency", "25"])
+        later_code, _, later_err = StderrLines(later).finish()
     assert code == 0, (err, tap_out, tap_err)
     taps = json.loads(tap_out)
     sent_late_ms = (np.array(taps["sent_ns"]) - np.array(taps["planned_ns"])) / 1e6
@@ -133,6 +139,12 @@ def test_calibrate_touch_measures_a_tapper_that_taps_a_known_time_late(jack_serv
     assert late_ms <= result["latency_ms"] <= late_ms + sent_late_ms.mean() + 15, result
     [(path, device, frames)] = rows(db, "SELECT input_path, device, latency_frames FROM calibrations")
     assert (path, device, frames) == ("touch", "touch screen 0", result["latency_frames"])
+    assert later_code == 0, later_err
+    assert f"touch responses corrected by {frames} frames" in later_err
+    [(used,)] = rows(db, "SELECT calibration_json FROM runs WHERE calibration_json IS NOT NULL")
+    used = json.loads(used)
+    assert used["touch"]["latency_frames"] == frames
+    assert used["display"] == {"device": "touch screen 0", "latency_ms": 25.0}
     print(f"\ntouch calibration: tapper {late_ms:g} ms late (sent {sent_late_ms.mean():.3f} ms after plan on average), "
           f"measured {result['latency_ms']:.2f} ms, {result['kept']}/{result['taps']} taps kept, "
           f"IQR {result['iqr_ms']:.2f} ms", file=sys.stderr)

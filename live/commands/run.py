@@ -118,6 +118,8 @@ def run(args) -> int:
                     used[path] = {"device": device, "latency_frames": latency[path], "calibration_id": cal["id"]}
                     print(f"live run: {path} responses corrected by {latency[path]} frames "
                           f"(calibration {cal['id']} of {device})", file=err)
+            if not args.headless:  # the screen's cue offset, stored with the corrections each run used
+                used["display"] = {"device": touch_device(args), "latency_ms": args.display_latency}
             outcome = session.run(presets, store=store, latency_frames=latency, calibration=used or None)
     except SessionError as exc:
         print(f"live run: {exc}", file=err)

@@ -267,7 +267,7 @@ class LiveSession:
         self._wait_for_audio()
         session_start = self.engine.frame
         session_id = store.create_session(client_codes=[opts.client], simulated=False, sample_rate=self.sample_rate)
-        self._session = (session_id, session_start, len(presets))
+        self._session = (session_id, session_start)
         if opts.console:
             self._start_console()
         self.log(f"session {session_id} for client {opts.client}: audio on {self.driver.host_api}, MIDI "
@@ -275,7 +275,7 @@ class LiveSession:
         runs: list[RunOutcome] = []
         ended = "finished"
         try:
-            queue = list(presets)
+            queue = self._queue = list(presets)
             while queue and not self._stop.is_set():
                 preset = queue.pop(0)
                 outcome, next_wanted = self._run_one(preset, store, session_id, latency, calibration,
@@ -286,7 +286,8 @@ class LiveSession:
                     # without one, stop ends the session.
                     if self.console is None or not self._wait_for_start(store, outcome.run_id, preset, len(runs)):
                         break
-                    queue = queue or [preset]
+                    if not queue:
+                        queue.append(preset)
             if self._stop.is_set():
                 ended = self._stop_reason
         finally:
@@ -352,12 +353,12 @@ class LiveSession:
     def _publish(self, preset: Preset, run_number: int, state: str, tally=None, activity=None) -> None:
         from live.ui.console import ConsoleStatus
 
-        session_id, session_start, planned = self._session
+        session_id, session_start = self._session
         now = self.engine.frame
         numbers = tally.numbers(now) if tally is not None else {}
         self.console.publish(ConsoleStatus(
             session_id=session_id, client=self.options.client, activity=f"{preset.title} ({preset.name})",
-            run_number=run_number, runs_planned=planned, state=state, elapsed_s=(now - session_start) / self.sample_rate,
+            run_number=run_number, presets_left=len(self._queue), state=state, elapsed_s=(now - session_start) / self.sample_rate,
             beats_total=getattr(activity, "n_beats", 0) if activity is not None else 0,
             window_ms=getattr(preset.params, "window_ms", 50.0), devices=self._devices(), **numbers))
 

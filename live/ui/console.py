@@ -39,8 +39,10 @@ class ConsoleStatus:
         The session and the client's code.
     activity : str
         Title of the activity playing (or last played).
-    run_number, runs_planned : int
-        This run's position (1-based) and how many presets the session was given.
+    run_number : int
+        This run's position in the session (1-based).
+    presets_left : int
+        Presets still to play after this run (space after a stop starts the next, or this one again).
     state : {"starting", "playing", "stopped", "saving"}
         Whether a run is playing.
     tempo_bpm : float or None
@@ -61,7 +63,7 @@ class ConsoleStatus:
     client: str = ""
     activity: str = ""
     run_number: int = 0
-    runs_planned: int = 0
+    presets_left: int = 0
     state: str = "starting"
     tempo_bpm: float | None = None
     elapsed_s: float = 0.0
@@ -206,7 +208,7 @@ class Console:
         h, w = scr.getmaxyx()
         lines = [
             (f"live  session {s.session_id or '-'}  client {s.client or '-'}  elapsed {_clock(s.elapsed_s)}", curses.A_BOLD),
-            (f"Activity  {s.activity or '-'}  (run {s.run_number} of {s.runs_planned})  [{s.state}]", 0),
+            (f"Activity  {s.activity or '-'}  (run {s.run_number}; {s.presets_left} more planned)  [{s.state}]", 0),
             (f"Tempo     {_num(s.tempo_bpm, '.1f')} BPM      Beats  {s.beats_played} / {s.beats_total}", 0),
             (f"Asynchrony  mean {_num(s.asynchrony_mean_ms, '+.1f')} ms   SD {_num(s.asynchrony_sd_ms, '.1f')} ms", 0),
             (f"Hit rate  {_num(s.hit_rate, '.2f')}  ({s.hits} of {s.beats_played} beats within "
