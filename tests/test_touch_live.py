@@ -86,7 +86,8 @@ def test_xdotool_clicks_on_a_real_window_become_stored_touch_responses(jack_serv
         gap_s = (frames[i] - frames[i - 1]) / 48000
         lo = (clicks[i][1] - clicks[i - 1][2]) / 1e9
         hi = (clicks[i][2] - clicks[i - 1][1]) / 1e9
-        assert lo - 0.005 <= gap_s <= hi + 0.005, (i, lo, gap_s, hi)
+        # + the screen's stamping error (p99 4.4 ms under Xvfb, more on a loaded machine)
+        assert lo - 0.02 <= gap_s <= hi + 0.02, (i, lo, gap_s, hi)
     responses = json.loads(out)["responses"]
     assert len(responses) == 6 and all(r["source"] == "touch" for r in responses)
     assert [r["note"] for r in responses] == [pad for pad, _, _ in clicks]
@@ -135,8 +136,8 @@ def test_calibrate_touch_measures_a_tapper_that_taps_a_known_time_late(jack_serv
     assert result["input"] == "touch" and result["device"] == "touch screen 0"
     assert result["kept"] >= 12
     # On top of the tapper's 40 ms (and its own lateness in sending): the X server, SDL, the
-    # 1 kHz poll and the host-clock mapping, a few ms (measured 5.7 ms, IQR 13 ms).
-    assert late_ms <= result["latency_ms"] <= late_ms + sent_late_ms.mean() + 15, result
+    # 1 kHz poll and the host-clock mapping, a few ms (measured 2-6 ms; more on a loaded machine).
+    assert late_ms <= result["latency_ms"] <= late_ms + sent_late_ms.mean() + 20, result
     [(path, device, frames)] = rows(db, "SELECT input_path, device, latency_frames FROM calibrations")
     assert (path, device, frames) == ("touch", "touch screen 0", result["latency_frames"])
     assert later_code == 0, later_err
