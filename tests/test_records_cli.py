@@ -83,6 +83,7 @@ def test_sessions_list_and_show(db, demo, capsys):
     code, out, _ = live(capsys, "sessions", "show", ids[0][:8], "--db", db)
     assert code == 0
     assert f"Session {ids[0]}" in out and "Status:   complete" in out
+    assert "cue BPM" in out and "  100.0  " in out  # the tempo measured from the cue's beats
     assert "SD of asynchrony" in out and "Session 1: engaged, counted aloud." in out
     assert "[run 1 0:05.0] Locked in with the beat" in out
     code, out, _ = live(capsys, "sessions", "show", ids[1], "--json", "--db", db)
@@ -146,3 +147,13 @@ def test_sessions_note_adds_notes_and_marked_moments(db, demo, capsys):
                          (["--run", "2"], "has runs 1..1")):
         code, _, err = live(capsys, "sessions", "note", sid, "x", *bad, "--db", db)
         assert code == 2 and message in err
+
+
+def test_the_cue_tempo_shown_is_measured_per_phase():
+    from live.commands.sessions import _cue_tempo
+
+    stepped = {"params": {"tempo_bpm": 90.0},
+               "phases": {"all": {"cue_tempo_bpm": 104.0}, "cue": {"cue_tempo_bpm": 99.84},
+                          "step+10%": {"cue_tempo_bpm": 109.62}, "continuation": {"cue_tempo_bpm": None}}}
+    assert _cue_tempo(stepped) == "99.8-109.6"
+    assert _cue_tempo({"params": {"tempo_bpm": 90.0}, "phases": {}}) == 90.0  # no summary: the preset's

@@ -45,19 +45,23 @@ def test_sigkill_keeps_every_batch_and_the_session_reads_incomplete(jack_server_
     [(status,)] = rows(db, "SELECT status FROM sessions")
     assert status == "running"  # nobody could close it: the process was killed
 
-    # What was stored is exactly the first notes sent, nothing missing in between (same spacing),
-    # each with its scored response (a batch is one transaction).
+    # What was stored is a run of consecutive notes sent, nothing missing in between (the same
+    # spacings: the harness varies each one), each with its scored response (a batch is one
+    # transaction). Notes sent before live-midi:in was connected may be missing at the start.
     assert len(stored) >= 20, (len(stored), len(notes))
     gaps = [b - a for a, b in zip(notes, notes[1:])]
-    assert [b - a for a, b in zip(stored, stored[1:])] == gaps[: len(stored) - 1]
+    stored_gaps = [b - a for a, b in zip(stored, stored[1:])]
+    first = next((k for k in range(len(gaps)) if gaps[k:k + len(stored_gaps)] == stored_gaps), None)
+    assert first is not None and first <= 10, (first, stored_gaps[:5], gaps[:15])
     assert responses == stored
     # Every note sent up to one flush period (plus a control step and a commit) before the kill
     # is there: the kill lost at most the last batch.
-    before = [f for f in notes if f < kill_frame - (FLUSH_S + 0.25) * RATE]
+    before = [f for f in notes[first:] if f < kill_frame - (FLUSH_S + 0.25) * RATE]
     assert len(stored) >= len(before), (len(stored), len(before), len(notes))
-    lost = len([f for f in notes if f < kill_frame]) - len(stored)
-    print(f"\nSIGKILL: {len(stored)} notes stored, {lost} sent in the last "
-          f"{(kill_frame - notes[len(stored)]) / RATE if lost > 0 else 0:.2f} s before the kill lost", file=sys.stderr)
+    lost = len([f for f in notes[first:] if f < kill_frame]) - len(stored)
+    print(f"\nSIGKILL: {len(stored)} notes stored ({first} sent before the port was connected), {lost} sent "
+          f"in the last {(kill_frame - notes[first + len(stored)]) / RATE if lost > 0 else 0:.2f} s before the kill lost",
+          file=sys.stderr)
 
     shown = subprocess.run([sys.executable, "-m", "live", "sessions", "show", "--db", str(db), "--json",
                             rows(db, "SELECT id FROM sessions")[0][0]], capture_output=True, text=True, timeout=60)

@@ -69,9 +69,8 @@ def describe(session: dict) -> str:
         for r in session["runs"]:
             end = r["end_frame"]
             length = "-" if end is None else f"{(end - r['start_frame']) / sr:.1f} s"
-            tempo = r["params"].get("tempo_bpm")
-            rows.append([r["position"], r["preset_name"], r["status"], tempo, length, len(r["responses"])])
-        lines.append(table(["run", "preset", "status", "BPM", "length", "responses"], rows))
+            rows.append([r["position"], r["preset_name"], r["status"], _cue_tempo(r), length, len(r["responses"])])
+        lines.append(table(["run", "preset", "status", "cue BPM", "length", "responses"], rows))
         for r in session["runs"]:
             for phase, metrics in r["phases"].items():
                 lines.append("")
@@ -98,6 +97,17 @@ def describe(session: dict) -> str:
             at = "" if n["frame"] is None else f"[{_moment(session, n)}] "
             lines.append(f"  - {at}{n['text']}")
     return "\n".join(lines)
+
+
+def _cue_tempo(run: dict) -> str | float | None:
+    """The tempo the cue played at: per phase as measured from its beats (a range when the run
+    stepped or ramped), else the preset's ``tempo_bpm`` (a run that ended before its summary)."""
+    measured = [m["cue_tempo_bpm"] for phase, m in run["phases"].items()
+                if phase != "all" and m.get("cue_tempo_bpm") is not None]
+    if not measured:
+        return run["params"].get("tempo_bpm")
+    low, high = min(measured), max(measured)
+    return f"{low:.1f}" if round(low, 1) == round(high, 1) else f"{low:.1f}-{high:.1f}"
 
 
 def _moment(session: dict, note: dict) -> str:
