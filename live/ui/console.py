@@ -20,13 +20,17 @@ Realtime-safe: no.
 from __future__ import annotations
 
 import collections
-import curses
 import os
 import queue
 import sys
 import threading
 import time
 from dataclasses import dataclass, field
+
+try:
+    import curses
+except ImportError:  # a Python without curses (Windows): no console, the session runs without it
+    curses = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,12 +100,14 @@ class ConsoleCommand:
 
 
 KEYS_HELP = "space start/stop   Up/Down tempo   n next activity   m mark a moment   q end and save"
-_KEY_ACTIONS = {" ": "start_stop", curses.KEY_UP: "tempo_up", curses.KEY_DOWN: "tempo_down",
-                "n": "next_activity", "q": "quit"}
+_KEY_ACTIONS = {" ": "start_stop", "KEY_UP": "tempo_up", "KEY_DOWN": "tempo_down", "n": "next_activity",
+                "q": "quit"}
 
 
 def console_wanted() -> bool:
     """True when a person is at a terminal: stdin is one, and stdout or stderr is one too."""
+    if curses is None:
+        return False
     try:
         return os.isatty(0) and (os.isatty(1) or os.isatty(2)) and os.path.exists("/dev/tty")
     except OSError:
@@ -199,8 +205,10 @@ class Console:
                     note.append(key)
             elif key == "m":
                 note, note_ns = [], now
-            elif key in _KEY_ACTIONS:
-                self.commands.put(ConsoleCommand(_KEY_ACTIONS[key], now))
+            else:
+                name = curses.keyname(key).decode() if isinstance(key, int) else key
+                if name in _KEY_ACTIONS:
+                    self.commands.put(ConsoleCommand(_KEY_ACTIONS[name], now))
 
     def _draw(self, scr: "curses.window", note: list[str] | None) -> None:
         s = self.status

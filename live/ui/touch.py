@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import queue
 import signal
@@ -209,7 +210,6 @@ def _draw_symbol(surface: pygame.Surface, name: str, centre: tuple[int, int], r:
     elif name == "diamond":
         pygame.draw.polygon(surface, ink, [(x, y - r), (x + r, y), (x, y + r), (x - r, y)])
     elif name == "star":
-        import math
         points = [(x + (r if k % 2 == 0 else r * 0.45) * math.sin(k * math.pi / 5),
                    y - (r if k % 2 == 0 else r * 0.45) * math.cos(k * math.pi / 5)) for k in range(10)]
         pygame.draw.polygon(surface, ink, points)
