@@ -95,6 +95,9 @@ def test_xdotool_clicks_on_a_real_window_become_stored_touch_responses(jack_serv
     assert all(a is not None and abs(a) <= 500 for a in asyn), asyn
     stored = rows(db, "SELECT count(*) FROM responses WHERE asynchrony_ms IS NOT NULL")[0][0]
     assert stored >= 6
+    # each touched pad sounded (hit feedback on), 30 ms after its touch, and is stored with the sounds
+    pads = [f for (f,) in rows(db, "SELECT frame FROM events WHERE kind = 'sound' AND beat_index IS NULL ORDER BY frame")]
+    assert [p - f for p, f in zip(pads, frames)] == [1440] * 6
     print(f"\nXvfb clicks: {len(inputs)} stored touch inputs, asynchronies (ms) "
           f"{', '.join(f'{a:.0f}' for a in asyn)}", file=sys.stderr)
 

@@ -457,7 +457,7 @@ class LiveSession:
                     responses.extend(activity.on_input(ev))
             cues = activity.take_cues()
             if self.touch is not None:
-                for ev in self._touch_step(cues, latency.get("touch", 0), touch_sound):
+                for ev in self._touch_step(cues, latency.get("touch", 0), touch_sound, sounds):
                     inputs.append(ev)
                     responses.extend(activity.on_input(ev))
             if self.console is not None:
@@ -508,9 +508,12 @@ class LiveSession:
         store.close_run(run_id, summary=summary, final_responses=final, end_frame=engine.frame)
         return RunOutcome(run_id, preset.name, summary.metrics, tuple(final)), next_wanted
 
-    def _touch_step(self, cues, latency_frames: int, pad_sound: str | None) -> list[InputEvent]:
+    def _touch_step(self, cues, latency_frames: int, pad_sound: str | None,
+                    sounds: list[ScheduledSound]) -> list[InputEvent]:
         """Send the new beat cues to the screen (host time each beat sounds) and turn its
-        touches into inputs: host time -> engine frame, minus the touch path's latency."""
+        touches into inputs: host time -> engine frame, minus the touch path's latency. Each
+        touched pad's sound (when ``pad_sound``) is scheduled and added to ``sounds`` (stored
+        with the run's sounds, so the session's audio can be rendered again)."""
         clock = self.host_clock
         if not clock.ready:
             return []
@@ -522,7 +525,9 @@ class LiveSession:
             if pad_sound is not None:
                 frame = ev.frame + latency_frames
                 at = max(frame + round(self.options.touch_pad_delay_s * self.sample_rate), self.engine.frame + 64)
-                self.engine.schedule(ScheduledSound(at, pad_sound, gain=0.8 * velocity / 127))
+                sound = ScheduledSound(at, pad_sound, gain=0.8 * velocity / 127)
+                self.engine.schedule(sound)
+                sounds.append(sound)
         return events
 
     def _clock_rows(self, rows) -> None:
