@@ -169,6 +169,7 @@ class LiveSession:
                                  else round(options.rtmidi_pad_delay_s * self.sample_rate))
         self.engine = Engine(self.driver, self.bank)
         self.touch = None
+        self._screen_gone = False
         if options.touch:
             from live.ui.link import ScreenUnavailable, TouchLink
 
@@ -265,6 +266,9 @@ class LiveSession:
         self.writer = SessionWriter()
         self.driver.start()
         self._wait_for_audio()
+        # A beat is heard the stream's output latency after its block is computed: the screen
+        # gets the time it is heard.
+        self._heard_after_ns = round(self.driver.output_latency_s * 1e9)
         session_start = self.engine.frame
         session_id = store.create_session(client_codes=[opts.client], simulated=False, sample_rate=self.sample_rate)
         self._session = (session_id, session_start)
@@ -510,14 +514,17 @@ class LiveSession:
 
     def _touch_step(self, cues, latency_frames: int, pad_sound: str | None,
                     sounds: list[ScheduledSound]) -> list[InputEvent]:
-        """Send the new beat cues to the screen (host time each beat sounds) and turn its
+        """Send the new beat cues to the screen (host time each beat is heard) and turn its
         touches into inputs: host time -> engine frame, minus the touch path's latency. Each
         touched pad's sound (when ``pad_sound``) is scheduled and added to ``sounds`` (stored
         with the run's sounds, so the session's audio can be rendered again)."""
         clock = self.host_clock
+        if not self.touch.alive and not self._screen_gone:
+            self._screen_gone = True
+            self.log("the client screen has closed; the session goes on (MIDI and microphone still count)")
         if not clock.ready:
             return []
-        self.touch.send_cues((c.beat_index, clock.host_ns_at(c.frame), c.accent) for c in cues)
+        self.touch.send_cues((c.beat_index, clock.host_ns_at(c.frame) + self._heard_after_ns, c.accent) for c in cues)
         events = []
         for pad, velocity, host_ns in self.touch.take():
             ev = touch_input(pad, velocity, host_ns, clock, latency_frames=latency_frames, client=self.options.client)
