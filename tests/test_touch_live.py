@@ -152,3 +152,21 @@ def test_calibrate_touch_measures_a_tapper_that_taps_a_known_time_late(jack_serv
     print(f"\ntouch calibration: tapper {late_ms:g} ms late (sent {sent_late_ms.mean():.3f} ms after plan on average), "
           f"measured {result['latency_ms']:.2f} ms, {result['kept']}/{result['taps']} taps kept, "
           f"IQR {result['iqr_ms']:.2f} ms", file=sys.stderr)
+
+
+def test_a_screen_that_is_not_there_or_bad_screen_options_exit_2(jack_server_sync, tmp_path):
+    import subprocess
+
+    preset = tmp_path / "pads.toml"
+    preset.write_text(PRESET.format(beats=2))
+    base = [sys.executable, "-m", "live", "run", str(preset), "--client", "T1", "--db", str(tmp_path / "x.db")]
+    for extra, message in [(["--window", "10x10"], "--window 10x10: must be WIDTHxHEIGHT, each 100..10000 pixels"),
+                           (["--display-latency", "120"], "--display-latency 120: must be 0..80 ms")]:
+        proc = subprocess.run([*base, *extra], capture_output=True, text=True, timeout=30)
+        assert proc.returncode == 2 and message in proc.stderr, proc.stderr
+    with Xvfb() as x:
+        env = dict(jack_server_sync.env, **x.env)
+        env.pop("SDL_VIDEODRIVER", None)
+        proc = subprocess.run([*base, "--display", "3"], capture_output=True, text=True, env=env, timeout=60)
+    assert proc.returncode == 2
+    assert "--display 3: no such screen; this machine has 1 (0..0)" in proc.stderr, proc.stderr
