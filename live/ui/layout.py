@@ -37,7 +37,7 @@ from typing import Any
 
 from live.activities.params import ParamProblem
 
-__all__ = ["PadRect", "ScreenLayout", "SYMBOLS", "OKABE_ITO", "MAX_PADS", "parse_screen", "default_layout",
+__all__ = ["PadRect", "ScreenLayout", "SYMBOLS", "OKABE_ITO", "MAX_PADS", "parse_screen", "default_layout", "grid_pads",
            "pad_colour", "text_colour", "contrast_ratio"]
 
 MAX_PADS = 12
