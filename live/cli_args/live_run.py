@@ -35,7 +35,12 @@ def add_parsers(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> N
     add_screen_args(run)
     run.add_argument("--no-console", action="store_true",
                      help="no therapist console on the terminal (it only opens when stdin is a terminal)")
-    run.add_argument("--duration", type=float, metavar="S", help="length of each run in seconds (overrides the preset)")
+    run.add_argument("--duration", type=float, metavar="S",
+                     help="length in seconds of each cued phase of each preset (replaces its beats or "
+                     "duration_s); a one-phase preset runs about S seconds plus its count-in, a "
+                     "multi-phase one (e.g. ras-protocol: baseline, cue, +5 %%, +10 %%) S per cued "
+                     "phase, its baseline and continuation as in the preset; a run ends at its "
+                     "last phase's planned end")
     run.add_argument("--db", metavar="URL_OR_PATH", help="SQLite file or database URL (default: ~/.local/share/live/live.db)")
     run.add_argument("--json", action="store_true", help="print one JSON object at the end (responses included)")
     run.set_defaults(module="run")

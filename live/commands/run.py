@@ -102,6 +102,11 @@ def run(args) -> int:
     install_signal_handlers(session)
     try:
         with Store.open(db) as store:
+            # Sessions of this store whose process died (killed, crashed) end as incomplete, as
+            # the records commands do.
+            for gone in store.close_abandoned():
+                print(f"live run: session {gone} was left running by a process that is gone: marked incomplete",
+                      file=err)
             try:
                 store.get_or_create_client(args.client)
             except ValueError as exc:
@@ -128,10 +133,12 @@ def run(args) -> int:
     vanished = outcome.ended_because.startswith("audio")
     if args.json:
         print(json.dumps({"session_id": outcome.session_id, "summary": last,
-                          "runs": [{"run_id": r.run_id, "preset": r.preset, "summary": r.summary} for r in outcome.runs],
+                          "runs": [{"run_id": r.run_id, "preset": r.preset, "summary": r.summary,
+                                    "phases": r.phases} for r in outcome.runs],
                           "responses": responses_json(outcome),
                           "engine": outcome.engine_stats, "midi": outcome.midi_stats}))
     else:
+        from live.commands.demo import format_phases
         from live.commands.metrics import format_table
 
         window_ms = {p.name: p.params.window_ms for p in presets}
@@ -139,6 +146,10 @@ def run(args) -> int:
             print(f"Run {r.run_id}: {r.preset}")
             print(format_table(r.summary, window_ms=window_ms[r.preset]))
             print()
+            if r.phases:
+                print("Per phase:")
+                print(format_phases(r.phases))
+                print()
     print(f"live run: session {outcome.session_id} saved in {db} ({outcome.ended_because})", file=err)
     if vanished:
         # The audio server is gone: PortAudio's and libjack's clean-up would block for ever.

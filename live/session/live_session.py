@@ -30,6 +30,7 @@ from live.engine.midi import JackMidiInput
 from live.engine.onsets import OnsetDetector
 from live.engine.sampler import R_FRAME, R_HOST_NS, R_JACK_FRAME, SamplerState
 from live.presets import Preset
+from live.session.exports import first_start_frame
 from live.session.store import Store
 from live.session.writer import SessionWriter
 
@@ -95,19 +96,27 @@ class LiveOptions:
 
 @dataclass(frozen=True, slots=True)
 class RunOutcome:
+    """A finished run: its summary, per-phase summaries, scored responses and start frame."""
+
     run_id: int
     preset: str
     summary: dict[str, Any]
     responses: tuple[Response, ...]
+    phases: dict[str, dict[str, Any]] = field(default_factory=dict)
+    start_frame: int = 0
 
 
 @dataclass(frozen=True, slots=True)
 class LiveOutcome:
-    """A finished live session: its id, runs, where it started (engine frame) and why it ended."""
+    """A finished live session: its id, runs, its time origin and why it ended.
+
+    ``origin_frame`` is the engine frame times count from: the first run's start
+    (:func:`live.session.exports.first_start_frame`, as in every export).
+    """
 
     session_id: str
     runs: tuple[RunOutcome, ...]
-    session_start_frame: int
+    origin_frame: int
     sample_rate: int
     ended_because: str
     engine_stats: dict
@@ -309,7 +318,8 @@ class LiveSession:
         missed = self.frame_map.missed_frames // self.period_frames if self.period_frames else None
         stats = dict(self.engine.stats(), missed_cycles=missed)
         midi_stats = self.midi_client.stats() if self.midi_client else {"path": "rtmidi", "filtered": self.midi.filtered}
-        return LiveOutcome(session_id, tuple(runs), session_start, self.sample_rate, ended, stats, midi_stats)
+        origin = first_start_frame(r.start_frame for r in runs)
+        return LiveOutcome(session_id, tuple(runs), origin, self.sample_rate, ended, stats, midi_stats)
 
     def _wait_for_audio(self, timeout_s: float = 5.0) -> None:
         deadline = time.monotonic() + timeout_s
@@ -493,9 +503,9 @@ class LiveSession:
             if wall - last_port_check > 1.0:
                 last_port_check = wall
                 self._watch_midi_port()
-            over_time = opts.duration_s is not None and now - start_frame > opts.duration_s * sr + sr
-            finished = (activity.is_finished(now) or over_time or self._stop.is_set()
-                        or end_now)
+            # The activity ends at its own planned end (every phase of a protocol: baseline, cued
+            # phases, continuation), whatever --duration made each phase's length.
+            finished = activity.is_finished(now) or self._stop.is_set() or end_now
             if finished or wall - last_flush >= opts.flush_period_s:
                 self.writer.submit(store.add_batch, run_id, sounds=sounds, inputs=inputs,
                                    responses=responses, controls=controls)  # one transaction
@@ -510,7 +520,7 @@ class LiveSession:
         final = activity.final_responses()
         self.writer.flush()
         store.close_run(run_id, summary=summary, final_responses=final, end_frame=engine.frame)
-        return RunOutcome(run_id, preset.name, summary.metrics, tuple(final)), next_wanted
+        return RunOutcome(run_id, preset.name, summary.metrics, tuple(final), summary.phases, start_frame), next_wanted
 
     def _touch_step(self, cues, latency_frames: int, pad_sound: str | None,
                     sounds: list[ScheduledSound]) -> list[InputEvent]:
@@ -592,23 +602,18 @@ def install_signal_handlers(session: LiveSession) -> None:
 
 
 def responses_json(outcome: LiveOutcome) -> list[dict[str, Any]]:
-    """Every scored response of the session, as ``live run --json`` prints them.
+    """Every scored response of the session, as ``live run --json`` prints them: the same
+    shape and the same time origin as ``live export --format json``
+    (:func:`live.session.exports.json_doc.response_json`).
 
-    ``time_s``: seconds from the session start on the engine clock the beats are scheduled on,
-    after the input path's latency correction; ``beat_time_s`` the matched beat's time on the
-    same clock; ``asynchrony_ms`` = 1000 x (time_s - beat_time_s).
+    ``time_s``: seconds from the session's start (the first run's start frame) on the engine
+    clock the beats are scheduled on, after the input path's latency correction;
+    ``beat_time_s`` the matched beat's time on the same clock; ``asynchrony_ms`` = 1000 x
+    (time_s - beat_time_s).
     """
-    sr, t0 = outcome.sample_rate, outcome.session_start_frame
-    out = []
-    for run in outcome.runs:
-        for r in run.responses:
-            ev = r.event
-            out.append({
-                "time_s": (ev.frame - t0) / sr,
-                "source": ev.source,
-                "note": ev.note,
-                "velocity": ev.velocity,
-                "beat_time_s": None if r.beat_frame is None else (r.beat_frame - t0) / sr,
-                "asynchrony_ms": None if r.beat_frame is None else 1000.0 * (ev.frame - r.beat_frame) / sr,
-            })
-    return out
+    from live.session.exports.json_doc import response_json
+
+    sr, t0 = outcome.sample_rate, outcome.origin_frame
+    return [response_json({"frame": r.event.frame, "source": r.event.source, "note": r.event.note,
+                           "velocity": r.event.velocity, "beat_frame": r.beat_frame}, t0, sr)
+            for run in outcome.runs for r in run.responses]

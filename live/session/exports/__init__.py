@@ -11,12 +11,13 @@ from __future__ import annotations
 import importlib
 import os
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, Iterable
 
 from live.session.records import deidentify, load_session, random_date_shift
 from live.session.store import Store
 
-__all__ = ["FORMATS", "export_session", "default_name", "open_private", "write_private", "origin_frame"]
+__all__ = ["FORMATS", "export_session", "default_name", "open_private", "write_private", "origin_frame",
+           "first_start_frame"]
 
 # format -> (module in this package, its function, file name ending). A ``render`` function
 # returns the file's bytes; a ``write`` function streams into an open file (large files).
@@ -55,9 +56,15 @@ def default_name(session: dict[str, Any], fmt: str) -> str:
     return f"session-{session['id'][:8]}-{session['started_at']:%Y%m%d}{FORMATS[fmt][2]}"
 
 
+def first_start_frame(run_start_frames: Iterable[int]) -> int:
+    """The session's time origin: the first run's start frame (its first scheduled sound's
+    origin), 0 without runs. The one definition of time 0 of ``live run --json`` and every export."""
+    return min(run_start_frames, default=0)
+
+
 def origin_frame(session: dict[str, Any]) -> int:
-    """The frame exports count time from: the first run's start (its first sound)."""
-    return min((r["start_frame"] for r in session["runs"]), default=0)
+    """The frame exports count time from: :func:`first_start_frame` of the session's runs."""
+    return first_start_frame(r["start_frame"] for r in session["runs"])
 
 
 def export_session(store: Store, session_id: str, fmt: str, *, out: str | os.PathLike[str] | None = None,
