@@ -18,6 +18,16 @@ A mapping is a list of bindings, each tying one MIDI control to one action::
 - ``start_stop`` stops the current activity (the session loop decides what a second press
   does); ``next_activity`` ends it and moves to the next.
 
+The therapist can also play along on a keyboard or pad of their own, on MIDI channels the
+client's instrument does not use::
+
+    [therapist]
+    channels = [2]           # 1..16; notes on these channels are the therapist's
+
+Those notes (note-ons not bound to a control) are kept apart from the client's: stored as the
+therapist's inputs, never scored, sounding like the client's pads. Default: no channel, so
+every note is the client's.
+
 When a binding fires: a note binding on note-on with velocity above 0 (a note-off, or a
 note-on with velocity 0, does nothing); a CC binding other than ``tempo_set`` when the value
 is 64 or more, so a momentary button (127 on press, 0 on release) fires once per press. A
@@ -40,7 +50,7 @@ from __future__ import annotations
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable
 
 from live.engine.gm import GM_DRUM_CHANNEL, GM_DRUMS, note_name
 from live.presets import _syntax_error, _toml_repr
@@ -158,13 +168,17 @@ class ControlMap:
         Already validated (no two on the same control).
     path : Path or None
         File the bindings came from.
+    therapist_channels : iterable of int
+        MIDI channels (1..16) whose notes are the therapist's, not the client's; empty: none.
     """
 
-    __slots__ = ("bindings", "path", "_index")
+    __slots__ = ("bindings", "path", "therapist_channels", "_index")
 
-    def __init__(self, bindings: tuple[Binding, ...], path: Path | None = None) -> None:
+    def __init__(self, bindings: tuple[Binding, ...], path: Path | None = None,
+                 therapist_channels: Iterable[int] = ()) -> None:
         self.bindings = tuple(bindings)
         self.path = path
+        self.therapist_channels = frozenset(therapist_channels)
         self._index = {(b.message, b.channel, b.number): b for b in self.bindings}
 
     @classmethod
@@ -177,10 +191,10 @@ class ControlMap:
             With every problem found, one ``FILE: key.path: value: what is allowed`` line each.
         """
         path = Path(path)
-        bindings, problems = _read(path)
+        bindings, therapist, problems = _read(path)
         if problems:
             raise ControlError(problems)
-        return cls(bindings, path)
+        return cls(bindings, path, therapist)
 
     @classmethod
     def default(cls) -> ControlMap:
@@ -228,13 +242,21 @@ class ControlMap:
         """Notes a binding uses (on any channel): they steer the session and play no pad sound."""
         return {b.number for b in self.bindings if b.message == "note"}
 
-    def bound_notes(self) -> set[int]:
-        """Notes some binding uses, on any channel (they do not play pad sounds)."""
-        return {b.number for b in self.bindings if b.message == "note"}
+    def is_therapist(self, status: int) -> bool:
+        """True when a channel message (``status`` byte) is on one of the therapist's channels."""
+        return 0x80 <= status <= 0xEF and (status & 0x0F) + 1 in self.therapist_channels
 
     def describe(self) -> list[str]:
         """One readable line per binding, in file order (for ``live devices --midi``)."""
         return [b.describe() for b in self.bindings]
+
+    def describe_therapist(self) -> str:
+        """Whose notes are whose, in one line (for ``live devices --midi``)."""
+        chans = sorted(self.therapist_channels)
+        if not chans:
+            return "therapist's notes: none (every note is the client's; [therapist] channels = [..] sets some)"
+        return (f"therapist's notes: channel{'s' if len(chans) > 1 else ''} {', '.join(map(str, chans))} "
+                "(stored apart from the client's, not scored, sounding like pads)")
 
     def __repr__(self) -> str:
         return f"ControlMap({len(self.bindings)} bindings from {self.path})"
@@ -243,22 +265,22 @@ class ControlMap:
 # ---------------------------------------------------------------- reading and checking
 
 
-def _read(path: Path) -> tuple[tuple[Binding, ...], list[str]]:
-    """Parse and check ``path``: (bindings, problem lines)."""
+def _read(path: Path) -> tuple[tuple[Binding, ...], tuple[int, ...], list[str]]:
+    """Parse and check ``path``: (bindings, therapist's channels, problem lines)."""
     try:
         text = path.read_text(encoding="utf-8-sig")  # tolerate the BOM some editors write
         doc = tomllib.loads(text)
     except OSError as exc:
-        return (), [f"{path}: cannot read the file: {exc.strerror or exc}"]
+        return (), (), [f"{path}: cannot read the file: {exc.strerror or exc}"]
     except UnicodeDecodeError as exc:
-        return (), [f"{path}: not UTF-8 text (byte {exc.start}): save the file as UTF-8"]
+        return (), (), [f"{path}: not UTF-8 text (byte {exc.start}): save the file as UTF-8"]
     except tomllib.TOMLDecodeError as exc:
-        return (), [f"{path}: {_syntax_error(exc, text)}"]
+        return (), (), [f"{path}: {_syntax_error(exc, text)}"]
 
     problems: list[tuple[str, Any, str]] = []
     for key, value in doc.items():
-        if key not in ("schema", "bindings"):
-            problems.append((key, value, "unknown key; allowed: schema, bindings"))
+        if key not in ("schema", "bindings", "therapist"):
+            problems.append((key, value, "unknown key; allowed: schema, bindings, therapist"))
     schema = doc.get("schema")
     if not (type(schema) is int and schema == SCHEMA):
         problems.append(("schema", schema, f"must be {SCHEMA}"))
@@ -281,9 +303,26 @@ def _read(path: Path) -> tuple[tuple[Binding, ...], list[str]]:
             seen[(binding.message, binding.channel, binding.number)] = i
             valid[i] = binding
             bindings.append(binding)
+    therapist = _therapist_channels(doc.get("therapist", {}), problems)
     order = {key: n for n, key in enumerate(doc)}  # problems in file order; missing keys last
     problems.sort(key=lambda p: order.get(p[0].split("[")[0].split(".")[0], len(order)))
-    return tuple(bindings), [f"{path}: {p}: {_toml_repr(v)}: {a}" for p, v, a in problems]
+    return tuple(bindings), therapist, [f"{path}: {p}: {_toml_repr(v)}: {a}" for p, v, a in problems]
+
+
+def _therapist_channels(table: Any, problems: list[tuple[str, Any, str]]) -> tuple[int, ...]:
+    """The ``[therapist]`` table's ``channels`` (problems appended to ``problems``)."""
+    if not isinstance(table, dict):
+        problems.append(("therapist", table, "must be a table: [therapist] with channels = [..]"))
+        return ()
+    for key, value in table.items():
+        if key != "channels":
+            problems.append((f"therapist.{key}", value, "unknown key; allowed: channels"))
+    channels = table.get("channels", [])
+    if not (isinstance(channels, list) and all(_whole(c, 1, 16) for c in channels)
+            and len(set(channels)) == len(channels)):
+        problems.append(("therapist.channels", channels, "must be a list of different MIDI channels, 1..16"))
+        return ()
+    return tuple(channels)
 
 
 def _check_binding(where: str, table: Any) -> tuple[Binding | None, list[tuple[str, Any, str]]]:

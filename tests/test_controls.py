@@ -79,7 +79,7 @@ def test_missing_file(tmp_path):
 def test_top_level_problems(tmp_path):
     assert problems(tmp_path, 'schema = 2\ntitle = "mine"\n') == [
         "schema: 2: must be 1",
-        'title: "mine": unknown key; allowed: schema, bindings',
+        'title: "mine": unknown key; allowed: schema, bindings, therapist',
         "bindings: (missing): must be a list of [[bindings]] tables",
     ]
     assert problems(tmp_path, "bindings = 3\n") == [  # in file order, missing keys last
@@ -240,3 +240,28 @@ def test_control_event_is_frozen_and_slotted():
     with pytest.raises(dataclasses.FrozenInstanceError):
         ev.value = 100.0  # type: ignore[misc]
     assert not hasattr(ev, "__dict__")
+
+
+# ---------------------------------------------------------------- the therapist's own notes
+
+
+def test_therapist_channels_keep_the_therapists_notes_apart(tmp_path):
+    cm = load(tmp_path, HEADER + "[therapist]\nchannels = [2, 3]\n" + KNOB)
+    assert cm.therapist_channels == {2, 3}
+    assert cm.is_therapist(0x91) and cm.is_therapist(0x92)  # note-ons on channels 2 and 3
+    assert not cm.is_therapist(0x90) and not cm.is_therapist(0x99)  # channel 1, channel 10 (drums)
+    assert cm.describe_therapist() == ("therapist's notes: channels 2, 3 (stored apart from the client's, "
+                                       "not scored, sounding like pads)")
+    default = ControlMap.default()
+    assert default.therapist_channels == frozenset() and not default.is_therapist(0x91)
+    assert default.describe_therapist().startswith("therapist's notes: none (every note is the client's")
+
+
+@pytest.mark.parametrize("table, problem", [
+    ("channels = [0]", "therapist.channels: [0]: must be a list of different MIDI channels, 1..16"),
+    ("channels = [2, 2]", "therapist.channels: [2, 2]: must be a list of different MIDI channels, 1..16"),
+    ('channels = "2"', "therapist.channels: \"2\": must be a list of different MIDI channels, 1..16"),
+    ("channel = [2]", "therapist.channel: [2]: unknown key; allowed: channels"),
+])
+def test_bad_therapist_channels_say_what_is_allowed(tmp_path, table, problem):
+    assert problems(tmp_path, HEADER + KNOB + f"[therapist]\n{table}\n") == [problem]

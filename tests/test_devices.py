@@ -43,3 +43,17 @@ def test_devices_rejects_a_bad_control_mapping(tmp_path):
     bad.write_text('schema = 1\n[[bindings]]\naction = "tempo_up"\nmessage = "cc"\nnumber = 200\n')
     proc = subprocess.run([*LIVE, "--midi", "--controls", str(bad)], capture_output=True, text=True, timeout=30)
     assert proc.returncode == 2 and "bindings[0].number: 200" in proc.stderr
+
+
+def test_devices_midi_shows_the_therapists_channels(tmp_path):
+    mapping = tmp_path / "c.toml"
+    mapping.write_text('schema = 1\n[therapist]\nchannels = [2]\n[[bindings]]\naction = "tempo_up"\n'
+                       'message = "cc"\nnumber = 21\n')
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "JACK_NO_START_SERVER": "1",
+           "JACK_DEFAULT_SERVER": "no-such-server-here"}
+    proc = subprocess.run([*LIVE, "--midi", "--controls", str(mapping)], capture_output=True, text=True, env=env,
+                          timeout=30)
+    assert proc.returncode == 0, proc.stderr
+    assert "  therapist's notes: channel 2 (stored apart from the client's, not scored" in proc.stdout
+    proc = subprocess.run([*LIVE, "--midi", "--json"], capture_output=True, text=True, env=env, timeout=30)
+    assert json.loads(proc.stdout)["controls"]["therapist_channels"] == []

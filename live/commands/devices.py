@@ -45,7 +45,9 @@ def run(args) -> int:
             for line in exc.problems:
                 print(f"live devices: {line}", file=sys.stderr)
             return 2
-        info["controls"] = {"source": str(args.controls or "built-in"), "bindings": controls.describe()}
+        info["controls"] = {"source": str(args.controls or "built-in"), "bindings": controls.describe(),
+                            "therapist_channels": sorted(controls.therapist_channels),
+                            "therapist": controls.describe_therapist()}
     if args.json:
         print(json.dumps(info))
         return 0
@@ -67,4 +69,5 @@ def run(args) -> int:
         print(f"Therapist controls ({info['controls']['source']}):")
         for line in info["controls"]["bindings"]:
             print(f"  {line}")
+        print(f"  {info['controls']['therapist']}")
     return 0

@@ -67,12 +67,13 @@ class InputEvent:
         MIDI note, pad index for touch, None for microphone onsets.
     velocity : int
         1..127.
-    client : str
-        Pseudonymous code of the client who played it.
+    client : str or None
+        Pseudonymous code of the client who played it; None for the therapist playing along
+        (stored as the therapist's, never scored).
     """
 
     frame: int
     source: InputSource
     note: int | None
     velocity: int
-    client: str
+    client: str | None

@@ -4,7 +4,8 @@ input scored and stored as the session goes, and nothing lost when it stops.
 The control loop runs in the calling thread and wakes every ~10 ms (DESIGN.md section 3). Each
 time it reads the sampler's block rows (they map JACK frames and host time onto engine frames),
 plans sounds inside the look-ahead, takes MIDI (therapist controls are acted on; notes are the
-client's inputs, corrected by the input path's calibrated latency and scored), and hands what
+client's inputs, corrected by the input path's calibrated latency and scored, except notes on
+the therapist's channels, stored as the therapist's and not scored), and hands what
 it has to the writer thread at least every 0.5 s (the loop never waits on the database). Pads sound from the audio callback itself at input frame + a fixed
 delay (:meth:`live.engine.sampler.SamplerState.play_midi_notes`), so Python is never on that path.
 """
@@ -237,7 +238,8 @@ class LiveSession:
         self.midi_client.send(jack + self.sample_rate // 20, bytes([0x89, note, 0]))
 
     def _pad_sounds(self) -> dict[int, tuple[str, float]]:
-        """Every note plays the pad sound, except notes the therapist's controls use."""
+        """Every note plays the pad sound (the client's and the therapist's alike), except notes
+        the therapist's controls use."""
         bound = self._bound
         return {note: (self.options.pad_sound, 0.8) for note in range(128) if note not in bound}
 
@@ -454,10 +456,13 @@ class LiveSession:
                 if control is not None:
                     wanted.append((msg.frame, control.action, control.value))
                 elif msg.is_note_on:
+                    # A note on one of the therapist's channels is the therapist's: stored, not scored.
+                    therapist = opts.controls.is_therapist(msg.status)
                     ev = InputEvent(frame=msg.frame - latency.get("midi", 0), source="midi", note=msg.data1,
-                                    velocity=msg.data2, client=opts.client)
+                                    velocity=msg.data2, client=None if therapist else opts.client)
                     inputs.append(ev)
-                    responses.extend(activity.on_input(ev))
+                    if not therapist:
+                        responses.extend(activity.on_input(ev))
                     if self.midi_client is None and opts.pad_sound is not None and msg.data1 not in self._bound:
                         # rtmidi: no GIL-free path, so the pad is started from here, at a fixed delay
                         engine.schedule(ScheduledSound(msg.frame + self.pad_delay_frames, opts.pad_sound,

@@ -917,7 +917,7 @@ class Store:
         """Store a batch of raw inputs of a running run (``events`` rows of kind ``input``).
 
         Each input's ``client`` code must be a client of the run's session (``ValueError``
-        otherwise).
+        otherwise), or None for the therapist's inputs (stored with no client).
         """
         items = list(inputs)
         with self._write() as conn:
@@ -928,7 +928,7 @@ class Store:
                     "run_id": run.id,
                     "kind": "input",
                     "frame": _check_int("input frame", ev.frame),
-                    "client_id": _session_client(client_ids, ev.client, run.session_id, ev.frame),
+                    "client_id": _input_client(client_ids, ev, run.session_id),
                     "source": ev.source,
                     "note": _opt_int("note", ev.note),
                     "velocity": _check_int("velocity", ev.velocity),
@@ -1130,7 +1130,7 @@ class Store:
                 for s in sounds
             ] + [
                 {"run_id": run_id, "kind": "input", "frame": _check_int("input frame", ev.frame),
-                 "client_id": _session_client(client_ids, ev.client, run.session_id, ev.frame),
+                 "client_id": _input_client(client_ids, ev, run.session_id),
                  "source": ev.source, "note": _opt_int("note", ev.note),
                  "velocity": _check_int("velocity", ev.velocity), "sound": None, "gain": None,
                  "beat_index": None}
@@ -1552,6 +1552,11 @@ def _session_client(client_ids: Mapping[str, int], code: str, session_id: str, f
             f"input at frame {frame} is from client {code!r}, who is not in session {session_id} "
             f"(its clients: {', '.join(sorted(client_ids))})"
         ) from None
+
+
+def _input_client(client_ids: Mapping[str, int], ev: InputEvent, session_id: str) -> int | None:
+    """An input's ``client_id``: its client's, or None for the therapist's (``ev.client`` None)."""
+    return None if ev.client is None else _session_client(client_ids, ev.client, session_id, ev.frame)
 
 
 def _run_dict(row: Any) -> dict[str, Any]:

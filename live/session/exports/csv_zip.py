@@ -34,10 +34,10 @@ COLUMNS: dict[str, list[tuple[str, str]]] = {
     ],
     "events.csv": [
         ("run_id", "the run"),
-        ("kind", "sound (scheduled by live) or input (played by a client)"),
+        ("kind", "sound (scheduled by live) or input (played by a client or the therapist)"),
         ("frame", "engine frame"),
         ("time_s", "seconds from the first run's start"),
-        ("client", "client code of an input (empty for sounds)"),
+        ("client", "client code of an input (empty for sounds and for the therapist's notes)"),
         ("source", "input path: midi, mic or touch (empty for sounds)"),
         ("note", "MIDI note of an input (empty for mic and sounds)"),
         ("velocity", "1..127 of an input"),

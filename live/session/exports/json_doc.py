@@ -2,7 +2,8 @@
 
 Top-level keys: ``format`` ("live-session", ``version`` 1), ``session`` (id, status, times,
 sample rate, clients, display names unless de-identified), ``runs`` (parameters, calibration,
-per-phase summaries, sounds, inputs, controls, and ``responses`` in the shape ``live run --json``
+per-phase summaries, sounds, inputs (``client`` null for the therapist's notes), controls, and
+``responses`` in the shape ``live run --json``
 prints: time_s, source, note, velocity, beat_time_s, asynchrony_ms), ``responses`` (every
 run's together), ``notes`` and ``goals``. Times in seconds count from the first run's start
 (:func:`live.session.exports.origin_frame`); timestamps are ISO 8601 with offset.

@@ -4,8 +4,10 @@ Tracks: 0 ``conductor`` (tempo, the session id, marked moments as markers); 1 ``
 sound live scheduled, channel 10: beats as GM Hi/Low Wood Block 76/77, pads as Side Stick 37,
 other sounds as Claves 75); one track per client (``client C-014``: their inputs, channel 1
 for MIDI notes, channel 2 for mic and touch hits as note 60 with their velocity); and
-``therapist`` (the therapist's controls as markers with their effect, and as the control's
-value on CC 16 where it has one). Notes last 50 ms (the store keeps onsets only).
+``therapist`` (the notes the therapist played along, on their own MIDI channels, as channel 3
+notes with their note and velocity; the therapist's controls as markers with their effect,
+and as the control's value on CC 16 channel 16 where it has one). Notes last 50 ms (the store
+keeps onsets only).
 
 Timing: 960 ticks per quarter note at a fixed 120 BPM tempo, so a tick is 1/1920 s (0.52 ms)
 and every onset is within 0.27 ms of its stored time. Time 0 is the first run's start
@@ -72,7 +74,10 @@ def render(session: dict[str, Any]) -> bytes:
                 note = GM_PAD if e["sound"] == pad else GM_OTHER
             cues += _notes(tick(e["frame"]), 9, note, round((e["gain"] or 0) * 127), off)
         for e in r["inputs"]:
-            if e["source"] == "midi" and e["note"] is not None:
+            if e["client"] is None:  # the therapist's notes
+                therapist += _notes(tick(e["frame"]), 2, e["note"] if e["note"] is not None else 60,
+                                    e["velocity"], off)
+            elif e["source"] == "midi" and e["note"] is not None:
                 clients[e["client"]] += _notes(tick(e["frame"]), 0, e["note"], e["velocity"], off)
             else:
                 clients[e["client"]] += _notes(tick(e["frame"]), 1, 60, e["velocity"], off)

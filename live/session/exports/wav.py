@@ -1,14 +1,15 @@
 """``live export --format wav``: the session's audio as heard, rendered again.
 
-The sampler is deterministic: the stored scheduled sounds (beats, cues) and the pads the
-client's MIDI notes played (each run's stored playback settings: pad sound, gain x velocity /
+The sampler is deterministic: the stored scheduled sounds (beats, cues, and the touch pads'
+own sounds, stored with them) and the pads the MIDI notes played, the client's and the
+therapist's (each run's stored playback settings: pad sound, gain x velocity /
 127, at the note's uncorrected input frame + the pad delay, notes bound to therapist controls
 silent) are played through the :class:`~live.engine.drivers.OfflineDriver` with the same bank
 and sample rate, from engine frame 0 to the end of the last run. A simulated session (``live
 demo``) comes out sample for sample equal to the WAV the demo wrote.
 
 Left out: the microphone and anything acoustic in the room (only live's own output is
-rendered); pads from inputs other than MIDI notes; a sound the live engine started late
+rendered; microphone onsets sound no pad live either); a sound the live engine started late
 (its stats count these) is rendered at its planned frame. A run that did not end normally is
 rendered up to its last stored sound plus that sound's length.
 
