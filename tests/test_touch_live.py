@@ -141,14 +141,16 @@ def test_calibrate_touch_measures_a_tapper_that_taps_a_known_time_late(jack_serv
     # On top of the tapper's 40 ms (and its own lateness in sending): the X server, SDL, the
     # 1 kHz poll and the host-clock mapping, a few ms (measured 2-6 ms; more on a loaded machine).
     assert late_ms <= result["latency_ms"] <= late_ms + sent_late_ms.mean() + 20, result
-    [(path, device, frames)] = rows(db, "SELECT input_path, device, latency_frames FROM calibrations")
+    [(path, device, frames)] = rows(db, "SELECT input_path, device, latency_frames FROM calibrations "
+                                        "WHERE input_path = 'touch'")
     assert (path, device, frames) == ("touch", "touch screen 0", result["latency_frames"])
     assert later_code == 0, later_err
     assert f"touch responses corrected by {frames} frames" in later_err
     [(used,)] = rows(db, "SELECT calibration_json FROM runs WHERE calibration_json IS NOT NULL")
     used = json.loads(used)
     assert used["touch"]["latency_frames"] == frames
-    assert used["display"] == {"device": "touch screen 0", "latency_ms": 25.0}
+    assert used["display"] == {"device": "display 0", "latency_ms": 25.0}
+    assert rows(db, "SELECT device, latency_frames FROM calibrations WHERE input_path = 'display'") == [("display 0", 1200)]
     print(f"\ntouch calibration: tapper {late_ms:g} ms late (sent {sent_late_ms.mean():.3f} ms after plan on average), "
           f"measured {result['latency_ms']:.2f} ms, {result['kept']}/{result['taps']} taps kept, "
           f"IQR {result['iqr_ms']:.2f} ms", file=sys.stderr)

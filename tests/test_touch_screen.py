@@ -152,7 +152,7 @@ def test_the_screen_process_starts_and_refuses_a_screen_that_is_not_there(monkey
     monkeypatch.setenv("SDL_VIDEODRIVER", "dummy")
     link = TouchLink(window=(640, 480))
     try:
-        assert link.ready_info == {"size": [640, 480], "display": 0, "displays": 1}
+        assert link.ready_info == {"size": [640, 480], "display": 0, "displays": 1, "display_latency_ms": 0.0}
         link.set_layout(ScreenLayout("grid", grid_pads(2)))
         link.send_cues([(0, time.perf_counter_ns(), True)])
         assert link.alive

@@ -32,10 +32,13 @@ def add_parsers(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> N
 
     dev = sub.add_parser("devices", help="audio devices, MIDI ports, and which would be used",
                          description="List PortAudio host APIs and devices, JACK MIDI ports, and what "
-                         "'live run' would use. --midi also shows the therapist's controller mapping.")
+                         "'live run' would use, and each screen's stored display latency. --midi also shows the therapist's "
+                         "controller mapping.")
     dev.add_argument("--midi", action="store_true", help="also show the therapist controls in force")
     dev.add_argument("--controls", metavar="FILE", help="a controller mapping to show instead of the built-in one")
     dev.add_argument("--audio-device", metavar="D", help="show what this --audio-device would pick")
+    dev.add_argument("--db", metavar="URL_OR_PATH",
+                     help="session store whose screens' display latencies to show (default: the user's, if it exists)")
     dev.add_argument("--json", action="store_true", help="print one JSON object")
     dev.set_defaults(module="devices")
 

@@ -73,6 +73,7 @@ def add_screen_args(parser: argparse.ArgumentParser) -> None:
                         help="screen the client's touchscreen opens on, full screen (default 0: the first)")
     parser.add_argument("--window", metavar="WxH",
                         help="open the client screen as a window of WxH pixels instead of full screen")
-    parser.add_argument("--display-latency", type=float, default=0.0, metavar="MS",
+    parser.add_argument("--display-latency", type=float, default=None, metavar="MS",
                         help="this screen's display latency: the visual beat cue is drawn this much "
-                        "early (0..80 ms, default 0)")
+                        "early (0..80 ms); stored for the screen (--display) and used by later runs "
+                        "on it by default (default: the screen's stored one, else 0; see 'live devices')")

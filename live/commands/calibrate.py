@@ -15,7 +15,8 @@ from pathlib import Path
 
 def run(args) -> int:
     from live.calibration import CalibrationError, estimate_latency
-    from live.commands.run import default_db_path, mic_device, midi_device, screen_options, touch_device
+    from live.commands.run import (default_db_path, display_latency, mic_device, midi_device, screen_options,
+                                   store_display_latency, touch_device)
     from live.presets import load_preset
     from live.session.live_session import LiveOptions, LiveSession, SessionError, install_signal_handlers
     from live.session.store import Store
@@ -29,6 +30,10 @@ def run(args) -> int:
     except ValueError as exc:
         print(f"live calibrate: {exc}", file=err)
         return 2
+    db = args.db or str(default_db_path())
+    if args.input == "touch":  # the screen's display latency: given (and stored for it), or its stored one
+        with Store.open(db) as store:
+            screen["display_latency_ms"], _ = display_latency(store, args.display, args.display_latency)
     options = LiveOptions(client="calibration", audio_device=args.audio_device, midi_in=args.midi_in, pad_sound=None,
                           mic=args.input == "mic", touch=args.input == "touch", **screen)
     try:
@@ -58,8 +63,9 @@ def run(args) -> int:
     sr = outcome.sample_rate
     frames = round(cal.latency_ms * sr / 1000.0)
     device = {"midi": midi_device, "touch": touch_device, "mic": mic_device}[args.input](args)
-    db = args.db or str(default_db_path())
     with Store.open(db) as store:
+        if args.input == "touch" and args.display_latency is not None:
+            store_display_latency(store, args.display, args.display_latency, sr)
         cal_id = store.save_calibration(input_path=args.input, device=device, latency_frames=frames,
                                         sample_rate=sr, details=dataclasses.asdict(cal))
     result = {"calibration_id": cal_id, "input": args.input, "device": device, "latency_frames": frames,

@@ -6,6 +6,26 @@ import json
 import sys
 
 
+def display_latencies(db: str | None) -> list[dict]:
+    """Each screen's latest display latency in the store (``--db``, or the user's store when it
+    exists: listing devices never creates one): ``[{"device": "display 0", "latency_ms": 25.0}]``."""
+    from pathlib import Path
+
+    from live.commands.run import default_db_path
+
+    if db is None:
+        if not default_db_path().exists():
+            return []
+        db = str(default_db_path())
+    elif "://" not in db and not Path(db).exists():
+        return []
+    from live.session.store import Store
+
+    with Store.open(db) as store:
+        return [{"device": c["device"], "latency_ms": c["details"]["latency_ms"]}
+                for c in store.latest_calibrations("display")]
+
+
 def run(args) -> int:
     from live.engine.jack_midi import jack_ports
     from live.engine.live_driver import DeviceError, load_sounddevice, pick_device
@@ -48,6 +68,7 @@ def run(args) -> int:
         info["controls"] = {"source": str(args.controls or "built-in"), "bindings": controls.describe(),
                             "therapist_channels": sorted(controls.therapist_channels),
                             "therapist": controls.describe_therapist()}
+    info["displays"] = display_latencies(args.db)
     if args.json:
         print(json.dumps(info))
         return 0
@@ -65,6 +86,10 @@ def run(args) -> int:
     for port in midi["jack_sources"]:
         print(f"  {port}")
     print(f"Would take MIDI from: {midi['would_use']}")
+    if info["displays"]:
+        print("Display latencies (the beat cue is drawn this much early; live run --display-latency sets one):")
+        for d in info["displays"]:
+            print(f"  {d['device']}: {d['latency_ms']:g} ms")
     if "controls" in info:
         print(f"Therapist controls ({info['controls']['source']}):")
         for line in info["controls"]["bindings"]:

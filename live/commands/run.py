@@ -29,8 +29,33 @@ def touch_device(args) -> str:
     return f"touch screen {args.display}"
 
 
+def display_device(display: int) -> str:
+    """The name a screen's display latency is stored under (``calibrations.device``)."""
+    return f"display {display}"
+
+
+def display_latency(store, display: int, given_ms: float | None) -> tuple[float, str]:
+    """Screen ``display``'s display latency (ms) and where it came from: ``given_ms`` (from
+    ``--display-latency``), else the latest stored for that screen, else 0."""
+    device = display_device(display)
+    if given_ms is not None:
+        return given_ms, f"--display-latency, stored for {device}"
+    stored = store.latest_calibration("display", device)
+    if stored is None:
+        return 0.0, f"none stored for {device}"
+    return float(stored["details"]["latency_ms"]), f"stored for {device} (calibration {stored['id']})"
+
+
+def store_display_latency(store, display: int, latency_ms: float, sample_rate: int) -> int:
+    """Remember screen ``display``'s display latency (input path ``display``) for later runs on it."""
+    return store.save_calibration(input_path="display", device=display_device(display),
+                                  latency_frames=round(latency_ms * sample_rate / 1000), sample_rate=sample_rate,
+                                  details={"latency_ms": latency_ms})
+
+
 def screen_options(args) -> dict:
-    """LiveOptions fields of the client screen from ``--display``, ``--window``, ``--display-latency``.
+    """LiveOptions fields of the client screen from ``--display``, ``--window``, ``--display-latency``
+    (None when not given: the caller takes the screen's stored one, :func:`display_latency`).
 
     Raises
     ------
@@ -47,10 +72,11 @@ def screen_options(args) -> dict:
             raise ValueError(f"--window {args.window}: must be WIDTHxHEIGHT, each 100..10000 pixels") from None
     if args.display < 0:
         raise ValueError(f"--display {args.display}: must be a screen index, 0 or more")
-    if not 0 <= args.display_latency <= 80:
+    if args.display_latency is not None and not 0 <= args.display_latency <= 80:
         raise ValueError(f"--display-latency {args.display_latency:g}: must be 0..80 ms "
                          "(beat cues are planned 100 ms ahead)")
-    return {"display": args.display, "window": window, "display_latency_ms": args.display_latency}
+    latency_ms = 0.0 if args.display_latency is None else args.display_latency
+    return {"display": args.display, "window": window, "display_latency_ms": latency_ms}
 
 
 def run(args) -> int:
@@ -89,6 +115,10 @@ def run(args) -> int:
             print(f"live run: {line}", file=err)
         return 2
     db = args.db or str(default_db_path())
+    if not args.headless:  # the screen's display latency: given (and stored for it), or its stored one
+        with Store.open(db) as store:
+            screen["display_latency_ms"], whence = display_latency(store, args.display, args.display_latency)
+        print(f"live run: display latency {screen['display_latency_ms']:g} ms ({whence})", file=err)
     options = LiveOptions(client=args.client, duration_s=args.duration, audio_device=args.audio_device,
                           midi_in=args.midi_in, midi_out=args.midi_out, controls=controls,
                           midi_backend=args.midi_backend, rtmidi_api=args.rtmidi_api, mic=args.mic,
@@ -113,6 +143,8 @@ def run(args) -> int:
                 session.close()
                 print(f"live run: --client: {exc}", file=err)
                 return 2
+            if not args.headless and args.display_latency is not None:  # the screen opened: remember it
+                store_display_latency(store, args.display, args.display_latency, session.sample_rate)
             latency, used = {}, {}
             paths = [("midi", midi_device(args))] + ([("mic", mic_device(args))] if args.mic else [])
             paths += [] if args.headless else [("touch", touch_device(args))]
@@ -124,7 +156,7 @@ def run(args) -> int:
                     print(f"live run: {path} responses corrected by {latency[path]} frames "
                           f"(calibration {cal['id']} of {device})", file=err)
             if not args.headless:  # the screen's cue offset, stored with the corrections each run used
-                used["display"] = {"device": touch_device(args), "latency_ms": args.display_latency}
+                used["display"] = {"device": display_device(args.display), "latency_ms": screen["display_latency_ms"]}
             outcome = session.run(presets, store=store, latency_frames=latency, calibration=used or None)
     except SessionError as exc:
         print(f"live run: {exc}", file=err)

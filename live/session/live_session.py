@@ -191,7 +191,8 @@ class LiveSession:
                 self.close()
                 raise SessionError(str(exc)) from None
             w, h = self.touch.ready_info["size"]
-            self.log(f"client screen on display {options.display} ({w}x{h})")
+            self.log(f"client screen on display {options.display} ({w}x{h}), beat cue drawn "
+                     f"{self.touch.ready_info['display_latency_ms']:g} ms early")
         self._bound = options.controls.bound_notes()
         self._stop = threading.Event()
         self._stop_reason = ""

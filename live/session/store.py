@@ -40,7 +40,8 @@ table                     columns
 ``summaries``             run_id, phase, metric (together unique), position (the order the
                           metrics were given in), value (NULL where undefined)
 ``controls``              id, run_id, frame, action, value, effect (therapist controls)
-``calibrations``          id, created_at, input_path, device, latency_frames, sample_rate,
+``calibrations``          id, created_at, input_path (midi, touch, mic; display: a screen's
+                          display latency), device, latency_frames, sample_rate,
                           details_json
 ``client_names``          client_id (PK), display_name (optional; never exported when
                           de-identified) -- since version 2
@@ -125,6 +126,7 @@ STATUSES = ("running", "complete", "incomplete")
 """Statuses of sessions and runs."""
 
 EVENT_KINDS = ("sound", "input")
+CALIBRATED_PATHS = ("midi", "touch", "mic", "display")  # calibrations.input_path
 """Kinds of rows in ``events``."""
 
 _CODE_RE = re.compile(r"[A-Za-z0-9_-]{1,64}")
@@ -258,7 +260,7 @@ t_calibrations = Table(
     metadata,
     Column("id", Integer, primary_key=True),
     Column("created_at", UTCDateTime, nullable=False),
-    Column("input_path", String(16), nullable=False),  # midi | touch | mic
+    Column("input_path", String(16), nullable=False),  # midi | touch | mic | display
     Column("device", String(200), nullable=False),
     Column("latency_frames", Integer, nullable=False),
     Column("sample_rate", Integer, nullable=False),
@@ -1433,9 +1435,13 @@ class Store:
 
     def save_calibration(self, *, input_path: str, device: str, latency_frames: int, sample_rate: int,
                          details: Mapping[str, Any]) -> int:
-        """Store a calibration result for an input path and device; returns its id."""
-        if input_path not in ("midi", "touch", "mic"):
-            raise ValueError(f"input_path = {input_path!r}: must be 'midi', 'touch' or 'mic'")
+        """Store a calibration result for an input path and device; returns its id.
+
+        ``input_path`` ``"display"`` is a screen's display latency (``device`` names the screen):
+        how early its beat cue is drawn.
+        """
+        if input_path not in CALIBRATED_PATHS:
+            raise ValueError(f"input_path = {input_path!r}: must be one of {', '.join(CALIBRATED_PATHS)}")
         with self._write() as conn:
             result = conn.execute(t_calibrations.insert().values(
                 created_at=_now(), input_path=input_path, device=device,
@@ -1455,6 +1461,18 @@ class Store:
             return None
         out = row._asdict()
         out["details"] = json.loads(out.pop("details_json"))
+        return out
+
+    def latest_calibrations(self, input_path: str) -> list[dict[str, Any]]:
+        """The newest calibration of ``input_path`` on each device, by device name."""
+        query = select(t_calibrations).where(t_calibrations.c.input_path == input_path).order_by(t_calibrations.c.id)
+        with self._read() as conn:
+            newest = {row.device: row._asdict() for row in conn.execute(query)}
+        out = []
+        for device in sorted(newest):
+            row = newest[device]
+            row["details"] = json.loads(row.pop("details_json"))
+            out.append(row)
         return out
 
     def run_events(self, run_id: int, kind: str | None = None) -> list[dict[str, Any]]:

@@ -10,7 +10,8 @@ engine -> screen
     ``{"cues": [[beat_index, host_ns, accent], ...]}`` (beats to show: host time the beat sounds),
     ``{"quit": true}`` (or end of input).
 screen -> engine
-    ``{"ready": {"size": [w, h], "display": n, "displays": k}}`` once the window is up,
+    ``{"ready": {"size": [w, h], "display": n, "displays": k, "display_latency_ms": ms}}`` once
+    the window is up (``ms``: how early it draws the beat cue),
     ``{"touch": [pad, velocity, host_ns]}`` per touch on a pad,
     ``{"error": "..."}`` before exiting 2 when the screen cannot be opened.
 
@@ -298,7 +299,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     inbox: queue.SimpleQueue = queue.SimpleQueue()
     threading.Thread(target=_reader, args=(sys.stdin, inbox), name="touch-inbox", daemon=True).start()
-    send({"ready": {"size": list(screen.size), "display": screen.display, "displays": screen.displays}})
+    send({"ready": {"size": list(screen.size), "display": screen.display, "displays": screen.displays,
+                    "display_latency_ms": screen.display_latency_ns / 1e6}})
     try:
         serve(screen, fps=args.fps, poll_hz=args.poll_hz, inbox=inbox, send=send)
     except BrokenPipeError:  # the engine went away
