@@ -620,6 +620,17 @@ def test_run_phases(store: Store) -> None:
     assert store.run_phases(rid) == {"all": {"n_taps": 3.0, "R": 0.5}}
 
 
+def test_run_phases_keep_the_sessions_order(store: Store) -> None:
+    from live.activities.base import Summary
+
+    _, rid = new_run(store)
+    order = ["baseline", "cue+0%", "cue+5%", "cue+10%", "continuation"]  # not alphabetical
+    phases = {name: {"n_taps": float(i), "R": 0.9} for i, name in enumerate(order)}
+    store.close_run(rid, summary=Summary(metrics={"n_taps": 10.0}, phases=phases), final_responses=[], end_frame=10)
+    assert list(store.run_phases(rid)) == ["all", *order]
+    assert store.run_phases(rid)["cue+10%"] == {"n_taps": 3.0, "R": 0.9}
+
+
 def test_migration_from_version_2(url: str) -> None:
     engine = sqlalchemy.create_engine(url if "://" in url else f"sqlite:///{url}")
     with engine.begin() as conn:

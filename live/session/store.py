@@ -999,6 +999,9 @@ class Store:
         phases = {phase: metrics}
         if isinstance(summary, Summary):  # and each phase of the run under its own name
             phases.update(summary.phases)
+        # Positions run on across phases, so the phases' order (the session's) is kept too.
+        items = [(name_of_phase, name, value) for name_of_phase, phase_metrics in phases.items()
+                 for name, value in phase_metrics.items()]
         summary_rows = [
             {
                 "run_id": run_id,
@@ -1007,8 +1010,7 @@ class Store:
                 "position": i,
                 "value": _opt_float(f"metric {name!r}", value),
             }
-            for name_of_phase, phase_metrics in phases.items()
-            for i, (name, value) in enumerate(phase_metrics.items())
+            for i, (name_of_phase, name, value) in enumerate(items)
         ]
         end = _check_int("end_frame", end_frame)
         finals = list(final_responses)
@@ -1395,23 +1397,25 @@ class Store:
     def run_phases(self, run_id: int) -> dict[str, dict[str, float | None]]:
         """Every summary of a run: phase -> metric -> value.
 
-        Phases in session order (``all`` first, ``baseline``, the others by name,
-        ``continuation`` last); metrics in the order stored.
+        Phases in the order the run stored them (``all`` first, then the session's order);
+        metrics in the order stored. Runs stored before positions ran on across phases (each
+        phase counted from 0) fall back to ``baseline``, the others by name, ``continuation``.
         """
         run_id = _check_int("run_id", run_id)
         with self._read() as conn:
             self._run_row(conn, run_id)
             rows = conn.execute(
-                select(t_summaries.c.phase, t_summaries.c.metric, t_summaries.c.value)
+                select(t_summaries.c.phase, t_summaries.c.metric, t_summaries.c.value, t_summaries.c.position)
                 .where(t_summaries.c.run_id == run_id)
                 .order_by(t_summaries.c.phase, t_summaries.c.position)
             )
             out: dict[str, dict[str, float | None]] = {}
-            for phase, metric, value in rows:
+            first: dict[str, int] = {}
+            for phase, metric, value, position in rows:
                 out.setdefault(phase, {})[metric] = value
-        # The order a session goes in: the whole run, baseline, the cued phases, continuation.
+                first.setdefault(phase, position)
         rank = {"all": 0, "baseline": 1, "continuation": 3}
-        return dict(sorted(out.items(), key=lambda kv: (rank.get(kv[0], 2), kv[0])))
+        return dict(sorted(out.items(), key=lambda kv: (first[kv[0]], rank.get(kv[0], 2), kv[0])))
 
     def add_controls(self, run_id: int, controls: Iterable[tuple[int, str, float | None, str | None]]) -> None:
         """Store therapist controls of a running run: (frame, action, value, effect) each."""
