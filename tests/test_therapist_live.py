@@ -92,6 +92,6 @@ def test_therapist_notes_are_kept_apart_sound_as_pads_and_go_on_the_therapist_tr
              for f, _, _ in therapist_rows + client_rows]
     print(f"\nWAV level 64 frames before / after each pad: {rises}", file=sys.stderr)
     # Where nothing else sounds just before (another pad's or a click's tail), the pad starts exactly
-    # there at its full level (velocity 90: ~11800, 100: ~10600 at gain 0.8).
+    # there at its full level (velocity 90: ~10600, 100: ~11800 at gain 0.8).
     quiet = [(before, after) for before, after in rises if before < 1000]
     assert len(quiet) >= 12 and all(after > 9000 for _, after in quiet), rises

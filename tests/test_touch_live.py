@@ -172,3 +172,49 @@ def test_a_screen_that_is_not_there_or_bad_screen_options_exit_2(jack_server_syn
         proc = subprocess.run([*base, "--display", "3"], capture_output=True, text=True, env=env, timeout=60)
     assert proc.returncode == 2
     assert "--display 3: no such screen; this machine has 1 (0..0)" in proc.stderr, proc.stderr
+
+
+def test_wav_export_has_the_touch_pads_and_the_midi_pads_of_a_live_session(jack_server_sync, tmp_path):
+    """Touches (xdotool under Xvfb) and MIDI notes (a JACK harness) in one ``live run``; ``live
+    export --format wav`` renders each touched pad's sound (stored with the run's sounds, 30 ms
+    after the touch) and each MIDI note's pad (2 periods after the note) where live played them."""
+    import subprocess
+    import wave
+
+    from jackutil import start_midi_harness
+
+    preset = tmp_path / "pads.toml"
+    preset.write_text(PRESET.format(beats=8))
+    db = tmp_path / "live.db"
+    with Xvfb() as x:
+        server = jack_server_sync
+        server.env.update(x.env, SDL_MOUSE_TOUCH_EVENTS="1")
+        server.env.pop("SDL_VIDEODRIVER", None)
+        proc = start_live(server, ["run", str(preset), "--client", "T1", "--db", str(db), "--json"])
+        log = StderrLines(proc)
+        log.wait_for("run 1:")
+        harness = start_midi_harness(server, "notes", count=5, spacing_frames=43001, start_delay=0.7,
+                                     notes=[38], velocities=[100], go_immediately=True, tail=0.3, seconds=30)
+        harness.wait_ready(timeout_s=20)
+        for k in range(5):
+            time.sleep(0.9)
+            x.xdotool("mousemove", "266" if k % 2 == 0 else "758", "384", "click", "1")
+        harness.result(timeout_s=60)
+        code, out, err = log.finish()
+    assert code == 0, err
+    session_id = json.loads(out)["session_id"]
+    touch_pads = [f for (f,) in rows(db, "SELECT frame FROM events WHERE kind = 'sound' AND beat_index IS NULL")]
+    midi_notes = [f for (f,) in rows(db, "SELECT frame FROM events WHERE kind = 'input' AND source = 'midi'")]
+    assert len(touch_pads) == 5 and len(midi_notes) == 5
+    wav_path = tmp_path / "s.wav"
+    done = subprocess.run([sys.executable, "-m", "live", "export", session_id, "--format", "wav", "--db", str(db),
+                           "--out", str(wav_path)], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    with wave.open(str(wav_path), "rb") as w:
+        audio = np.frombuffer(w.readframes(w.getnframes()), dtype="<i2").reshape(-1, w.getnchannels())[:, 0]
+    starts = touch_pads + [f + 128 for f in midi_notes]  # no MIDI calibration stored: frames as played
+    levels = [(int(np.abs(audio[s - 64:s]).max()), int(np.abs(audio[s:s + 64]).max())) for s in starts]
+    # Where nothing else sounds just before, a woodblock starts exactly there (gain 0.8 x 100/127).
+    quiet = [(before, after) for before, after in levels if before < 1000]
+    assert len(quiet) >= 6 and all(after > 9000 for _, after in quiet), levels
+    print(f"\nWAV export: levels before / after each touch pad and MIDI pad: {levels}", file=sys.stderr)
