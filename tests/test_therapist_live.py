@@ -72,6 +72,9 @@ def test_therapist_notes_are_kept_apart_sound_as_pads_and_go_on_the_therapist_tr
     onsets = set(sent_therapist["onset_frames"])
     heard = [f for f, _, _ in t_notes if f + 128 in onsets]
     assert len(heard) >= 6, (sorted(onsets), [f for f, _, _ in t_notes])
+    print(f"\ntherapist: {len(therapist_rows)} notes stored as the therapist's, {len(client_rows)} as the client's "
+          f"(one JACK-engine offset for all: timestamps exact), {len(result['responses'])} scored; "
+          f"{len(heard)}/{len(t_notes)} therapist pads heard exactly 128 frames after their note", file=sys.stderr)
 
     # MIDI export: the therapist's notes on the therapist track, the client's on the client's.
     mid = mido.MidiFile(export(db, result["session_id"], "midi", tmp_path / "s.mid"))
