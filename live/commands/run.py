@@ -55,7 +55,7 @@ def store_display_latency(store, display: int, latency_ms: float, sample_rate: i
 
 def screen_options(args) -> dict:
     """LiveOptions fields of the client screen from ``--display``, ``--window``, ``--display-latency``
-    (None when not given: the caller takes the screen's stored one, :func:`display_latency`).
+    (0 when not given; ``live run`` then takes the screen's stored one, :func:`display_latency`).
 
     Raises
     ------

@@ -51,7 +51,9 @@ class LiveOptions:
     client : str
         Pseudonymous code of the client (created in the store when new).
     duration_s : float, optional
-        Overrides each preset's length.
+        Length of each cued phase of each preset (replaces its ``beats`` or ``duration_s``);
+        a baseline and a continuation keep the preset's lengths, and a run ends at its
+        activity's own planned end.
     audio_device : str, optional
         PortAudio device index or name part; default: JACK's when a JACK server runs.
     midi_in : str, optional
