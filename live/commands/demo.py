@@ -11,50 +11,28 @@ from pathlib import Path
 
 DEFAULT_PRESET = "steady-beat-100"
 
-# key -> (label, unit, format) of the per-phase table; other keys show under their own name.
-_PHASE_ROWS: dict[str, tuple[str, str, str]] = {
-    "duration_s": ("duration", "s", ".1f"),
-    "n_beats": ("beats", "", "d"),
-    "n_taps": ("taps", "", "d"),
-    "missed": ("missed beats", "", "d"),
-    "extra": ("extra taps", "", "d"),
-    "cue_tempo_bpm": ("cue tempo", "BPM", ".1f"),
-    "cadence_bpm": ("client's cadence", "per min", ".1f"),
-    "cue_start_bpm": ("cue started at", "BPM", ".1f"),
-    "mean_async_ms": ("mean asynchrony", "ms", ".1f"),
-    "sd_async_ms": ("SD of asynchrony", "ms", ".1f"),
-    "within_window_pct": ("within window", "% of beats", ".1f"),
-    "R": ("phase consistency R", "0..1", ".3f"),
-    "iti_mean_ms": ("mean inter-tap interval", "ms", ".1f"),
-    "iti_cv": ("inter-tap interval CV", "", ".3f"),
-    "tempo_following_ratio": ("tempo following ratio", "1 = exact", ".3f"),
-    "alpha": ("phase correction alpha", "bGLS", ".2f"),
-    "last_cue_interval_ms": ("last cue interval", "ms", ".1f"),
-    "period_error_ms": ("period error", "ms", ".1f"),
-    "drift_ms_per_tap": ("drift", "ms/tap", ".2f"),
-    "perturbations": ("perturbations", "", "d"),
-    "recovery_half_beats": ("recovery half-life", "beats", ".1f"),
-}
-_PHASE_ROWS.update({f"deviation_lag{j}_ms": (f"  deviation {j} beats after", "ms", ".1f") for j in range(65)})
+# The per-phase table's rows, in this order (labels, units and formats: live.metrics.info),
+# then the recovery curve after perturbations; other metrics are in --json.
+_PHASE_KEYS = (
+    "duration_s", "n_beats", "n_taps", "missed", "extra", "cue_tempo_bpm", "cadence_bpm",
+    "cue_start_bpm", "mean_async_ms", "sd_async_ms", "within_window_pct", "R", "iti_mean_ms",
+    "iti_cv", "tempo_following_ratio", "alpha", "last_cue_interval_ms", "period_error_ms",
+    "drift_ms_per_tap", "perturbations", "recovery_half_beats",
+) + tuple(f"deviation_lag{j}_ms" for j in range(65))
 
 
 def format_phases(phases: dict[str, dict]) -> str:
-    """Phases side by side: a row per labelled metric any phase has, the recovery curve last
+    """Phases side by side: a row per listed metric any phase has, the recovery curve last
     (``-`` where a phase has no such metric, ``n/a`` where it is undefined). ``--json`` has all."""
+    from live.metrics.info import format_value, metric_info
+
     names = list(phases)
-    keys = [k for k in _PHASE_ROWS if any(k in m for m in phases.values())]
-
-    def cell(metrics: dict, key: str) -> str:
-        if key not in metrics:
-            return "-"
-        value = metrics[key]
-        if value is None:
-            return "n/a"
-        fmt = _PHASE_ROWS.get(key, (key, "", ".1f"))[2]
-        return format(int(value), fmt) if fmt == "d" else format(value, fmt)
-
-    rows = [["", *names, ""]] + [[_PHASE_ROWS.get(k, (k, "", ""))[0], *(cell(phases[n], k) for n in names),
-                                  _PHASE_ROWS.get(k, (k, "", ""))[1]] for k in keys]
+    keys = [k for k in _PHASE_KEYS if any(k in m for m in phases.values())]
+    rows = [["", *names, ""]] + [
+        [metric_info(k).label, *("-" if k not in phases[n] else format_value(k, phases[n][k]) for n in names),
+         metric_info(k).unit]
+        for k in keys
+    ]
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     lines = []
     for r in rows:

@@ -10,7 +10,7 @@ from live.commands.records_common import fail, open_store, print_goals, to_json
 
 def run(args) -> int:
     from live.session.goals import GoalError, describe_goal, parse_goal
-    from live.session.metric_info import METRICS
+    from live.metrics.info import METRICS
 
     prog = f"live goals {args.action}"
     spec = None

@@ -11,27 +11,14 @@ import math
 import sys
 
 from live.metrics.csvio import read_times_csv
+from live.metrics.info import format_value, metric_info
 from live.metrics.sms import sms_summary
 
 _PROG = "live metrics sms"
 
-# key -> (label, unit, format) for the readable table.
-_ROWS: dict[str, tuple[str, str, str]] = {
-    "n_beats": ("beats", "", "d"),
-    "n_taps": ("taps", "", "d"),
-    "matched": ("matched taps", "", "d"),
-    "missed": ("missed beats", "", "d"),
-    "extra": ("extra taps", "", "d"),
-    "mean_async_ms": ("mean asynchrony", "ms", ".1f"),
-    "sd_async_ms": ("SD of asynchrony", "ms", ".1f"),
-    "median_async_ms": ("median asynchrony", "ms", ".1f"),
-    "within_window_pct": ("within +/-{w} ms", "% of beats", ".1f"),
-    "R": ("phase consistency R", "0..1", ".3f"),
-    "mean_phase_deg": ("mean phase", "deg", ".1f"),
-    "rayleigh_p": ("Rayleigh p", "", ".3g"),
-    "iti_mean_ms": ("mean inter-tap interval", "ms", ".1f"),
-    "iti_cv": ("inter-tap interval CV", "", ".3f"),
-}
+# The readable table's rows, in order (labels, units and formats: live.metrics.info).
+_KEYS = ("n_beats", "n_taps", "matched", "missed", "extra", "mean_async_ms", "sd_async_ms",
+         "median_async_ms", "within_window_pct", "R", "mean_phase_deg", "rayleigh_p", "iti_mean_ms", "iti_cv")
 
 
 def _fail(message: str) -> int:
@@ -41,18 +28,12 @@ def _fail(message: str) -> int:
 
 def format_table(summary: dict, *, window_ms: float) -> str:
     """The summary as aligned ``label  value  unit`` lines; undefined values read ``n/a``."""
-    labels = {k: label.format(w=f"{window_ms:g}") for k, (label, _, _) in _ROWS.items()}
-    values = {
-        k: "n/a" if summary[k] is None else format(summary[k], fmt)
-        for k, (_, _, fmt) in _ROWS.items()
-    }
+    labels = {k: metric_info(k).label for k in _KEYS}
+    labels["within_window_pct"] = f"within +/-{window_ms:g} ms"
+    values = {k: format_value(k, summary[k]) for k in _KEYS}
     lw = max(map(len, labels.values()))
     vw = max(map(len, values.values()))
-    lines = [
-        f"{labels[k]:<{lw}}  {values[k]:>{vw}}  {unit}".rstrip()
-        for k, (_, unit, _) in _ROWS.items()
-    ]
-    return "\n".join(lines)
+    return "\n".join(f"{labels[k]:<{lw}}  {values[k]:>{vw}}  {metric_info(k).unit}".rstrip() for k in _KEYS)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -74,7 +74,7 @@ def to_json(value: Any) -> str:
 
 def print_goals(goals: list[dict]) -> None:
     """Goals (as :func:`live.session.records.client_progress` gives them) as a table: latest value, met."""
-    from live.session.metric_info import format_value
+    from live.metrics.info import format_value
 
     if not goals:
         print("No goals yet: add one with 'live goals add CODE sd_async_ms \"<=\" 40 at 100 BPM'.")

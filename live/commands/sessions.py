@@ -49,7 +49,7 @@ def run(args) -> int:
 
 def describe(session: dict) -> str:
     """The session as the therapist reads it: status first, then runs, goals and notes."""
-    from live.session.metric_info import format_value, metric_info
+    from live.metrics.info import format_value, metric_info
 
     sr = session["sample_rate"]
     lines = [f"Session {session['id']}"]

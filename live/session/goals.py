@@ -6,7 +6,7 @@ A goal reads ``METRIC OP TARGET [CONDITION ...]``, for example::
     within_window_pct >= 80 at 90 BPM preset steady-beat-90
     R >= 0.9 phase all
 
-``METRIC`` is a stored summary metric (:mod:`live.session.metric_info`), ``OP`` is ``<=`` or
+``METRIC`` is a stored summary metric (:mod:`live.metrics.info`), ``OP`` is ``<=`` or
 ``>=`` (the goal is met when the session's value compares so with ``TARGET``, in the metric's
 unit). Conditions pick which runs of a session count:
 

@@ -14,7 +14,7 @@ from datetime import date
 from typing import Any
 
 from live.session.exports import plots
-from live.session.metric_info import format_value
+from live.metrics.info import format_value
 from live.session.records import client_progress, deidentify, random_date_shift
 from live.session.store import Store
 

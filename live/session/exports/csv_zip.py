@@ -123,7 +123,7 @@ def tables(session: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
     """Table name -> rows (dicts keyed by column)."""
     import json
 
-    from live.session.metric_info import metric_info
+    from live.metrics.info import metric_info
 
     sr, t0 = session["sample_rate"], origin_frame(session)
 

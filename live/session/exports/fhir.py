@@ -37,7 +37,7 @@ def _iso(t) -> str | None:
 
 def bundle(session: dict[str, Any]) -> dict[str, Any]:
     """The Bundle as a JSON-ready dict."""
-    from live.session.metric_info import metric_info
+    from live.metrics.info import metric_info
 
     sid = session["id"]
     entries: list[dict[str, Any]] = []
@@ -88,7 +88,7 @@ def bundle(session: dict[str, Any]) -> dict[str, Any]:
                         "system": "http://terminology.hl7.org/CodeSystem/data-absent-reason",
                         "code": "not-applicable"}]}
                 else:
-                    obs["valueQuantity"] = {"value": value, "unit": info.unit or info.ucum, "system": UCUM,
+                    obs["valueQuantity"] = {"value": value, "unit": info.ucum, "system": UCUM,
                                             "code": info.ucum}
                 entries.append({"fullUrl": _urn(sid, "obs", run["id"], phase, metric), "resource": obs})
     return {

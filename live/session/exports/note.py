@@ -14,7 +14,7 @@ import io
 from typing import Any
 
 from live.session.exports import origin_frame, plots
-from live.session.metric_info import format_value
+from live.metrics.info import format_value
 
 # metric -> column heading of the per-phase table
 TABLE_METRICS = {"n_beats": "beats", "matched": "matched", "mean_async_ms": "mean async (ms)",

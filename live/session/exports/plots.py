@@ -98,7 +98,7 @@ def phase_plot(session: dict[str, Any], size=(3.0, 2.9)) -> Figure:
 def progress_plot(goal: dict[str, Any], size=(7.0, 2.6)) -> Figure:
     """A goal's value per session (in order, labelled with their dates; green met, orange not)
     with the target line."""
-    from live.session.metric_info import metric_info
+    from live.metrics.info import metric_info
 
     fig, ax = plt.subplots(figsize=size, layout="constrained")
     pts = goal["points"]

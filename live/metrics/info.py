@@ -1,6 +1,7 @@
-"""What each stored summary metric means: a label, its UCUM unit, how to print it.
+"""What each summary metric means: a label, its UCUM unit, how to print it.
 
-Used by the records commands and every export (CSV column notes, FHIR ``valueQuantity`` units,
+The one catalogue of metric labels: used by ``live metrics``, ``live demo`` and ``live run``'s
+tables, the records commands and every export (CSV column notes, FHIR ``valueQuantity`` units,
 the session note). Metrics not listed here (an activity may add some) are shown by name with
 the dimensionless UCUM unit ``1``.
 
@@ -12,6 +13,7 @@ counts (an annotation on unity). Metric definitions: DOMAIN.md, "Timing metrics"
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 __all__ = ["MetricInfo", "METRICS", "metric_info", "format_value"]
@@ -49,10 +51,10 @@ METRICS: dict[str, MetricInfo] = {m.name: m for m in (
     _m("iti_cv", "inter-tap interval CV", "1", "", ".3f"),
     _m("iti_sd_ms", "SD of inter-tap intervals", "ms", "ms", ".1f"),
     _m("cadence_bpm", "tapping cadence", "/min", "taps/min", ".1f"),
-    _m("alpha", "phase correction gain alpha", "1", "", ".2f"),
+    _m("alpha", "phase correction gain alpha", "1", "by bGLS", ".2f"),
     _m("cue_tempo_bpm", "cue tempo", "/min", "BPM", ".1f"),
     _m("cue_start_bpm", "cue tempo at the start", "/min", "BPM", ".1f"),
-    _m("tempo_following_ratio", "tempo following ratio", "1", "", ".3f"),
+    _m("tempo_following_ratio", "tempo following ratio", "1", "1 = follows exactly", ".3f"),
     _m("duration_s", "duration", "s", "s", ".1f"),
     _m("last_cue_interval_ms", "last cue interval", "ms", "ms", ".1f"),
     _m("period_error_ms", "period error (ITI - last cue interval)", "ms", "ms", ".1f"),
@@ -62,9 +64,20 @@ METRICS: dict[str, MetricInfo] = {m.name: m for m in (
 )}
 
 
+_LAG = re.compile(r"deviation_lag(\d+)_ms")
+
+
 def metric_info(name: str) -> MetricInfo:
-    """The catalogue entry of ``name``; an unknown metric gets its name as label and unit ``1``."""
-    return METRICS.get(name) or MetricInfo(name, name.replace("_", " "), "1", "", ".4g")
+    """The catalogue entry of ``name``; an unknown metric gets its name as label and unit ``1``.
+
+    ``deviation_lag{j}_ms`` (the recovery curve after perturbations) is known for every ``j``.
+    """
+    if name in METRICS:
+        return METRICS[name]
+    lag = _LAG.fullmatch(name)
+    if lag:
+        return MetricInfo(name, f"deviation at perturbation +{lag[1]} beats", "ms", "ms", ".1f")
+    return MetricInfo(name, name.replace("_", " "), "1", "", ".4g")
 
 
 def format_value(name: str, value: float | None) -> str:
