@@ -84,5 +84,5 @@ def test_live_run_prints_the_per_phase_table(jack_server_sync, tmp_path):
     table = out.split("Per phase:\n", 1)[1]
     header, *lines = table.splitlines()
     assert header.split() == ["baseline", "cue+0%", "cue+10%"]
-    beats = next(line for line in lines if line.startswith("beats"))
-    assert beats.split() == ["beats", "-", "2", "3"]  # ceil(1 s x 120 / 60), ceil(1 s x 132 / 60)
+    beats = next(line for line in lines if line.startswith("beats scored"))
+    assert beats.split() == ["beats", "scored", "-", "2", "3"]  # ceil(1 s x 120 / 60), ceil(1 s x 132 / 60)
