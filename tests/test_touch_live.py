@@ -6,6 +6,7 @@ import json
 import sys
 import threading
 import time
+from contextlib import contextmanager
 
 import numpy as np
 
@@ -53,17 +54,31 @@ class StderrLines:
         return self.proc.returncode, out, "".join(self.lines)
 
 
+@contextmanager
+def touch_screen(server):
+    """An Xvfb screen for ``server``'s live processes, xdotool's clicks arriving as touches."""
+    with Xvfb() as x:
+        server.env.update(x.env, SDL_MOUSE_TOUCH_EVENTS="1")
+        server.env.pop("SDL_VIDEODRIVER", None)
+        yield x
+
+
+def start_run_on_screen(server, preset, db) -> tuple:
+    """``live run PRESET --json`` with its client screen; returns (process, its stderr lines)
+    once the window is up and the run has begun."""
+    proc = start_live(server, ["run", str(preset), "--client", "T1", "--db", str(db), "--json"])
+    log = StderrLines(proc)
+    log.wait_for("run 1:")
+    return proc, log
+
+
 def test_xdotool_clicks_on_a_real_window_become_stored_touch_responses(jack_server_sync, tmp_path):
     preset = tmp_path / "pads.toml"
     preset.write_text(PRESET.format(beats=10))
     db = tmp_path / "live.db"
-    with Xvfb() as x:
-        server = jack_server_sync
-        server.env.update(x.env, SDL_MOUSE_TOUCH_EVENTS="1")
-        server.env.pop("SDL_VIDEODRIVER", None)
-        proc = start_live(server, ["run", str(preset), "--client", "T1", "--db", str(db), "--json"])
-        log = StderrLines(proc)
-        log.wait_for("run 1:")  # the window is up and the run has begun
+    server = jack_server_sync
+    with touch_screen(server) as x:
+        proc, log = start_run_on_screen(server, preset, db)
         # 1024 x 768, two pads side by side: centres at x = 266 and 758
         clicks = []
         start = time.monotonic()
@@ -109,9 +124,7 @@ def test_calibrate_touch_measures_a_tapper_that_taps_a_known_time_late(jack_serv
     server = jack_server_sync
     db = tmp_path / "live.db"
     late_ms = 40.0
-    with Xvfb() as x:
-        server.env.update(x.env, SDL_MOUSE_TOUCH_EVENTS="1")
-        server.env.pop("SDL_VIDEODRIVER", None)
+    with touch_screen(server):
         proc = start_live(server, ["calibrate", "--input", "touch", "--json", "--db", str(db), "--taps", "16",
                                    "--tempo", "120"])
         log = StderrLines(proc)
@@ -186,13 +199,9 @@ def test_wav_export_has_the_touch_pads_and_the_midi_pads_of_a_live_session(jack_
     preset = tmp_path / "pads.toml"
     preset.write_text(PRESET.format(beats=8))
     db = tmp_path / "live.db"
-    with Xvfb() as x:
-        server = jack_server_sync
-        server.env.update(x.env, SDL_MOUSE_TOUCH_EVENTS="1")
-        server.env.pop("SDL_VIDEODRIVER", None)
-        proc = start_live(server, ["run", str(preset), "--client", "T1", "--db", str(db), "--json"])
-        log = StderrLines(proc)
-        log.wait_for("run 1:")
+    server = jack_server_sync
+    with touch_screen(server) as x:
+        proc, log = start_run_on_screen(server, preset, db)
         harness = start_midi_harness(server, "notes", count=5, spacing_frames=43001, start_delay=0.7,
                                      notes=[38], velocities=[100], go_immediately=True, tail=0.3, seconds=30)
         harness.wait_ready(timeout_s=20)
