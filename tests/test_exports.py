@@ -318,6 +318,9 @@ def test_export_command_writes_every_format_owner_only(db, demo, tmp_path, monke
     assert stat.S_IMODE(existing.stat().st_mode) == 0o600 and json.loads(existing.read_text())["session"]["id"] == sid
     code, _, err = live(capsys, "export", sid, "--format", "json", "--out", tmp_path / "no" / "x.json", "--db", db)
     assert code == 2 and "does not exist" in err
+    for command in (["export", sid], ["report", "SIM-001"]):
+        code, _, err = live(capsys, *command, "--format", "html", "--out", tmp_path, "--db", db)
+        assert code == 2 and f"--out {tmp_path} is a folder: give a file name" in err
     code, _, err = live(capsys, "export", "ffffffff", "--format", "json", "--db", db)
     assert code == 2 and "no session with an id starting 'ffffffff'" in err
 

@@ -7,17 +7,15 @@ Exit status 0 written (the path on stdout), 1 the export failed while writing, 2
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
-from live.commands.records_common import fail, open_store
+from live.commands.records_common import fail, open_store, out_problem
 
 
 def run(args) -> int:
     prog = "live export"
-    if args.out is not None and not Path(args.out).parent.is_dir():
-        return fail(prog, f"--out {args.out}: the folder {Path(args.out).parent} does not exist")
-    if args.out is not None and Path(args.out).is_dir():
-        return fail(prog, f"--out {args.out} is a folder: give a file name")
+    problem = out_problem(args.out)
+    if problem:
+        return fail(prog, problem)
     store = open_store(args, prog)
     if store is None:
         return 2

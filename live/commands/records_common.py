@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import sys
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any, Sequence
 
 
@@ -21,6 +22,17 @@ def open_store(args, prog: str):
         print(f"{prog}: {exc}", file=sys.stderr)
     except Exception as exc:  # noqa: BLE001  (driver errors: unreachable server, bad URL, no access)
         print(f"{prog}: --db {db}: cannot open the session store: {str(exc).splitlines()[0]}", file=sys.stderr)
+    return None
+
+
+def out_problem(out: str | None) -> str | None:
+    """What is wrong with an ``--out FILE`` (a folder, or in a folder that does not exist); None if fine."""
+    if out is None:
+        return None
+    if Path(out).is_dir():
+        return f"--out {out} is a folder: give a file name"
+    if not Path(out).parent.is_dir():
+        return f"--out {out}: the folder {Path(out).parent} does not exist"
     return None
 
 

@@ -9,7 +9,7 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from live.commands.records_common import fail, open_store
+from live.commands.records_common import fail, open_store, out_problem
 
 
 def run(args) -> int:
@@ -20,8 +20,9 @@ def run(args) -> int:
             since = date.fromisoformat(args.since)
         except ValueError:
             return fail(prog, f"--since {args.since!r}: give a date as YYYY-MM-DD")
-    if args.out is not None and not Path(args.out).parent.is_dir():
-        return fail(prog, f"--out {args.out}: the folder {Path(args.out).parent} does not exist")
+    problem = out_problem(args.out)
+    if problem:
+        return fail(prog, problem)
     store = open_store(args, prog)
     if store is None:
         return 2
