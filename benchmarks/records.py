@@ -27,18 +27,6 @@ TESTS = Path(__file__).resolve().parents[1] / "tests"
 if str(TESTS) not in sys.path:
     sys.path.insert(0, str(TESTS))
 
-PRESET = """schema = 1
-activity = "entrainment"
-title = "Benchmark beat"
-goal = "Benchmark"
-
-[params]
-tempo_bpm = {tempo}
-meter = 4
-count_in_beats = 0
-beats = {beats}
-"""
-
 
 def run_export(minutes: float = 60.0) -> list[str]:
     from live.presets import load_preset
@@ -51,8 +39,9 @@ def run_export(minutes: float = 60.0) -> list[str]:
     lines = []
     with tempfile.TemporaryDirectory(prefix="live-records-") as tmp:
         tmp_path = Path(tmp)
-        preset_path = tmp_path / "beat.toml"
-        preset_path.write_text(PRESET.format(tempo=100, beats=int(minutes * 100)))
+        from live_run_helpers import write_preset
+
+        preset_path = write_preset(tmp_path / "beat.toml", tempo=100, beats=int(minutes * 100))
         with Store.open(tmp_path / "s.db") as store:
             t0 = time.perf_counter()
             outcome = simulate_session(load_preset(preset_path), store=store, tapper=TapperParams(seed=1))

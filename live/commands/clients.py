@@ -24,7 +24,6 @@ def run(args) -> int:
             else:
                 print(f"Client {args.code} added" + (f" ({args.name.strip()})" if args.name else "") + ".")
             return 0
-        store.close_abandoned()
         if args.action == "list":
             clients = store.list_clients()
             if args.json:

@@ -23,7 +23,6 @@ def run(args) -> int:
     from live.session.records import SessionNotFound, resolve_session_id
 
     with store:
-        store.close_abandoned()
         try:
             session_id = resolve_session_id(store, args.session_id)
         except SessionNotFound as exc:

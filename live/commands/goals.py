@@ -41,7 +41,6 @@ def run(args) -> int:
             return 0
         from live.session.records import client_progress
 
-        store.close_abandoned()
         goals = client_progress(store, args.client)["goals"]
         if args.json:
             print(to_json({"client": args.client, "goals": goals}))

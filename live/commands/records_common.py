@@ -11,18 +11,23 @@ from typing import Any, Sequence
 
 
 def open_store(args, prog: str):
-    """The store of ``--db`` (default: the user's live.db); None after printing why it cannot open."""
+    """The store of ``--db`` (default: the user's live.db), sessions left running by a process that
+    is gone already marked incomplete (so no command shows them running); None after printing why
+    it cannot open."""
     from live.commands.run import default_db_path
     from live.session.store import SchemaVersionError, Store
 
     db = args.db or str(default_db_path())
     try:
-        return Store.open(db)
+        store = Store.open(db)
     except SchemaVersionError as exc:
         print(f"{prog}: {exc}", file=sys.stderr)
+        return None
     except Exception as exc:  # noqa: BLE001  (driver errors: unreachable server, bad URL, no access)
         print(f"{prog}: --db {db}: cannot open the session store: {str(exc).splitlines()[0]}", file=sys.stderr)
-    return None
+        return None
+    store.close_abandoned()
+    return store
 
 
 def out_problem(out: str | None) -> str | None:

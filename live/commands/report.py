@@ -30,7 +30,6 @@ def run(args) -> int:
     from live.session.report import build_report, render
 
     with store:
-        store.close_abandoned()
         try:
             report = build_report(store, args.client, since=since, deidentified=args.deidentify)
         except KeyError as exc:

@@ -15,7 +15,6 @@ def run(args) -> int:
     if store is None:
         return 2
     with store:
-        store.close_abandoned()
         if args.action == "list":
             sessions = store.list_sessions()
             if args.client is not None:
