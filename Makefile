@@ -18,8 +18,8 @@ NEEDED_COMMANDS := jackd jack_wait initdb pg_ctl Xvfb xdotool tmux pdftoppm
 .PHONY: demo test bench screenshots system-deps clean
 
 $(BIN)/python:
-	@$(PYTHON) -c '$(PYTHON_OK)' 2>/dev/null || { echo "live needs Python 3.11 or 3.12 and '$(PYTHON)' is \
-	  $$($(PYTHON) --version 2>&1 || echo missing): install one, then 'make $(MAKECMDGOALS) PYTHON=python3.12'" >&2; exit 2; }
+	@$(PYTHON) -c '$(PYTHON_OK)' 2>/dev/null || { v=$$($(PYTHON) --version 2>/dev/null || echo "not found"); \
+	  echo "live needs Python 3.11 or 3.12; $(PYTHON) is $$v: install one and run 'make $(or $(MAKECMDGOALS),demo) PYTHON=python3.12'" >&2; exit 2; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
