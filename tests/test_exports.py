@@ -19,14 +19,13 @@ import numpy as np
 import pytest
 
 from live.cli import main
-from live.engine.bank import default_bank
 from live.engine.events import InputEvent, ScheduledSound
 from live.presets import load_preset
 from live.session.exports import FORMATS, csv_zip, export_session
 from live.session.runner import simulate_session
 from live.session.store import Store
 from live.sim.tapper import TapperParams
-from records_helpers import PRESET, copy_db, make_demo_db
+from records_helpers import PRESET, copy_db, make_demo_db, mix
 
 RATE = 48_000
 RESPONSE_KEYS = {"time_s", "source", "note", "velocity", "beat_time_s", "asynchrony_ms"}  # live run --json
@@ -227,13 +226,9 @@ def test_wav_plays_the_pads_the_client_played(tmp_path):
     assert len(audio) == run["end_frame"]
     # What was heard: every click, and a pad (woodblock, 0.8 x velocity / 127) for each note but
     # the silent one, at its uncorrected frame (+ 100 latency) + 128 frames of pad delay.
-    bank = default_bank(RATE)
-    expected = np.zeros(len(audio))
     played = [(s["frame"], s["sound"], s["gain"]) for s in sounds]
     played += [(e["frame"] + 100 + 128, "woodblock", 0.8 * e["velocity"] / 127) for e in inputs if e["note"] != 20]
-    for frame, name, gain in played:
-        samples = bank.samples(name)
-        expected[frame:frame + len(samples)] += gain * samples[: len(expected) - frame]
+    expected = mix(played, len(audio), RATE)
     assert np.abs(audio[:, 0] - expected).max() < 2 / 32767 and (audio[:, 0] == audio[:, 1]).all()
     assert len(played) == 8 + 8
 
