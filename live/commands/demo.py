@@ -56,20 +56,25 @@ def run(args) -> int:
               file=err)
         return 2
 
+    from live.commands.records_common import fail, folder_problem, open_store
     from live.session.runner import simulate_session
-    from live.session.store import Store
     from live.sim.tapper import TapperParams
 
     out_dir = Path(args.out)
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        print(f"live demo: --out {out_dir}: cannot create the folder: {exc.strerror}", file=err)
+        return fail("live demo", f"--out {out_dir}: cannot create the folder: {exc.strerror or exc}")
+    problem = folder_problem(out_dir)
+    if problem:
+        return fail("live demo", f"--out {out_dir}: {problem}")
+    store = open_store(args, "live demo", default=str(out_dir / "live-demo.db"))
+    if store is None:
         return 2
     db = args.db or str(out_dir / "live-demo.db")
     tapper = TapperParams(seed=args.seed)
     print(f"live demo: rendering '{preset.name}' with a simulated client (seed {args.seed})...", file=err)
-    with Store.open(db) as store:
+    with store:
         outcome = simulate_session(preset, store=store, tapper=tapper, wav_dir=out_dir)
     outputs = {"wav": str(outcome.wav_path), "db": db}
     simulated = {
