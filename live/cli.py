@@ -10,6 +10,7 @@ by then (the session loops close it on any exception).
 from __future__ import annotations
 
 import argparse
+import functools
 import importlib
 import sys
 
@@ -17,7 +18,9 @@ import sys
 _AREAS = ("core", "live_run", "records")
 
 
+@functools.cache
 def _parser() -> argparse.ArgumentParser:
+    """The ``live`` parser, built once per process (argparse parsers keep no state between parses)."""
     from live.cli_args.values import OneLineParser
 
     p = OneLineParser(

@@ -53,7 +53,7 @@ from typing import Any, Iterable
 
 from live.engine.gm import GM_DRUM_CHANNEL, GM_DRUMS, note_name
 from live.config.toml_file import read_toml
-from live.presets import _toml_repr
+from live.presets import _toml_key, _toml_repr
 
 __all__ = ["ACTIONS", "Binding", "ControlError", "ControlEvent", "ControlMap", "SCHEMA", "default_path"]
 
@@ -267,9 +267,12 @@ class ControlMap:
 
 def _read(path: Path) -> tuple[tuple[Binding, ...], tuple[int, ...], list[str]]:
     """Parse and check ``path``: (bindings, therapist's channels, problem lines)."""
-    doc, problem = read_toml(path, needs="a controller mapping needs schema = 1 and [[bindings]] tables")
+    needs = "a controller mapping needs schema = 1 and [[bindings]] tables"
+    doc, problem = read_toml(path, needs=needs)
     if doc is None:
         return (), (), [problem]
+    if not any(key in doc for key in ("schema", "bindings", "therapist")):  # another kind of file: one line
+        return (), (), [f"{path}: not a controller mapping (keys: {', '.join(map(_toml_key, doc))}): {needs}"]
 
     problems: list[tuple[str, Any, str]] = []
     for key, value in doc.items():

@@ -167,9 +167,12 @@ _TOP_LEVEL: dict[str, str] = {
 
 def _read(path: Path) -> tuple[Preset | None, list[str]]:
     """Parse and check ``path``: (the preset or None, problem lines)."""
-    doc, problem = read_toml(path, needs="a preset needs schema, activity, title, goal and [params]")
+    needs = "a preset needs schema, activity, title, goal and [params]"
+    doc, problem = read_toml(path, needs=needs)
     if doc is None:
         return None, [problem]
+    if not any(key in doc for key in _TOP_LEVEL):  # another kind of TOML file: one line, not one per key
+        return None, [f"{path}: not a preset (keys: {', '.join(map(_toml_key, doc))}): {needs}"]
 
     activities = activity_names()
     allowed = {k: v.format(activities=", ".join(activities)) for k, v in _TOP_LEVEL.items()}

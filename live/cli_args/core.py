@@ -41,7 +41,7 @@ def add_parsers(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> N
                          "'live run' would use, and each screen's stored display latency. --midi also shows the therapist's "
                          "controller mapping.")
     dev.add_argument("--midi", action="store_true", help="also show the therapist controls in force")
-    dev.add_argument("--controls", metavar="FILE", help="a controller mapping to show instead of the built-in one")
+    dev.add_argument("--controls", metavar="FILE", help="a controller mapping to check and show instead of the built-in one (implies --midi)")
     dev.add_argument("--audio-device", metavar="D", help="show what this --audio-device would pick")
     dev.add_argument("--db", metavar="URL_OR_PATH",
                      help="session store whose screens' display latencies to show (default: the user's, if it exists)")

@@ -19,8 +19,6 @@ def run(args) -> int:
     from live.commands.run import (default_db_path, display_latency, mic_device, midi_device, screen_options,
                                    store_display_latency, touch_device)
     from live.presets import load_preset
-    from live.session.live_session import LiveOptions, LiveSession, SessionError, install_signal_handlers
-    from live.session.store import Store
 
     err = sys.stderr
     preset = load_preset(Path(__file__).parent.parent / "data" / "tap-along.toml")
@@ -34,6 +32,9 @@ def run(args) -> int:
     with store:
         if args.input == "touch":  # the screen's display latency: given (and stored for it), or its stored one
             screen["display_latency_ms"], _ = display_latency(store, args.display, args.display_latency)
+
+    from live.session.live_session import LiveOptions, LiveSession, SessionError, install_signal_handlers
+    from live.session.store import Store
     options = LiveOptions(client="calibration", audio_device=args.audio_device, midi_in=args.midi_in, pad_sound=None,
                           mic=args.input == "mic", touch=args.input == "touch", **screen)
     try:

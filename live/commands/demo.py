@@ -57,8 +57,6 @@ def run(args) -> int:
         return 2
 
     from live.commands.records_common import fail, folder_problem, open_store
-    from live.session.runner import simulate_session
-    from live.sim.tapper import TapperParams
 
     out_dir = Path(args.out)
     try:
@@ -72,6 +70,10 @@ def run(args) -> int:
     if store is None:
         return 2
     db = args.db or str(out_dir / "live-demo.db")
+
+    from live.session.runner import simulate_session  # the engine (numba): only once the input is good
+    from live.sim.tapper import TapperParams
+
     tapper = TapperParams(seed=args.seed)
     print(f"live demo: rendering '{preset.name}' with a simulated client (seed {args.seed})...", file=err)
     with store:

@@ -64,7 +64,7 @@ def run(args) -> int:
     info["midi"]["jack_sources"] = [p for p in sources or [] if not p.startswith("live-midi:")]
     info["midi"]["would_use"] = ("JACK port live-midi:in (connect a source, or pass --midi-in NAME)"
                                  if sources is not None else "none: live run needs a JACK server for MIDI")
-    if args.midi:
+    if args.midi or args.controls is not None:
         from live.controls import ControlError, ControlMap
 
         try:

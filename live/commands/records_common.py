@@ -5,6 +5,8 @@ and JSON of stored values. Not a command itself."""
 from __future__ import annotations
 
 import json
+import os
+import stat
 import sys
 from datetime import date, datetime
 from pathlib import Path
@@ -42,12 +44,16 @@ def out_problem(out: str | None) -> str | None:
         return None
     path = Path(out)
     try:
-        if path.is_dir():
+        if stat.S_ISDIR(os.stat(path).st_mode):
             return f"--out {out} is a folder: give a file name"
-        if not path.parent.is_dir():
-            return f"--out {out}: the folder {path.parent} does not exist"
+    except (FileNotFoundError, NotADirectoryError):
+        pass  # a new file
     except OSError as exc:  # a name too long, a loop of links
         return f"--out {out}: {exc.strerror}: give a file name in a folder you can write"
+    if not os.path.exists(path.parent):
+        return f"--out {out}: the folder {path.parent} does not exist"
+    if not os.path.isdir(path.parent):
+        return f"--out {out}: {path.parent} is not a folder"
     problem = folder_problem(path.parent)
     return None if problem is None else f"--out {out}: {problem}"
 

@@ -77,9 +77,7 @@ def run(args) -> int:
 
     from live.commands.records_common import open_store
     from live.controls import ControlError, ControlMap
-    from live.session.live_session import LiveOptions, LiveSession, SessionError, install_signal_handlers, responses_json
     from live.session.store import check_client_code
-    from live.ui.console import console_wanted
 
     try:
         check_client_code(args.client)
@@ -98,6 +96,9 @@ def run(args) -> int:
     store = open_store(args, "live run", abandoned=True)
     if store is None:
         return 2
+    from live.session.live_session import LiveOptions, LiveSession, SessionError, install_signal_handlers, responses_json
+    from live.ui.console import console_wanted
+
     with store:
         if not args.headless:  # the screen's display latency: given (and stored for it), or its stored one
             screen["display_latency_ms"], whence = display_latency(store, args.display, args.display_latency)

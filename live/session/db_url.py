@@ -20,11 +20,12 @@ import sys
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
-__all__ = ["ALLOWED", "DRIVERS", "StoreOpenError", "connect_args", "explain", "pip_install", "shown", "store_url"]
+__all__ = ["ALLOWED", "DRIVERS", "NOT_SQLITE", "StoreOpenError", "connect_args", "explain", "pip_install", "shown", "sqlite_file_problem", "store_url"]
 
 ALLOWED = ("give a SQLite file (a path, or sqlite:///PATH) or a PostgreSQL URL "
            "(postgresql+psycopg://USER@HOST/DATABASE)")
 """What ``--db`` allows, in words."""
+NOT_SQLITE = "not a SQLite database: give a live session database, or the name of a new file"
 
 # backend -> driver -> (module to import, pip requirement that installs it); the first is the default.
 DRIVERS: dict[str, dict[str, tuple[str, str | None]]] = {
@@ -99,6 +100,30 @@ def store_url(url_or_path: str | os.PathLike[str]) -> URL:
     return url.set(drivername=f"{backend}+{driver}")
 
 
+_SQLITE_MAGIC = b"SQLite format 3\x00"  # the first bytes of every SQLite database file
+
+
+def sqlite_file_problem(path: str) -> str | None:
+    """Why ``path`` cannot hold a SQLite store, checked before SQLite sees it (SQLite would write
+    a new database over a small file of another kind); None if it can (or may be created)."""
+    if os.path.isdir(path):
+        return f"is a folder: give a file's name, e.g. {os.path.join(path, 'live.db')}"
+    ancestor = os.path.dirname(path)
+    while ancestor and not os.path.lexists(ancestor) and os.path.dirname(ancestor) != ancestor:
+        ancestor = os.path.dirname(ancestor)
+    if ancestor and os.path.lexists(ancestor) and not os.path.isdir(ancestor):
+        return f"cannot create the database file: {ancestor} is not a folder"
+    if os.path.isfile(path):
+        try:
+            with open(path, "rb") as f:
+                head = f.read(len(_SQLITE_MAGIC))
+        except OSError as exc:
+            return f"cannot read the database file: {exc.strerror or exc}"
+        if head and head != _SQLITE_MAGIC:
+            return NOT_SQLITE
+    return None
+
+
 def connect_args(url: URL) -> dict:
     """Driver arguments live adds: a connect timeout on PostgreSQL (unless the URL sets one), so
     an unreachable server is reported instead of waited for."""
@@ -117,7 +142,7 @@ def explain(exc: BaseException, url: URL) -> str:
     detail = next((line.strip() for line in str(orig).splitlines() if line.strip()), type(orig).__name__)
     if url.get_backend_name() == "sqlite":
         if "file is not a database" in detail:
-            return "not a SQLite database: give a live session database, or the name of a new file"
+            return NOT_SQLITE
         if "unable to open database file" in detail:
             return "cannot open the database file: its folder must exist and be writable"
         if "readonly" in detail:

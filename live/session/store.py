@@ -106,7 +106,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from live import __version__
 from live.activities.base import Response, Summary
 from live.engine.events import InputEvent, ScheduledSound
-from live.session.db_url import StoreOpenError, connect_args, explain, store_url
+from live.session.db_url import StoreOpenError, connect_args, explain, sqlite_file_problem, store_url
 
 __all__ = [
     "EVENT_KINDS",
@@ -596,8 +596,9 @@ class Store:
         url = store_url(url_or_path)
         is_sqlite = url.get_backend_name() == "sqlite"
         if is_sqlite and url.database and url.database != ":memory:" and not url.database.startswith("file:"):
-            if os.path.isdir(url.database):
-                raise StoreOpenError(f"is a folder: give a file's name, e.g. {os.path.join(url.database, 'live.db')}")
+            problem = sqlite_file_problem(url.database)
+            if problem is not None:
+                raise StoreOpenError(problem)
             try:
                 _create_private_file(url.database)
             except OSError as exc:
