@@ -168,6 +168,10 @@ _TOP_LEVEL: dict[str, str] = {
 def _read(path: Path) -> tuple[Preset | None, list[str]]:
     """Parse and check ``path``: (the preset or None, problem lines)."""
     needs = "a preset needs schema, activity, title, goal and [params]"
+    try:
+        str(path).encode("utf-8")
+    except UnicodeEncodeError:  # a name the session store could not hold
+        return None, [f"{ascii(str(path))[1:-1]}: the file name is not UTF-8 text: rename the file"]
     doc, problem = read_toml(path, needs=needs)
     if doc is None:
         return None, [problem]

@@ -480,6 +480,17 @@ def test_the_messages_for_bad_files_say_what_is_wanted(where, tmp_path, capsys):
     assert_one_line(code, err, f"live demo: {path}: params.tempo_bpm: 300: must be 20..240 BPM")
 
 
+def test_a_preset_file_name_that_is_not_utf8_is_one_line(where, tmp_path, capsys):
+    """A name the session store could not hold (Linux gives such bytes to Python as surrogates)."""
+    path = Path(os.fsdecode(bytes(tmp_path) + b"/caf\xe9.toml"))
+    path.write_text(Path(where["preset"]).read_text())
+    shown = f"{tmp_path}/caf\\udce9.toml"
+    code, _, err = call(capsys, ["presets", "validate", str(path)])
+    assert_one_line(code, err, f"{shown}: the file name is not UTF-8 text: rename the file")
+    code, _, err = call(capsys, argv_for("demo", where, dest="preset", value=str(path)))
+    assert_one_line(code, err, f"live demo: {shown}: the file name is not UTF-8 text: rename the file")
+
+
 # ---------------------------------------------------------------- paths to write
 
 
