@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
+import shutil
 import stat
 import sys
 from datetime import date, datetime
@@ -35,6 +37,19 @@ def open_store(args, prog: str, *, default: str | None = None, abandoned: bool =
             print(f"{prog}: session {gone} was left running by a process that is gone: marked incomplete",
                   file=sys.stderr)
     return store
+
+
+def live_invocation() -> str:
+    """How to type ``live`` again in the shell this process was started from, quoted for pasting:
+    ``live`` when that is the program on PATH, else the path it was started by (``.venv/bin/live``
+    after ``make demo``), else ``PYTHON -m live``."""
+    started = sys.argv[0] if sys.argv else ""
+    if os.path.basename(started) == "live" and os.path.isfile(started):
+        on_path = shutil.which("live")
+        if on_path and os.path.samefile(on_path, started):
+            return "live"
+        return shlex.quote(started)
+    return f"{shlex.quote(sys.executable)} -m live"
 
 
 def out_problem(out: str | None) -> str | None:
