@@ -117,13 +117,7 @@ def run(args) -> int:
 
         return fail("live devices", f"--db {shown(args.db or str(default_db_path()))}: {exc}")
     info: dict = {"audio": {}, "midi": {}}
-    missing: list = []
-    _audio(info, missing, args.audio_device)
-    _midi(info, missing)
-    if not info["midi"]["jack_server"]:
-        missing.insert(0, _jack_missing(info))
-    info["missing"] = [m.as_dict() for m in missing]
-    if args.midi or args.controls is not None:
+    if args.midi or args.controls is not None:  # also checked before the devices are listed
         from live.controls import ControlError, ControlMap
 
         try:
@@ -135,6 +129,12 @@ def run(args) -> int:
         info["controls"] = {"source": str(args.controls or "built-in"), "bindings": controls.describe(),
                             "therapist_channels": sorted(controls.therapist_channels),
                             "therapist": controls.describe_therapist()}
+    missing: list = []
+    _audio(info, missing, args.audio_device)
+    _midi(info, missing)
+    if not info["midi"]["jack_server"]:
+        missing.insert(0, _jack_missing(info))
+    info["missing"] = [m.as_dict() for m in missing]
     info["displays"] = displays
     if args.json:
         print(json.dumps(info))
