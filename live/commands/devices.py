@@ -9,7 +9,7 @@ import sys
 def display_latencies(db: str | None) -> list[dict]:
     """Each screen's latest display latency in the store (``--db``, or the user's store when it
     exists: listing devices never creates one): ``[{"device": "display 0", "latency_ms": 25.0}]``."""
-    from pathlib import Path
+    import os
 
     from live.commands.run import default_db_path
 
@@ -17,7 +17,7 @@ def display_latencies(db: str | None) -> list[dict]:
         if not default_db_path().exists():
             return []
         db = str(default_db_path())
-    elif "://" not in db and not Path(db).exists():
+    elif "://" not in db and not os.path.exists(db):  # never raises, even for a name too long
         return []
     from live.session.store import Store
 
@@ -107,14 +107,17 @@ def _jack_missing(info: dict):
 
 
 def run(args) -> int:
+    from live.commands.records_common import fail
+    from live.session.db_url import StoreOpenError, shown
+
+    try:  # first: a --db that cannot be used is bad input, said before the devices are listed
+        displays = display_latencies(args.db)
+    except StoreOpenError as exc:
+        from live.commands.run import default_db_path
+
+        return fail("live devices", f"--db {shown(args.db or str(default_db_path()))}: {exc}")
     info: dict = {"audio": {}, "midi": {}}
-    missing: list = []
-    _audio(info, missing, args.audio_device)
-    _midi(info, missing)
-    if not info["midi"]["jack_server"]:
-        missing.insert(0, _jack_missing(info))
-    info["missing"] = [m.as_dict() for m in missing]
-    if args.midi:
+    if args.midi or args.controls is not None:  # also checked before the devices are listed
         from live.controls import ControlError, ControlMap
 
         try:
@@ -126,7 +129,13 @@ def run(args) -> int:
         info["controls"] = {"source": str(args.controls or "built-in"), "bindings": controls.describe(),
                             "therapist_channels": sorted(controls.therapist_channels),
                             "therapist": controls.describe_therapist()}
-    info["displays"] = display_latencies(args.db)
+    missing: list = []
+    _audio(info, missing, args.audio_device)
+    _midi(info, missing)
+    if not info["midi"]["jack_server"]:
+        missing.insert(0, _jack_missing(info))
+    info["missing"] = [m.as_dict() for m in missing]
+    info["displays"] = displays
     if args.json:
         print(json.dumps(info))
         return 0

@@ -299,6 +299,7 @@ class LiveSession:
                  f"through {self.midi.path}; Ctrl-C ends it and saves it")
         runs: list[RunOutcome] = []
         ended = "finished"
+        failed = True  # until the loop below ends normally: an exception leaves the session incomplete
         try:
             queue = self._queue = list(presets)
             while queue and not self._stop.is_set():
@@ -315,6 +316,7 @@ class LiveSession:
                         queue.append(preset)
             if self._stop.is_set():
                 ended = self._stop_reason
+            failed = False
         finally:
             sys.setswitchinterval(switch_interval)
             if self.console is not None:
@@ -322,11 +324,15 @@ class LiveSession:
                 self.console.close()
                 self.console = None
                 self.log = self._log_before_console
-            self.writer.close()
             vanished = ended.startswith("audio")
-            store.close_session(session_id, status="incomplete" if vanished else "complete")
-            if not vanished:  # a dead server blocks PortAudio's and libjack's stop calls: leave them
-                self.close()
+            try:
+                self.writer.close()  # every batch handed over is written (or its failure raised)
+            finally:
+                try:
+                    store.close_session(session_id, status="incomplete" if vanished or failed else "complete")
+                finally:
+                    if not vanished:  # a dead server blocks PortAudio's and libjack's stop calls: leave them
+                        self.close()
         missed = self.frame_map.missed_frames // self.period_frames if self.period_frames else None
         stats = dict(self.engine.stats(), missed_cycles=missed)
         midi_stats = self.midi_client.stats() if self.midi_client else {"path": "rtmidi", "filtered": self.midi.filtered}
