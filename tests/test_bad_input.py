@@ -89,7 +89,7 @@ KINDS = {
     ("clients show", "code"): "client", ("goals add", "client"): "client", ("goals add", "goal"): "goal",
     ("goals list", "client"): "client", ("sessions list", "client"): "filter",
     ("sessions show", "session_id"): "session", ("sessions note", "session_id"): "session",
-    ("sessions note", "text"): "note", ("sessions note", "at"): "moment",
+    ("sessions note", "text"): "note",
     ("export", "session_id"): "session", ("export", "out"): "out_file",
     ("report", "client"): "client", ("report", "out"): "out_file",
 }
@@ -274,6 +274,13 @@ def bad_text(action: type[CheckedValue] | CheckedValue) -> st.SearchStrategy[str
             lambda ymd: f"{ymd[0]}-{ymd[1]:02d}-{ymd[2]:02d}")
         return st.one_of(impossible, st.dates().map(lambda d: d.strftime("%d/%m/%Y")), words,
                          st.sampled_from(["2024-02-30", "2023-02-29", "yesterday", "2024-1-5"]))
+    if action.kind == "moment":
+        max_minutes = int(action.hi) // 60
+        return st.one_of(
+            st.tuples(st.integers(0, max_minutes), st.integers(60, 99)).map(lambda ms: f"{ms[0]}:{ms[1]}"),
+            st.integers(max_minutes + 1, 10**6).map(lambda m: f"{m}:00"),
+            st.floats(allow_nan=True, allow_infinity=True).map(lambda x: f"{x!r}:05"), words,
+            st.sampled_from(["nan:5", "1e400:5", "inf", ":5", "1:2:3", "-0:5", "2:15.", "2.5:00", "1:5.1234567"]))
     raise AssertionError(f"no strategy for checked values of kind {action.kind!r}")
 
 
@@ -472,6 +479,10 @@ def test_the_messages_for_bad_files_say_what_is_wanted(where, tmp_path, capsys):
     for (command, dest, name), needle in expect.items():
         code, _, err = call(capsys, argv_for(command, where, dest=dest, value=cases[name]))
         assert_one_line(code, err, needle)
+    for command, dest in [("metrics sms", "taps"), ("demo", "preset"), ("run", "controls"), ("presets validate", "files")]:
+        name = tmp_path / "two\nlines.csv"  # a name with a line break is said in one line, escaped
+        code, _, err = call(capsys, argv_for(command, where, dest=dest, value=str(name)))
+        assert_one_line(code, err, f"{tmp_path}/two\\nlines.csv: ")
     code, _, err = call(capsys, argv_for("run", where, dest="presets", value=["no-such-preset"]))
     assert_one_line(code, err, "live run: no-such-preset: no such file or shipped preset; shipped: ", "steady-beat-100")
     path = tmp_path / "fast.toml"
@@ -521,8 +532,7 @@ def test_a_folder_that_cannot_be_written_is_one_line(where, tmp_path, capsys):
 ARG_TEXT = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), min_size=1,
                    max_size=80).filter(lambda t: not t.startswith("-"))
 TEXT_VALUES = [(c, a) for c in sorted(COMMANDS) for a in values_of(c)
-               if kind_of(c, a) in ("new_client_code", "client", "session", "goal", "moment", "filter", "note",
-                                    "display_name")]
+               if kind_of(c, a) in ("new_client_code", "client", "session", "goal", "filter", "note", "display_name")]
 
 
 @pytest.mark.parametrize(("command", "action"), TEXT_VALUES, ids=[f"{c}-{a.dest}" for c, a in TEXT_VALUES])
@@ -549,7 +559,7 @@ def test_any_text_as_a_name_id_or_note_is_taken_or_refused_in_one_line(command, 
         assert_one_line(code, err)
     elif kind in ("filter", "note") or (kind == "display_name" and text.strip()):
         assert code == 0 and err == "", (code, err)
-    else:  # a valid code (maybe taken already), an empty name, a goal or a moment: taken, or one line
+    else:  # a valid code (maybe taken already), an empty name, a goal: taken, or one line
         assert code == 0 or (code == 2 and err.count("\n") == 1), (code, err)
     if code == 2:
         assert out == ""

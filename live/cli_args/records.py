@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 
-from live.cli_args.values import day, whole
+from live.cli_args.values import day, moment, whole
+
+MAX_MOMENT_MINUTES = 1440  # a marked moment lies within a day of the run's start
 
 EXPORT_FORMATS = ("csv", "json", "fhir", "midi", "wav", "html", "pdf")
 REPORT_FORMATS = ("html", "pdf")
@@ -74,7 +76,8 @@ def add_parsers(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> N
                             "--run is given), as 'live sessions show' and the exports print them.")
     snote.add_argument("session_id", help="session id, or a unique start of it (at least 4 characters)")
     snote.add_argument("text", nargs="+", help="the note")
-    snote.add_argument("--at", default=None, metavar="M:SS", help="the moment, e.g. 2:15.5")
+    snote.add_argument("--at", action=moment(MAX_MOMENT_MINUTES), default=None, metavar="M:SS",
+                       help="the moment, e.g. 2:15.5")
     snote.add_argument("--run", action=whole(1), default=None, metavar="N", help="run number in the session (1, 2, ...)")
     _db(snote)
     _json(snote)

@@ -1,7 +1,7 @@
 """Checks of command-line values, one per kind of value, run while the arguments are parsed.
 
 Each is an ``argparse`` action made by a small factory (:func:`whole`, :func:`number`,
-:func:`size`, :func:`day`) that converts the text and checks it against what is allowed; a bad value ends the
+:func:`size`, :func:`moment`, :func:`day`) that converts the text and checks it against what is allowed; a bad value ends the
 command at once, before any file, database or device is touched, with one line on stderr in the
 project's style (``live demo: --seed -1: must be 0..4294967295``) and exit status 2.
 
@@ -15,9 +15,10 @@ from __future__ import annotations
 import argparse
 import datetime
 import math
+import re
 from typing import Any, Callable
 
-__all__ = ["CheckedValue", "OneLineParser", "day", "number", "one_line", "size", "whole"]
+__all__ = ["CheckedValue", "OneLineParser", "day", "moment", "number", "one_line", "size", "whole"]
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -135,6 +136,24 @@ def size(lo: int, hi: int, unit: str = "pixels") -> type[CheckedValue]:
         return w, h
 
     return _make("size", f"must be WIDTHxHEIGHT, each {lo}..{hi} {unit}", parse, lo=lo, hi=hi)
+
+
+def moment(max_minutes: int) -> type[CheckedValue]:
+    """A moment written ``M:SS`` or ``M:SS.s`` (or seconds alone), as seconds (a float): whole
+    minutes 0..``max_minutes``, seconds under 60."""
+    pattern = re.compile(r"(?:(\d{1,6}):)?(\d{1,2}(?:\.\d{1,6})?)", re.ASCII)
+
+    def parse(text: str) -> float:
+        m = pattern.fullmatch(text.strip())
+        if m is None:
+            raise ValueError(text)
+        minutes, seconds = int(m.group(1) or 0), float(m.group(2))
+        if seconds >= 60 or minutes * 60 + seconds > max_minutes * 60:
+            raise ValueError(text)
+        return minutes * 60 + seconds
+
+    return _make("moment", f"must be minutes:seconds from the run's start, e.g. 2:15.5 (seconds under 60, "
+                 f"at most {max_minutes}:00)", parse, lo=0, hi=max_minutes * 60)
 
 
 def day() -> type[CheckedValue]:

@@ -10,6 +10,8 @@ import shlex
 import sys
 from pathlib import Path
 
+from live.cli_args.values import one_line
+
 DEFAULT_PRESET = "steady-beat-100"
 DEMO_CLIENT = "SIM-001"  # the simulated client's code in the store
 
@@ -70,7 +72,7 @@ def run(args) -> int:
         preset = load_preset(find_preset(args.preset or DEFAULT_PRESET, activity="entrainment"))
     except (PresetError, FileNotFoundError) as exc:
         for line in getattr(exc, "problems", [str(exc)]):
-            print(f"live demo: {line}", file=err)
+            print(f"live demo: {one_line(line)}", file=err)
         return 2
     if preset.activity != "entrainment":
         print(f"live demo: {preset.path}: activity: {preset.activity!r}: the demo runs entrainment presets only",

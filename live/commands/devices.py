@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import sys
 
+from live.cli_args.values import one_line
+
 
 def display_latencies(db: str | None) -> list[dict]:
     """Each screen's latest display latency in the store (``--db``, or the user's store when it
@@ -124,7 +126,7 @@ def run(args) -> int:
             controls = ControlMap.load(args.controls) if args.controls else ControlMap.default()
         except ControlError as exc:
             for line in exc.problems:
-                print(f"live devices: {line}", file=sys.stderr)
+                print(f"live devices: {one_line(line)}", file=sys.stderr)
             return 2
         info["controls"] = {"source": str(args.controls or "built-in"), "bindings": controls.describe(),
                             "therapist_channels": sorted(controls.therapist_channels),

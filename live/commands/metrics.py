@@ -9,6 +9,7 @@ import argparse
 import json
 import sys
 
+from live.cli_args.values import one_line
 from live.metrics.csvio import read_times_csv
 from live.metrics.info import format_value, metric_info
 from live.metrics.sms import sms_summary
@@ -21,7 +22,7 @@ _KEYS = ("n_beats", "n_taps", "matched", "missed", "extra", "mean_async_ms", "sd
 
 
 def _fail(message: str) -> int:
-    print(f"{_PROG}: {message}", file=sys.stderr)
+    print(f"{_PROG}: {one_line(message)}", file=sys.stderr)
     return 2
 
 

@@ -7,6 +7,8 @@ import os
 import sys
 from pathlib import Path
 
+from live.cli_args.values import one_line
+
 
 def default_db_path() -> Path:
     """The session store in the user's data folder (``$XDG_DATA_HOME/live/live.db``)."""
@@ -71,7 +73,7 @@ def run(args) -> int:
             presets.append(load_preset(find_preset(name)))
     except (PresetError, FileNotFoundError) as exc:
         for line in getattr(exc, "problems", [str(exc)]):
-            print(f"live run: {line}", file=err)
+            print(f"live run: {one_line(line)}", file=err)
         return 2
     screen = screen_options(args)  # numbers and sizes are checked while parsing (live.cli_args.values)
 
@@ -88,7 +90,7 @@ def run(args) -> int:
         controls = ControlMap.load(args.controls) if args.controls else ControlMap.default()
     except ControlError as exc:
         for line in exc.problems:
-            print(f"live run: {line}", file=err)
+            print(f"live run: {one_line(line)}", file=err)
         return 2
     db = args.db or str(default_db_path())
     # Opened before any device, so a --db that cannot be used is said at once. Sessions of this
