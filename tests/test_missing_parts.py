@@ -22,6 +22,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from jackutil import unique_server_name
 from live_run_helpers import write_preset
 
@@ -199,3 +201,40 @@ def test_devices_on_a_jack_server_finds_nothing_missing(jack_server):
     assert proc.returncode == 0, proc.stderr
     assert "Missing: nothing" in proc.stdout.splitlines()
     assert "Would play on: " in proc.stdout and "(JACK Audio Connection Kit)" in proc.stdout
+
+
+def test_portaudio_failing_to_start_is_tried_again_then_said_in_one_line():
+    """PortAudio's initialisation failing (seen here: a JACK server without realtime scheduling,
+    on a loaded machine, timed out activating PortAudio's client, and `live run` ended in an
+    internal error) is tried once more; failing again, it is a DeviceError that live run and
+    live calibrate print as one line. The failure is a stand-in: a healthy server never fails
+    this way on demand, and a stopped one makes libjack wait for ever."""
+    from live.engine.live_driver import DeviceError, _portaudio_started
+
+    class PortAudioError(Exception):  # sounddevice's, by name: its module may be half-imported
+        pass
+
+    calls = []
+
+    def fails_once():
+        calls.append(1)
+        if len(calls) == 1:
+            raise PortAudioError("Error initializing PortAudio: Unanticipated host error [PaErrorCode -9999]")
+        return "started"
+
+    assert _portaudio_started(fails_once, pause_s=0) == "started" and len(calls) == 2
+
+    def always_fails():
+        raise PortAudioError("Error initializing PortAudio: Unanticipated host error [PaErrorCode -9999]")
+
+    with pytest.raises(DeviceError) as caught:
+        _portaudio_started(always_fails, pause_s=0)
+    message = str(caught.value)
+    assert message.startswith("audio: PortAudio could not start (Error initializing PortAudio: Unanticipated host "
+                              "error [PaErrorCode -9999]; tried 2 times)") and "\n" not in message
+
+    def other_error():
+        raise ValueError("not PortAudio's")
+
+    with pytest.raises(ValueError, match="not PortAudio's"):
+        _portaudio_started(other_error, pause_s=0)

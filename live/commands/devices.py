@@ -39,6 +39,9 @@ def _audio(info: dict, missing: list, audio_device: str | None) -> None:
         info["audio"] = {"error": str(exc)}
         missing.append(exc)
         return
+    except DeviceError as exc:  # installed, but would not start
+        info["audio"] = {"error": str(exc)}
+        return
     apis = sd.query_hostapis()
     devices = sd.query_devices()
     info["audio"]["host_apis"] = [a["name"] for a in apis]
@@ -143,7 +146,8 @@ def run(args) -> int:
         return 0
     audio = info["audio"]
     if "error" in audio:
-        print("Audio: PortAudio not available (see Missing)")
+        print("Audio: PortAudio not available (see Missing)" if info["missing"] and any(
+            m["part"] == "PortAudio" for m in info["missing"]) else f"Audio: {audio['error']}")
     else:
         print(f"Audio host APIs: {', '.join(audio['host_apis']) or 'none'}")
         for d in audio["devices"]:
