@@ -9,7 +9,7 @@ import time
 import uuid
 
 from live.ui.console import RunTally
-from live.activities.base import Response
+from live.activities.types import Response, Target
 from live.engine.events import Cue, InputEvent
 from live_run_helpers import rows, write_preset
 
@@ -105,7 +105,7 @@ def test_run_tally_numbers():
 
     def resp(k, asyn_ms):
         ev = InputEvent(frame=0, source="touch", note=0, velocity=100, client="T1")
-        return Response(ev, k, None if k is None else 0, asyn_ms)
+        return Response(ev, None if k is None else Target(k, 0, "beat"), asyn_ms)
 
     tally.add_responses([resp(0, -20.0), resp(1, -80.0), resp(None, None)])
     n = tally.numbers(48000)  # beats 0 and 1 played; 2 not yet

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from live.activities.base import ActivityContext
+from live.activities.types import ActivityContext, ControlEvent, Target
 from live.activities.entrainment import Entrainment, EntrainmentParams
 from live.activities.grooves import GROOVES
 from live.engine.bank import DRUMS, INSTRUMENTS, default_bank
@@ -45,31 +45,31 @@ def test_count_in_taps_are_not_scored_and_provisional_scores_use_half_intervals(
     first = 1000 + 2 * 24000
     assert act.on_input(_tap(first - 13000)) == []  # more than half an interval before beat 0
     [r] = act.on_input(_tap(first + 480))
-    assert (r.beat_index, r.asynchrony_ms) == (0, 10.0)
+    assert (r.target, r.error_ms) == (Target(0, first, "beat"), 10.0)
     [r] = act.on_input(_tap(first + 24000 * 3 + 12001))  # past the last beat's window
-    assert r.beat_index is None
+    assert r.target is None and r.error_ms is None
 
 
 def test_tempo_control_applies_from_the_first_unplanned_beat():
     act = _started(tempo_bpm=100, count_in_beats=0, beats=10)
     planned = list(act.plan(1000 + 3 * 28800 + 1))  # beats 0..3 queued
     assert len(planned) == 4
-    effect = act.on_control("tempo_set", 120)
+    effect = act.on_control(ControlEvent(0, "tempo_set", 120))
     assert effect == "tempo 100 -> 120 BPM from beat 4"
     rest = list(act.plan(10**9))
     frames = [s.frame for s in planned + rest]
     assert frames[4] == 1000 + 4 * 28800  # beat 4 stays where it was
     assert [b - a for a, b in zip(frames[4:], frames[5:])] == [24000] * 5
-    assert act.summary().beat_frames == tuple(frames)
-    assert act.on_control("tempo_up", 5) is None  # everything is planned already
+    assert act.beat_frames == frames
+    assert act.on_control(ControlEvent(0, "tempo_up", 5)) is None  # everything is planned already
 
 
 @pytest.mark.parametrize("action,value,expected", [("tempo_up", 4, 104), ("tempo_down", 4, 96),
                                                     ("tempo_set", 500, 240), ("tempo_set", 5, 20)])
 def test_tempo_steps_and_bounds(action, value, expected):
     act = _started(tempo_bpm=100, count_in_beats=0, beats=10)
-    assert act.on_control(action, value).startswith(f"tempo 100 -> {expected} BPM")
-    assert act.on_control("start_stop", None) is None
+    assert act.on_control(ControlEvent(0, action, value)).startswith(f"tempo 100 -> {expected} BPM")
+    assert act.on_control(ControlEvent(0, "start_stop")) is None
 
 
 def test_duration_gives_the_number_of_beats():

@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 import sqlalchemy
 
-from live.activities.base import Response, Summary
+from live.activities.types import Response, Summary, Target
 from live.engine.events import InputEvent, ScheduledSound
 from live.session import store as store_module
 from live.session.store import SCHEMA_VERSION, SchemaVersionError, Store, create_schema, t_clients
@@ -78,7 +78,8 @@ def tap(frame: int, client: str = "C01", note: int | None = 36, velocity: int = 
 
 def scored(frame: int, beat: int | None, beat_frame: int | None, client: str = "C01") -> Response:
     asyn = None if beat_frame is None else 1000 * (frame - beat_frame) / RATE
-    return Response(event=tap(frame, client), beat_index=beat, beat_frame=beat_frame, asynchrony_ms=asyn)
+    target = None if beat is None else Target(beat, beat_frame, "beat")
+    return Response(event=tap(frame, client), target=target, error_ms=asyn)
 
 
 def new_run(store: Store, codes=("C01",)) -> tuple[str, int]:
@@ -621,7 +622,7 @@ def test_run_phases(store: Store) -> None:
 
 
 def test_run_phases_keep_the_sessions_order(store: Store) -> None:
-    from live.activities.base import Summary
+    from live.activities.types import Summary
 
     _, rid = new_run(store)
     order = ["baseline", "cue+0%", "cue+5%", "cue+10%", "continuation"]  # not alphabetical

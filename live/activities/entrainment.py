@@ -39,7 +39,8 @@ from typing import Any, ClassVar, Iterator
 
 import numpy as np
 
-from live.activities.base import ActivityContext, Response, Summary, register
+from live.activities.registry import register
+from live.activities.types import ActivityContext, ControlEvent, Response, Summary, Target
 from live.activities.entrainment_params import MAX_BPM, MIN_BPM, EntrainmentParams
 from live.activities.grooves import GROOVES, Groove, metronome
 from live.engine.events import Cue, InputEvent, ScheduledSound
@@ -144,13 +145,13 @@ class Entrainment:
         self._taps.append(ev)
         k = self._nearest_beat(ev.frame)
         if k is None:
-            return [Response(ev, None, None, None)]
+            return [Response(ev, None, None)]
         beat_frame = self.beat_frames[k]
         if k >= self._next_beat - 2:
             self._last_async_frames = float(ev.frame - beat_frame)
-        return [Response(ev, k, beat_frame, 1000.0 * (ev.frame - beat_frame) / self.sample_rate)]
+        return [Response(ev, Target(k, beat_frame, "beat"), 1000.0 * (ev.frame - beat_frame) / self.sample_rate)]
 
-    def on_control(self, action: str, value: float | None) -> str | None:
+    def on_control(self, ev: ControlEvent) -> str | None:
         """Apply a therapist's control; returns what it did, for the record (None: ignored).
 
         Tempo controls (``tempo_set`` to ``value`` BPM, ``tempo_up``/``tempo_down`` by ``value``
@@ -159,6 +160,7 @@ class Entrainment:
         20..240 BPM; later tempo steps of the protocol keep their size relative to it. A run
         given by ``duration_s`` keeps its number of beats. Ignored before the cue starts.
         """
+        action, value = ev.action, ev.value
         if action not in ("tempo_set", "tempo_up", "tempo_down") or value is None or self.base is None:
             return None
         k = self._next_beat
@@ -226,8 +228,7 @@ class Entrainment:
             phases["continuation"] = continuation_summary(cont / sr, last_cue_interval_s=last_iv)
         metrics = sms_summary(beats / sr, cued / sr, window_ms=self.params.window_ms)
         metrics["alpha"] = _alpha(beats, cued, sr)
-        return Summary(metrics=metrics, beat_frames=tuple(int(b) for b in beats),
-                       tap_frames=tuple(int(t) for t in taps), phases=phases)
+        return Summary(metrics=metrics, phases=phases)
 
     def final_responses(self) -> list[Response]:
         """Every scored input with its match by the batch matcher (the one the summary used);
@@ -244,9 +245,9 @@ class Entrainment:
         for ev in scored:
             k = beat_of.get(id(ev))
             if k is None:
-                out.append(Response(ev, None, None, None))
+                out.append(Response(ev, None, None))
             else:
-                out.append(Response(ev, k, beats[k], 1000.0 * (ev.frame - beats[k]) / sr))
+                out.append(Response(ev, Target(k, beats[k], "beat"), 1000.0 * (ev.frame - beats[k]) / sr))
         return out
 
     # --- building the cue ---------------------------------------------------------------------

@@ -20,7 +20,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from live.activities.base import ActivityContext, Response, activity_class
+from live.activities.registry import activity_class
+from live.activities.types import ActivityContext, ControlEvent, Response
 from live.controls import DEFAULT_STEP_BPM, ControlMap
 from live.engine.bank import default_bank
 from live.engine.clock import FrameMap, HostClock
@@ -507,7 +508,7 @@ class LiveSession:
                         step = DEFAULT_STEP_BPM if cmd.action in ("tempo_up", "tempo_down") else None
                         wanted.append((frame, cmd.action, step))
             for frame, action, value in wanted:
-                effect = activity.on_control(action, value)
+                effect = activity.on_control(ControlEvent(frame, action, value))
                 if action == "start_stop":
                     effect, next_wanted = "run stopped by the therapist", "stop"
                 elif action == "next_activity":
@@ -636,5 +637,6 @@ def responses_json(outcome: LiveOutcome) -> list[dict[str, Any]]:
 
     sr, t0 = outcome.sample_rate, outcome.origin_frame
     return [response_json({"frame": r.event.frame, "source": r.event.source, "note": r.event.note,
-                           "velocity": r.event.velocity, "beat_frame": r.beat_frame}, t0, sr)
+                           "velocity": r.event.velocity,
+                           "beat_frame": None if r.target is None else r.target.frame}, t0, sr)
             for run in outcome.runs for r in run.responses]

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
-from live.activities.base import ActivityContext, Response, Summary, activity_class
+from live.activities.registry import activity_class
+from live.activities.types import ActivityContext, ControlEvent, Response, Summary
 from live.engine.bank import default_bank
 from live.engine.drivers import OfflineDriver
 from live.engine.engine import Engine
@@ -95,7 +96,7 @@ def simulate_session(
             now = engine.frame
             while todo and todo[0][0] <= now:
                 frame, action, value = todo.pop(0)
-                done.append((frame, action, value, activity.on_control(action, value)))
+                done.append((frame, action, value, activity.on_control(ControlEvent(frame, action, value))))
             horizon = now + timing.lookahead_frames
             for sound in activity.plan(horizon):
                 engine.schedule(sound)

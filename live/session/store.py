@@ -104,7 +104,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from live import __version__
-from live.activities.base import Response, Summary
+from live.activities.types import Response, Summary
 from live.engine.events import InputEvent, ScheduledSound
 from live.session.db_url import StoreOpenError, connect_args, explain, sqlite_file_problem, store_url
 
@@ -761,9 +761,9 @@ class Store:
                     "source": ev.source,
                     "note": _opt_int("note", ev.note),
                     "velocity": _check_int("velocity", ev.velocity),
-                    "beat_index": _opt_int("beat_index", r.beat_index),
-                    "beat_frame": _opt_int("beat_frame", r.beat_frame),
-                    "asynchrony_ms": _opt_float("asynchrony_ms", r.asynchrony_ms),
+                    "beat_index": None if r.target is None else _opt_int("beat_index", r.target.index),
+                    "beat_frame": None if r.target is None else _opt_int("beat_frame", r.target.frame),
+                    "asynchrony_ms": _opt_float("asynchrony_ms", r.error_ms),
                     "provisional": provisional,
                 }
             )
@@ -991,7 +991,7 @@ class Store:
         run_id : int
         summary : dict or Summary
             Metric name -> value (int or finite float; None where undefined, never NaN). A
-            :class:`~live.activities.base.Summary` stands for its ``metrics`` (stored under
+            :class:`~live.activities.types.Summary` stands for its ``metrics`` (stored under
             ``phase``), and each of its ``phases`` is stored under that phase's name.
         final_responses : iterable of Response
             The responses as the batch metric functions matched them.

@@ -281,13 +281,13 @@ class RunTally:
 
     def add_responses(self, responses) -> None:
         for r in responses:
-            if r.asynchrony_ms is None or r.beat_index is None:
+            if r.error_ms is None or r.target is None:
                 continue
             self.n += 1
-            self.sum_ms += r.asynchrony_ms
-            self.sumsq_ms += r.asynchrony_ms ** 2
-            if abs(r.asynchrony_ms) <= self.window_ms:
-                self.hit_beats.add(r.beat_index)
+            self.sum_ms += r.error_ms
+            self.sumsq_ms += r.error_ms ** 2
+            if abs(r.error_ms) <= self.window_ms:
+                self.hit_beats.add(r.target.index)
 
     def numbers(self, now_frame: int) -> dict:
         """``tempo_bpm``, ``beats_played``, ``asynchrony_mean_ms``, ``asynchrony_sd_ms``, ``hits``,
