@@ -32,7 +32,7 @@ def _tap(frame):
 def test_plan_gives_each_beat_once_with_accents_and_count_in():
     act = _started(tempo_bpm=120, meter=3, accents=(1,), count_in_beats=2, beats=6)
     planned = list(act.plan(1000 + 2 * 24000)) + list(act.plan(10**9))
-    assert [s.beat_index for s in planned] == [-2, -1, 0, 1, 2, 3, 4, 5]
+    assert [s.cue_index for s in planned] == [-2, -1, 0, 1, 2, 3, 4, 5]
     assert [s.frame for s in planned] == [1000 + 24000 * i for i in range(8)]
     assert [s.sound for s in planned] == ["click_accent", "click", "click", "click_accent", "click", "click",
                                           "click_accent", "click"]
@@ -94,11 +94,11 @@ def test_cue_stream_marks_each_planned_beat_once_with_its_accent():
                               sound_names=frozenset({"click", "click_accent"})))
     first = list(act.plan(1000 + 3 * 24000))
     cues = act.take_cues()
-    assert [(c.beat_index, c.frame) for c in cues] == [(s.beat_index, s.frame) for s in first]
+    assert [(c.index, c.frame) for c in cues] == [(s.cue_index, s.frame) for s in first]
     assert [c.accent for c in cues] == [s.sound == "click_accent" for s in first]
     assert act.take_cues() == []
     rest = list(act.plan(10**9))
-    assert [c.beat_index for c in act.take_cues()] == [s.beat_index for s in rest]
+    assert [c.index for c in act.take_cues()] == [s.cue_index for s in rest]
 
 
 # --- grooves, the drum kit and the cue stream in every mode ---------------------------------
@@ -143,14 +143,14 @@ def test_each_groove_has_one_cue_per_beat_and_its_hits_inside_the_beat(name):
     act.start(ActivityContext(SR, 1000, BANK_SOUNDS))
     sounds, cues = _loop(act, until_frame=10**9)
     assert [s.frame for s in sounds] == sorted(s.frame for s in sounds)  # in frame order
-    beats = [s for s in sounds if s.beat_index is not None]
-    assert [s.beat_index for s in beats] == list(range(4 * groove.meter))
-    assert [(c.beat_index, c.frame) for c in cues] == [(s.beat_index, s.frame) for s in beats]
+    beats = [s for s in sounds if s.cue_index is not None]
+    assert [s.cue_index for s in beats] == list(range(4 * groove.meter))
+    assert [(c.index, c.frame) for c in cues] == [(s.cue_index, s.frame) for s in beats]
     assert [s.sound.removesuffix("_accent") for s in beats[: groove.meter]] == list(groove.beat_sounds)
     assert beats[0].sound.endswith("_accent") and not beats[1].sound.endswith("_accent")
     interval = 60 * SR / 90
     for s in sounds:
-        if s.beat_index is None:  # a hit on the grid: its beat's frame + (0, 1/3, 1/2 or 2/3) x interval
+        if s.cue_index is None:  # a hit on the grid: its beat's frame + (0, 1/3, 1/2 or 2/3) x interval
             offset = (s.frame - max(b.frame for b in beats if b.frame <= s.frame)) / interval
             assert 0 <= offset < 1 and abs(offset * 6 - round(offset * 6)) < 6e-3
 
@@ -159,8 +159,8 @@ def test_subdivision_plays_softer_hits_between_the_beats():
     act = _started(tempo_bpm=120, count_in_beats=0, beats=3, subdivision=4)
     sounds = list(act.plan(10**9))
     assert [s.frame - 1000 for s in sounds] == [0, 6000, 12000, 18000, 24000, 30000, 36000, 42000, 48000]
-    assert [s.beat_index for s in sounds] == [0, None, None, None, 1, None, None, None, 2]
-    assert all(s.gain < sounds[0].gain for s in sounds if s.beat_index is None)
+    assert [s.cue_index for s in sounds] == [0, None, None, None, 1, None, None, None, 2]
+    assert all(s.gain < sounds[0].gain for s in sounds if s.cue_index is None)
 
 
 @pytest.mark.parametrize("params", [
@@ -177,15 +177,15 @@ def test_cue_stream_is_exactly_the_beats_that_sound_in_every_mode(params):
     if params.get("baseline_s"):
         tapper.tap_freely_from(1000)
     sounds, cues = _loop(act, tapper=tapper, until_frame=SR * 120)
-    beats = [s for s in sounds if s.beat_index is not None]
-    assert [(c.beat_index, c.frame) for c in cues] == [(s.beat_index, s.frame) for s in beats]
-    assert act.beat_frames == [s.frame for s in beats if s.beat_index >= 0]
+    beats = [s for s in sounds if s.cue_index is not None]
+    assert [(c.index, c.frame) for c in cues] == [(s.cue_index, s.frame) for s in beats]
+    assert act.beat_frames == [s.frame for s in beats if s.cue_index >= 0]
     first_cue = cues[0].frame
     assert first_cue == act.cue_origin_frame  # nothing during a baseline
     if params.get("baseline_s"):
         assert first_cue == 1000 + 5 * SR and act.cue_bpm == pytest.approx(60000 / 650, rel=0.03)
     if params.get("continuation_beats"):  # nothing once the cue has faded
-        assert cues[-1].beat_index == 19 and act.is_finished(10**9)
+        assert cues[-1].index == 19 and act.is_finished(10**9)
         assert act.summary().phases["continuation"]["n_taps"] >= 8
     if params.get("adaptive_gain"):  # the cue followed the slower client
         assert np.diff(act.beat_frames)[-10:].mean() > 60 * SR / 100 + 500
@@ -217,7 +217,7 @@ def test_simulated_client_taps_freely_until_it_hears_a_beat_then_synchronises():
     free = tapper.taps_before(5 * SR)  # heard everything up to 5 s: no beat
     assert [t.frame for t in free] == [24000 * k for k in range(1, 10)]  # every 500 ms, the last before 5 s
     first_beat = 5 * SR + 3000
-    tapper.hear(ScheduledSound(first_beat, "click", beat_index=0))
+    tapper.hear(ScheduledSound(first_beat, "click", cue_index=0))
     later = tapper.taps_before(10 * SR, heard_until_frame=10 * SR)
     # No free tap within half a period of the beat; the beat's own tap 20 ms early; then, with
     # no further beat, the client continues at the interval it had.
@@ -249,11 +249,11 @@ def test_any_protocol_plans_in_order_and_its_cue_stream_is_its_beats(
     assert act.is_finished(10**12)
     frames = [s.frame for s in sounds]
     assert frames == sorted(frames) and min(frames) >= act.cue_origin_frame
-    scored = [s for s in sounds if s.beat_index is not None]
-    assert [s.beat_index for s in scored] == list(range(-count_in, act.n_beats))
+    scored = [s for s in sounds if s.cue_index is not None]
+    assert [s.cue_index for s in scored] == list(range(-count_in, act.n_beats))
     assert act.n_beats == beats * len(steps)
-    assert [(c.beat_index, c.frame) for c in cues] == [(s.beat_index, s.frame) for s in scored]
-    assert act.beat_frames == [s.frame for s in scored if s.beat_index >= 0]
+    assert [(c.index, c.frame) for c in cues] == [(s.cue_index, s.frame) for s in scored]
+    assert act.beat_frames == [s.frame for s in scored if s.cue_index >= 0]
     summary = act.summary()
     names = (["baseline"] if baseline else []) + (
         ["cue"] if len(steps) == 1 else [f"cue{x:+g}%" for x in steps]) + (["continuation"] if continuation else [])

@@ -64,7 +64,7 @@ def live_session(store: Store) -> str:
                            params={"tempo_bpm": 120.0}, start_frame=24_000, playback=playback,
                            calibration={"midi": {"latency_frames": 100}})
     beats = [24_000 + 24_000 * k for k in range(8)]
-    sounds = [ScheduledSound(frame=f, sound="click_accent" if k % 4 == 0 else "click", gain=0.8, beat_index=k)
+    sounds = [ScheduledSound(frame=f, sound="click_accent" if k % 4 == 0 else "click", gain=0.8, cue_index=k)
               for k, f in enumerate(beats)]
     inputs = [InputEvent(frame=f + 7 * k - 30, source="midi", note=36 + k % 2, velocity=60 + 5 * k,
                          client="C-7" if k % 2 else "C-8") for k, f in enumerate(beats)]

@@ -167,11 +167,11 @@ def test_round_trip_of_a_session(store: Store) -> None:
 
     beats = [1000 + 28_800 * k for k in range(3)]
     # handed over out of order and in two batches: read back by frame
-    store.add_sounds(rid, [ScheduledSound(frame=beats[2], sound="click", gain=0.8, beat_index=2)])
+    store.add_sounds(rid, [ScheduledSound(frame=beats[2], sound="click", gain=0.8, cue_index=2)])
     store.add_sounds(
         rid,
-        [ScheduledSound(frame=beats[0], sound="click_accent", gain=1, beat_index=0),
-         ScheduledSound(frame=np.int64(beats[1]), sound="click", gain=np.float32(0.5), beat_index=1)],
+        [ScheduledSound(frame=beats[0], sound="click_accent", gain=1, cue_index=0),
+         ScheduledSound(frame=np.int64(beats[1]), sound="click", gain=np.float32(0.5), cue_index=1)],
     )
     store.add_inputs(rid, [tap(beats[0] - 480, "C01"), tap(beats[1] + 96, "C02", note=None)])
     store.add_responses(rid, [scored(beats[0] - 480, 0, beats[0]), scored(beats[1] + 96, None, None, "C02")])
@@ -570,7 +570,7 @@ def test_migrated_sqlite_file_stays_owner_only(tmp_path: Path, umask_022) -> Non
 
 def test_a_batch_is_one_transaction(store: Store) -> None:
     sid, rid = new_run(store)
-    store.add_batch(rid, sounds=[ScheduledSound(frame=100, sound="click", beat_index=0)],
+    store.add_batch(rid, sounds=[ScheduledSound(frame=100, sound="click", cue_index=0)],
                     inputs=[tap(110)], responses=[scored(110, 0, 100)],
                     controls=[(105, "tempo_set", 110.0, "tempo 100 -> 110 BPM")])
     assert [e["kind"] for e in store.run_events(rid)] == ["sound", "input"]

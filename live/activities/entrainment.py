@@ -354,8 +354,8 @@ class Entrainment:
         if p.fade_beats and k >= self.n_beats - p.fade_beats:
             gain *= (self.n_beats - k) / (p.fade_beats + 1)
         cue = self.groove.beat_sounds[bar_beat]
-        self._push(ScheduledSound(frame=frame, sound=f"{cue}_accent" if accent else cue, gain=gain, beat_index=k))
-        self._cues.append(Cue(beat_index=k, frame=frame, accent=accent))
+        self._push(ScheduledSound(frame=frame, sound=f"{cue}_accent" if accent else cue, gain=gain, cue_index=k))
+        self._cues.append(Cue(index=k, frame=frame, accent=accent))
         last = k == self.n_beats - 1
         for hit in self.groove.hits:
             if hit.beat != bar_beat or (last and hit.fraction > 0):

@@ -465,7 +465,7 @@ class LiveSession:
             for sound in activity.plan(now + opts.lookahead_frames):
                 engine.schedule(sound)
                 sounds.append(sound)
-                if opts.midi_out is not None and sound.beat_index is not None:
+                if opts.midi_out is not None and sound.cue_index is not None:
                     self._send_midi(sound)
             wanted = []  # therapist's controls: (frame, action, value), from the controller and the console
             for msg in self.midi.take():
@@ -556,7 +556,7 @@ class LiveSession:
             self.log("the client screen has closed; the session goes on (MIDI and microphone still count)")
         if not clock.ready:
             return []
-        self.touch.send_cues((c.beat_index, clock.host_ns_at(c.frame) + self._heard_after_ns, c.accent) for c in cues)
+        self.touch.send_cues((c.index, clock.host_ns_at(c.frame) + self._heard_after_ns, c.accent) for c in cues)
         events = []
         for pad, velocity, host_ns in self.touch.take():
             ev = touch_input(pad, velocity, host_ns, clock, latency_frames=latency_frames, client=self.options.client)

@@ -915,7 +915,7 @@ class Store:
                 "frame": _check_int("sound frame", s.frame),
                 "sound": s.sound,
                 "gain": _opt_float("gain", s.gain),
-                "beat_index": _opt_int("beat_index", s.beat_index),
+                "beat_index": _opt_int("cue_index", s.cue_index),
             }
             for s in sounds
         ]
@@ -1139,7 +1139,7 @@ class Store:
                 {"run_id": run_id, "kind": "sound", "frame": _check_int("sound frame", s.frame),
                  "client_id": None, "source": None, "note": None, "velocity": None,
                  "sound": s.sound, "gain": _opt_float("gain", s.gain),
-                 "beat_index": _opt_int("beat_index", s.beat_index)}
+                 "beat_index": _opt_int("cue_index", s.cue_index)}
                 for s in sounds
             ] + [
                 {"run_id": run_id, "kind": "input", "frame": _check_int("input frame", ev.frame),

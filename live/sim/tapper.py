@@ -68,7 +68,7 @@ class TapperParams:
 
 
 class SimulatedTapper:
-    """Taps once per scored beat (``beat_index >= 0``); silent during the count-in; free
+    """Taps once per scored beat (``cue_index >= 0``); silent during the count-in; free
     tapping before any beat when told to start, and after the cue stops.
 
     Parameters
@@ -112,14 +112,14 @@ class SimulatedTapper:
 
     def hear(self, sound: ScheduledSound) -> None:
         """Learn of a scheduled beat; plan the tap that answers it."""
-        if sound.beat_index is None:
+        if sound.cue_index is None:
             return
         beat_ms = self._ms(sound.frame)
         previous = self._heard_ms[-4:]
         self._heard_ms.append(beat_ms)
         if self._mode == "free":
             self._mode = "idle"
-        if sound.beat_index < 0:
+        if sound.cue_index < 0:
             return
         p, rng = self.params, self._rng
         if p.follows_cue_period:

@@ -277,7 +277,7 @@ class RunTally:
         self.hit_beats: set[int] = set()
 
     def add_cues(self, cues) -> None:
-        self.cue_frames.extend((c.beat_index, c.frame) for c in cues)
+        self.cue_frames.extend((c.index, c.frame) for c in cues)
 
     def add_responses(self, responses) -> None:
         for r in responses:
