@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from live.activities.types import ActivityContext, ControlEvent, Target
 from live.activities.entrainment import Entrainment, EntrainmentParams
-from live.activities.grooves import GROOVES
+from live.activities.entrainment.grooves import GROOVES
 from live.engine.bank import DRUMS, INSTRUMENTS, default_bank
 from live.engine.events import InputEvent, ScheduledSound
 from live.sim.tapper import SimulatedTapper, TapperParams

@@ -41,15 +41,15 @@ import numpy as np
 
 from live.activities.registry import register
 from live.activities.types import ActivityContext, ControlEvent, Response, Summary, Target
-from live.activities.entrainment_params import MAX_BPM, MIN_BPM, EntrainmentParams
-from live.activities.grooves import GROOVES, Groove, metronome
+from live.activities.entrainment.params import MAX_BPM, MIN_BPM, EntrainmentParams
+from live.activities.entrainment.grooves import GROOVES, Groove, metronome
 from live.engine.events import Cue, InputEvent, ScheduledSound
 from live.engine.timebase import TempoMap
 from live.metrics.bgls import alpha_bgls
 from live.metrics.sms import match_taps, sms_summary
 from live.metrics.timing import continuation_summary, free_tapping_summary, recovery_summary, tempo_following_ratio
 
-__all__ = ["Entrainment", "EntrainmentParams", "CuedPhase"]
+__all__ = ["Entrainment", "CuedPhase"]
 
 # At least this many baseline taps are needed to set the cue from the client's cadence.
 _MIN_BASELINE_TAPS = 4
