@@ -38,7 +38,7 @@ def _session_activity(minutes: float, params: dict) -> Entrainment:
         tapper.hear(sound)
     interval = act.beat_frames[-1] - act.beat_frames[-2]
     end = act.beat_frames[-1] + interval * (1 + act.continuation_beats)  # the continuation's taps too
-    for tap in tapper.taps_before(end, heard_until_frame=end):
+    for tap in tapper.inputs_before(end, heard_until_frame=end):
         act.on_input(tap)
     return act
 

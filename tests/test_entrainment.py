@@ -72,6 +72,23 @@ def test_tempo_steps_and_bounds(action, value, expected):
     assert act.on_control(ControlEvent(0, "start_stop")) is None
 
 
+def test_live_numbers_are_tempo_beats_asynchrony_and_hits_so_far():
+    act = Entrainment(EntrainmentParams(tempo_bpm=120, count_in_beats=1, beats=3, window_ms=50))
+    act.start(ActivityContext(SR, 0, SOUNDS))
+    assert [n.text() for n in act.live_numbers(0)] == ["-", "0 / 3", "-", "-", "0 of 0 beats within +/-50 ms", "-"]
+    list(act.plan(10**9))  # beats -1, 0, 1, 2 at 0, 24000, 48000, 72000
+    act.on_input(_tap(24000 - 960))   # beat 0, 20 ms early: a hit
+    act.on_input(_tap(48000 - 3840))  # beat 1, 80 ms early: outside +/- 50 ms
+    act.on_input(_tap(72000 + 12001))  # past the last beat's window: unmatched
+    numbers = {n.label: n for n in act.live_numbers(48000)}  # beats 0 and 1 played; 2 not yet
+    assert list(numbers) == ["Tempo", "Beats", "Mean asynchrony", "SD of asynchrony", "Hits", "Hit rate"]
+    assert numbers["Tempo"].value == 120.0 and numbers["Tempo"].unit == "BPM"
+    assert numbers["Beats"].value == "2 / 3"
+    assert numbers["Mean asynchrony"].value == -50.0 and numbers["Mean asynchrony"].text() == "-50.0 ms"
+    assert numbers["SD of asynchrony"].value == pytest.approx(42.426406871, abs=1e-6)
+    assert numbers["Hits"].value == "1 of 2 beats within +/-50 ms" and numbers["Hit rate"].value == 0.5
+
+
 def test_duration_gives_the_number_of_beats():
     act = _started(tempo_bpm=90, duration_s=20, count_in_beats=0)
     assert act.n_beats == 30
@@ -129,7 +146,7 @@ def _loop(act, *, tapper=None, until_frame, step=512, lookahead=4800):
                 tapper.hear(s)
         cues += act.take_cues()
         if tapper is not None:
-            for tap in tapper.taps_before(now, heard_until_frame=now + lookahead):
+            for tap in tapper.inputs_before(now, heard_until_frame=now + lookahead):
                 act.on_input(tap)
         now += step
     return sounds, cues
@@ -214,11 +231,11 @@ def test_simulated_client_taps_freely_until_it_hears_a_beat_then_synchronises():
     tapper = SimulatedTapper(TapperParams(period_ms=500, timekeeper_sd_ms=0, motor_sd_ms=0, mean_async_ms=-20),
                              sample_rate=SR)
     tapper.tap_freely_from(0)
-    free = tapper.taps_before(5 * SR)  # heard everything up to 5 s: no beat
+    free = tapper.inputs_before(5 * SR)  # heard everything up to 5 s: no beat
     assert [t.frame for t in free] == [24000 * k for k in range(1, 10)]  # every 500 ms, the last before 5 s
     first_beat = 5 * SR + 3000
     tapper.hear(ScheduledSound(first_beat, "click", cue_index=0))
-    later = tapper.taps_before(10 * SR, heard_until_frame=10 * SR)
+    later = tapper.inputs_before(10 * SR, heard_until_frame=10 * SR)
     # No free tap within half a period of the beat; the beat's own tap 20 ms early; then, with
     # no further beat, the client continues at the interval it had.
     assert [t.frame for t in later][0] == first_beat - 960

@@ -342,7 +342,7 @@ def test_report_shows_each_goal_across_sessions(db, demo, tmp_path, capsys, umas
 
 
 def test_docs_describe_every_column_and_metric():
-    from live.metrics.info import METRICS
+    from live.activities.entrainment.catalogue import METRICS
 
     text = (Path(__file__).parents[1] / "docs" / "records.md").read_text()
     for table, columns in csv_zip.COLUMNS.items():

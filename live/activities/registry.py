@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import importlib
 
-__all__ = ["register", "activity_class", "activity_names"]
+from live.metrics.info import Catalogue
+
+__all__ = ["register", "activity_class", "activity_names", "metric_catalogue"]
 
 # Built-in activity name -> the module that defines (and registers) it.
 _BUILTIN: dict[str, str] = {
@@ -55,3 +57,18 @@ def activity_class(name: str) -> type:
 def activity_names() -> list[str]:
     """Names of every activity: the built-in ones and those registered, sorted."""
     return sorted(set(_BUILTIN) | set(_REGISTRY))
+
+
+def metric_catalogue(activity: str | None = None) -> Catalogue:
+    """The metric catalogue of ``activity`` (by name); with None, every activity's together (for
+    a goal, whose metric may come from any); empty for a name this version does not know (an
+    old or foreign database: its metrics are then shown by name)."""
+    if activity is not None:
+        try:
+            return activity_class(activity).metrics
+        except KeyError:
+            return Catalogue([])
+    merged = Catalogue([])
+    for name in activity_names():
+        merged = merged.merged(activity_class(name).metrics)
+    return merged

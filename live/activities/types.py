@@ -157,10 +157,10 @@ class LiveNumber:
     fmt: str = ".1f"
 
     def text(self) -> str:
-        """The value as printed, with its unit: ``"120.0 BPM"``, ``"-"`` when unknown."""
+        """The value as printed, with its unit: ``"120.0 BPM"``; ``"-"`` alone when unknown."""
         if self.value is None:
-            shown = "-"
-        elif isinstance(self.value, str):
+            return "-"
+        if isinstance(self.value, str):
             shown = self.value
         else:
             shown = format(self.value, self.fmt)

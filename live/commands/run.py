@@ -145,17 +145,19 @@ def run(args) -> int:
                           "responses": responses_json(outcome),
                           "engine": outcome.engine_stats, "midi": outcome.midi_stats}))
     else:
+        from live.activities.registry import metric_catalogue
         from live.commands.demo import format_phases
         from live.commands.metrics import format_table
 
         window_ms = {p.name: p.params.window_ms for p in presets}
+        activity = {p.name: p.activity for p in presets}
         for r in outcome.runs:
             print(f"Run {r.run_id}: {r.preset}")
             print(format_table(r.summary, window_ms=window_ms[r.preset]))
             print()
             if r.phases:
                 print("Per phase:")
-                print(format_phases(r.phases))
+                print(format_phases(r.phases, metric_catalogue(activity[r.preset])))
                 print()
     print(f"live run: session {outcome.session_id} saved in {db} ({outcome.ended_because})", file=err)
     if vanished:

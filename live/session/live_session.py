@@ -383,17 +383,15 @@ class LiveSession:
             lines.append("microphone: listening for onsets")
         return tuple(lines)
 
-    def _publish(self, preset: Preset, run_number: int, state: str, tally=None, activity=None) -> None:
+    def _publish(self, preset: Preset, run_number: int, state: str, activity=None) -> None:
         from live.ui.console import ConsoleStatus
 
         session_id, session_start = self._session
         now = self.engine.frame
-        numbers = tally.numbers(now) if tally is not None else {}
         self.console.publish(ConsoleStatus(
             session_id=session_id, client=self.options.client, activity=f"{preset.title} ({preset.name})",
             run_number=run_number, presets_left=len(self._queue), state=state, elapsed_s=(now - session_start) / self.sample_rate,
-            beats_total=getattr(activity, "n_beats", 0) if activity is not None else 0,
-            window_ms=getattr(preset.params, "window_ms", 50.0), devices=self._devices(), **numbers))
+            numbers=activity.live_numbers(now) if activity is not None else (), devices=self._devices()))
 
     def _wait_for_start(self, store: Store, run_id: int, preset: Preset, run_number: int) -> bool:
         """Between runs, at the console: True when the therapist starts again (space, or the
@@ -428,9 +426,10 @@ class LiveSession:
                  calibration: dict | None, run_number: int = 1) -> tuple[RunOutcome, str]:
         opts, sr, engine = self.options, self.sample_rate, self.engine
         params = preset.params
+        activity_cls = activity_class(preset.activity)
         if opts.duration_s is not None:
-            params = dataclasses.replace(params, duration_s=opts.duration_s, beats=None)
-        activity = activity_class(preset.activity)(params)
+            params = activity_cls.with_phase_length(params, opts.duration_s)
+        activity = activity_cls(params)
         start_frame = engine.frame + opts.start_delay_frames
         run_id = store.create_run(session_id, activity=preset.activity, preset_name=preset.name,
                                   preset_path=str(preset.path), params=dataclasses.asdict(params),
@@ -441,18 +440,12 @@ class LiveSession:
         if self.touch is not None:
             self.touch.set_layout(preset.screen)
         touch_sound = opts.pad_sound if preset.screen.feedback else None
-        tally = None
-        if self.console is not None:
-            from live.ui.console import RunTally
-
-            tally = RunTally(sr, getattr(params, "window_ms", 50.0))
         sounds, inputs, responses, controls = [], [], [], []
         last_flush = time.monotonic()
         last_frame, last_progress = engine.frame, time.monotonic()
         last_port_check = 0.0
         next_wanted, end_now = "next", False
         while True:
-            n_before = len(responses)
             rows = self.state.take_rows()
             if len(rows):
                 self._clock_rows(rows)
@@ -518,10 +511,8 @@ class LiveSession:
                     self.log(effect)
                 if action in ("start_stop", "next_activity"):
                     end_now = True
-            if tally is not None:
-                tally.add_cues(cues)
-                tally.add_responses(responses[n_before:])
-                self._publish(preset, run_number, "playing", tally, activity)
+            if self.console is not None:
+                self._publish(preset, run_number, "playing", activity)
             if wall - last_port_check > 1.0:
                 last_port_check = wall
                 self._watch_midi_port()
