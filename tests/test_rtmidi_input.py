@@ -448,7 +448,14 @@ def _fmt(s: dict) -> str:
     return f"mean {s['mean']:+.3f} ms, SD {s['sd']:.3f} ms, max |err| {s['max']:.3f} ms"
 
 
-ATTEMPTS = 3
+# Measured 2026-11-30 on this 2-core VM (docs/performance.md, "python-rtmidi"), 40 attempts of the
+# plain test and 36 with the busy thread, in three batches: while other engineers' tests ran (load
+# average 3-7) and while other realtime JACK servers ran too (load 1.2-2.4). The figures are
+# bimodal: an attempt either met the bounds below, or a burst of late JACK cycles (2-130 jackd
+# late-cycle messages during its notes) put it far outside (plain SD 0.78-2.44 ms against
+# 0.39-0.61 ms; busy SD from the 3rd note 1.8-3.0 ms against 0.38-0.93 ms). 14 of the 40 plain
+# attempts and 4 of the 36 busy ones were such; up to 5 attempts are made.
+ATTEMPTS = 5
 
 
 def _play_40_notes(server, *, with_busy_thread: bool) -> dict:
@@ -509,8 +516,9 @@ def _measure(server, label: str, *, with_busy_thread: bool, bounds) -> dict:
 
     A late JACK cycle is late for rtmidi's JACK client too, and rtmidi stamps when it processes
     the cycle: such a run measured the machine's load (on this shared 2-core VM other JACK
-    servers and tests ran alongside), not the polling and anchoring. Every run is printed. A run
-    out of bounds without xruns fails at once.
+    servers and tests ran alongside), not the polling and anchoring. Every out-of-bounds attempt
+    measured had such xruns (see ATTEMPTS). Every run is printed. A run out of bounds without
+    xruns fails at once.
     """
     tried = []
     for attempt in range(1, ATTEMPTS + 1):
@@ -530,34 +538,45 @@ def _measure(server, label: str, *, with_busy_thread: bool, bounds) -> dict:
     return fig
 
 
-def test_rtmidi_on_jack_stamps_within_the_measured_band(jack_server_sync):
-    """Every message arrives, in order, with its bytes. Timing bounds are regression guards for
-    a shared 2-core VM (measured SD 0.39-0.44 ms, printed with -s; docs/performance.md): rtmidi's JACK backend stamps when it processes the period,
-    so offsets spread uniformly over 64 frames alone give 0.385 ms."""
+def test_rtmidi_on_jack_stamps_every_message_with_sd_under_0_65_ms_max_under_3_5_ms(jack_server_sync):
+    """Every message arrives, in order, with its bytes; over all 80 the stamp error has SD <=
+    0.65 ms and |mean| <= 0.6 ms, and from the 3rd note on |error| <= 3.5 ms.
+
+    Measured (ATTEMPTS' comment): in the 26 of 40 attempts without a burst of late cycles, SD
+    0.39-0.61 ms (median 0.45), mean -0.50..-0.33 ms, max from the 3rd note 1.16-3.27 ms. Why not
+    less: rtmidi's JACK backend stamps a whole period when it processes it, so offsets spread
+    evenly over 64 frames give 0.385 ms SD alone; the mean is negative because the anchor lines
+    the stamps up on the least-delayed message. The DESIGN target (SD <= 0.5 ms) is met in such
+    attempts; the median over all 40 attempts was 0.53 ms."""
     def bounds(fig):
         return [what for what, ok in (
-            ("SD of all > 1.5 ms", fig["all"]["sd"] <= 1.5),
-            ("max |error| from the 3rd note > 6 ms", fig["settled"]["max"] <= 6.0),
-            ("|mean| > 1.5 ms", abs(fig["all"]["mean"]) <= 1.5),
+            ("SD of all > 0.65 ms", fig["all"]["sd"] <= 0.65),
+            ("max |error| from the 3rd note > 3.5 ms", fig["settled"]["max"] <= 3.5),
+            ("|mean| > 0.6 ms", abs(fig["all"]["mean"]) <= 0.6),
         ) if not ok]
 
     _measure(jack_server_sync, "", with_busy_thread=False, bounds=bounds)
 
 
-def test_rtmidi_on_jack_with_a_busy_python_thread(jack_server_sync):
+def test_rtmidi_on_jack_with_a_busy_python_thread_sd_under_1_ms_max_under_5_ms_from_the_3rd_note(jack_server_sync):
     """The same with a pure-Python busy thread in this process: the polling thread gets each
-    message late by GIL hand-overs (up to the 5 ms switch interval); the anchor keeps the stamps
-    in the band. The first message has no earlier one to compare with and keeps its own delay
-    (printed; alone it can add ~0.5 ms to the SD of 80), so the band is asserted from the third
-    note on. Bounds are regression guards for a shared 2-core VM: a fresh-clone run measured
-    SD 0.77 ms and max 4.7 ms from the 3rd note, SD 1.8 ms over all 80."""
+    message late by GIL hand-overs (up to the 5 ms switch interval); the anchor takes most of that
+    out. From the 3rd note on: SD <= 1.0 ms, |error| <= 5 ms, |mean| <= 0.6 ms; over all 80 SD
+    <= 2.0 ms; and the anchored SD is below the unanchored arrivals' SD. The first message has no
+    earlier one to compare with and keeps its own delay (printed), hence the separate bound.
+
+    Measured (ATTEMPTS' comment): in the 32 of 36 attempts without a burst of late cycles, SD from
+    the 3rd note 0.38-0.93 ms (median 0.51), max 1.09-4.61 ms, mean -0.51..+0.18 ms; SD of all 80
+    0.46-1.72 ms (the first message 0.6-11.7 ms late); unanchored arrival SD 1.94-2.87 ms. This
+    misses the DESIGN target (SD <= 0.5 ms): median 0.55 ms from the 3rd note over all 36
+    attempts, 0.83 ms over all 80 messages."""
     def bounds(fig):
         return [what for what, ok in (
             ("busy thread did not run", fig["busy_iterations"] > 100),
-            ("SD from the 3rd note > 1.5 ms", fig["settled"]["sd"] <= 1.5),
-            ("max |error| from the 3rd note > 8 ms", fig["settled"]["max"] <= 8.0),
-            ("|mean| from the 3rd note > 1.5 ms", abs(fig["settled"]["mean"]) <= 1.5),
-            ("SD of all > 3 ms", fig["all"]["sd"] <= 3.0),
+            ("SD from the 3rd note > 1.0 ms", fig["settled"]["sd"] <= 1.0),
+            ("max |error| from the 3rd note > 5 ms", fig["settled"]["max"] <= 5.0),
+            ("|mean| from the 3rd note > 0.6 ms", abs(fig["settled"]["mean"]) <= 0.6),
+            ("SD of all > 2.0 ms", fig["all"]["sd"] <= 2.0),
             ("anchored SD not below the unanchored arrival SD", fig["settled"]["sd"] < fig["arrival"]["sd"]),
         ) if not ok]
 
