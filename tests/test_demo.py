@@ -125,7 +125,8 @@ def test_wav_has_every_beat_at_its_stored_frame(demo):
 
 
 def test_demo_runs_without_sounddevice_or_rtmidi(tmp_path):
-    """Imports of the live audio/MIDI packages fail in this process: the demo must not need them."""
+    """Imports of the live audio/MIDI packages fail in this process: the demo must not need them;
+    and no PortAudio, JACK or ALSA library is loaded into it (its memory map names none)."""
     code = (
         "import sys, importlib.abc\n"
         "class Block(importlib.abc.MetaPathFinder):\n"
@@ -134,11 +135,15 @@ def test_demo_runs_without_sounddevice_or_rtmidi(tmp_path):
         "            raise ImportError('blocked: ' + name)\n"
         "sys.meta_path.insert(0, Block())\n"
         "from live.cli import main\n"
-        f"raise SystemExit(main(['demo', '--json', '--out', {str(tmp_path)!r}]))\n"
+        f"code = main(['demo', '--json', '--out', {str(tmp_path)!r}])\n"
+        "loaded = [lib for lib in ('libportaudio', 'libjack', 'libasound') if lib in open('/proc/self/maps').read()]\n"
+        "print('native libraries loaded:', loaded, file=sys.stderr)\n"
+        "raise SystemExit(code)\n"
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["summary"]["n_beats"] == 200
+    assert "native libraries loaded: []" in proc.stderr
 
 
 def test_readable_output_names_what_it_wrote(tmp_path):

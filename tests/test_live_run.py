@@ -225,7 +225,7 @@ def test_unknown_devices_exit_2_listing_what_exists(jack_server_sync, tmp_path):
     assert proc.returncode == 2 and "no-such-card" in proc.stderr and "JACK" in proc.stderr
     proc = subprocess.run([*base, "--midi-in", "no-such-pad"], capture_output=True, text=True, env=server.env,
                           timeout=30)
-    assert proc.returncode == 2 and "no MIDI input port matching 'no-such-pad'" in proc.stderr
+    assert proc.returncode == 2 and "--midi-in no-such-pad: no MIDI source port's name contains it" in proc.stderr
 
 
 def test_calibration_measures_a_known_latency_and_later_runs_are_corrected_by_it(jack_server_sync, tmp_path):

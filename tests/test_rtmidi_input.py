@@ -296,6 +296,23 @@ def test_opening_errors_list_what_exists(world):
     assert rtmidi_input.list_input_ports(api="alsa") == []
 
 
+def test_with_no_port_named_alsas_midi_through_is_passed_over(world):
+    """ALSA lists its "Midi Through" loopback first on every Linux system: no instrument plays
+    there, so the first other port is taken, and a virtual port when there is no other."""
+    world.ports = ["Midi Through:Midi Through Port-0 14:0", "Drum Pad:Drum Pad MIDI 1 24:0"]
+    inp = RtMidiInput(None, exact_clock())
+    try:
+        assert inp.port_name == "Drum Pad:Drum Pad MIDI 1 24:0" and not inp.virtual
+    finally:
+        inp.close()
+    world.ports = ["Midi Through:Midi Through Port-0 14:0"]
+    inp = RtMidiInput(None, exact_clock(), client_name="live-midi")
+    try:
+        assert inp.virtual and inp.port_name == "live-midi:in"
+    finally:
+        inp.close()
+
+
 def test_output_sends_short_messages_and_refuses_others(world):
     out = RtMidiOutput("pad")
     out.send(b"\x99\x26\x64")

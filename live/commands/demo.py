@@ -10,6 +10,8 @@ import shlex
 import sys
 from pathlib import Path
 
+from live.cli_args.values import one_line
+
 DEFAULT_PRESET = "steady-beat-100"
 DEMO_CLIENT = "SIM-001"  # the simulated client's code in the store
 
@@ -70,27 +72,34 @@ def run(args) -> int:
         preset = load_preset(find_preset(args.preset or DEFAULT_PRESET, activity="entrainment"))
     except (PresetError, FileNotFoundError) as exc:
         for line in getattr(exc, "problems", [str(exc)]):
-            print(f"live demo: {line}", file=err)
+            print(f"live demo: {one_line(line)}", file=err)
         return 2
     if preset.activity != "entrainment":
         print(f"live demo: {preset.path}: activity: {preset.activity!r}: the demo runs entrainment presets only",
               file=err)
         return 2
 
-    from live.session.runner import simulate_session
-    from live.session.store import Store
-    from live.sim.tapper import TapperParams
+    from live.commands.records_common import fail, folder_problem, open_store
 
     out_dir = Path(args.out)
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        print(f"live demo: --out {out_dir}: cannot create the folder: {exc.strerror}", file=err)
+        return fail("live demo", f"--out {out_dir}: cannot create the folder: {exc.strerror or exc}")
+    problem = folder_problem(out_dir)
+    if problem:
+        return fail("live demo", f"--out {out_dir}: {problem}")
+    store = open_store(args, "live demo", default=str(out_dir / "live-demo.db"))
+    if store is None:
         return 2
     db = args.db or str(out_dir / "live-demo.db")
+
+    from live.session.runner import simulate_session  # the engine (numba): only once the input is good
+    from live.sim.tapper import TapperParams
+
     tapper = TapperParams(seed=args.seed)
     print(f"live demo: rendering '{preset.name}' with a simulated client (seed {args.seed})...", file=err)
-    with Store.open(db) as store:
+    with store:
         outcome = simulate_session(preset, store=store, tapper=tapper, wav_dir=out_dir, client=DEMO_CLIENT)
     outputs = {"wav": str(outcome.wav_path), "db": db}
     simulated = {

@@ -30,6 +30,7 @@ from live.engine.jack_midi import JackMidiClient, JackUnavailable
 from live.engine.midi import JackMidiInput
 from live.engine.onsets import OnsetDetector
 from live.engine.sampler import R_FRAME, R_HOST_NS, R_JACK_FRAME, SamplerState
+from live.engine.system_parts import MissingPart, jack_server_missing
 from live.presets import Preset
 from live.session.exports import first_start_frame
 from live.session.store import Store
@@ -153,15 +154,17 @@ class LiveSession:
                 self.midi_client = JackMidiClient("live-midi")
             except JackUnavailable as exc:
                 if options.midi_backend == "jack":
-                    raise SessionError(f"MIDI through JACK needs a running JACK server ({exc})") from None
+                    raise SessionError(str(exc) if "libjack" in str(exc) else
+                                       str(jack_server_missing("--midi-backend jack takes MIDI from it"))) from None
         if self.midi_client is None and options.midi_out is not None:
-            raise SessionError("--midi-out needs a running JACK server (beats are sent at exact JACK frames)")
+            raise SessionError(str(jack_server_missing("--midi-out sends each beat at its exact JACK frame")))
         try:
             self.driver = LiveDriver(self.state, sample_rate=options.sample_rate, device=options.audio_device,
                                      jack_client_name="live")
-        except DeviceError as exc:
+        except (DeviceError, MissingPart) as exc:
             self.close()
-            raise SessionError(str(exc)) from None
+            where = f"--audio-device {options.audio_device}: " if isinstance(exc, DeviceError) and options.audio_device else ""
+            raise SessionError(f"{where}{exc}") from None
         self.sample_rate = self.driver.sample_rate
         if self.midi_client is not None:
             self.state.use_jack_clock(self.midi_client.last_frame_time_address, self.midi_client.client_address)
@@ -219,9 +222,9 @@ class LiveSession:
         ports = [p for p in self.midi_client.ports(midi=True, outputs=sources) if not p.startswith("live-midi:")]
         chosen = [p for p in ports if want.lower() in p.lower()]
         if not chosen:
-            kind = "input" if sources else "output"
-            raise SessionError(f"no MIDI {kind} port matching {want!r}; MIDI {'sources' if sources else 'inputs'} "
-                               f"here: {', '.join(ports) or 'none'}")
+            option, kind = ("--midi-in", "source") if sources else ("--midi-out", "input")
+            raise SessionError(f"{option} {want}: no MIDI {kind} port's name contains it; MIDI {kind}s here: "
+                               f"{', '.join(ports) or 'none'}")
         for port in chosen:
             if sources:
                 self.midi_client.connect(port)
@@ -264,10 +267,14 @@ class LiveSession:
         ahead), store everything, and return when the last ends or the session is stopped."""
         opts = self.options
         latency = latency_frames or {}
-        chosen = self.connect_midi()
+        try:  # a port named on the command line that is not there ends the session before it starts
+            chosen = self.connect_midi()
+            outs = self.connect_midi_out()
+        except SessionError:
+            self.close()
+            raise
         if chosen:
             self.log(f"MIDI input from {', '.join(chosen)}")
-        outs = self.connect_midi_out()
         if outs:
             self.log(f"beats also sent as MIDI to {', '.join(outs)}")
         if opts.pad_sound is not None and self.midi_client is not None:
@@ -292,6 +299,7 @@ class LiveSession:
                  f"through {self.midi.path}; Ctrl-C ends it and saves it")
         runs: list[RunOutcome] = []
         ended = "finished"
+        failed = True  # until the loop below ends normally: an exception leaves the session incomplete
         try:
             queue = self._queue = list(presets)
             while queue and not self._stop.is_set():
@@ -308,6 +316,7 @@ class LiveSession:
                         queue.append(preset)
             if self._stop.is_set():
                 ended = self._stop_reason
+            failed = False
         finally:
             sys.setswitchinterval(switch_interval)
             if self.console is not None:
@@ -315,11 +324,15 @@ class LiveSession:
                 self.console.close()
                 self.console = None
                 self.log = self._log_before_console
-            self.writer.close()
             vanished = ended.startswith("audio")
-            store.close_session(session_id, status="incomplete" if vanished else "complete")
-            if not vanished:  # a dead server blocks PortAudio's and libjack's stop calls: leave them
-                self.close()
+            try:
+                self.writer.close()  # every batch handed over is written (or its failure raised)
+            finally:
+                try:
+                    store.close_session(session_id, status="incomplete" if vanished or failed else "complete")
+                finally:
+                    if not vanished:  # a dead server blocks PortAudio's and libjack's stop calls: leave them
+                        self.close()
         missed = self.frame_map.missed_frames // self.period_frames if self.period_frames else None
         stats = dict(self.engine.stats(), missed_cycles=missed)
         midi_stats = self.midi_client.stats() if self.midi_client else {"path": "rtmidi", "filtered": self.midi.filtered}
