@@ -13,10 +13,11 @@ import numpy as np
 import pytest
 
 from live.activities.entrainment import EntrainmentParams
+from live.engine.events import ScheduledSound
 from live.presets import Preset
 from live.session.runner import LoopTiming, simulate_session
 from live.session.store import Store
-from live.sim.tapper import TapperParams
+from live.sim.tapper import SimulatedTapper, TapperParams
 from onsets import onset_frames
 
 SR = 48000
@@ -237,3 +238,39 @@ def test_ras_protocol_baseline_sets_the_cue_then_steps_up(tmp_path):
     stored = {p for (p,) in con.execute("SELECT DISTINCT phase FROM summaries")}
     con.close()
     assert stored == {"all", "baseline", "cue+0%", "cue+5%", "cue+10%"}
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_stored_missed_beats_and_extra_taps_equal_what_the_simulated_client_produced(store, seed):
+    """A client who leaves beats out and bounces extra taps in, through the offline session:
+    the stored counts are exactly the omissions and extra taps it made, and every tap it made
+    is stored and scored."""
+    out = _run(store, TapperParams(miss_rate=0.1, extra_rate=0.15, seed=seed), tempo_bpm=100, beats=200)
+    made = out.produced
+    assert made["omitted"] >= 5 and made["extra"] >= 10  # both really happened
+    stored = store.run_summary(out.run_id)
+    assert (stored["missed"], stored["extra"]) == (made["omitted"], made["extra"])
+    assert stored["n_taps"] == made["inputs"] == 200 - made["omitted"] + made["extra"]
+    assert len(store.run_responses(out.run_id)) == made["inputs"]
+    assert out.simulated["miss_rate"] == 0.1 and out.simulated["extra_rate"] == 0.15
+
+
+def test_a_client_without_errors_draws_none_and_one_with_errors_keeps_every_other_tap():
+    """Rates 0 leave the client exactly as it was; misses remove taps and extras add taps
+    without moving any other tap (their own random stream)."""
+    preset_beats = [ScheduledSound(START + k * 28800, "click", cue_index=k) for k in range(-2, 300)]
+
+    def taps(**rates):
+        tapper = SimulatedTapper(TapperParams(seed=5, **rates), sample_rate=SR)
+        for sound in preset_beats:
+            tapper.hear(sound)
+        end = preset_beats[-1].frame + 14400  # half an interval after the last beat: no continuation yet
+        made = tapper.inputs_before(end, heard_until_frame=end)
+        return [(t.frame, t.velocity) for t in made], tapper.produced()
+
+    plain, counts = taps()
+    assert counts == {"inputs": 300, "omitted": 0, "extra": 0}
+    missing, counts = taps(miss_rate=0.2)
+    assert set(missing) < set(plain) and len(plain) - len(missing) == counts["omitted"] > 0
+    extra, counts = taps(extra_rate=0.2)
+    assert set(plain) < set(extra) and len(extra) - len(plain) == counts["extra"] > 0
