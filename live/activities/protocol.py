@@ -92,8 +92,10 @@ class Activity(Protocol):
         """What the console shows for this run as of ``now_frame``."""
         ...
 
-    def stop(self) -> None:
-        """End the run early: only what was already planned counts."""
+    def stop(self, until_frame: int | None = None) -> None:
+        """End the run early: only what was already planned counts (with ``until_frame``: only
+        what was planned before that frame, e.g. the last frame heard before the audio device
+        went away)."""
         ...
 
     def is_finished(self, now_frame: int) -> bool:

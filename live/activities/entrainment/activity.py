@@ -188,13 +188,14 @@ class Entrainment:
         (:class:`~live.activities.entrainment.live_numbers.RunTally`)."""
         return self.tally.numbers(now_frame, beats_total=self.timeline.n_beats or 0)
 
-    def stop(self) -> None:
+    def stop(self, until_frame: int | None = None) -> None:
         """End the run early: the beats already planned (playing now or within the look-ahead)
-        are the run's beats; the rest never sound and are not scored, and no continuation
-        follows. Stopped during the baseline, no cue is played; during the continuation, that
-        phase's summary has the taps made until then."""
+        are the run's beats (with ``until_frame``: those before that frame, the rest never
+        sounded); later ones never sound and are not scored, and no continuation follows.
+        Stopped during the baseline, no cue is played; during the continuation, that phase's
+        summary has the taps made until then."""
         self._stopped = True
-        self.timeline.stop()
+        self.timeline.stop(until_frame)
 
     def is_finished(self, now_frame: int) -> bool:
         tl = self.timeline

@@ -16,6 +16,7 @@ Realtime-safe: no (control thread).
 
 from __future__ import annotations
 
+import bisect
 import math
 from dataclasses import dataclass
 
@@ -196,12 +197,15 @@ class Timeline:
         self.base = self._with_events(self.base.with_tempo(k, new), after_beat=k)
         return f"tempo {old:g} -> {new:g} BPM from beat {k}"
 
-    def stop(self) -> None:
-        """Keep only the beats already planned; no continuation follows them."""
+    def stop(self, until_frame: int | None = None) -> None:
+        """Keep only the beats already planned (with ``until_frame``: those before it); no
+        continuation follows them."""
         if self.base is None:
             self.n_beats = 0
             return
         planned = max(min(self.next_beat, self.n_beats), 0)
+        if until_frame is not None:
+            planned = min(planned, bisect.bisect_left(self.beat_frames, until_frame))
         if planned < self.n_beats:
             self.n_beats = planned
             self.continuation_beats = 0
