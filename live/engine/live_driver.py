@@ -14,6 +14,7 @@ from __future__ import annotations
 import ctypes
 from typing import Any
 
+from live.engine import portaudio_instance
 from live.engine.sampler import SamplerState, sampler_callback
 
 _jack_client_name: Any = None  # PaJack_SetClientName keeps the pointer: keep the buffer alive
@@ -23,11 +24,21 @@ def load_sounddevice(jack_client_name: str = "live") -> Any:
     """Import sounddevice, naming our JACK client ``jack_client_name`` where PortAudio has JACK.
 
     PortAudio reads the name at initialisation and sounddevice initialises it at import, so it
-    is terminated, named and initialised again.
+    is terminated, named and initialised again. After :meth:`LiveDriver.abandon` this gives a
+    fresh PortAudio (:mod:`live.engine.portaudio_instance`), already named and initialised.
+
+    Raises
+    ------
+    DeviceError
+        When a fresh PortAudio is needed and cannot be loaded.
     """
     global _jack_client_name
-    import sounddevice as sd
-
+    try:
+        sd, fresh = portaudio_instance.sounddevice_module(jack_client_name)
+    except portaudio_instance.PortAudioUnavailable as exc:
+        raise DeviceError(str(exc)) from None
+    if fresh:
+        return sd
     pa = ctypes.CDLL(sd._libname)
     if hasattr(pa, "PaJack_SetClientName") and _jack_client_name is None:
         _jack_client_name = ctypes.create_string_buffer(jack_client_name.encode())
@@ -109,13 +120,12 @@ class LiveDriver:
         self.input_device = pick_device(self._sd, device, "input", state.in_channels) if state.in_channels else None
         self.blocksize = blocksize
         self._stream = None
+        self._abandoned: tuple = ()
+        sd = self._sd
+        self.host_api: str = sd.query_hostapis(sd.query_devices(self.device)["hostapi"])["name"]
+        """Name of the PortAudio host API of the output device (e.g. ``"JACK Audio Connection Kit"``)."""
         state.use_host_clock()
 
-    @property
-    def host_api(self) -> str:
-        """Name of the PortAudio host API of the output device (e.g. ``"JACK Audio Connection Kit"``)."""
-        sd = self._sd
-        return sd.query_hostapis(sd.query_devices(self.device)["hostapi"])["name"]
 
     def start(self) -> None:
         """Open and start the stream; the callback runs from now on in PortAudio's thread."""
@@ -152,6 +162,18 @@ class LiveDriver:
             self._stream = None
 
     def close(self) -> None:
-        """Stop, and release PortAudio (call before the audio server goes away)."""
+        """Stop, and release PortAudio (call before the audio server goes away; after it has
+        gone, :meth:`abandon`)."""
         self.stop()
         self._sd._terminate()
+
+    def abandon(self) -> None:
+        """Leave a stream whose audio server or device has gone, without calling PortAudio:
+        its stop, close and terminate block for minutes or abort the process then
+        (:mod:`live.engine.portaudio_instance`). The stream and the PortAudio it runs on are
+        kept, never used again; the next LiveDriver in this process gets a fresh PortAudio.
+        Call :meth:`abandon` only once the callback no longer runs (the stream stalled)."""
+        if not self._abandoned:
+            portaudio_instance.abandon(self._sd)
+            self._abandoned = (self._stream,)  # kept, never touched again
+            self._stream = None
