@@ -174,13 +174,22 @@ process_callback = compile_process()
 _SILENT = ctypes.CFUNCTYPE(None, ctypes.c_char_p)(lambda message: None)
 
 
+def silence_jack_errors() -> None:
+    """From now on libjack prints no error messages (e.g. "Cannot connect to server socket"
+    while a server is away): the caller says what is wrong in its own words. Process-wide."""
+    try:
+        load_libjack().jack_set_error_function(_SILENT)
+    except JackUnavailable:
+        pass
+
+
 def jack_ports(*, midi: bool, outputs: bool, client_name: str = "live-devices") -> list[str] | None:
     """Port names of the running JACK server (None when no server runs or libjack is missing)."""
     try:
         lib = load_libjack()
     except JackUnavailable:
         return None
-    lib.jack_set_error_function(_SILENT)  # "no server" is an answer here, not an error to print
+    silence_jack_errors()  # "no server" is an answer here, not an error to print
     status = ctypes.c_int(0)
     client = lib.jack_client_open(client_name.encode(), JackNoStartServer, ctypes.byref(status))
     if not client:

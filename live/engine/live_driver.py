@@ -51,6 +51,19 @@ def load_sounddevice(jack_client_name: str = "live") -> Any:
     return sd
 
 
+def release_portaudio(*, terminate: bool) -> None:
+    """After a LiveDriver could not be made (no such device): let the next one list the devices
+    afresh (PortAudio lists them when it is initialised). ``terminate``: PortAudio is terminated
+    (safe when no stream is open and no JACK server it holds a client of has gone); else it is
+    abandoned (:mod:`live.engine.portaudio_instance`) and the next LiveDriver gets a fresh one."""
+    import sounddevice as sd
+
+    if not terminate:
+        portaudio_instance.abandon(sd)
+    elif sd._initialized:
+        sd._terminate()
+
+
 class DeviceError(RuntimeError):
     """No such audio device, or it cannot play what was asked."""
 
@@ -127,19 +140,44 @@ class LiveDriver:
         state.use_host_clock()
 
 
-    def start(self) -> None:
-        """Open and start the stream; the callback runs from now on in PortAudio's thread."""
+    def open(self) -> None:
+        """Open the stream (the callback does not run until :meth:`start`).
+
+        Raises
+        ------
+        DeviceError
+            When PortAudio cannot open it (the message says why).
+        """
+        if self._stream is not None:
+            return
         sd = self._sd
         duplex = self.input_device is not None
-        self._stream = sd._StreamBase(
-            "duplex" if duplex else "output", samplerate=self.sample_rate, blocksize=self.blocksize,
-            device=(self.input_device, self.device) if duplex else self.device,
-            channels=(self.state.in_channels, self.state.channels) if duplex else self.state.channels,
-            dtype="float32", latency="low",
-            callback=sd._ffi.cast("PaStreamCallback*", sampler_callback.address),
-            userdata=sd._ffi.cast("void*", self.state.userdata),
-        )
-        self._stream.start()
+        try:
+            self._stream = sd._StreamBase(
+                "duplex" if duplex else "output", samplerate=self.sample_rate, blocksize=self.blocksize,
+                device=(self.input_device, self.device) if duplex else self.device,
+                channels=(self.state.in_channels, self.state.channels) if duplex else self.state.channels,
+                dtype="float32", latency="low",
+                callback=sd._ffi.cast("PaStreamCallback*", sampler_callback.address),
+                userdata=sd._ffi.cast("void*", self.state.userdata),
+            )
+        except sd.PortAudioError as exc:
+            raise DeviceError(f"cannot open the audio stream ({exc})") from None
+
+    def start(self) -> None:
+        """Open the stream if it is not open, and start it; the callback runs from now on in
+        PortAudio's thread.
+
+        Raises
+        ------
+        DeviceError
+            When PortAudio cannot open or start it.
+        """
+        self.open()
+        try:
+            self._stream.start()
+        except self._sd.PortAudioError as exc:
+            raise DeviceError(f"cannot start the audio stream ({exc})") from None
 
     @property
     def output_latency_s(self) -> float:
@@ -163,7 +201,9 @@ class LiveDriver:
 
     def close(self) -> None:
         """Stop, and release PortAudio (call before the audio server goes away; after it has
-        gone, :meth:`abandon`)."""
+        gone, :meth:`abandon`). Nothing to do after :meth:`abandon`."""
+        if self._abandoned:
+            return
         self.stop()
         self._sd._terminate()
 
