@@ -28,6 +28,13 @@ def _note_ons(sent: dict) -> list[int]:
     return [f for f, status, _, d2 in sent["sent"] if status & 0xF0 == 0x90 and d2 > 0]
 
 
+def _wait_until_back(db, *, outages: int, timeout_s: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while rows(db, "SELECT count(*) FROM outages WHERE end_frame IS NOT NULL")[0][0] < outages:
+        assert time.monotonic() < deadline, "live run did not get its audio back"
+        time.sleep(0.05)
+
+
 def _utc(text: str) -> datetime:
     return datetime.fromisoformat(text).replace(tzinfo=timezone.utc)
 
@@ -39,7 +46,7 @@ def test_device_loss_keeps_every_input_before_and_after_the_outage_and_the_sessi
     name = unique_server_name("devloss")
     server = JackServer(name=name, sync=True)
     server.start()
-    proc = None
+    proc, killed = None, False
     try:
         proc = start_live_run(server, preset, db)
         before = start_midi_harness(server, "notes", name="harness-1", count=24, spacing_frames=4801,
@@ -51,12 +58,17 @@ def test_device_loss_keeps_every_input_before_and_after_the_outage_and_the_sessi
         t_down = time.monotonic()
         if how == "killed":
             server._proc.kill()  # a crash: no goodbye to the clients
+            killed = True  # its slot in JACK's server registry stays taken until a server of its name starts
         server.stop()
         time.sleep(DOWN_S)
         server = JackServer(name=name, sync=True)
         server.start()
+        killed = False
         back_at = datetime.now(timezone.utc)
         down_s = time.monotonic() - t_down
+        # The second harness joins once live has: a client joining jackd in the moment it starts
+        # can stall its graph (docs/performance.md, "Device loss"), whoever it is.
+        _wait_until_back(db, outages=1)
         after = start_midi_harness(server, "notes", name="harness-2", count=24, spacing_frames=4801,
                                    start_delay=1.0, record_from="live:", wait=20, go_immediately=True,
                                    tail=0.5, seconds=40)
@@ -70,6 +82,8 @@ def test_device_loss_keeps_every_input_before_and_after_the_outage_and_the_sessi
         if proc is not None and proc.poll() is None:
             proc.kill()
         server.stop()
+        if killed:  # free the registry slot of the killed server (8 such, and no jackd starts here)
+            JackServer(name=name, sync=True).start().stop()
     assert code == 0, err
     assert "AUDIO LOST" in err and "audio back on JACK" in err
 
@@ -108,8 +122,11 @@ def test_device_loss_keeps_every_input_before_and_after_the_outage_and_the_sessi
     wall_s = (_utc(o_ended) - _utc(o_started)).total_seconds()
     assert abs(lost_s - wall_s) < 0.05, (lost_s, wall_s)
     assert down_s - 1.0 < lost_s < down_s + 1.5, (lost_s, down_s)
-    back_s = (_utc(o_ended) - back_at).total_seconds()  # the server's return -> audio playing again
-    assert back_s < 1.0, back_s
+    # The server's return -> audio playing again: live asks every 0.25 s, joins once the server
+    # has answered for 0.5 s (ServerWatch: joining a starting jackd can stall its graph), and
+    # reopening took 0.1-0.3 s here; back_at is taken after jack_wait said the server runs.
+    back_s = (_utc(o_ended) - back_at).total_seconds()
+    assert back_s < 1.5, back_s
 
     result = json.loads(out)
     [outage] = result["outages"]
@@ -160,3 +177,52 @@ def test_sigterm_during_the_outage_ends_the_session_saved_and_complete(tmp_path)
     stored = rows(db, "SELECT count(*) FROM events WHERE kind = 'input'")[0][0]
     assert stored == len(_note_ons(sent)) == 16
     assert json.loads(out)["outages"][0]["end_time_s"] is None
+    print(f"\nSIGTERM during the outage: live run exited {exit_s:.2f} s after the signal, session complete, "
+          f"{stored}/16 inputs stored", file=sys.stderr)
+
+
+def test_the_console_says_the_audio_is_lost_and_back_and_q_ends_the_session_during_an_outage(tmp_path):
+    import shlex
+
+    from test_console import Tmux
+
+    preset = write_preset(tmp_path / "beat.toml", tempo=120, beats=200)
+    db, out, rc = tmp_path / "live.db", tmp_path / "out.json", tmp_path / "rc"
+    command = (f"{shlex.quote(sys.executable)} -m live run {preset} --client T1 --db {db} --headless --json "
+               f"> {out}; echo $? > {rc}; sleep 60")
+    name = unique_server_name("devloss-console")
+    server = JackServer(name=name, sync=True)
+    server.start()
+    pane = Tmux(command, server.env)
+    try:
+        pane.wait_for("Beats  2 / 200")
+        server.stop()  # mid-run
+        shown = pane.wait_for("[AUDIO LOST]", timeout_s=15)
+        assert "audio: LOST" in shown and "waiting for it (q ends and saves)" in shown
+        server = JackServer(name=name, sync=True)
+        server.start()
+        shown = pane.wait_for("(run 2; 0 more planned)  [playing]", timeout_s=15)
+        assert "audio: JACK" in shown
+        pane.wait_for("Beats  2 / 200")
+        pane.keys("Space")  # stop: between runs now
+        pane.wait_for("[stopped]", timeout_s=10)
+        server.stop()  # an outage between runs
+        pane.wait_for("[AUDIO LOST]", timeout_s=15)
+        pane.keys("q")
+        deadline = time.monotonic() + 30
+        while not rc.exists() or not rc.read_text().strip():
+            assert time.monotonic() < deadline, pane.screen()
+            time.sleep(0.1)
+        after = pane.screen()
+    finally:
+        pane.kill()
+        server.stop()
+    assert rc.read_text().strip() == "0", after
+    assert "ended by the therapist at the console (the audio had not returned)" in after, after
+    assert rows(db, "SELECT status FROM sessions") == [("complete",)]
+    runs = rows(db, "SELECT r.id, r.status, s.segment FROM runs r LEFT JOIN run_segments s ON s.run_id = r.id "
+                    "ORDER BY r.position")
+    assert [(status, segment) for _, status, segment in runs] == [("complete", None), ("complete", 2)]
+    outages = rows(db, "SELECT run_id, end_frame FROM outages ORDER BY start_frame")
+    assert [(run_id, end is not None) for run_id, end in outages] == [(runs[0][0], True), (None, False)]
+    assert [o["end_time_s"] is None for o in json.loads(out.read_text())["outages"]] == [False, True]

@@ -170,7 +170,7 @@ def run(args) -> int:
                                     "phases": r.phases, "segment": r.segment, "resumes_run_id": r.resumes_run_id}
                                    for r in outcome.runs],
                           "responses": responses_json(outcome), "outages": outages_json(outcome),
-                          "engine": outcome.engine_stats, "midi": outcome.midi_stats}))
+                          "engine": outcome.engine_stats, "midi": outcome.midi_stats, "writer": outcome.writer}))
     else:
         from live.commands.demo import format_phases
         from live.commands.metrics import format_table

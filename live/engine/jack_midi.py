@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -335,6 +336,17 @@ class JackMidiClient:
     def connections(self) -> int:
         """How many ports are connected to our input."""
         return int(self._lib.jack_port_connected(ctypes.c_void_p(int(self.header[J_IN_PORT]))))
+
+    def wait_running(self, cycles: int = 8, timeout_s: float = 1.5) -> bool:
+        """Whether the process callback runs: True once it has run ``cycles`` more times, False
+        when it has not within ``timeout_s`` (the server's graph does not run)."""
+        start = int(self.header[J_CYCLES])
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if int(self.header[J_CYCLES]) - start >= cycles:
+                return True
+            time.sleep(0.005)
+        return False
 
     def stats(self) -> dict[str, int]:
         h = self.header

@@ -43,6 +43,7 @@ from typing import Any
 _kept: list[Any] = []          # abandoned libraries and the client-name buffers PortAudio points to
 _fresh_needed = False          # the library sounddevice holds was abandoned
 _original_path: str | None = None
+_closed = False                # leave_for_good: no PortAudio is loaded again in this process
 
 
 class PortAudioUnavailable(RuntimeError):
@@ -95,6 +96,17 @@ def abandon(sd: Any) -> None:
     _fresh_needed = True
 
 
+def leave_for_good() -> None:
+    """The process is ending with its audio lost: abandon the PortAudio sounddevice holds, and
+    refuse to load another (a reopening still under way on another thread fails), so that
+    nothing PortAudio calls at exit can block or abort."""
+    global _closed
+    import sounddevice as sd
+
+    _closed = True
+    abandon(sd)
+
+
 def sounddevice_module(jack_client_name: str) -> tuple[Any, bool]:
     """sounddevice, on a fresh PortAudio when the last one was abandoned.
 
@@ -112,6 +124,8 @@ def sounddevice_module(jack_client_name: str) -> tuple[Any, bool]:
     global _fresh_needed
     import sounddevice as sd
 
+    if _closed:
+        raise PortAudioUnavailable("the audio is no longer reopened: the session is ending")
     if not _fresh_needed:
         return sd, False
     source = _library_path(sd)

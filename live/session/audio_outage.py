@@ -4,11 +4,14 @@ session's timeline picks up when it returns, and how often to look for it.
 The session stays open through an outage. The stream counts as lost when the engine's clock
 has not moved for ``stall_timeout_s`` (:class:`StallWatch`); what was lost is left without a
 call that could block (``live.engine.portaudio_instance``); the run that was playing ends at
-the last frame heard; and the session looks for the device again every ``retry_s``
-(:class:`Retry`). When it is back, a new stream (a new sampler memory) starts counting at
-:func:`resume_frame`: the last frame played plus the outage's length measured on the monotonic
-clock. So every frame stored after the outage is larger than any before it, and the frames
-between are the outage: exports keep one time origin (DESIGN.md section 3).
+the last frame heard; and the session looks for the device again every 0.25 s (:class:`Retry`).
+A JACK server that answers again is joined once it has answered for 0.5 s
+(:class:`ServerWatch`), and the audio is opened on a worker thread (:class:`Attempt`), so the
+control loop (the console's keys, Ctrl-C, SIGTERM) never waits on PortAudio. When it is back, a
+new stream (a new sampler memory) starts counting at :func:`resume_frame`: the last frame played
+plus the outage's length measured on the monotonic clock. So every frame stored after the
+outage is larger than any before it, and the frames between are the outage: exports keep one
+time origin (DESIGN.md section 3).
 
 Realtime-safe: no (control thread).
 """
@@ -16,6 +19,7 @@ Realtime-safe: no (control thread).
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Callable
@@ -114,6 +118,60 @@ class Retry:
             return False
         self._next_remind_s = now_s + self.remind_s
         return True
+
+
+class ServerWatch:
+    """Says when an audio server that came back has been up long enough to join.
+
+    A client that joins a JACK server in the moment it starts can find the server's graph
+    stalled for good (jackd2 1.9.21, dummy driver: 1 of 8 client processes that connected as
+    soon as the server answered; 0 of 8 that waited 0.5 s after its first answer: see
+    docs/performance.md, "Device loss"). So the session joins only once the server has answered
+    for ``settle_s``.
+    """
+
+    def __init__(self, settle_s: float = 0.5):
+        self.settle_s = settle_s
+        self._up_since_s: float | None = None
+
+    def settled(self, answers: bool, now_s: float) -> bool:
+        """Feed whether the server answers now; True once it has answered for ``settle_s``."""
+        if not answers:
+            self._up_since_s = None
+            return False
+        if self._up_since_s is None:
+            self._up_since_s = now_s
+        return now_s - self._up_since_s >= self.settle_s
+
+
+class Attempt:
+    """Runs ``work`` on a daemon thread and lets the control loop poll it: PortAudio's open and
+    start wait for the server's graph (up to 10 minutes in ``pa_jack.c``), and the control loop
+    must never wait with them. An attempt not done after ``timeout_s`` counts as failed; its
+    thread is left (the process can still exit)."""
+
+    def __init__(self, work: Callable[[], object], timeout_s: float, name: str = "reopen audio"):
+        self._done = threading.Event()
+        self._result: object = None
+        self._error: BaseException | None = None
+        self.started_s = time.monotonic()
+        self.deadline_s = self.started_s + timeout_s
+
+        def run() -> None:
+            try:
+                self._result = work()
+            except BaseException as exc:  # handed to the control loop
+                self._error = exc
+            finally:
+                self._done.set()
+
+        threading.Thread(target=run, name=name, daemon=True).start()
+
+    def poll(self, now_s: float) -> tuple[str, object]:
+        """("pending", None), ("done", result), ("failed", exception) or ("timed out", None)."""
+        if self._done.is_set():
+            return ("failed", self._error) if self._error is not None else ("done", self._result)
+        return ("timed out", None) if now_s > self.deadline_s else ("pending", None)
 
 
 def close_within(close: Callable[[], object], timeout_s: float, name: str) -> bool:

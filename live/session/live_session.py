@@ -33,7 +33,8 @@ from live.engine.onsets import OnsetDetector
 from live.engine.sampler import R_FRAME, R_HOST_NS, R_JACK_FRAME, SamplerState
 from live.presets import Preset
 from live.session.audio_outage import (
-    Outage, Retry, StallWatch, back_message, close_within, lost_message, resume_frame, waiting_message,
+    Attempt, Outage, Retry, ServerWatch, StallWatch, back_message, close_within, lost_message, resume_frame,
+    waiting_message,
 )
 from live.session.exports import first_start_frame
 from live.session.store import Store
@@ -88,7 +89,10 @@ class LiveOptions:
     lookahead_frames: int = 4800
     start_delay_frames: int = 24000
     control_period_s: float = 0.01
-    flush_period_s: float = 0.45  # + one control step and jitter: batches stay <= 0.5 s apart
+    # An input is committed at most flush_period_s + one control step + the commit after it
+    # arrived: 0.4 s leaves 0.1 s of the 0.5 s promise (DESIGN.md section 7) for the step, the
+    # commit and a loaded machine (tests/test_records_live.py measures it; docs/performance.md).
+    flush_period_s: float = 0.4
     pad_delay_periods: int = 2
     pad_sound: str | None = "woodblock"  # None: pads play no sound
     stall_timeout_s: float = 1.0
@@ -131,6 +135,7 @@ class LiveOutcome:
     engine_stats: dict
     midi_stats: dict
     outages: tuple[dict[str, Any], ...] = ()
+    writer: dict[str, Any] = field(default_factory=dict)  # writes, max_batch_gap_ms, max_wait_ms, max_write_ms
 
 
 @dataclass(slots=True)
@@ -179,6 +184,7 @@ class LiveSession:
         self.resumes: list[dict[str, Any]] = []  # one per outage the audio came back from
         self._segments: dict[int, int] = {}     # run id -> its segment
         self._start_lag_ns = 0                  # from choosing a stream's first frame to its first block
+        self._max_batch_gap_s = 0.0             # longest time between two batches handed to the writer
         midi_client = None
         if options.midi_backend in ("auto", "jack"):
             try:
@@ -226,8 +232,8 @@ class LiveSession:
 
     # --- the audio and JACK MIDI edges (opened again after an outage) ---------------------------
     def _open_audio(self, midi_client: JackMidiClient | None) -> _Edges:
-        """A new audio stream (opened, not started) on a new sampler memory, with the engine,
-        clock maps and JACK MIDI input around it. Nothing of the session is replaced yet.
+        """A new audio driver (its stream not open yet) on a new sampler memory, with the engine,
+        clock maps and JACK MIDI client around it. Nothing of the session is replaced yet.
 
         Raises
         ------
@@ -245,11 +251,6 @@ class LiveSession:
                 close_within(midi_client.close, 1.0, "live-midi")
             raise
         edges = _Edges(state, driver, Engine(driver, self.bank), FrameMap(), HostClock(), midi_client)
-        try:
-            driver.open()
-        except BaseException:
-            edges.abandon()
-            raise
         if midi_client is not None:
             state.use_jack_clock(midi_client.last_frame_time_address, midi_client.client_address)
         return edges
@@ -270,9 +271,6 @@ class LiveSession:
             if self.midi is not None:  # rtmidi goes on; its times map through the new stream's clock
                 self.midi.use_clock(self.host_clock)
         self.pad_delay_frames = self._pad_delay_frames(self.period_frames)
-        # A beat is heard the stream's output latency after its block is computed: the screen
-        # gets the time it is heard.
-        self._heard_after_ns = round(edges.driver.output_latency_s * 1e9)
 
     def _pad_delay_frames(self, period_frames: int | None) -> int:
         """How long after its input frame a pad sounds: whole JACK periods, or rtmidi's delay."""
@@ -281,15 +279,15 @@ class LiveSession:
                 else round(opts.rtmidi_pad_delay_s * self.sample_rate))
 
     def _start_audio(self, edges: _Edges, start_frame: int | Callable[[], int] = 0) -> tuple[int, int]:
-        """Start the stream of ``edges``: pads on its JACK MIDI client sound from the callback,
-        the engine's clock counts from ``start_frame`` (or what it returns, asked just before the
-        stream starts); returns once the first block has played, with that block's (frame,
-        CLOCK_MONOTONIC ns).
+        """Open and start the stream of ``edges``: pads on its JACK MIDI client sound from the
+        callback, the engine's clock counts from ``start_frame`` (or what it returns, asked just
+        before the stream starts); returns once the first block has played, with that block's
+        (frame, CLOCK_MONOTONIC ns).
 
         Raises
         ------
         live.engine.live_driver.DeviceError
-            When the stream cannot be started.
+            When the stream cannot be opened or started.
         SessionError
             When no block has played within 5 s.
         """
@@ -297,11 +295,15 @@ class LiveSession:
         if self.options.pad_sound is not None and midi is not None:
             edges.state.play_midi_notes(midi.header, delay_frames=self._pad_delay_frames(midi.period_frames),
                                         sounds=self._pad_sounds())
+        edges.driver.open()
         asked_ns = time.monotonic_ns()
         edges.state.start_at(start_frame() if callable(start_frame) else start_frame)
         edges.driver.start()
         first = self._wait_for_audio(edges)
         self._start_lag_ns = first[1] - asked_ns
+        # A beat is heard the stream's output latency after its block is computed: the screen
+        # gets the time it is heard.
+        self._heard_after_ns = round(edges.driver.output_latency_s * 1e9)
         return first
 
     def _now_frame(self) -> int:
@@ -329,6 +331,8 @@ class LiveSession:
                                        started_at=started_at)
         self._outage = Outage(stopped_frame, stopped_ns, started_at, device, outage_id, run_id)
         self._retry = Retry(time.monotonic())
+        self._server = ServerWatch()
+        self._attempt: Attempt | None = None
         silence_jack_errors()  # the attempts to reopen fail until a server runs: not a line each
         self._retry_failures: set[str] = set()
         self._midi_connected = False
@@ -336,44 +340,77 @@ class LiveSession:
                               reason=f"no audio for {self.options.stall_timeout_s:g} s"))
 
     def _try_resume(self, store: Store) -> bool:
-        """During an outage, at most every 0.25 s: open the audio again (a new JACK MIDI client
-        first when MIDI came through JACK: it opens once a JACK server runs). True once a new
-        stream plays, its frames continuing the session's timeline past the outage."""
-        from live.engine.live_driver import DeviceError, release_portaudio
+        """During an outage: look for the audio (at most every 0.25 s) and, once it is there,
+        open it again on a worker thread (:meth:`_reopen`; the control loop never waits on it).
+        True once a new stream plays, its frames continuing the session's timeline past the
+        outage."""
+        from live.engine.jack_midi import jack_ports
 
         outage = self._outage
         now_s = time.monotonic()
         if self._retry.remind(now_s):
             self.log(waiting_message(outage, now_ns=time.monotonic_ns()))
+        if self._attempt is not None:
+            status, result = self._attempt.poll(now_s)
+            if status == "pending":
+                return False
+            attempt, self._attempt = self._attempt, None
+            if status == "done":
+                edges, first_frame, first_ns = result
+                return self._resumed(store, edges, first_frame, first_ns, reopen_s=first_ns / 1e9 - attempt.started_s)
+            why = (f"opening it took over {now_s - attempt.started_s:.0f} s; it is left and tried again"
+                   if status == "timed out" else str(result))
+            self._retry.back_off(now_s, 2.0)  # each attempt may cost a fresh PortAudio: not 4 a second
+            if why not in self._retry_failures:
+                self._retry_failures.add(why)
+                self.log(f"the audio is not back yet: {why}")
+            return False
         if not self._retry.due(now_s):
             return False
-        t0 = time.monotonic()
-        edges = midi_client = None
-        if self.jack_midi:  # first a JACK client: it says whether a server runs again
-            try:
-                midi_client = JackMidiClient("live-midi")
-            except JackUnavailable:
-                return False  # not yet (libjack's messages are silenced for the outage)
+        if self.jack_midi and not self._server.settled(
+                jack_ports(midi=True, outputs=True, client_name="live-probe") is not None, now_s):
+            return False  # no JACK server yet, or one that has only just started (asked quietly)
+        self._attempt = Attempt(lambda: self._reopen(outage), timeout_s=10.0)
+        return False
+
+    def _reopen(self, outage: Outage) -> tuple[_Edges, int, int]:
+        """Open the audio again (on the worker thread): the JACK MIDI client first, checked to
+        run (a stalled graph would make PortAudio's open wait for minutes), then a fresh
+        PortAudio stream whose first frame continues the timeline. On failure what was opened
+        is left or closed, and the error says why.
+
+        Returns
+        -------
+        (edges, first_frame, first_ns)
+        """
+        from live.engine.live_driver import DeviceError, release_portaudio
+
+        midi_client = None
+        if self.jack_midi:
+            midi_client = JackMidiClient("live-midi")
+            if not midi_client.wait_running():
+                close_within(midi_client.close, 1.0, "live-midi")
+                raise JackUnavailable("the JACK server answers but its graph does not run")
         try:
-            try:
-                edges = self._open_audio(midi_client)
-            except DeviceError:
-                release_portaudio(terminate=not self.jack_midi)  # the next attempt lists the devices again
-                raise
+            edges = self._open_audio(midi_client)  # closes the MIDI client when it fails
+        except DeviceError:
+            release_portaudio(terminate=not self.jack_midi)  # the next attempt lists the devices again
+            raise
+        try:
             # The first block plays a moment after the frame is chosen: as long as it took when the
             # session's stream started (measured then), so its frame is the one it plays at.
             first_frame, first_ns = self._start_audio(
                 edges, lambda: resume_frame(outage, time.monotonic_ns() + self._start_lag_ns, self.sample_rate))
-        except (DeviceError, SessionError, JackUnavailable) as exc:
-            if edges is not None:  # opened but not playing: left like the lost ones (kept, not counted)
-                edges.abandon()
-                self._failed.append(edges)
-            self._retry.back_off(now_s, 2.0)  # each failed attempt may cost a fresh PortAudio: not 4 a second
-            if str(exc) not in self._retry_failures:
-                self._retry_failures.add(str(exc))
-                self.log(f"the audio is not back yet: {exc}")
-            return False
-        reopen_s = time.monotonic() - t0
+        except BaseException:
+            edges.abandon()  # opened but not playing: left like the lost ones
+            self._failed.append(edges)
+            raise
+        return edges, first_frame, first_ns
+
+    def _resumed(self, store: Store, edges: _Edges, first_frame: int, first_ns: int, *, reopen_s: float) -> bool:
+        """The audio plays again on ``edges``: use them, record the outage's end, say so, and
+        connect the MIDI ports asked for again."""
+        outage = self._outage
         self._use(edges)
         # How far the new stream's first block is from where the monotonic clock puts it on the
         # timeline (the stream starts a moment after its first frame was chosen).
@@ -469,17 +506,17 @@ class LiveSession:
         outs = self.connect_midi_out()
         if outs:
             self.log(f"beats also sent as MIDI to {', '.join(outs)}")
-        # The control thread must get the GIL back quickly from any busy Python thread: 1 ms
-        # instead of CPython's 5 ms switch interval while the session runs.
-        switch_interval = sys.getswitchinterval()
-        sys.setswitchinterval(0.001)
-        self.writer = SessionWriter()
         from live.engine.live_driver import DeviceError
 
         try:
             self._start_audio(self._edges)
         except DeviceError as exc:
             raise SessionError(str(exc)) from None
+        # The control thread must get the GIL back quickly from any busy Python thread: 1 ms
+        # instead of CPython's 5 ms switch interval while the session runs.
+        switch_interval = sys.getswitchinterval()
+        sys.setswitchinterval(0.001)
+        self.writer = SessionWriter()
         session_start = self.engine.frame
         session_id = store.create_session(client_codes=[opts.client], simulated=False, sample_rate=self.sample_rate)
         self._session = (session_id, session_start)
@@ -523,8 +560,11 @@ class LiveSession:
             store.close_session(session_id, status="complete")
             self.close()
         origin = first_start_frame(r.start_frame for r in runs)
+        writer = {"writes": self.writer.writes, "max_batch_gap_ms": round(1000 * self._max_batch_gap_s, 1),
+                  "max_wait_ms": round(1000 * self.writer.max_wait_s, 1),
+                  "max_write_ms": round(1000 * self.writer.max_write_s, 1)}
         return LiveOutcome(session_id, tuple(runs), origin, self.sample_rate, ended, self._engine_stats(),
-                           self._midi_stats(), tuple(self._outages(store, session_id)))
+                           self._midi_stats(), tuple(self._outages(store, session_id)), writer)
 
     def _engine_stats(self) -> dict[str, Any]:
         """The callback's counters over every stream of the session (frames: the last one's
@@ -592,7 +632,7 @@ class LiveSession:
         audio = f"audio: {self.driver.host_api}, {self.sample_rate} Hz"
         if self._outage is not None:
             lost_s = (time.monotonic_ns() - self._outage.stopped_ns) / 1e9
-            audio = f"audio: LOST {lost_s:.0f} s ago ({self._outage.device}); waiting for it to return"
+            audio = f"audio: LOST {lost_s:.0f} s ago, waiting for it (q ends and saves)"
         lines = [audio,
                  f"MIDI: {self.midi.path} ({midi})" if self.midi_client is not None else f"MIDI: {self.midi.path}"]
         if self.touch is None:
@@ -613,7 +653,7 @@ class LiveSession:
         now = self._now_frame()
         numbers = tally.numbers(now) if tally is not None else {}
         if self._outage is not None:
-            state = "AUDIO LOST: waiting for it; q ends and saves"
+            state = "AUDIO LOST"
         self.console.publish(ConsoleStatus(
             session_id=session_id, client=self.options.client, activity=f"{preset.title} ({preset.name})",
             run_number=run_number, presets_left=len(self._queue), state=state, elapsed_s=(now - session_start) / self.sample_rate,
@@ -776,6 +816,7 @@ class LiveSession:
             if finished or wall - last_flush >= opts.flush_period_s:
                 self.writer.submit(store.add_batch, run_id, sounds=sounds, inputs=inputs,
                                    responses=responses, controls=controls)  # one transaction
+                self._max_batch_gap_s = max(self._max_batch_gap_s, wall - last_flush)
                 sounds, inputs, responses, controls = [], [], [], []
                 last_flush = wall
             if finished:
@@ -847,6 +888,10 @@ class LiveSession:
         if getattr(self, "touch", None) is not None:
             self.touch.close()
             self.touch = None
+        if self._outage is not None:  # a reopening may be under way on its thread: leave what it opens
+            from live.engine.portaudio_instance import leave_for_good
+
+            leave_for_good()
         try:
             if self.driver is not None and self._outage is None:
                 self.driver.close()
