@@ -3,7 +3,10 @@
 # make bench  runs the benchmarks (slow soak runs included) and prints figures for docs/performance.md.
 # make screenshots  renders each client screen layout to docs/screenshots/ (SDL's dummy driver).
 
-PYTHON ?= python3
+# The first of these that is a Python pyproject.toml allows (3.11 or 3.12: python-rtmidi has no
+# wheels for newer ones); `make demo PYTHON=/path/to/python3.12` chooses another.
+PYTHON_OK := import sys; sys.exit(not (3, 11) <= sys.version_info[:2] <= (3, 12))
+PYTHON ?= $(or $(firstword $(foreach p,python3 python3.12 python3.11,$(if $(shell $(p) -c '$(PYTHON_OK)' >/dev/null 2>&1 && echo y),$(p)))),python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
 # Debian packages the tests use: a JACK server and PortAudio (live audio/MIDI), PostgreSQL (the
@@ -15,6 +18,8 @@ NEEDED_COMMANDS := jackd jack_wait initdb pg_ctl Xvfb xdotool tmux pdftoppm
 .PHONY: demo test bench screenshots system-deps clean
 
 $(BIN)/python:
+	@$(PYTHON) -c '$(PYTHON_OK)' 2>/dev/null || { v=$$($(PYTHON) --version 2>/dev/null || echo "not found"); \
+	  echo "live needs Python 3.11 or 3.12; $(PYTHON) is $$v: install one and run 'make $(or $(MAKECMDGOALS),demo) PYTHON=python3.12'" >&2; exit 2; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
@@ -41,6 +46,7 @@ system-deps:
 
 demo: $(VENV)/.installed
 	$(BIN)/live demo
+	@echo "To type 'live' without .venv/bin/ in this shell: . .venv/bin/activate"
 
 test: system-deps $(VENV)/.installed-test
 	$(BIN)/python -m pytest

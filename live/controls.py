@@ -47,13 +47,13 @@ out-of-range values, keys that do not belong to the action, and the same control
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable
 
 from live.engine.gm import GM_DRUM_CHANNEL, GM_DRUMS, note_name
-from live.presets import _syntax_error, _toml_repr
+from live.config.toml_file import read_toml
+from live.presets import _toml_key, _toml_repr
 
 __all__ = ["ACTIONS", "Binding", "ControlError", "ControlEvent", "ControlMap", "SCHEMA", "default_path"]
 
@@ -267,15 +267,12 @@ class ControlMap:
 
 def _read(path: Path) -> tuple[tuple[Binding, ...], tuple[int, ...], list[str]]:
     """Parse and check ``path``: (bindings, therapist's channels, problem lines)."""
-    try:
-        text = path.read_text(encoding="utf-8-sig")  # tolerate the BOM some editors write
-        doc = tomllib.loads(text)
-    except OSError as exc:
-        return (), (), [f"{path}: cannot read the file: {exc.strerror or exc}"]
-    except UnicodeDecodeError as exc:
-        return (), (), [f"{path}: not UTF-8 text (byte {exc.start}): save the file as UTF-8"]
-    except tomllib.TOMLDecodeError as exc:
-        return (), (), [f"{path}: {_syntax_error(exc, text)}"]
+    needs = "a controller mapping needs schema = 1 and [[bindings]] tables"
+    doc, problem = read_toml(path, needs=needs)
+    if doc is None:
+        return (), (), [problem]
+    if not any(key in doc for key in ("schema", "bindings", "therapist")):  # another kind of file: one line
+        return (), (), [f"{path}: not a controller mapping (keys: {', '.join(map(_toml_key, doc))}): {needs}"]
 
     problems: list[tuple[str, Any, str]] = []
     for key, value in doc.items():

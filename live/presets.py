@@ -27,7 +27,6 @@ import dataclasses
 import datetime
 import json
 import re
-import tomllib
 import types
 import typing
 from dataclasses import dataclass
@@ -36,6 +35,7 @@ from typing import Any
 
 from live.activities.base import activity_class, activity_names
 from live.activities.params import ParamProblem
+from live.config.toml_file import read_toml
 from live.ui.layout import ScreenLayout, default_layout, parse_screen
 
 SCHEMA = 1
@@ -114,8 +114,11 @@ def find_preset(name_or_path: str | Path, activity: str | None = None) -> Path:
         When nothing matches (listing the shipped names), or the name is ambiguous.
     """
     path = Path(name_or_path)
-    if path.is_file():
-        return path
+    try:
+        if path.is_file():
+            return path
+    except OSError:  # a name too long for a path, a loop of links: not a file, maybe a name
+        pass
     stem = path.stem if path.suffix == ".toml" else path.name
     candidates = [p for p in shipped_presets() if activity is None or p.parent.name == activity]
     matches = [p for p in candidates if p.stem == stem] if path.name == str(name_or_path) else []
@@ -164,15 +167,16 @@ _TOP_LEVEL: dict[str, str] = {
 
 def _read(path: Path) -> tuple[Preset | None, list[str]]:
     """Parse and check ``path``: (the preset or None, problem lines)."""
+    needs = "a preset needs schema, activity, title, goal and [params]"
     try:
-        text = path.read_text(encoding="utf-8-sig")  # tolerate the BOM some editors write
-        doc = tomllib.loads(text)
-    except OSError as exc:
-        return None, [f"{path}: cannot read the file: {exc.strerror or exc}"]
-    except UnicodeDecodeError as exc:
-        return None, [f"{path}: not UTF-8 text (byte {exc.start}): save the file as UTF-8"]
-    except tomllib.TOMLDecodeError as exc:
-        return None, [f"{path}: {_syntax_error(exc, text)}"]
+        str(path).encode("utf-8")
+    except UnicodeEncodeError:  # a name the session store could not hold
+        return None, [f"{ascii(str(path))[1:-1]}: the file name is not UTF-8 text: rename the file"]
+    doc, problem = read_toml(path, needs=needs)
+    if doc is None:
+        return None, [problem]
+    if not any(key in doc for key in _TOP_LEVEL):  # another kind of TOML file: one line, not one per key
+        return None, [f"{path}: not a preset (keys: {', '.join(map(_toml_key, doc))}): {needs}"]
 
     activities = activity_names()
     allowed = {k: v.format(activities=", ".join(activities)) for k, v in _TOP_LEVEL.items()}
@@ -349,18 +353,3 @@ def _toml_repr(value: Any) -> str:
     if isinstance(value, (datetime.date, datetime.time)):
         return value.isoformat()
     return repr(value)  # int, float (inf, nan spell the same)
-
-
-_POSITION = re.compile(r"^(.*) \(at (?:line (\d+), column (\d+)|end of document)\)$", re.S)
-
-
-def _syntax_error(exc: tomllib.TOMLDecodeError, text: str) -> str:
-    """``line L, column C: message`` from tomllib's error (Python 3.11 gives it only in text)."""
-    m = _POSITION.match(str(exc))
-    if not m:
-        return f"not valid TOML: {exc}"
-    message, line, column = m.groups()
-    if line is None:  # "at end of document": the position just after the last character
-        line = text.count("\n") + 1
-        column = len(text) - text.rfind("\n")
-    return f"line {line}, column {column}: {message}"

@@ -5,6 +5,8 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import numpy as np
+
 from live.presets import load_preset
 from live.session.runner import simulate_session
 from live.session.store import Store
@@ -48,3 +50,17 @@ def copy_db(db: Path, to: Path) -> Path:
     target = to / db.name
     shutil.copy2(db, target)
     return target
+
+
+def mix(played, length: int, rate: int = 48_000) -> np.ndarray:
+    """What a WAV export of these sounds holds, computed here from the bank's samples: each
+    ``(frame, sound, gain)`` of ``played`` as gain x the sound's samples from that frame on,
+    summed over ``length`` frames and clipped to full scale (-1..1)."""
+    from live.engine.bank import default_bank
+
+    bank = default_bank(rate)
+    out = np.zeros(length)
+    for frame, name, gain in played:
+        samples = bank.samples(name)[: max(0, length - frame)]
+        out[frame:frame + len(samples)] += gain * samples
+    return np.clip(out, -1.0, 1.0)

@@ -3,6 +3,7 @@
 import csv
 import json
 import os
+import shlex
 import sqlite3
 import subprocess
 import sys
@@ -124,7 +125,8 @@ def test_wav_has_every_beat_at_its_stored_frame(demo):
 
 
 def test_demo_runs_without_sounddevice_or_rtmidi(tmp_path):
-    """Imports of the live audio/MIDI packages fail in this process: the demo must not need them."""
+    """Imports of the live audio/MIDI packages fail in this process: the demo must not need them;
+    and no PortAudio, JACK or ALSA library is loaded into it (its memory map names none)."""
     code = (
         "import sys, importlib.abc\n"
         "class Block(importlib.abc.MetaPathFinder):\n"
@@ -133,11 +135,15 @@ def test_demo_runs_without_sounddevice_or_rtmidi(tmp_path):
         "            raise ImportError('blocked: ' + name)\n"
         "sys.meta_path.insert(0, Block())\n"
         "from live.cli import main\n"
-        f"raise SystemExit(main(['demo', '--json', '--out', {str(tmp_path)!r}]))\n"
+        f"code = main(['demo', '--json', '--out', {str(tmp_path)!r}])\n"
+        "loaded = [lib for lib in ('libportaudio', 'libjack', 'libasound') if lib in open('/proc/self/maps').read()]\n"
+        "print('native libraries loaded:', loaded, file=sys.stderr)\n"
+        "raise SystemExit(code)\n"
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["summary"]["n_beats"] == 200
+    assert "native libraries loaded: []" in proc.stderr
 
 
 def test_readable_output_names_what_it_wrote(tmp_path):
@@ -213,3 +219,57 @@ def test_seed_makes_the_session_reproducible(tmp_path, capsys):
         main(["demo", "--json", "--seed", str(seed), "--preset", "finger-tapping-60", "--out", str(tmp_path / str(i))])
         runs.append(json.loads(capsys.readouterr().out)["summary"])
     assert runs[0] == runs[1] != runs[2]
+
+
+def _next_commands(text: str) -> list[str]:
+    """The indented lines under ``Next:`` in ``text``."""
+    lines = text.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("Next:")) + 1
+    return [line.strip() for line in lines[start:] if line.startswith("  ")]
+
+
+def _run_as_printed(command: str, cwd: Path, env: dict) -> subprocess.CompletedProcess:
+    return subprocess.run(shlex.split(command), cwd=cwd, env=env, capture_output=True, text=True, timeout=120)
+
+
+def test_demo_prints_next_commands_that_run_as_printed_from_the_folder_it_ran_in(tmp_path):
+    """Started as `make demo` starts it (.venv/bin/live, a relative --out, here with a space): the
+    show, export-as-PDF and report lines name that program and the demo's --db, and each one
+    pasted into the same folder exits 0."""
+    script = Path(sys.executable).parent / "live"
+    env = {**os.environ, "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}  # `live` itself not on PATH
+    proc = subprocess.run([str(script), "demo", "--out", "demo out"], cwd=tmp_path, env=env,
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    commands = _next_commands(proc.stdout)
+    assert [c.split()[1] for c in commands] == ["sessions", "export", "report"]
+    assert all(c.startswith(shlex.quote(str(script)) + " ") for c in commands)
+    assert all("--db 'demo out/live-demo.db'" in c for c in commands)
+    for command in commands:
+        done = _run_as_printed(command, tmp_path, env)
+        assert done.returncode == 0, (command, done.stderr)
+    session_id = commands[0].split()[3]
+    for pdf in (tmp_path / "demo out" / f"session-{session_id}.pdf", tmp_path / "demo out" / "report-SIM-001.pdf"):
+        assert pdf.read_bytes().startswith(b"%PDF")
+
+
+def test_demo_json_keeps_stdout_one_object_and_prints_next_commands_on_stderr(tmp_path):
+    """With --json the next commands go to stderr; with `live` on PATH they start with plain
+    `live`; each runs as printed."""
+    bin_dir = Path(sys.executable).parent
+    env = {**os.environ, "PATH": f"{bin_dir}:/usr/bin:/bin", "HOME": str(tmp_path)}
+    proc = subprocess.run(["live", "demo", "--json", "--out", "out"], cwd=tmp_path, env=env,
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    result, end = json.JSONDecoder().raw_decode(proc.stdout)
+    assert proc.stdout[end:] == "\n" and isinstance(result, dict)
+    commands = _next_commands(proc.stderr)
+    assert commands == [
+        f"live sessions show {result['session_id']} --db out/live-demo.db",
+        f"live export {result['session_id']} --format pdf --db out/live-demo.db --out out/session-{result['session_id']}.pdf",
+        "live report SIM-001 --format pdf --db out/live-demo.db --out out/report-SIM-001.pdf",
+    ]
+    for command in commands:
+        done = _run_as_printed(command, tmp_path, env)
+        assert done.returncode == 0, (command, done.stderr)
+    assert result["session_id"] in _run_as_printed(commands[0], tmp_path, env).stdout

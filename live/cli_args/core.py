@@ -4,6 +4,11 @@ from __future__ import annotations
 
 import argparse
 
+from live.cli_args.values import number, whole
+
+MAX_SEED = 2**32 - 1
+"""Largest seed of a simulated client (numpy takes seeds as unsigned 32-bit words)."""
+
 
 def add_parsers(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
     """Add demo, devices, metrics and presets to the ``live`` command's sub-parsers."""
@@ -15,7 +20,8 @@ def add_parsers(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> N
         "stored, a WAV and a summary written, for the whole run and for each of its phases (baseline, "
         "each tempo step, continuation).",
     )
-    demo.add_argument("--seed", type=int, default=1, help="seed of the simulated client (default 1)")
+    demo.add_argument("--seed", action=whole(0, MAX_SEED), default=1,
+                      help=f"seed of the simulated client, 0..{MAX_SEED} (default 1)")
     demo.add_argument(
         "--preset", default=None, metavar="NAME_OR_PATH",
         help="entrainment preset name (see 'live presets list') or TOML file "
@@ -35,7 +41,7 @@ def add_parsers(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> N
                          "'live run' would use, and each screen's stored display latency. --midi also shows the therapist's "
                          "controller mapping.")
     dev.add_argument("--midi", action="store_true", help="also show the therapist controls in force")
-    dev.add_argument("--controls", metavar="FILE", help="a controller mapping to show instead of the built-in one")
+    dev.add_argument("--controls", metavar="FILE", help="a controller mapping to check and show instead of the built-in one (implies --midi)")
     dev.add_argument("--audio-device", metavar="D", help="show what this --audio-device would pick")
     dev.add_argument("--db", metavar="URL_OR_PATH",
                      help="session store whose screens' display latencies to show (default: the user's, if it exists)")
@@ -53,8 +59,8 @@ def add_parsers(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> N
     )
     sms.add_argument("--beats", required=True, metavar="BEATS.csv", help="CSV of beat times")
     sms.add_argument("--taps", required=True, metavar="TAPS.csv", help="CSV of tap times")
-    sms.add_argument("--window-ms", type=float, default=50.0,
-                     help="tolerance for within_window_pct, in ms (default 50)")
+    sms.add_argument("--window-ms", action=number(0, 1000, "ms", lo_open=True), default=50.0,
+                     help="tolerance for within_window_pct, in ms, more than 0 and at most 1000 (default 50)")
     sms.add_argument("--json", action="store_true", help="print one JSON object")
     sms.set_defaults(module="metrics")
 

@@ -4,6 +4,14 @@ from __future__ import annotations
 
 import argparse
 
+from live.cli_args.values import number, size, whole
+
+# The tempo range of entrainment presets (live.activities.entrainment_params MIN_BPM, MAX_BPM;
+# a test checks they agree): not imported, so that 'live --help' stays fast.
+MIN_BPM, MAX_BPM = 20, 240
+MIN_TAPS, MAX_TAPS = 8, 500  # live.calibration.estimate_latency needs at least 8 taps kept
+MAX_DISPLAY = 63
+
 
 def add_parsers(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
     """Add run and calibrate to the ``live`` command's sub-parsers."""
@@ -28,14 +36,15 @@ def add_parsers(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> N
                      help="python-rtmidi API (default: its own default, ALSA on Linux)")
     run.add_argument("--mic", action="store_true",
                      help="also take the client's playing at a microphone (onsets at the audio input)")
-    run.add_argument("--mic-threshold", type=float, default=0.05, metavar="LEVEL",
+    run.add_argument("--mic-threshold", action=number(0, 1, lo_open=True, hi_open=True, note="of full scale"),
+                     default=0.05, metavar="LEVEL",
                      help="onset threshold, 0..1 of full scale (default 0.05; raised by background noise)")
     run.add_argument("--controls", metavar="FILE", help="therapist controller mapping (TOML; default built in)")
     run.add_argument("--headless", action="store_true", help="no client touchscreen (MIDI and microphone only)")
     add_screen_args(run)
     run.add_argument("--no-console", action="store_true",
                      help="no therapist console on the terminal (it only opens when stdin is a terminal)")
-    run.add_argument("--duration", type=float, metavar="S",
+    run.add_argument("--duration", action=number(1, 7200, "s"), metavar="S",
                      help="length in seconds of each cued phase of each preset (replaces its beats or "
                      "duration_s); a one-phase preset runs about S seconds plus its count-in, a "
                      "multi-phase one (e.g. ras-protocol: baseline, cue, +5 %%, +10 %%) S per cued "
@@ -59,8 +68,10 @@ def add_parsers(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> N
     cal.add_argument("--midi-in", metavar="NAME", help="MIDI port(s) to take the taps from (also names the device)")
     cal.add_argument("--audio-device", metavar="D", help="audio device index or name part")
     add_screen_args(cal)
-    cal.add_argument("--tempo", type=float, default=100.0, help="click tempo in BPM (default 100)")
-    cal.add_argument("--taps", type=int, default=24, help="clicks to tap along with (default 24)")
+    cal.add_argument("--tempo", action=number(MIN_BPM, MAX_BPM, "BPM"), default=100.0,
+                     help=f"click tempo in BPM, {MIN_BPM}..{MAX_BPM} (default 100)")
+    cal.add_argument("--taps", action=whole(MIN_TAPS, MAX_TAPS), default=24,
+                     help=f"clicks to tap along with, {MIN_TAPS}..{MAX_TAPS} (default 24)")
     cal.add_argument("--db", metavar="URL_OR_PATH", help="where to store the result (default: the session store)")
     cal.add_argument("--json", action="store_true", help="print the result as one JSON object")
     cal.set_defaults(module="calibrate")
@@ -69,11 +80,12 @@ def add_parsers(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> N
 
 def add_screen_args(parser: argparse.ArgumentParser) -> None:
     """The client screen's options (run, and calibrate --input touch)."""
-    parser.add_argument("--display", type=int, default=0, metavar="N",
+    parser.add_argument("--display", action=whole(0, MAX_DISPLAY), default=0, metavar="N",
                         help="screen the client's touchscreen opens on, full screen (default 0: the first)")
-    parser.add_argument("--window", metavar="WxH",
-                        help="open the client screen as a window of WxH pixels instead of full screen")
-    parser.add_argument("--display-latency", type=float, default=None, metavar="MS",
+    parser.add_argument("--window", action=size(100, 10000), metavar="WxH",
+                        help="open the client screen as a window of WxH pixels (each 100..10000) instead of full screen")
+    parser.add_argument("--display-latency", action=number(0, 80, "ms", note="beat cues are planned 100 ms ahead"),
+                        default=None, metavar="MS",
                         help="this screen's display latency: the visual beat cue is drawn this much "
                         "early (0..80 ms); stored for the screen (--display) and used by later runs "
                         "on it by default (default: the screen's stored one, else 0; see 'live devices')")

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import argparse
 
+from live.cli_args.values import day, moment, whole
+
+MAX_MOMENT_MINUTES = 1440  # a marked moment lies within a day of the run's start
+
 EXPORT_FORMATS = ("csv", "json", "fhir", "midi", "wav", "html", "pdf")
 REPORT_FORMATS = ("html", "pdf")
 
@@ -72,8 +76,9 @@ def add_parsers(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> N
                             "--run is given), as 'live sessions show' and the exports print them.")
     snote.add_argument("session_id", help="session id, or a unique start of it (at least 4 characters)")
     snote.add_argument("text", nargs="+", help="the note")
-    snote.add_argument("--at", default=None, metavar="M:SS", help="the moment, e.g. 2:15.5")
-    snote.add_argument("--run", type=int, default=None, metavar="N", help="run number in the session (1, 2, ...)")
+    snote.add_argument("--at", action=moment(MAX_MOMENT_MINUTES), default=None, metavar="M:SS",
+                       help="the moment, e.g. 2:15.5")
+    snote.add_argument("--run", action=whole(1), default=None, metavar="N", help="run number in the session (1, 2, ...)")
     _db(snote)
     _json(snote)
     sessions.set_defaults(module="sessions")
@@ -95,7 +100,7 @@ def add_parsers(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> N
                             description="Progress of one client: each goal's value per session with a "
                             "trend plot and the target line.")
     report.add_argument("client", help="client code")
-    report.add_argument("--since", default=None, metavar="YYYY-MM-DD", help="only sessions from this day on")
+    report.add_argument("--since", action=day(), default=None, metavar="YYYY-MM-DD", help="only sessions from this day on")
     report.add_argument("--format", required=True, choices=REPORT_FORMATS)
     report.add_argument("--out", default=None, metavar="FILE",
                         help="file to write (default: a generated name in the current folder)")

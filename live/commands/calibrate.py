@@ -15,25 +15,26 @@ from pathlib import Path
 
 def run(args) -> int:
     from live.calibration import CalibrationError, estimate_latency
+    from live.commands.records_common import open_store
     from live.commands.run import (default_db_path, display_latency, mic_device, midi_device, screen_options,
                                    store_display_latency, touch_device)
     from live.presets import load_preset
-    from live.session.live_session import LiveOptions, LiveSession, SessionError, install_signal_handlers
-    from live.session.store import Store
 
     err = sys.stderr
     preset = load_preset(Path(__file__).parent.parent / "data" / "tap-along.toml")
     preset = dataclasses.replace(preset, params=dataclasses.replace(preset.params, tempo_bpm=args.tempo,
                                                                     beats=args.taps, duration_s=None))
-    try:
-        screen = screen_options(args)
-    except ValueError as exc:
-        print(f"live calibrate: {exc}", file=err)
-        return 2
+    screen = screen_options(args)  # numbers and sizes are checked while parsing (live.cli_args.values)
     db = args.db or str(default_db_path())
-    if args.input == "touch":  # the screen's display latency: given (and stored for it), or its stored one
-        with Store.open(db) as store:
+    store = open_store(args, "live calibrate")  # before any device: a --db that cannot be used is said at once
+    if store is None:
+        return 2
+    with store:
+        if args.input == "touch":  # the screen's display latency: given (and stored for it), or its stored one
             screen["display_latency_ms"], _ = display_latency(store, args.display, args.display_latency)
+
+    from live.session.live_session import LiveOptions, LiveSession, SessionError, install_signal_handlers
+    from live.session.store import Store
     options = LiveOptions(client="calibration", audio_device=args.audio_device, midi_in=args.midi_in, pad_sound=None,
                           mic=args.input == "mic", touch=args.input == "touch", **screen)
     try:

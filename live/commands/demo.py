@@ -6,10 +6,14 @@ Needs no sound card, PortAudio, sounddevice or rtmidi.
 from __future__ import annotations
 
 import json
+import shlex
 import sys
 from pathlib import Path
 
+from live.cli_args.values import one_line
+
 DEFAULT_PRESET = "steady-beat-100"
+DEMO_CLIENT = "SIM-001"  # the simulated client's code in the store
 
 # The per-phase table's rows, in this order (labels, units and formats: live.metrics.info),
 # then the recovery curve after perturbations; other metrics are in --json.
@@ -41,6 +45,25 @@ def format_phases(phases: dict[str, dict]) -> str:
     return "\n".join(lines)
 
 
+def next_commands(session_id: str, client: str, db: str, out_dir: Path) -> list[str]:
+    """Commands that show, export as PDF and report the session just stored, each with the
+    ``--db`` it went to and files written beside the demo's, quoted for pasting into a shell."""
+    from live.commands.records_common import live_invocation
+
+    live, q = live_invocation(), shlex.quote
+    return [
+        f"{live} sessions show {session_id} --db {q(db)}",
+        f"{live} export {session_id} --format pdf --db {q(db)} --out {q(str(out_dir / f'session-{session_id}.pdf'))}",
+        f"{live} report {q(client)} --format pdf --db {q(db)} --out {q(str(out_dir / f'report-{client}.pdf'))}",
+    ]
+
+
+def print_next(commands: list[str], file) -> None:
+    print("Next: look at this session, export its note as PDF, and the client's progress report:", file=file)
+    for line in commands:
+        print(f"  {line}", file=file)
+
+
 def run(args) -> int:
     from live.presets import PresetError, find_preset, load_preset
 
@@ -49,38 +72,47 @@ def run(args) -> int:
         preset = load_preset(find_preset(args.preset or DEFAULT_PRESET, activity="entrainment"))
     except (PresetError, FileNotFoundError) as exc:
         for line in getattr(exc, "problems", [str(exc)]):
-            print(f"live demo: {line}", file=err)
+            print(f"live demo: {one_line(line)}", file=err)
         return 2
     if preset.activity != "entrainment":
         print(f"live demo: {preset.path}: activity: {preset.activity!r}: the demo runs entrainment presets only",
               file=err)
         return 2
 
-    from live.session.runner import simulate_session
-    from live.session.store import Store
-    from live.sim.tapper import TapperParams
+    from live.commands.records_common import fail, folder_problem, open_store
 
     out_dir = Path(args.out)
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        print(f"live demo: --out {out_dir}: cannot create the folder: {exc.strerror}", file=err)
+        return fail("live demo", f"--out {out_dir}: cannot create the folder: {exc.strerror or exc}")
+    problem = folder_problem(out_dir)
+    if problem:
+        return fail("live demo", f"--out {out_dir}: {problem}")
+    store = open_store(args, "live demo", default=str(out_dir / "live-demo.db"))
+    if store is None:
         return 2
     db = args.db or str(out_dir / "live-demo.db")
+
+    from live.session.runner import simulate_session  # the engine (numba): only once the input is good
+    from live.sim.tapper import TapperParams
+
     tapper = TapperParams(seed=args.seed)
     print(f"live demo: rendering '{preset.name}' with a simulated client (seed {args.seed})...", file=err)
-    with Store.open(db) as store:
-        outcome = simulate_session(preset, store=store, tapper=tapper, wav_dir=out_dir)
+    with store:
+        outcome = simulate_session(preset, store=store, tapper=tapper, wav_dir=out_dir, client=DEMO_CLIENT)
     outputs = {"wav": str(outcome.wav_path), "db": db}
     simulated = {
         "mean_async_ms": tapper.mean_async_ms, "timekeeper_sd_ms": tapper.timekeeper_sd_ms,
         "motor_sd_ms": tapper.motor_sd_ms, "alpha": tapper.alpha, "seed": tapper.seed,
         "period_ms": tapper.period_ms,
     }
+    commands = next_commands(outcome.session_id, DEMO_CLIENT, db, out_dir)
     if args.json:
         json.dump({"session_id": outcome.session_id, "summary": outcome.summary.metrics,
                    "phases": outcome.summary.phases, "simulated": simulated, "outputs": outputs}, sys.stdout)
         sys.stdout.write("\n")
+        print_next(commands, err)  # stdout stays one JSON object
         return 0
 
     from live.commands.metrics import format_table
@@ -88,7 +120,7 @@ def run(args) -> int:
     print(f"Simulated session {outcome.session_id}")
     print(f"Preset:  {preset.name}: {preset.title}")
     print(f"Goal:    {preset.goal}")
-    print(f"Client:  SIM-001, simulated: mean asynchrony {tapper.mean_async_ms:g} ms, timekeeper SD "
+    print(f"Client:  {DEMO_CLIENT}, simulated: mean asynchrony {tapper.mean_async_ms:g} ms, timekeeper SD "
           f"{tapper.timekeeper_sd_ms:g} ms, motor SD {tapper.motor_sd_ms:g} ms, correction gain "
           f"alpha {tapper.alpha:g}, own period {tapper.period_ms:g} ms when there is no cue, seed {tapper.seed}")
     print()
@@ -100,4 +132,6 @@ def run(args) -> int:
     print("Wrote:")
     print(f"  audio    {outputs['wav']}")
     print(f"  session  {db}")
+    print()
+    print_next(commands, sys.stdout)
     return 0

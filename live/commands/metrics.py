@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import sys
 
+from live.cli_args.values import one_line
 from live.metrics.csvio import read_times_csv
 from live.metrics.info import format_value, metric_info
 from live.metrics.sms import sms_summary
@@ -22,7 +22,7 @@ _KEYS = ("n_beats", "n_taps", "matched", "missed", "extra", "mean_async_ms", "sd
 
 
 def _fail(message: str) -> int:
-    print(f"{_PROG}: {message}", file=sys.stderr)
+    print(f"{_PROG}: {one_line(message)}", file=sys.stderr)
     return 2
 
 
@@ -38,9 +38,7 @@ def format_table(summary: dict, *, window_ms: float) -> str:
 
 def run(args: argparse.Namespace) -> int:
     """Run ``live metrics sms`` (the only metric so far); return the exit status."""
-    window_ms = args.window_ms
-    if not (math.isfinite(window_ms) and window_ms > 0):
-        return _fail(f"--window-ms {window_ms:g}: must be a finite number of milliseconds > 0")
+    window_ms = args.window_ms  # checked while parsing (live.cli_args.values)
     try:
         beats_s = read_times_csv(args.beats)
         taps_s = read_times_csv(args.taps)

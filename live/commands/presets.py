@@ -6,6 +6,7 @@ import shutil
 import sys
 from argparse import Namespace
 
+from live.cli_args.values import one_line
 from live.presets import PresetError, load_preset, presets_dir, shipped_presets, validate_file
 
 
@@ -20,7 +21,7 @@ def _validate(files: list[str]) -> int:
     for file in files:
         problems = validate_file(file)
         if problems:
-            print("\n".join(problems), file=sys.stderr)
+            print("\n".join(map(one_line, problems)), file=sys.stderr)
             status = 2
         else:
             print(f"ok: {file}")

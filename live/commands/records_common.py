@@ -1,48 +1,93 @@
-"""Shared by the records commands (clients, goals, sessions, export, report): opening the store,
-aligned tables, JSON of stored values, one-line errors. Not a command itself."""
+"""Shared by the commands: opening the store of ``--db``, checking an ``--out`` file, one-line
+errors; for the records commands (clients, goals, sessions, export, report) also aligned tables
+and JSON of stored values. Not a command itself."""
 
 from __future__ import annotations
 
 import json
+import os
+import shlex
+import shutil
+import stat
 import sys
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Sequence
 
+from live.cli_args.values import one_line
 
-def open_store(args, prog: str):
-    """The store of ``--db`` (default: the user's live.db), sessions left running by a process that
-    is gone already marked incomplete (so no command shows them running); None after printing why
-    it cannot open."""
+
+def open_store(args, prog: str, *, default: str | None = None, abandoned: bool = False):
+    """The store of ``--db`` (else ``default``, else the user's live.db), sessions left running
+    by a process that is gone already marked incomplete (so no command shows them running; with
+    ``abandoned`` each is said on stderr); None after printing in one line why it cannot open
+    (``PROG: --db URL: what is wrong: what is allowed``; the caller exits 2)."""
     from live.commands.run import default_db_path
-    from live.session.store import SchemaVersionError, Store
+    from live.session.db_url import StoreOpenError, shown
+    from live.session.store import Store
 
-    db = args.db or str(default_db_path())
+    db = args.db or default or str(default_db_path())
     try:
         store = Store.open(db)
-    except SchemaVersionError as exc:
-        print(f"{prog}: {exc}", file=sys.stderr)
+    except StoreOpenError as exc:
+        print(f"{prog}: --db {one_line(shown(db))}: {exc}", file=sys.stderr)
         return None
-    except Exception as exc:  # noqa: BLE001  (driver errors: unreachable server, bad URL, no access)
-        print(f"{prog}: --db {db}: cannot open the session store: {str(exc).splitlines()[0]}", file=sys.stderr)
-        return None
-    store.close_abandoned()
+    for gone in store.close_abandoned():
+        if abandoned:
+            print(f"{prog}: session {gone} was left running by a process that is gone: marked incomplete",
+                  file=sys.stderr)
     return store
 
 
+def live_invocation() -> str:
+    """How to type ``live`` again in the shell this process was started from, quoted for pasting:
+    ``live`` when that is the program on PATH, else the path it was started by (``.venv/bin/live``
+    after ``make demo``), else ``PYTHON -m live``."""
+    started = sys.argv[0] if sys.argv else ""
+    if os.path.basename(started) == "live" and os.path.isfile(started):
+        on_path = shutil.which("live")
+        if on_path and os.path.samefile(on_path, started):
+            return "live"
+        return shlex.quote(started)
+    return f"{shlex.quote(sys.executable)} -m live"
+
+
 def out_problem(out: str | None) -> str | None:
-    """What is wrong with an ``--out FILE`` (a folder, or in a folder that does not exist); None if fine."""
+    """What is wrong with an ``--out FILE`` (a folder, in a folder that does not exist or cannot
+    be written); None if fine."""
     if out is None:
         return None
-    if Path(out).is_dir():
-        return f"--out {out} is a folder: give a file name"
-    if not Path(out).parent.is_dir():
-        return f"--out {out}: the folder {Path(out).parent} does not exist"
-    return None
+    path = Path(out)
+    try:
+        if stat.S_ISDIR(os.stat(path).st_mode):
+            return f"--out {out} is a folder: give a file name"
+    except (FileNotFoundError, NotADirectoryError):
+        pass  # a new file
+    except OSError as exc:  # a name too long, a loop of links
+        return f"--out {out}: {exc.strerror}: give a file name in a folder you can write"
+    if not os.path.exists(path.parent):
+        return f"--out {out}: the folder {path.parent} does not exist"
+    if not os.path.isdir(path.parent):
+        return f"--out {out}: {path.parent} is not a folder"
+    problem = folder_problem(path.parent)
+    return None if problem is None else f"--out {out}: {problem}"
+
+
+def folder_problem(folder: Path) -> str | None:
+    """Why no file can be written in the existing ``folder`` (tried with a scratch file, which
+    is removed: permissions alone do not tell, e.g. for root or on a read-only disk); None if one can."""
+    import tempfile
+
+    try:
+        with tempfile.TemporaryFile(dir=folder):
+            return None
+    except OSError as exc:
+        return f"cannot write in the folder {folder}: {exc.strerror or exc}"
 
 
 def fail(prog: str, message: str, code: int = 2) -> int:
-    print(f"{prog}: {message}", file=sys.stderr)
+    """Print ``PROG: message`` as one line on stderr (control characters escaped); return ``code``."""
+    print(f"{prog}: {one_line(message)}", file=sys.stderr)
     return code
 
 

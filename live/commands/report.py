@@ -6,7 +6,6 @@ Exit status 0 written (the path on stdout), 1 the file could not be written, 2 b
 from __future__ import annotations
 
 import sys
-from datetime import date
 from pathlib import Path
 
 from live.commands.records_common import fail, open_store, out_problem
@@ -14,12 +13,7 @@ from live.commands.records_common import fail, open_store, out_problem
 
 def run(args) -> int:
     prog = "live report"
-    since = None
-    if args.since is not None:
-        try:
-            since = date.fromisoformat(args.since)
-        except ValueError:
-            return fail(prog, f"--since {args.since!r}: give a date as YYYY-MM-DD")
+    since = args.since  # a date, checked while parsing (live.cli_args.values)
     problem = out_problem(args.out)
     if problem:
         return fail(prog, problem)

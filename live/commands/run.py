@@ -7,6 +7,8 @@ import os
 import sys
 from pathlib import Path
 
+from live.cli_args.values import one_line
+
 
 def default_db_path() -> Path:
     """The session store in the user's data folder (``$XDG_DATA_HOME/live/live.db``)."""
@@ -54,29 +56,11 @@ def store_display_latency(store, display: int, latency_ms: float, sample_rate: i
 
 
 def screen_options(args) -> dict:
-    """LiveOptions fields of the client screen from ``--display``, ``--window``, ``--display-latency``
-    (0 when not given; ``live run`` then takes the screen's stored one, :func:`display_latency`).
-
-    Raises
-    ------
-    ValueError
-        With a message naming the option and what is allowed.
-    """
-    window = None
-    if args.window is not None:
-        try:
-            window = tuple(int(v) for v in args.window.lower().split("x"))
-            if len(window) != 2 or not all(100 <= v <= 10000 for v in window):
-                raise ValueError
-        except ValueError:
-            raise ValueError(f"--window {args.window}: must be WIDTHxHEIGHT, each 100..10000 pixels") from None
-    if args.display < 0:
-        raise ValueError(f"--display {args.display}: must be a screen index, 0 or more")
-    if args.display_latency is not None and not 0 <= args.display_latency <= 80:
-        raise ValueError(f"--display-latency {args.display_latency:g}: must be 0..80 ms "
-                         "(beat cues are planned 100 ms ahead)")
+    """LiveOptions fields of the client screen from ``--display``, ``--window`` (a (width, height)
+    tuple) and ``--display-latency`` (0 when not given; ``live run`` then takes the screen's stored
+    one, :func:`display_latency`). Each was checked while the arguments were parsed."""
     latency_ms = 0.0 if args.display_latency is None else args.display_latency
-    return {"display": args.display, "window": window, "display_latency_ms": latency_ms}
+    return {"display": args.display, "window": args.window, "display_latency_ms": latency_ms}
 
 
 def run(args) -> int:
@@ -89,62 +73,53 @@ def run(args) -> int:
             presets.append(load_preset(find_preset(name)))
     except (PresetError, FileNotFoundError) as exc:
         for line in getattr(exc, "problems", [str(exc)]):
-            print(f"live run: {line}", file=err)
+            print(f"live run: {one_line(line)}", file=err)
         return 2
-    if not 0 < args.mic_threshold < 1:
-        print(f"live run: --mic-threshold {args.mic_threshold:g}: must be between 0 and 1 (full scale)", file=err)
-        return 2
-    if args.duration is not None and not 1 <= args.duration <= 7200:
-        print(f"live run: --duration {args.duration:g}: must be 1..7200 seconds", file=err)
-        return 2
-    try:
-        screen = screen_options(args)
-    except ValueError as exc:
-        print(f"live run: {exc}", file=err)
-        return 2
+    screen = screen_options(args)  # numbers and sizes are checked while parsing (live.cli_args.values)
 
+    from live.commands.records_common import open_store
     from live.controls import ControlError, ControlMap
-    from live.session.live_session import (
-        LiveOptions, LiveSession, SessionError, install_signal_handlers, outages_json, responses_json,
-    )
-    from live.session.store import Store
-    from live.ui.console import console_wanted
+    from live.session.store import check_client_code
 
+    try:
+        check_client_code(args.client)
+    except ValueError as exc:
+        print(f"live run: --client: {exc}", file=err)
+        return 2
     try:
         controls = ControlMap.load(args.controls) if args.controls else ControlMap.default()
     except ControlError as exc:
         for line in exc.problems:
-            print(f"live run: {line}", file=err)
+            print(f"live run: {one_line(line)}", file=err)
         return 2
     db = args.db or str(default_db_path())
-    if not args.headless:  # the screen's display latency: given (and stored for it), or its stored one
-        with Store.open(db) as store:
-            screen["display_latency_ms"], whence = display_latency(store, args.display, args.display_latency)
-        print(f"live run: display latency {screen['display_latency_ms']:g} ms ({whence})", file=err)
-    options = LiveOptions(client=args.client, duration_s=args.duration, audio_device=args.audio_device,
-                          midi_in=args.midi_in, midi_out=args.midi_out, controls=controls,
-                          midi_backend=args.midi_backend, rtmidi_api=args.rtmidi_api, mic=args.mic,
-                          mic_threshold=args.mic_threshold, touch=not args.headless,
-                          console=console_wanted() and not args.no_console, **screen)
-    try:
-        session = LiveSession(options)
-    except SessionError as exc:
-        print(f"live run: {exc}", file=err)
+    # Opened before any device, so a --db that cannot be used is said at once. Sessions of this
+    # store whose process died (killed, crashed) end as incomplete, as the records commands do.
+    store = open_store(args, "live run", abandoned=True)
+    if store is None:
         return 2
-    install_signal_handlers(session)
-    try:
-        with Store.open(db) as store:
-            # Sessions of this store whose process died (killed, crashed) end as incomplete, as
-            # the records commands do.
-            for gone in store.close_abandoned():
-                print(f"live run: session {gone} was left running by a process that is gone: marked incomplete",
-                      file=err)
-            try:
-                store.get_or_create_client(args.client)
-            except ValueError as exc:
-                session.close()
-                print(f"live run: --client: {exc}", file=err)
-                return 2
+    from live.session.live_session import (
+        LiveOptions, LiveSession, SessionError, install_signal_handlers, outages_json, responses_json,
+    )
+    from live.ui.console import console_wanted
+
+    with store:
+        if not args.headless:  # the screen's display latency: given (and stored for it), or its stored one
+            screen["display_latency_ms"], whence = display_latency(store, args.display, args.display_latency)
+            print(f"live run: display latency {screen['display_latency_ms']:g} ms ({whence})", file=err)
+        options = LiveOptions(client=args.client, duration_s=args.duration, audio_device=args.audio_device,
+                              midi_in=args.midi_in, midi_out=args.midi_out, controls=controls,
+                              midi_backend=args.midi_backend, rtmidi_api=args.rtmidi_api, mic=args.mic,
+                              mic_threshold=args.mic_threshold, touch=not args.headless,
+                              console=console_wanted() and not args.no_console, **screen)
+        try:
+            session = LiveSession(options)
+        except SessionError as exc:
+            print(f"live run: {exc}", file=err)
+            return 2
+        install_signal_handlers(session)
+        try:
+            store.get_or_create_client(args.client)
             if not args.headless and args.display_latency is not None:  # the screen opened: remember it
                 store_display_latency(store, args.display, args.display_latency, session.sample_rate)
             latency, used = {}, {}
@@ -160,9 +135,9 @@ def run(args) -> int:
             if not args.headless:  # the screen's cue offset, stored with the corrections each run used
                 used["display"] = {"device": display_device(args.display), "latency_ms": screen["display_latency_ms"]}
             outcome = session.run(presets, store=store, latency_frames=latency, calibration=used or None)
-    except SessionError as exc:
-        print(f"live run: {exc}", file=err)
-        return 2
+        except SessionError as exc:
+            print(f"live run: {exc}", file=err)
+            return 2
     last = outcome.runs[-1].summary if outcome.runs else None
     if args.json:
         print(json.dumps({"session_id": outcome.session_id, "summary": last,

@@ -133,18 +133,11 @@ def _add_note(store, session_id: str, args, prog: str) -> int:
         if run is None:
             return fail(prog, f"--run {args.run}: session {session_id} has runs 1..{len(runs)}")
     frame = None
-    if args.at is not None:
-        try:
-            minutes, _, seconds = args.at.rpartition(":")
-            at_s = float(minutes or 0) * 60 + float(seconds)
-            if at_s < 0 or float(seconds) >= 60:
-                raise ValueError
-        except ValueError:
-            return fail(prog, f"--at {args.at!r}: give minutes:seconds from the run's start, e.g. 2:15.5")
+    if args.at is not None:  # seconds from the run's start, checked while parsing (live.cli_args.values)
         if run is None and not runs:
             return fail(prog, f"--at: session {session_id} has no runs to mark a moment in")
         run = run or runs[0]
-        frame = run["start_frame"] + round(at_s * session["sample_rate"])
+        frame = run["start_frame"] + round(args.at * session["sample_rate"])
     try:
         note_id = store.add_note(session_id, " ".join(args.text), run_id=None if run is None else run["id"],
                                  frame=frame)

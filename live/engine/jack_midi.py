@@ -29,6 +29,7 @@ from live.engine.cabi import (
     acquire_fence, as_voidptr, call_i32_p_p_u32, call_i32_p_u32_p_u64, call_p_p_u32, call_u32_p, call_void_p,
     function_address, release_fence,
 )
+from live.engine.system_parts import libjack_missing, quiet_stderr
 
 # header slots (int64)
 J_IN_PORT = 0
@@ -141,8 +142,8 @@ def load_libjack() -> ctypes.CDLL:
     name = ctypes.util.find_library("jack") or "libjack.so.0"
     try:
         lib = ctypes.CDLL(name)
-    except OSError as exc:
-        raise JackUnavailable(f"libjack is not installed ({exc})") from None
+    except OSError:
+        raise JackUnavailable(str(libjack_missing())) from None
     vp, cp = ctypes.c_void_p, ctypes.c_char_p
     lib.jack_client_open.restype = vp
     lib.jack_client_open.argtypes = [cp, ctypes.c_int, ctypes.POINTER(ctypes.c_int)]
@@ -247,7 +248,9 @@ class JackMidiClient:
         self.name = name
         lib = self._lib = load_libjack()
         status = ctypes.c_int(0)
-        self._client = lib.jack_client_open(name.encode(), JackNoStartServer | JackUseExactName, ctypes.byref(status))
+        with quiet_stderr():  # libjack's own lines when no server runs: the caller says it in one
+            self._client = lib.jack_client_open(name.encode(), JackNoStartServer | JackUseExactName,
+                                                ctypes.byref(status))
         if not self._client:
             raise JackUnavailable(f"cannot open JACK client {name!r} (status 0x{status.value:x}): "
                                   "is a JACK server running, and is the name free?")

@@ -12,10 +12,12 @@ sounddevice (and so PortAudio) is imported here only, when a live session opens 
 from __future__ import annotations
 
 import ctypes
-from typing import Any
+import time
+from typing import Any, Callable
 
 from live.engine import portaudio_instance
 from live.engine.sampler import SamplerState, sampler_callback
+from live.engine.system_parts import no_audio_output, portaudio_missing, quiet_stderr
 
 _jack_client_name: Any = None  # PaJack_SetClientName keeps the pointer: keep the buffer alive
 
@@ -26,29 +28,63 @@ def load_sounddevice(jack_client_name: str = "live") -> Any:
     PortAudio reads the name at initialisation and sounddevice initialises it at import, so it
     is terminated, named and initialised again. After :meth:`LiveDriver.abandon` this gives a
     fresh PortAudio (:mod:`live.engine.portaudio_instance`), already named and initialised.
+    What PortAudio's host APIs print to stderr while
+    they look for devices (libjack's "Cannot connect to server socket" when no server runs) is
+    kept off the terminal. A JACK server too busy to answer in time (seen here: a server
+    without realtime scheduling on a loaded machine timed out activating PortAudio's client)
+    makes PortAudio's initialisation fail: it is tried once more after half a second.
 
     Raises
     ------
+    MissingPart
+        PortAudio's library is not installed (the message says how to install it).
     DeviceError
-        When a fresh PortAudio is needed and cannot be loaded.
+        PortAudio is installed but could not start, twice; or a fresh PortAudio is needed and
+        cannot be loaded.
     """
     global _jack_client_name
-    try:
-        sd, fresh = portaudio_instance.sounddevice_module(jack_client_name)
-    except portaudio_instance.PortAudioUnavailable as exc:
-        raise DeviceError(str(exc)) from None
-    if fresh:
-        return sd
-    pa = ctypes.CDLL(sd._libname)
-    if hasattr(pa, "PaJack_SetClientName") and _jack_client_name is None:
-        _jack_client_name = ctypes.create_string_buffer(jack_client_name.encode())
-        pa.PaJack_SetClientName.argtypes = [ctypes.c_char_p]
-        sd._terminate()
-        pa.PaJack_SetClientName(_jack_client_name)
-        sd._initialize()
-    elif not sd._initialized:  # a LiveDriver closed earlier in this process released PortAudio
-        sd._initialize()
+    with quiet_stderr():
+        sd = _portaudio_started(_import_sounddevice)
+        try:
+            if _portaudio_started(lambda: portaudio_instance.renew_if_abandoned(sd, jack_client_name)):
+                return sd
+        except portaudio_instance.PortAudioUnavailable as exc:
+            raise DeviceError(f"audio: {exc}") from None
+        pa = ctypes.CDLL(sd._libname)
+        if hasattr(pa, "PaJack_SetClientName") and _jack_client_name is None:
+            _jack_client_name = ctypes.create_string_buffer(jack_client_name.encode())
+            pa.PaJack_SetClientName.argtypes = [ctypes.c_char_p]
+            sd._terminate()
+            pa.PaJack_SetClientName(_jack_client_name)
+            _portaudio_started(sd._initialize)
+        elif not sd._initialized:  # a LiveDriver closed earlier in this process released PortAudio
+            _portaudio_started(sd._initialize)
     return sd
+
+
+def _import_sounddevice() -> Any:
+    try:
+        import sounddevice as sd
+    except OSError:  # sounddevice raises OSError when it cannot find or load libportaudio
+        raise portaudio_missing() from None
+    return sd
+
+
+def _portaudio_started(start: Callable[[], Any], *, tries: int = 2, pause_s: float = 0.5) -> Any:
+    """``start()`` (an import of sounddevice or its ``_initialize``), again after ``pause_s``
+    when PortAudio's initialisation fails; DeviceError after ``tries`` failures."""
+    for attempt in range(1, tries + 1):
+        try:
+            return start()
+        except Exception as exc:  # noqa: BLE001  sounddevice.PortAudioError (its module may be half-imported)
+            if type(exc).__name__ != "PortAudioError":
+                raise
+            if attempt == tries:
+                raise DeviceError(f"audio: PortAudio could not start ({exc}; tried {tries} times): when a JACK "
+                                  "server runs, it did not answer in time; check it (jack_lsp lists its ports) "
+                                  "and try again") from None
+            time.sleep(pause_s)
+    raise AssertionError("unreachable")
 
 
 def release_portaudio(*, terminate: bool) -> None:
@@ -97,6 +133,8 @@ def pick_device(sd: Any, device: int | str | None, kind: str, channels: int) -> 
             return hits[0]
     apis = sd.query_hostapis()
     listing = "; ".join(f"{i}: {devices[i]['name']} ({apis[devices[i]['hostapi']]['name']})" for i in usable)
+    if device is None and kind == "output" and not usable and not any(a["name"].startswith("JACK") for a in apis):
+        raise DeviceError(str(no_audio_output([a["name"] for a in apis])))
     what = f"no {kind} device" if device is None else f"no single {kind} device matching {device!r}"
     raise DeviceError(f"{what} with {channels} channel(s); {kind}s here: {listing or 'none'}")
 

@@ -19,7 +19,7 @@ runs on has gone (measured here with libportaudio 19.6.0 and jackd2 1.9.21, and 
 libjack itself is fine: ``jack_deactivate``/``jack_client_close`` of a dead client return -1 in
 0.2 ms, and new clients open once a server of that name runs again. So the dead PortAudio is
 left alone (:func:`abandon`: never called again, not even at exit) and the next
-:func:`sounddevice_module` loads the same library file again under a new name, which the dynamic
+:func:`renew_if_abandoned` loads the same library file again under a new name, which the dynamic
 loader maps as a separate library with its own static state: a fresh PortAudio whose JACK host
 API opens a new JACK client. The copy is written to a private temporary folder and removed as
 soon as it is loaded (the mapping stays). Each outage costs one more mapped copy (a few hundred
@@ -89,7 +89,7 @@ def set_jack_client_name(library: ctypes.CDLL, name: str) -> None:
 def abandon(sd: Any) -> None:
     """Leave the PortAudio sounddevice holds: no call reaches it again (its streams are not
     stopped, it is not terminated, not even by sounddevice's exit handler); the next
-    :func:`sounddevice_module` gives a fresh copy."""
+    :func:`renew_if_abandoned` gives a fresh copy."""
     global _fresh_needed
     _kept.append(sd._lib)
     sd._initialized = 0
@@ -107,27 +107,23 @@ def leave_for_good() -> None:
     abandon(sd)
 
 
-def sounddevice_module(jack_client_name: str) -> tuple[Any, bool]:
-    """sounddevice, on a fresh PortAudio when the last one was abandoned.
-
-    Returns
-    -------
-    (module, bool)
-        sounddevice, and whether a fresh copy was loaded now (its JACK client is named
-        ``jack_client_name`` and it is initialised).
+def renew_if_abandoned(sd: Any, jack_client_name: str) -> bool:
+    """Give sounddevice (``sd``) a fresh PortAudio when the one it holds was abandoned; whether
+    it did (the fresh one's JACK client is named ``jack_client_name``, and it is initialised).
 
     Raises
     ------
     PortAudioUnavailable
-        When the library file cannot be found or copied.
+        When the library file cannot be found or copied, or the process is ending
+        (:func:`leave_for_good`).
+    sounddevice.PortAudioError
+        When the fresh PortAudio cannot be initialised (the next call loads another).
     """
     global _fresh_needed
-    import sounddevice as sd
-
     if _closed:
         raise PortAudioUnavailable("the audio is no longer reopened: the session is ending")
     if not _fresh_needed:
-        return sd, False
+        return False
     source = _library_path(sd)
     folder = tempfile.mkdtemp(prefix="live-portaudio-")  # mode 0700
     copy = os.path.join(folder, f"libportaudio-{len(_kept)}.so")
@@ -142,6 +138,7 @@ def sounddevice_module(jack_client_name: str) -> tuple[Any, bool]:
     set_jack_client_name(names, jack_client_name)
     sd._lib = library
     sd._initialized = 0
+    _kept.append(library)  # kept loaded whatever happens to sounddevice's reference
     sd._initialize()
     _fresh_needed = False
-    return sd, True
+    return True

@@ -64,6 +64,9 @@ from typing import Any
 
 from live.engine.clock import ClockNotReady, HostClock, MinDelayAnchor
 from live.engine.midi import MidiMessage
+from live.engine.system_parts import (
+    alsa_library_missing, alsa_sequencer_missing, alsa_sequencer_present, jack_server_missing, quiet_stderr,
+)
 
 __all__ = [
     "MidiPortError", "RtMidiInput", "RtMidiOutput", "list_input_ports", "list_output_ports",
@@ -90,9 +93,19 @@ class MidiPortError(RuntimeError):
 
 
 def _import_rtmidi() -> Any:
-    """python-rtmidi, imported on first use (a seam for the unit tests' fake)."""
-    import rtmidi
+    """python-rtmidi, imported on first use (a seam for the unit tests' fake).
 
+    Raises
+    ------
+    MissingPart
+        Its wheel's ALSA library (libasound.so.2) is not installed.
+    """
+    try:
+        import rtmidi
+    except ImportError as exc:
+        if "libasound" in str(exc):
+            raise alsa_library_missing() from None
+        raise
     return rtmidi
 
 
@@ -120,9 +133,16 @@ def _api_label(rtmidi: Any, api_id: int) -> str:
 def _new_client(rtmidi: Any, kind: str, api_id: int, client_name: str) -> Any:
     """A new ``rtmidi.MidiIn`` / ``MidiOut`` (``kind`` "input" / "output"), or MidiPortError."""
     cls = rtmidi.MidiIn if kind == "input" else rtmidi.MidiOut
+    alsa = api_id == getattr(rtmidi, "API_LINUX_ALSA", None) or (
+        api_id == rtmidi.API_UNSPECIFIED and rtmidi.get_compiled_api()[:1] == [getattr(rtmidi, "API_LINUX_ALSA", None)])
     try:
-        return cls(api_id, client_name)
+        with quiet_stderr():  # ALSA's and libjack's own lines on failure: said below in one
+            return cls(api_id, client_name)
     except Exception as exc:  # rtmidi.SystemError and friends: the MIDI system is not there
+        if alsa and not alsa_sequencer_present():
+            raise alsa_sequencer_missing() from exc
+        if api_id == getattr(rtmidi, "API_UNIX_JACK", None) and "not running" in str(exc):
+            raise jack_server_missing("python-rtmidi's JACK MIDI API needs one") from exc
         hint = ""
         if api_id == rtmidi.API_UNSPECIFIED:
             compiled = [rtmidi.get_api_name(a) for a in rtmidi.get_compiled_api()]
@@ -181,17 +201,27 @@ def _no_port(kind: str, wanted: str, ports: list[str]) -> MidiPortError:
     return MidiPortError(f"MIDI {kind} port {wanted!r}: no port name contains it; {kind} ports here: {listing}")
 
 
+def default_port(ports: list[str]) -> int | None:
+    """The port taken when none is named: the first listed that is not ALSA's "Midi Through"
+    (a loopback every Linux system lists first, where no instrument plays); None if no other."""
+    for i, name in enumerate(ports):
+        if not name.lower().startswith("midi through"):
+            return i
+    return None
+
+
 def _open(client: Any, kind: str, wanted: str | None, port_name: str, client_name: str) -> tuple[str, bool]:
-    """Open ``client``'s port: the port matching ``wanted``, the first listed one when
-    ``wanted`` is None, or a virtual port when ``wanted`` is None and none is listed.
+    """Open ``client``'s port: the port matching ``wanted``; when ``wanted`` is None, the
+    :func:`default_port`, or a virtual port for others to connect to when there is none.
 
     Returns (name of the port opened, or ``client_name:port_name`` for a virtual one; virtual?).
     """
     ports = list(client.get_ports())
     if wanted is None:
-        if ports:
-            client.open_port(0, port_name)
-            return ports[0], False
+        index = default_port(ports)
+        if index is not None:
+            client.open_port(index, port_name)
+            return ports[index], False
         try:
             client.open_virtual_port(port_name)
         except Exception as exc:  # WinMM has no virtual ports
@@ -221,7 +251,7 @@ class RtMidiInput:
     ----------
     port : str or None
         The input port to open: the one named so (case-insensitive), else the first whose name
-        contains it. None: the first port listed; when none is listed, a virtual input port
+        contains it. None: :func:`default_port`; when there is none, a virtual input port
         ``<client_name>:<port_name>`` that a device or another program connects to (JACK,
         ALSA, CoreMIDI; WinMM has none). No match: :class:`MidiPortError` listing the ports.
     host_clock : HostClock
@@ -529,7 +559,7 @@ class RtMidiOutput:
     ----------
     port : str or None
         The output port: named so (case-insensitive), else the first whose name contains it.
-        None: the first port listed; when none is listed, a virtual output port
+        None: :func:`default_port`; when there is none, a virtual output port
         ``<client_name>:<port_name>`` (JACK, ALSA, CoreMIDI). No match: :class:`MidiPortError`
         listing the ports.
     api : str, optional

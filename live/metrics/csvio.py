@@ -40,9 +40,9 @@ def read_times_csv(path: str | os.PathLike[str]) -> np.ndarray:
     Raises
     ------
     FileNotFoundError
-        If the file does not exist.
+        If the file does not exist (or a folder on its path is a file).
     OSError
-        If it cannot be read (a folder, no permission).
+        If it cannot be read (a folder, no permission, a name too long).
     ValueError
         If it is not UTF-8 text, has no header with a ``time_s`` column (the message lists the
         columns found), or a row's ``time_s`` is missing, not a number, NaN or infinite, or
@@ -54,12 +54,14 @@ def read_times_csv(path: str | os.PathLike[str]) -> np.ndarray:
     try:
         with open(name, newline="", encoding="utf-8-sig") as f:
             return _parse(name, f)
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):
         raise FileNotFoundError(f"{name}: no such file ({_WANTED})") from None
     except IsADirectoryError:
         raise IsADirectoryError(f"{name}: is a folder ({_WANTED})") from None
     except PermissionError:
         raise PermissionError(f"{name}: permission denied (the file must be readable)") from None
+    except OSError as exc:  # a name too long, a loop of links, a read error
+        raise OSError(f"{name}: cannot read the file: {exc.strerror or exc} ({_WANTED})") from None
     except UnicodeDecodeError as exc:
         raise ValueError(
             f"{name}: byte {exc.start} is not UTF-8 text (allowed: a UTF-8 CSV file)"

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-__all__ = ["MetricInfo", "METRICS", "metric_info", "format_value"]
+__all__ = ["MetricInfo", "METRICS", "metric_info", "format_value", "format_change", "quantity_unit"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,3 +86,28 @@ def format_value(name: str, value: float | None) -> str:
         return "n/a"
     fmt = metric_info(name).fmt
     return format(round(value), "d") if fmt == "d" else format(value, fmt)
+
+
+def quantity_unit(name: str) -> str:
+    """The unit to print after a value or a change of ``name`` in running text: ``ms``, ``%``,
+    ``taps/min``, ``beats``...; empty for dimensionless metrics (whose printed ``unit`` is a
+    range or a remark such as ``0..1`` or ``by bGLS``)."""
+    info = metric_info(name)
+    if info.ucum == "1":
+        return ""
+    if info.ucum == "%":
+        return "%"
+    if info.ucum.startswith("{"):
+        return info.ucum.strip("{}")
+    return info.unit
+
+
+def format_change(name: str, change: float) -> str:
+    """A signed change of ``name`` (``+2.4``, ``-0.013``), one digit more than its values
+    (counts get one decimal)."""
+    fmt = metric_info(name).fmt
+    if fmt == "d":
+        return format(change, "+.1f")
+    if fmt.endswith("f"):
+        return format(change, f"+.{int(fmt[1:-1]) + 1}f")
+    return format(change, "+" + fmt)

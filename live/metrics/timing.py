@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from live.metrics.sms import check_times
+from live.metrics.trend import least_squares_line
 
 __all__ = ["free_tapping_summary", "continuation_summary", "tempo_following_ratio", "recovery_summary",
            "FREE_KEYS", "CONTINUATION_KEYS"]
@@ -84,9 +85,7 @@ def continuation_summary(taps_s, *, last_cue_interval_s: float) -> dict[str, flo
     out["period_error_ms"] = None if out["iti_mean_ms"] is None else out["iti_mean_ms"] - last_ms
     out["drift_ms_per_tap"] = None
     if iti.size >= 2:
-        k = np.arange(iti.size, dtype=np.float64)
-        k -= k.mean()
-        out["drift_ms_per_tap"] = float(np.dot(k, iti - iti.mean()) / np.dot(k, k))
+        out["drift_ms_per_tap"] = least_squares_line(iti)[0]
     return out
 
 

@@ -31,6 +31,7 @@ from live.engine.jack_midi import JackMidiClient, JackUnavailable, silence_jack_
 from live.engine.midi import JackMidiInput
 from live.engine.onsets import OnsetDetector
 from live.engine.sampler import R_FRAME, R_HOST_NS, R_JACK_FRAME, SamplerState
+from live.engine.system_parts import MissingPart, jack_server_missing
 from live.presets import Preset
 from live.session.audio_outage import (
     Attempt, Outage, Retry, ServerWatch, StallWatch, back_message, close_within, lost_message, resume_frame,
@@ -191,14 +192,16 @@ class LiveSession:
                 midi_client = JackMidiClient("live-midi")
             except JackUnavailable as exc:
                 if options.midi_backend == "jack":
-                    raise SessionError(f"MIDI through JACK needs a running JACK server ({exc})") from None
+                    raise SessionError(str(exc) if "libjack" in str(exc) else
+                                       str(jack_server_missing("--midi-backend jack takes MIDI from it"))) from None
         self.jack_midi = midi_client is not None
         if midi_client is None and options.midi_out is not None:
-            raise SessionError("--midi-out needs a running JACK server (beats are sent at exact JACK frames)")
+            raise SessionError(str(jack_server_missing("--midi-out sends each beat at its exact JACK frame")))
         try:
             self._use(self._open_audio(midi_client))
-        except DeviceError as exc:  # the MIDI client is closed already
-            raise SessionError(str(exc)) from None
+        except (DeviceError, MissingPart) as exc:  # the MIDI client is closed already
+            where = f"--audio-device {options.audio_device}: " if isinstance(exc, DeviceError) and options.audio_device else ""
+            raise SessionError(f"{where}{exc}") from None
         if midi_client is None:
             from live.engine.rtmidi_input import MidiPortError, RtMidiInput
 
@@ -451,9 +454,9 @@ class LiveSession:
         ports = [p for p in self.midi_client.ports(midi=True, outputs=sources) if not p.startswith("live-midi:")]
         chosen = [p for p in ports if want.lower() in p.lower()]
         if not chosen:
-            kind = "input" if sources else "output"
-            raise SessionError(f"no MIDI {kind} port matching {want!r}; MIDI {'sources' if sources else 'inputs'} "
-                               f"here: {', '.join(ports) or 'none'}")
+            option, kind = ("--midi-in", "source") if sources else ("--midi-out", "input")
+            raise SessionError(f"{option} {want}: no MIDI {kind} port's name contains it; MIDI {kind}s here: "
+                               f"{', '.join(ports) or 'none'}")
         for port in chosen:
             if sources:
                 self.midi_client.connect(port)
@@ -500,17 +503,22 @@ class LiveSession:
         plays again as that run's next segment, its frames continuing the session's timeline."""
         opts = self.options
         latency = latency_frames or {}
-        chosen = self.connect_midi()
+        try:  # a port named on the command line that is not there ends the session before it starts
+            chosen = self.connect_midi()
+            outs = self.connect_midi_out()
+        except SessionError:
+            self.close()
+            raise
         if chosen:
             self.log(f"MIDI input from {', '.join(chosen)}")
-        outs = self.connect_midi_out()
         if outs:
             self.log(f"beats also sent as MIDI to {', '.join(outs)}")
         from live.engine.live_driver import DeviceError
 
         try:
             self._start_audio(self._edges)
-        except DeviceError as exc:
+        except (DeviceError, SessionError) as exc:
+            self.close()
             raise SessionError(str(exc)) from None
         # The control thread must get the GIL back quickly from any busy Python thread: 1 ms
         # instead of CPython's 5 ms switch interval while the session runs.
@@ -526,6 +534,7 @@ class LiveSession:
                  f"through {self.midi.path}; Ctrl-C ends it and saves it")
         runs: list[RunOutcome] = []
         ended = "finished"
+        failed = True  # until the loop below ends normally: an exception leaves the session incomplete
         try:
             queue = self._queue = list(presets)
             resumes: int | None = None  # the run the next one plays again after an outage
@@ -549,6 +558,7 @@ class LiveSession:
                 ended = self._stop_reason
             if self._outage is not None:
                 ended += " (the audio had not returned)"
+            failed = False
         finally:
             sys.setswitchinterval(switch_interval)
             if self.console is not None:
@@ -556,9 +566,13 @@ class LiveSession:
                 self.console.close()
                 self.console = None
                 self.log = self._log_before_console
-            self.writer.close()
-            store.close_session(session_id, status="complete")
-            self.close()
+            try:
+                self.writer.close()  # every batch handed over is written (or its failure raised)
+            finally:
+                try:
+                    store.close_session(session_id, status="incomplete" if failed else "complete")
+                finally:
+                    self.close()  # audio lost to an outage is left alone (close)
         origin = first_start_frame(r.start_frame for r in runs)
         writer = {"writes": self.writer.writes, "max_batch_gap_ms": round(1000 * self._max_batch_gap_s, 1),
                   "max_wait_ms": round(1000 * self.writer.max_wait_s, 1),

@@ -86,7 +86,8 @@ def client_progress(store: Store, code: str, *, since: date | None = None) -> di
     dict
         Keys code, display_name, sessions (each: id, started_at, status, runs (count)),
         goals (each: id, text, metric, direction, target, conditions, created_at, points: a
-        list of {session_id, started_at, value, met} for the sessions with a value).
+        list of {session_id, started_at, value, met, status, simulated} for the sessions with
+        a value, oldest first).
     """
     client = store.get_client(code)
     sessions = []
@@ -104,7 +105,8 @@ def client_progress(store: Store, code: str, *, since: date | None = None) -> di
             value = session_value(goal, s["runs"])
             if value is not None:
                 points.append({"session_id": s["id"], "started_at": s["started_at"], "value": value,
-                               "met": is_met(goal["direction"], goal["target"], value)})
+                               "met": is_met(goal["direction"], goal["target"], value),
+                               "status": s["status"], "simulated": s["simulated"]})
         goals.append({**goal, "text": _goal_text(goal), "points": points})
     return {
         "code": client["code"],

@@ -113,12 +113,13 @@ from sqlalchemy import (
     inspect,
     select,
 )
-from sqlalchemy.engine import URL, Connection, Engine, make_url
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from live import __version__
 from live.activities.base import Response, Summary
 from live.engine.events import InputEvent, ScheduledSound
+from live.session.db_url import StoreOpenError, connect_args, explain, sqlite_file_problem, store_url
 
 __all__ = [
     "EVENT_KINDS",
@@ -151,7 +152,7 @@ _DIR_MODE = 0o700
 _WRITE_OPTION = "live_store_write"
 
 
-class SchemaVersionError(RuntimeError):
+class SchemaVersionError(StoreOpenError):
     """The database holds a schema this version of live cannot read (newer, unknown or foreign)."""
 
 
@@ -439,7 +440,8 @@ def _tables_added_in(version: int) -> list[Table]:
 # --------------------------------------------------------------------------------------------
 
 
-def _check_code(code: object) -> str:
+def check_client_code(code: object) -> str:
+    """``code`` if it is an allowed client code, else ValueError saying what is allowed."""
     if not isinstance(code, str) or not _CODE_RE.fullmatch(code):
         raise ValueError(
             f"client code {code!r} is not allowed: must be 1..64 characters of letters, digits, "
@@ -500,13 +502,6 @@ def _now() -> datetime:
 # --------------------------------------------------------------------------------------------
 # Opening
 # --------------------------------------------------------------------------------------------
-
-
-def _to_url(url_or_path: str | os.PathLike[str]) -> URL:
-    if isinstance(url_or_path, str) and "://" in url_or_path:
-        return make_url(url_or_path)
-    path = os.path.abspath(os.path.expanduser(os.fsdecode(url_or_path)))
-    return URL.create("sqlite+pysqlite", database=path)
 
 
 def _create_private_file(path: str) -> None:
@@ -633,21 +628,35 @@ class Store:
 
         Raises
         ------
+        StoreOpenError
+            With one line saying why and what is allowed (:mod:`live.session.db_url`): a URL
+            that is not SQLite or PostgreSQL, a driver that is not installed, a server that
+            does not answer or refuses the connection, a file that is not a SQLite database, a
+            file that cannot be created or is a folder.
         SchemaVersionError
-            When the database was written by a newer live, holds an unknown schema version, or
-            holds other tables and no live schema.
+            (A StoreOpenError.) When the database was written by a newer live, holds an unknown
+            schema version, or holds other tables and no live schema.
         """
-        url = _to_url(url_or_path)
+        url = store_url(url_or_path)
         is_sqlite = url.get_backend_name() == "sqlite"
         if is_sqlite and url.database and url.database != ":memory:" and not url.database.startswith("file:"):
-            _create_private_file(url.database)
-        engine = create_engine(url)
+            problem = sqlite_file_problem(url.database)
+            if problem is not None:
+                raise StoreOpenError(problem)
+            try:
+                _create_private_file(url.database)
+            except OSError as exc:
+                raise StoreOpenError(explain(exc, url)) from None
+        engine = create_engine(url, connect_args=connect_args(url))
         if is_sqlite:
             event.listen(engine, "connect", _sqlite_on_connect)
             event.listen(engine, "begin", _sqlite_on_begin)
         store = cls(engine)
         try:
             store._ensure_schema()
+        except SQLAlchemyError as exc:
+            engine.dispose()
+            raise StoreOpenError(explain(exc, url)) from exc
         except BaseException:
             engine.dispose()
             raise
@@ -714,7 +723,7 @@ class Store:
         if "meta" not in names:
             if names:
                 raise SchemaVersionError(
-                    f"{self.url} holds tables ({', '.join(sorted(names))}) but no 'meta' table: "
+                    f"the database holds tables ({', '.join(sorted(names))}) but no 'meta' table: "
                     "not a live session database"
                 )
             return None
@@ -725,12 +734,12 @@ class Store:
             version = None
         if version is not None and version > SCHEMA_VERSION:
             raise SchemaVersionError(
-                f"{self.url} has schema version {version}, written by a newer live; this live "
+                f"the database has schema version {version}, written by a newer live; this live "
                 f"({__version__}) reads schema versions 1..{SCHEMA_VERSION}: upgrade live"
             )
         if version is None or version < 1:
             raise SchemaVersionError(
-                f"{self.url} has an unknown schema version {value!r} in table 'meta'; "
+                f"the database has an unknown schema version {value!r} in table 'meta'; "
                 f"this live reads schema versions 1..{SCHEMA_VERSION}"
             )
         return version
@@ -814,7 +823,7 @@ class Store:
         ValueError
             When ``code`` is not 1..64 characters of letters, digits, ``-`` and ``_``.
         """
-        code = _check_code(code)
+        code = check_client_code(code)
         try:
             with self._write() as conn:
                 return self._client_id(conn, code)
@@ -841,7 +850,7 @@ class Store:
         """
         if isinstance(client_codes, str):
             raise TypeError(f"client_codes must be a list of codes, not the string {client_codes!r}")
-        codes = [_check_code(c) for c in client_codes]
+        codes = [check_client_code(c) for c in client_codes]
         if not codes:
             raise ValueError("client_codes is empty: a session needs at least one client")
         repeated = sorted({c for c in codes if codes.count(c) > 1})
@@ -1289,7 +1298,7 @@ class Store:
         ValueError
             When the code is not allowed, is taken, or the name is not 1..200 characters.
         """
-        code = _check_code(code)
+        code = check_client_code(code)
         name = None if display_name is None else _check_name("display name", display_name.strip(), 200)
         try:
             with self._write() as conn:

@@ -1,0 +1,1 @@
+"""Reading the TOML files a therapist edits (presets, controller mappings): one-line problems."""
