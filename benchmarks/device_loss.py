@@ -72,9 +72,10 @@ def run(outages: int = 6, down_s: float = 2.0) -> list[str]:
                 time.sleep(0.5)  # the last batch reaches the store
                 how = "killed" if k % 2 else "stopped"
                 if how == "killed":
-                    server._proc.kill()
-                    killed = True
-                server.stop()
+                    killed = True  # its registry slot stays taken until a server of its name starts
+                    server.kill()
+                else:
+                    server.stop()
                 time.sleep(down_s)
                 server = JackServer(name=name, sync=True)
                 server.start()

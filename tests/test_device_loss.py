@@ -57,9 +57,10 @@ def test_device_loss_keeps_every_input_before_and_after_the_outage_and_the_sessi
         time.sleep(0.5)  # the last batch reaches the store (every <= 0.5 s)
         t_down = time.monotonic()
         if how == "killed":
-            server._proc.kill()  # a crash: no goodbye to the clients
             killed = True  # its slot in JACK's server registry stays taken until a server of its name starts
-        server.stop()
+            server.kill()  # a crash: no goodbye to the clients
+        else:
+            server.stop()
         time.sleep(DOWN_S)
         server = JackServer(name=name, sync=True)
         server.start()
