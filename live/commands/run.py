@@ -98,7 +98,9 @@ def run(args) -> int:
     store = open_store(args, "live run", abandoned=True)
     if store is None:
         return 2
-    from live.session.live_session import LiveOptions, LiveSession, SessionError, install_signal_handlers, responses_json
+    from live.session.live_session import (
+        LiveOptions, LiveSession, SessionError, install_signal_handlers, outages_json, responses_json,
+    )
     from live.ui.console import console_wanted
 
     with store:
@@ -137,13 +139,13 @@ def run(args) -> int:
             print(f"live run: {exc}", file=err)
             return 2
     last = outcome.runs[-1].summary if outcome.runs else None
-    vanished = outcome.ended_because.startswith("audio")
     if args.json:
         print(json.dumps({"session_id": outcome.session_id, "summary": last,
                           "runs": [{"run_id": r.run_id, "preset": r.preset, "summary": r.summary,
-                                    "phases": r.phases} for r in outcome.runs],
-                          "responses": responses_json(outcome),
-                          "engine": outcome.engine_stats, "midi": outcome.midi_stats}))
+                                    "phases": r.phases, "segment": r.segment, "resumes_run_id": r.resumes_run_id}
+                                   for r in outcome.runs],
+                          "responses": responses_json(outcome), "outages": outages_json(outcome),
+                          "engine": outcome.engine_stats, "midi": outcome.midi_stats, "writer": outcome.writer}))
     else:
         from live.activities.registry import metric_catalogue
         from live.commands.demo import format_phases
@@ -159,10 +161,9 @@ def run(args) -> int:
                 print("Per phase:")
                 print(format_phases(r.phases, metric_catalogue(activity[r.preset])))
                 print()
+    for o in outages_json(outcome):
+        back = (f"back after {o['lost_s']:.1f} s (reopened in {1000 * o['reopen_s']:.0f} ms)"
+                if o["end_time_s"] is not None else "not back when the session ended")
+        print(f"live run: the audio was lost at {o['start_time_s']:.1f} s ({o['device']}), {back}", file=err)
     print(f"live run: session {outcome.session_id} saved in {db} ({outcome.ended_because})", file=err)
-    if vanished:
-        # The audio server is gone: PortAudio's and libjack's clean-up would block for ever.
-        sys.stdout.flush()
-        sys.stderr.flush()
-        os._exit(1)
     return 0
