@@ -34,7 +34,7 @@ from live.engine.onsets import OnsetDetector
 from live.engine.sampler import R_FRAME, R_HOST_NS, R_JACK_FRAME, SamplerState
 from live.engine.system_parts import MissingPart, jack_server_missing
 from live.presets import Preset
-from live.session.audio_outage import (
+from live.run.outage import (
     Attempt, Outage, Retry, ServerWatch, StallWatch, back_message, close_within, lost_message, resume_frame,
     waiting_message,
 )
@@ -499,7 +499,7 @@ class LiveSession:
         """Play ``presets`` one after the other (the therapist's next-activity control skips
         ahead), store everything, and return when the last ends or the session is stopped.
 
-        When the audio goes away the session stays open (:mod:`live.session.audio_outage`): the
+        When the audio goes away the session stays open (:mod:`live.run.outage`): the
         run playing ends at the last frame heard, and when the audio is back the same preset
         plays again as that run's next segment, its frames continuing the session's timeline."""
         opts = self.options
