@@ -9,7 +9,7 @@ import numpy as np
 
 from live.presets import load_preset
 from live.run.offline import simulate_session
-from live.session.store import Store
+from live.store.store import Store
 
 PRESET = """schema = 1
 activity = "entrainment"

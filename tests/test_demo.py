@@ -219,7 +219,7 @@ def test_results_do_not_depend_on_block_or_control_period(tmp_path, preset_name,
     the same summary, every stored row the same (run end frame included) and the same audio."""
     from live.presets import find_preset, load_preset
     from live.run.offline import LoopTiming, simulate_session
-    from live.session.store import Store
+    from live.store.store import Store
 
     preset = load_preset(find_preset(preset_name))
     timings = [LoopTiming(), LoopTiming(block_frames=64, control_period_frames=64),

@@ -16,7 +16,7 @@ from live.activities.entrainment import EntrainmentParams
 from live.engine.events import ScheduledSound
 from live.presets import Preset
 from live.run.offline import LoopTiming, simulate_session
-from live.session.store import Store
+from live.store.store import Store
 from live.sim.tapper import SimulatedTapper, TapperParams
 from onsets import onset_frames
 from sim_helpers import tapper as sim

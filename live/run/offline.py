@@ -189,7 +189,7 @@ def simulate_session(
     Parameters
     ----------
     preset : live.presets.Preset
-    store : live.session.store.Store
+    store : live.store.store.Store
     seed : int
         Seeds the simulated client.
     settings : mapping, optional

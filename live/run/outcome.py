@@ -58,7 +58,7 @@ class SessionOutcome:
         In the order they played.
     origin_frame : int
         The engine frame the session's times count from: the first run's start
-        (:func:`live.session.exports.first_start_frame`, as in every export).
+        (:func:`live.store.exports.first_start_frame`, as in every export).
     sample_rate : int
     ended_because : str
         ``"finished"``, ``"stopped by SIGTERM"``, ...
@@ -115,11 +115,11 @@ def outages_json(outcome: SessionOutcome) -> list[dict[str, Any]]:
 def responses_json(outcome: SessionOutcome) -> list[dict[str, Any]]:
     """Every scored response of the session, as ``live run --json`` prints them: the same
     shape and the same time origin as ``live export --format json``
-    (:func:`live.session.exports.json_doc.response_json`): ``time_s``, seconds from the
+    (:func:`live.store.exports.json_doc.response_json`): ``time_s``, seconds from the
     session's start (the first run's start frame) on the engine clock, after the input path's
     latency correction, the input's ``source``, ``note`` and ``velocity``, and its target's
     time and its error under the names its activity declares."""
-    from live.session.exports.json_doc import response_json
+    from live.store.exports.json_doc import response_json
 
     sr, t0 = outcome.sample_rate, outcome.origin_frame
     return [response_json({"frame": r.event.frame, "source": r.event.source, "note": r.event.note,

@@ -23,7 +23,7 @@ from live.run.edges import AudioBack, AudioLost, ConsoleView
 from live.run.loop import Edges, RunLoop
 from live.run.outage import Outage, back_message, lost_message
 from live.run.outcome import RunOutcome, SessionOutcome
-from live.session.exports import first_start_frame
+from live.store.exports import first_start_frame
 
 __all__ = ["Session", "SessionSettings"]
 
@@ -67,7 +67,7 @@ class Session:
     Parameters
     ----------
     edges : live.run.loop.Edges
-    store : live.session.store.Store
+    store : live.store.store.Store
     settings : SessionSettings
     """
 
