@@ -200,7 +200,7 @@ def _stored(db: Path) -> dict[str, list]:
         out = {}
         for table in ("runs", "events", "responses", "summaries", "controls"):
             cols = [c[1] for c in con.execute(f"PRAGMA table_info({table})")
-                    if c[1] not in ("id", "run_id", "started_at", "ended_at", "preset_path")]
+                    if c[1] not in ("id", "run_id", "session_id", "started_at", "ended_at", "preset_path")]
             out[table] = sorted(map(repr, con.execute(f"SELECT {', '.join(cols)} FROM {table}").fetchall()))
         return out
     finally:

@@ -50,6 +50,8 @@ class SessionSettings:
         The latency corrections the inputs were given, stored with each run.
     playback : callable
         How pads sound (stored with each run so its audio can be rendered again), or None.
+    greeting : str
+        What the session's first line says after its id and client (its devices).
     """
 
     clients: tuple[str, ...]
@@ -59,6 +61,7 @@ class SessionSettings:
     phase_length_s: float | None = None
     calibration: dict[str, Any] | None = None
     playback: Callable[[], dict[str, Any] | None] = lambda: None
+    greeting: str = "offline"
 
 
 class Session:
@@ -124,7 +127,8 @@ class Session:
             activity=f"{preset.title} ({preset.name})", run_number=run_number, presets_left=len(self._queue),
             state="AUDIO LOST" if self._outage is not None else state,
             elapsed_s=(now - self._session_start) / e.audio.sample_rate, numbers=numbers,
-            devices=(e.audio.status(), *(s.status() for s in e.sources), e.screen.status()))
+            devices=(e.audio.status(), *(edge.status() for edge in dict.fromkeys([*e.sources, e.screen])
+                                         if edge is not e.console)))
 
     # --- the session --------------------------------------------------------------------------
     def run(self, presets: Sequence[Any]) -> SessionOutcome:
@@ -134,6 +138,7 @@ class Session:
         self._session_start = e.audio.now_frame()
         self.session_id = self.store.create_session(client_codes=list(s.clients), simulated=s.simulated,
                                                     sample_rate=e.audio.sample_rate)
+        self.log(f"session {self.session_id} for client {', '.join(s.clients)}: {s.greeting}")
         loop = RunLoop(e, self.store, self.session_id, lookahead_frames=s.lookahead_frames, session=self,
                        log=self.log)
         runs: list[RunOutcome] = []

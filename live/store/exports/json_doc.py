@@ -23,7 +23,7 @@ FORMAT_VERSION = 1
 
 
 def response_json(r: dict[str, Any], t0: int, sr: int) -> dict[str, Any]:
-    """A stored response in the ``live run --json`` shape (:func:`live.session.live_session.responses_json`)."""
+    """A stored response in the ``live run --json`` shape (:func:`live.run.outcome.responses_json`)."""
     return {
         "time_s": (r["frame"] - t0) / sr,
         "source": r["source"],
