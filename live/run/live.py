@@ -110,7 +110,7 @@ class LiveSetup:
                 except ScreenUnavailable as exc:
                     raise SessionError(str(exc)) from None
                 w, h = self.link.ready_info["size"]
-                self.log(f"client screen on display {options.display} ({w}x{h}), cues drawn "
+                self.log(f"client screen on display {options.display} ({w}x{h}), beat cue drawn "
                          f"{self.link.ready_info['display_latency_ms']:g} ms early")
         except BaseException:
             self.close()
