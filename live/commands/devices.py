@@ -13,7 +13,7 @@ def display_latencies(db: str | None) -> list[dict]:
     exists: listing devices never creates one): ``[{"device": "display 0", "latency_ms": 25.0}]``."""
     import os
 
-    from live.commands.run import default_db_path
+    from live.commands.common import default_db_path
 
     if db is None:
         if not default_db_path().exists():
@@ -112,14 +112,12 @@ def _jack_missing(info: dict):
 
 
 def run(args) -> int:
-    from live.commands.records_common import fail
+    from live.commands.common import default_db_path, fail
     from live.session.db_url import StoreOpenError, shown
 
     try:  # first: a --db that cannot be used is bad input, said before the devices are listed
         displays = display_latencies(args.db)
     except StoreOpenError as exc:
-        from live.commands.run import default_db_path
-
         return fail("live devices", f"--db {shown(args.db or str(default_db_path()))}: {exc}")
     info: dict = {"audio": {}, "midi": {}}
     if args.midi or args.controls is not None:  # also checked before the devices are listed
