@@ -21,7 +21,8 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from live.activities.base import ActivityContext, Response, activity_class
-from live.controls import DEFAULT_STEP_BPM, ControlMap
+from live.control_binding import DEFAULT_STEP_BPM
+from live.controls import ControlMap
 from live.engine.bank import default_bank
 from live.engine.clock import FrameMap, HostClock
 from live.engine.engine import Engine
