@@ -77,7 +77,7 @@ def _midi(info: dict, missing: list) -> None:
     if sources is not None:
         midi["would_use"] = "JACK port live-midi:in (connect a source, or pass --midi-in NAME)"
         return
-    from live.engine.rtmidi_input import default_port, list_input_ports
+    from live.engine.rtmidi_ports import default_port, list_input_ports
 
     try:
         ports = list_input_ports()

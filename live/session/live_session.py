@@ -172,7 +172,8 @@ class LiveSession:
             self.period_frames = self.midi_client.period_frames
             self.midi = JackMidiInput(self.midi_client, self.frame_map)
         else:
-            from live.engine.rtmidi_input import MidiPortError, RtMidiInput
+            from live.engine.rtmidi_input import RtMidiInput
+            from live.engine.rtmidi_ports import MidiPortError
 
             self.period_frames = None
             try:
