@@ -52,9 +52,8 @@ from live.engine.cabi import (
     as_voidptr, call_i32_i32_p, call_u32_p, clock_gettime_address, function_address, release_fence,
 )
 from live.engine.clock import HostClock
-from live.engine.jack_midi import (
-    JACK_DEFAULT_MIDI_TYPE, JACK_PROCESS_SIG, JackNoStartServer, JackUseExactName, load_libjack,
-)
+from live.engine.jack_midi import JACK_DEFAULT_MIDI_TYPE, JackNoStartServer, JackUseExactName, load_libjack
+from live.engine.jack_midi_callback import JACK_PROCESS_SIG
 from live.engine.rtmidi_input import RtMidiInput
 from live.engine.rtmidi_output import RtMidiOutput
 from live.engine.rtmidi_ports import MidiPortError

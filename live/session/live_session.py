@@ -30,7 +30,8 @@ from live.engine.events import InputEvent, ScheduledSound
 from live.engine.jack_midi import JackMidiClient, JackUnavailable
 from live.engine.midi import JackMidiInput
 from live.engine.onsets import OnsetDetector
-from live.engine.sampler import R_FRAME, R_HOST_NS, R_JACK_FRAME, SamplerState
+from live.engine.layout import R_FRAME, R_HOST_NS, R_JACK_FRAME
+from live.engine.sampler import SamplerState
 from live.engine.system_parts import MissingPart, jack_server_missing
 from live.presets import Preset
 from live.session.exports import first_start_frame
