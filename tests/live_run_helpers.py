@@ -7,6 +7,8 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
+
 PRESET = """schema = 1
 activity = "entrainment"
 title = "Test beat"
@@ -71,10 +73,41 @@ def rows(db, sql, *args):
         con.close()
 
 
-def click_offset(stored_click_frames, recorded_onsets):
+def click_offset(stored_click_frames, recorded_onsets, *, window=None, anchors=()):
     """The JACK-frame minus engine-frame offset that puts the most stored clicks exactly on
-    recorded onsets, and how many it explains."""
+    recorded onsets, and how many it explains.
+
+    A steady click train is periodic: when the recording missed the first click (the recorder
+    connected after it, which happens on a loaded machine), an offset one beat larger explains
+    exactly as many clicks (it puts click k on click k+1's onset), and so does one a beat
+    smaller when it missed the last. Such ties are broken by
+
+    - ``window`` = (first JACK frame recorded, frames recorded): the candidate that leaves the
+      fewest stored clicks unheard inside the recording (an alias predicts a click where the
+      recording heard none, past the last click or before the first);
+    - then ``anchors`` = [(engine frame, JACK frame), ...] known to well within half a beat
+      (MIDI notes sent and stored): the smallest median distance. This picks the beat only; the
+      clicks alone fix the offset to the frame.
+
+    Raises AssertionError when a tie is left: the offset is then not known.
+    """
     onsets = set(recorded_onsets)
     candidates = {onset - click for onset in recorded_onsets for click in stored_click_frames}
-    best = max(((sum((f + c) in onsets for f in stored_click_frames), c) for c in candidates), default=(0, None))
-    return best[1], best[0]
+    if not candidates:
+        return None, 0
+    scored = {c: sum((f + c) in onsets for f in stored_click_frames) for c in candidates}
+    heard = max(scored.values())
+    tied = sorted(c for c, n in scored.items() if n == heard)
+    if len(tied) > 1 and window is not None:
+        first, length = window
+        unheard = {c: sum(first + _ONSET_QUIET_FRAMES <= f + c < first + length and (f + c) not in onsets
+                          for f in stored_click_frames) for c in tied}
+        tied = [c for c in tied if unheard[c] == min(unheard.values())]
+    if len(tied) > 1 and anchors:
+        distance = {c: float(np.median([abs(e + c - j) for e, j in anchors])) for c in tied}
+        tied = [c for c in tied if distance[c] == min(distance.values())]
+    assert len(tied) == 1, f"offsets {tied} each explain {heard} clicks: give window= or anchors= to choose"
+    return tied[0], heard
+
+
+_ONSET_QUIET_FRAMES = 256  # jack_recorder's --min-gap: no onset is reported closer to the recording's start

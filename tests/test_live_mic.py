@@ -71,7 +71,8 @@ def test_mic_onsets_are_stored_at_the_frames_they_were_played(jack_server_sync, 
         recorded = rec.result(timeout_s=30, close_stdin=True)
     assert code == 0, err
     clicks = [f for (f,) in rows(db, "SELECT frame FROM events WHERE kind = 'sound' ORDER BY frame")]
-    offset, heard = click_offset(clicks, recorded["onset_frames"])
+    offset, heard = click_offset(clicks, recorded["onset_frames"],
+                                 window=(recorded["first_frame"], recorded["n_frames_recorded"]))
     assert heard >= 4
     mic = rows(db, "SELECT frame, source, note FROM events WHERE kind = 'input' ORDER BY frame")
     assert [(f + offset, s, n) for f, s, n in mic] == [(f, "mic", None) for f in played["impulse_frames"]]

@@ -10,8 +10,9 @@ Two kinds of test:
   this process, the MIDI harness (a separate process) playing 40 notes (and their note-offs) at
   known JACK frames spread over the 64-frame period, each stamp compared with the true time of
   its message; once plainly and once with a busy pure-Python thread in this process. The
-  figures (mean, SD, max error in ms) are printed (``pytest -s``). Needs jackd: a missing jackd
-  fails these tests.
+  figures (mean, SD, max error in ms) are printed (``pytest -s``), over all messages and over
+  those in cycles that reached the clients on time (the bounds: comment above ``ATTEMPTS``).
+  Needs jackd: a missing jackd fails these tests.
 
 How the JACK tests get the truth. The engine clock handed to :class:`RtMidiInput` is an ideal
 48 kHz clock on host time (what a sound card's clock is), and a GIL-free JACK client in this
@@ -437,15 +438,27 @@ def true_engine_frames(sent_frames: np.ndarray, rows: np.ndarray, t0_ns: int, *,
     and the ``back`` cycles before it (the reference client's wake-up delay is never negative,
     so the least delayed of them stands for the cycle start).
     """
+    return _truth(sent_frames, rows, t0_ns, back=back)[0]
+
+
+def cycle_delays_ms(sent_frames: np.ndarray, rows: np.ndarray, *, back: int = 8) -> np.ndarray:
+    """How late each message's JACK cycle reached the reference client (ms): its entry time minus
+    the cycle start of :func:`true_engine_frames`. A cycle late here is late for rtmidi's client
+    too (the same graph, the same cycle)."""
+    return _truth(sent_frames, rows, 0, back=back)[1]
+
+
+def _truth(sent_frames, rows, t0_ns, *, back):
     frames, ns = rows[:, 0], rows[:, 1]
-    out = []
-    for f in sent_frames.tolist():
+    out, delays = [], []
+    for f in np.asarray(sent_frames).tolist():
         i = int(np.searchsorted(frames, f, side="right")) - 1
         assert i >= 0 and f - frames[i] < 64, f"no reference row for JACK frame {f}"
         j = max(0, i - back)
         start_ns = np.min(ns[j:i + 1] + (frames[i] - frames[j:i + 1]) * 1e9 / RATE)
         out.append((start_ns + (f - frames[i]) * 1e9 / RATE - t0_ns) * RATE / 1e9)
-    return np.asarray(out)
+        delays.append((ns[i] - start_ns) / 1e6)
+    return np.asarray(out), np.asarray(delays)
 
 
 def busy(stop: threading.Event, counter: list) -> None:
@@ -466,7 +479,19 @@ def _fmt(s: dict) -> str:
     return f"mean {s['mean']:+.3f} ms, SD {s['sd']:.3f} ms, max |err| {s['max']:.3f} ms"
 
 
-ATTEMPTS = 3
+# Which messages the bounds are checked on. A JACK cycle that reaches the clients late is late for
+# rtmidi's client too, and rtmidi stamps a message when its cycle is processed, so the message is
+# stamped late by as much: no polling or anchoring can take that out, and on this shared 2-core VM
+# (other engineers' tests and realtime JACK servers running) the dummy driver's cycles were late
+# often (docs/performance.md, "python-rtmidi against an ideal clock"). Over all 80 messages the SD
+# was 0.39-0.61 ms in attempts without such a burst and 0.78-2.44 ms with one (76 attempts). The
+# bounds are therefore checked on the messages, from the 3rd note on, whose cycle reached the
+# reference client at most ON_TIME_MS late (the figures over all messages are printed beside
+# them), and at least MIN_ON_TIME of the 76 must be such. An attempt out of bounds after jackd
+# reported late cycles during its notes is measured again, at most ATTEMPTS in all.
+ATTEMPTS = 5
+ON_TIME_MS = 0.3  # a quiet run's cycles reached the reference client 0.007-0.24 ms after their start
+MIN_ON_TIME = 30  # of 76; measured 36-76 on time while other tests ran, 69-76 in most attempts
 
 
 def _play_40_notes(server, *, with_busy_thread: bool) -> dict:
@@ -512,7 +537,14 @@ def _play_40_notes(server, *, with_busy_thread: bool) -> dict:
     arrivals = np.array([a for _, a in got], dtype=np.int64)
     assert (frames <= arrivals).all()
     true = true_engine_frames(np.array([t[0] for t in truth], dtype=np.int64), rows, t0_ns)
+    delays = cycle_delays_ms(np.array([t[0] for t in truth], dtype=np.int64), rows)
+    on_time = delays <= ON_TIME_MS
+    on_time[:4] = False  # and from the 3rd note on, as "settled"
+    enough = on_time.sum() >= 2
     return {
+        "on_time": _stats(frames[on_time] - true[on_time]) if enough else None,
+        "arrival_on_time": _stats(arrivals[on_time] - true[on_time]) if enough else None,
+        "n_on_time": int(on_time.sum()), "delay_p50": float(np.median(delays)), "delay_max": float(delays.max()),
         "all": _stats(frames - true),
         "settled": _stats(frames[4:] - true[4:]),  # from the third note on
         "arrival": _stats(arrivals - true),  # unanchored: when Python got each message
@@ -527,8 +559,9 @@ def _measure(server, label: str, *, with_busy_thread: bool, bounds) -> dict:
 
     A late JACK cycle is late for rtmidi's JACK client too, and rtmidi stamps when it processes
     the cycle: such a run measured the machine's load (on this shared 2-core VM other JACK
-    servers and tests ran alongside), not the polling and anchoring. Every run is printed. A run
-    out of bounds without xruns fails at once.
+    servers and tests ran alongside), not the polling and anchoring. Every out-of-bounds attempt
+    measured had such xruns. Every run is printed. A run out of bounds without xruns fails at
+    once.
     """
     tried = []
     for attempt in range(1, ATTEMPTS + 1):
@@ -540,7 +573,10 @@ def _measure(server, label: str, *, with_busy_thread: bool, bounds) -> dict:
               f"period, offsets spread); anchored: {_fmt(fig['all'])}; from the 3rd note: "
               f"{_fmt(fig['settled'])}; first message {fig['first_ms']:+.3f} ms; unanchored "
               f"arrival: {_fmt(fig['arrival'])}; busy-thread iterations {fig['busy_iterations']}; "
-              f"jackd xruns during the notes {fig['xruns_during']}; server mode {server.mode}"
+              f"jackd xruns during the notes {fig['xruns_during']}; server mode {server.mode}; "
+              f"cycle delays median {fig['delay_p50']:.3f} max {fig['delay_max']:.3f} ms; from the 3rd note in cycles "
+              f"on time ({fig['n_on_time']}): {_fmt(fig['on_time']) if fig['on_time'] else '-'}; their unanchored "
+              f"arrival: {_fmt(fig['arrival_on_time']) if fig['arrival_on_time'] else '-'}"
               f"{'; out of bounds after xruns, measuring again' if retry else ''}", file=sys.stderr)
         if not retry:
             break
@@ -548,36 +584,52 @@ def _measure(server, label: str, *, with_busy_thread: bool, bounds) -> dict:
     return fig
 
 
-def test_rtmidi_on_jack_stamps_within_the_measured_band(jack_server_sync):
-    """Every message arrives, in order, with its bytes. Timing bounds are regression guards for
-    a shared 2-core VM (measured SD 0.39-0.44 ms, printed with -s; docs/performance.md): rtmidi's JACK backend stamps when it processes the period,
-    so offsets spread uniformly over 64 frames alone give 0.385 ms."""
-    def bounds(fig):
-        return [what for what, ok in (
-            ("SD of all > 1.5 ms", fig["all"]["sd"] <= 1.5),
-            ("max |error| from the 3rd note > 6 ms", fig["settled"]["max"] <= 6.0),
-            ("|mean| > 1.5 ms", abs(fig["all"]["mean"]) <= 1.5),
-        ) if not ok]
-
-    _measure(jack_server_sync, "", with_busy_thread=False, bounds=bounds)
+def _on_time_bounds(fig, *, sd_ms: float, max_ms: float, mean_ms: float) -> list[str]:
+    """What is out of bounds among the messages in cycles on time (module comment above ATTEMPTS)."""
+    if fig["n_on_time"] < MIN_ON_TIME:
+        return [f"only {fig['n_on_time']} messages in cycles on time (< {MIN_ON_TIME})"]
+    on = fig["on_time"]
+    return [what for what, ok in (
+        (f"SD > {sd_ms} ms", on["sd"] <= sd_ms),
+        (f"max |error| > {max_ms} ms", on["max"] <= max_ms),
+        (f"|mean| > {mean_ms} ms", abs(on["mean"]) <= mean_ms),
+    ) if not ok]
 
 
-def test_rtmidi_on_jack_with_a_busy_python_thread(jack_server_sync):
+def test_rtmidi_on_jack_stamps_every_message_sd_under_0_6_ms_max_under_1_6_ms_in_cycles_on_time(jack_server_sync):
+    """Every message arrives, in order, with its bytes; from the 3rd note on, in cycles on time,
+    the stamp error has SD <= 0.6 ms, |error| <= 1.6 ms and |mean| <= 0.6 ms.
+
+    Measured 2026-11-30 (docs/performance.md): 18 attempts in 11 runs while other engineers' tests
+    and JACK servers ran, SD 0.38-0.52 ms (median 0.40), max 1.14-1.41 ms, mean -0.53..-0.23 ms,
+    over 36-76 messages on time. Why not less: rtmidi's JACK backend stamps a whole period when it
+    processes it, so offsets spread evenly over 64 frames give 0.385 ms SD alone, and the mean is
+    negative because the anchor lines the stamps up on the least-delayed message. This meets the
+    DESIGN target (SD <= 0.5 ms) but for one attempt at 0.52 ms; over all messages, late cycles
+    included, it does not here (median SD 0.53 ms over 76 attempts)."""
+    _measure(jack_server_sync, "", with_busy_thread=False,
+             bounds=lambda fig: _on_time_bounds(fig, sd_ms=0.6, max_ms=1.6, mean_ms=0.6))
+
+
+def test_rtmidi_on_jack_with_a_busy_python_thread_sd_under_1_2_ms_max_under_3_5_ms_in_cycles_on_time(jack_server_sync):
     """The same with a pure-Python busy thread in this process: the polling thread gets each
-    message late by GIL hand-overs (up to the 5 ms switch interval); the anchor keeps the stamps
-    in the band. The first message has no earlier one to compare with and keeps its own delay
-    (printed; alone it can add ~0.5 ms to the SD of 80), so the band is asserted from the third
-    note on. Bounds are regression guards for a shared 2-core VM: a fresh-clone run measured
-    SD 0.77 ms and max 4.7 ms from the 3rd note, SD 1.8 ms over all 80."""
+    message late by GIL hand-overs (up to the 5 ms switch interval); the anchor takes most of that
+    out. From the 3rd note on, in cycles on time: SD <= 1.2 ms, |error| <= 3.5 ms, |mean| <= 0.6
+    ms, and the anchored SD below the SD of the same messages' unanchored arrivals. (The first
+    message has no earlier one to anchor to and keeps its own delay: printed.)
+
+    Measured 2026-11-30 (docs/performance.md): 15 attempts in 11 runs, SD 0.38-0.96 ms (median
+    0.48), max 1.11-2.94 ms, mean -0.49..-0.17 ms over 48-76 messages on time; unanchored arrivals
+    of the same messages SD 1.66-2.49 ms. This misses the DESIGN target (SD <= 0.5 ms): over 0.5 ms
+    in 7 of the 15 attempts, and over all messages from the 3rd note, late cycles included, median
+    0.55 ms in 36 attempts."""
     def bounds(fig):
-        return [what for what, ok in (
-            ("busy thread did not run", fig["busy_iterations"] > 100),
-            ("SD from the 3rd note > 1.5 ms", fig["settled"]["sd"] <= 1.5),
-            ("max |error| from the 3rd note > 8 ms", fig["settled"]["max"] <= 8.0),
-            ("|mean| from the 3rd note > 1.5 ms", abs(fig["settled"]["mean"]) <= 1.5),
-            ("SD of all > 3 ms", fig["all"]["sd"] <= 3.0),
-            ("anchored SD not below the unanchored arrival SD", fig["settled"]["sd"] < fig["arrival"]["sd"]),
-        ) if not ok]
+        out = _on_time_bounds(fig, sd_ms=1.2, max_ms=3.5, mean_ms=0.6)
+        if fig["busy_iterations"] <= 100:
+            out.append("busy thread did not run")
+        if not out and fig["on_time"]["sd"] >= fig["arrival_on_time"]["sd"]:
+            out.append("anchored SD not below the unanchored arrival SD")
+        return out
 
     _measure(jack_server_sync, " with a busy Python thread", with_busy_thread=True, bounds=bounds)
 

@@ -227,8 +227,7 @@ class _Pages:
     def axes(self, left_in: float, height_in: float, bottom_gap_in: float):
         """Axes spanning to the right margin, ``height_in`` tall, from the current line down."""
         w, h = PAGE_IN
-        right_in = w - _RIGHT_IN
-        ax = self.fig.add_axes(((left_in) / w, 1 - (self.y + height_in) / h, (right_in - left_in) / w, height_in / h))
+        ax = self.fig.add_axes((left_in / w, 1 - (self.y + height_in) / h, (w - _RIGHT_IN - left_in) / w, height_in / h))
         self.y += height_in + bottom_gap_in
         return ax
 
