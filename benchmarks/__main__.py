@@ -27,6 +27,7 @@ BENCHMARKS = {
     "soak": ("jack_live", "run_soak"),
     "records_export": ("records", "run_export"),
     "writer_batches": ("records", "run_writer_batches"),
+    "device_loss": ("device_loss", "run"),
     "touch_stamp": ("touch", "run_stamp"),
     "touch_delivery": ("touch", "run_delivery"),
 }

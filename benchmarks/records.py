@@ -7,12 +7,16 @@ time and file size of each, and the time to load the session from the store.
 ``writer_batches``: ``live run`` on a JACK dummy server (synchronous, as the tests) for 20 s
 with a harness playing a note every 50 ms; a reader process polls the store every 20 ms and
 records each new commit of the session's writer (``session_writers.last_write_at``, set in the
-same transaction as each batch); the table gives the spacing of those commits. Timing-sensitive:
-run under ``flock /tmp/live-timing.lock``.
+same transaction as each batch); the table gives the spacing of those commits. A reader starved
+of the CPU on a loaded machine misses a commit and sees two periods as one gap, so ``live run
+--json``'s own account (``writer``: the longest time between two batches handed to the writer
+thread, the longest a batch waited for it and the longest commit) is given beside it.
+Timing-sensitive: run under ``flock /tmp/live-timing.lock``.
 """
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import subprocess
 import sys
@@ -100,7 +104,7 @@ def run_writer_batches(seconds: float = 20.0) -> list[str]:
                                      start_delay=0.5, notes=[38], velocities=[100], go_immediately=True,
                                      tail=0.5, seconds=seconds + 30)
         harness.wait_ready(timeout_s=20)
-        code, _, err = finish(proc, timeout_s=seconds + 60)
+        code, result, err = finish(proc, timeout_s=seconds + 60)
         harness.result(timeout_s=60, close_stdin=True)
         out, _ = poll.communicate(timeout=seconds + 30)
         if code != 0:
@@ -108,6 +112,7 @@ def run_writer_batches(seconds: float = 20.0) -> list[str]:
         con = sqlite3.connect(db)
         stored = con.execute("SELECT count(*) FROM events WHERE kind = 'input'").fetchone()[0]
         con.close()
+    writer = json.loads(result)["writer"]
     times = [datetime.fromisoformat(t) for t in out.splitlines() if t.strip()]
     gaps = np.diff([t.timestamp() for t in times]) * 1000.0
     gaps = gaps[1:]  # the first commit after create_session is the session's start, not a batch
@@ -116,4 +121,8 @@ def run_writer_batches(seconds: float = 20.0) -> list[str]:
             "| batch spacing | ms |", "|---|---|",
             f"| median | {np.median(gaps):.0f} |",
             f"| 95th percentile | {np.percentile(gaps, 95):.0f} |",
-            f"| max | {gaps.max():.0f} |"]
+            f"| max | {gaps.max():.0f} |", "",
+            "`live run`'s own account (`--json` `writer`): the longest time between two batches handed to "
+            f"the writer thread {writer['max_batch_gap_ms']:.0f} ms, the longest wait for it "
+            f"{writer['max_wait_ms']:.1f} ms, the longest commit {writer['max_write_ms']:.1f} ms "
+            f"({writer['writes']} writes)"]

@@ -305,6 +305,17 @@ class JackServer:
             time.sleep(0.02)
         self.mode = "realtime" if self.realtime else "realtime-denied"
 
+    def kill(self) -> None:
+        """Kill jackd with SIGKILL (a crash: no goodbye to its clients), wait, remove /dev/shm
+        leftovers. Its slot in JACK's server registry (``/dev/shm/jack-shm-registry``, 8 slots
+        for the whole machine) stays taken until a server of the same name starts again: start
+        one (``JackServer(name=...).start()``) and ``stop()`` it, or no jackd can start on the
+        machine after 8 such kills ("Too many servers already active")."""
+        if self._proc is not None and self._proc.poll() is None:
+            self._proc.kill()
+            self._proc.wait(timeout=10)
+        self.stop()
+
     def stop(self) -> None:
         """Terminate jackd (SIGTERM, then SIGKILL after 5 s), wait, remove /dev/shm leftovers."""
         if self._proc is not None:

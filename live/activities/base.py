@@ -101,8 +101,10 @@ class Activity(Protocol):
     def on_control(self, action: str, value: float | None) -> str | None:
         """Apply a therapist's control (tempo, ...); return what it did, None if ignored."""
 
-    def stop(self) -> None:
-        """End the run early: only what was already planned counts."""
+    def stop(self, until_frame: int | None = None) -> None:
+        """End the run early: only what was already planned counts (with ``until_frame``:
+        only what was planned before that frame, e.g. the last frame heard before the audio
+        device went away)."""
 
     def is_finished(self, now_frame: int) -> bool:
         """True once every sound has played and the response window after the last has closed."""

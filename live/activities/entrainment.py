@@ -173,16 +173,19 @@ class Entrainment:
         self.base = self._with_events(self.base.with_tempo(k, new), after_beat=k)
         return f"tempo {old:g} -> {new:g} BPM from beat {k}"
 
-    def stop(self) -> None:
+    def stop(self, until_frame: int | None = None) -> None:
         """End the run early: the beats already planned (playing now or within the look-ahead)
-        are the run's beats; the rest never sound and are not scored, and no continuation
-        follows. Stopped during the baseline, no cue is played; during the continuation, that
-        phase's summary has the taps made until then."""
+        are the run's beats (with ``until_frame``: those before that frame, the rest never
+        sounded); later ones never sound and are not scored, and no continuation follows.
+        Stopped during the baseline, no cue is played; during the continuation, that phase's
+        summary has the taps made until then."""
         self._stopped = True
         if self.base is None:
             self.n_beats = 0
             return
         planned = max(min(self._next_beat, self.n_beats), 0)
+        if until_frame is not None:
+            planned = min(planned, bisect.bisect_left(self.beat_frames, until_frame))
         if planned < self.n_beats:
             self.n_beats = planned
             self.continuation_beats = 0

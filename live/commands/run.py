@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
 
 from live.cli_args.values import one_line
@@ -45,7 +44,9 @@ def run(args) -> int:
     store = open_store(args, "live run", abandoned=True)
     if store is None:
         return 2
-    from live.session.live_session import LiveOptions, LiveSession, SessionError, install_signal_handlers, responses_json
+    from live.session.live_session import (
+        LiveOptions, LiveSession, SessionError, install_signal_handlers, outages_json, responses_json,
+    )
     from live.ui.console import console_wanted
 
     with store:
@@ -84,13 +85,13 @@ def run(args) -> int:
             print(f"live run: {exc}", file=err)
             return 2
     last = outcome.runs[-1].summary if outcome.runs else None
-    vanished = outcome.ended_because.startswith("audio")
     if args.json:
         print(json.dumps({"session_id": outcome.session_id, "summary": last,
                           "runs": [{"run_id": r.run_id, "preset": r.preset, "summary": r.summary,
-                                    "phases": r.phases} for r in outcome.runs],
-                          "responses": responses_json(outcome),
-                          "engine": outcome.engine_stats, "midi": outcome.midi_stats}))
+                                    "phases": r.phases, "segment": r.segment, "resumes_run_id": r.resumes_run_id}
+                                   for r in outcome.runs],
+                          "responses": responses_json(outcome), "outages": outages_json(outcome),
+                          "engine": outcome.engine_stats, "midi": outcome.midi_stats, "writer": outcome.writer}))
     else:
         from live.commands.demo import format_phases
         from live.commands.metrics import format_table
@@ -104,10 +105,9 @@ def run(args) -> int:
                 print("Per phase:")
                 print(format_phases(r.phases))
                 print()
+    for o in outages_json(outcome):
+        back = (f"back after {o['lost_s']:.1f} s (reopened in {1000 * o['reopen_s']:.0f} ms)"
+                if o["end_time_s"] is not None else "not back when the session ended")
+        print(f"live run: the audio was lost at {o['start_time_s']:.1f} s ({o['device']}), {back}", file=err)
     print(f"live run: session {outcome.session_id} saved in {db} ({outcome.ended_because})", file=err)
-    if vanished:
-        # The audio server is gone: PortAudio's and libjack's clean-up would block for ever.
-        sys.stdout.flush()
-        sys.stderr.flush()
-        os._exit(1)
     return 0

@@ -49,6 +49,7 @@ def run(args) -> int:
 def describe(session: dict) -> str:
     """The session as the therapist reads it: status first, then runs, goals and notes."""
     from live.metrics.info import format_value, metric_info
+    from live.session.exports import describe_outages
 
     sr = session["sample_rate"]
     lines = [f"Session {session['id']}"]
@@ -70,6 +71,7 @@ def describe(session: dict) -> str:
             length = "-" if end is None else f"{(end - r['start_frame']) / sr:.1f} s"
             rows.append([r["position"], r["preset_name"], r["status"], _cue_tempo(r), length, len(r["responses"])])
         lines.append(table(["run", "preset", "status", "cue BPM", "length", "responses"], rows))
+        lines += describe_outages(session)
         for r in session["runs"]:
             for phase, metrics in r["phases"].items():
                 lines.append("")

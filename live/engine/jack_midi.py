@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -78,13 +79,22 @@ def load_libjack() -> ctypes.CDLL:
 _SILENT = ctypes.CFUNCTYPE(None, ctypes.c_char_p)(lambda message: None)
 
 
+def silence_jack_errors() -> None:
+    """From now on libjack prints no error messages (e.g. "Cannot connect to server socket"
+    while a server is away): the caller says what is wrong in its own words. Process-wide."""
+    try:
+        load_libjack().jack_set_error_function(_SILENT)
+    except JackUnavailable:
+        pass
+
+
 def jack_ports(*, midi: bool, outputs: bool, client_name: str = "live-devices") -> list[str] | None:
     """Port names of the running JACK server (None when no server runs or libjack is missing)."""
     try:
         lib = load_libjack()
     except JackUnavailable:
         return None
-    lib.jack_set_error_function(_SILENT)  # "no server" is an answer here, not an error to print
+    silence_jack_errors()  # "no server" is an answer here, not an error to print
     status = ctypes.c_int(0)
     client = lib.jack_client_open(client_name.encode(), JackNoStartServer, ctypes.byref(status))
     if not client:
@@ -232,6 +242,17 @@ class JackMidiClient:
     def connections(self) -> int:
         """How many ports are connected to our input."""
         return int(self._lib.jack_port_connected(ctypes.c_void_p(int(self.header[J_IN_PORT]))))
+
+    def wait_running(self, cycles: int = 8, timeout_s: float = 1.5) -> bool:
+        """Whether the process callback runs: True once it has run ``cycles`` more times, False
+        when it has not within ``timeout_s`` (the server's graph does not run)."""
+        start = int(self.header[J_CYCLES])
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if int(self.header[J_CYCLES]) - start >= cycles:
+                return True
+            time.sleep(0.005)
+        return False
 
     def stats(self) -> dict[str, int]:
         h = self.header

@@ -15,6 +15,7 @@ import ctypes
 import time
 from typing import Any, Callable
 
+from live.engine import portaudio_instance
 from live.engine.sampler import SamplerState
 from live.engine.sampler_callback import sampler_callback
 from live.engine.system_parts import no_audio_output, portaudio_missing, quiet_stderr
@@ -26,7 +27,9 @@ def load_sounddevice(jack_client_name: str = "live") -> Any:
     """Import sounddevice, naming our JACK client ``jack_client_name`` where PortAudio has JACK.
 
     PortAudio reads the name at initialisation and sounddevice initialises it at import, so it
-    is terminated, named and initialised again. What PortAudio's host APIs print to stderr while
+    is terminated, named and initialised again. After :meth:`LiveDriver.abandon` this gives a
+    fresh PortAudio (:mod:`live.engine.portaudio_instance`), already named and initialised.
+    What PortAudio's host APIs print to stderr while
     they look for devices (libjack's "Cannot connect to server socket" when no server runs) is
     kept off the terminal. A JACK server too busy to answer in time (seen here: a server
     without realtime scheduling on a loaded machine timed out activating PortAudio's client)
@@ -37,11 +40,17 @@ def load_sounddevice(jack_client_name: str = "live") -> Any:
     MissingPart
         PortAudio's library is not installed (the message says how to install it).
     DeviceError
-        PortAudio is installed but could not start, twice.
+        PortAudio is installed but could not start, twice; or a fresh PortAudio is needed and
+        cannot be loaded.
     """
     global _jack_client_name
     with quiet_stderr():
         sd = _portaudio_started(_import_sounddevice)
+        try:
+            if _portaudio_started(lambda: portaudio_instance.renew_if_abandoned(sd, jack_client_name)):
+                return sd
+        except portaudio_instance.PortAudioUnavailable as exc:
+            raise DeviceError(f"audio: {exc}") from None
         pa = ctypes.CDLL(sd._libname)
         if hasattr(pa, "PaJack_SetClientName") and _jack_client_name is None:
             _jack_client_name = ctypes.create_string_buffer(jack_client_name.encode())
@@ -77,6 +86,19 @@ def _portaudio_started(start: Callable[[], Any], *, tries: int = 2, pause_s: flo
                                   "and try again") from None
             time.sleep(pause_s)
     raise AssertionError("unreachable")
+
+
+def release_portaudio(*, terminate: bool) -> None:
+    """After a LiveDriver could not be made (no such device): let the next one list the devices
+    afresh (PortAudio lists them when it is initialised). ``terminate``: PortAudio is terminated
+    (safe when no stream is open and no JACK server it holds a client of has gone); else it is
+    abandoned (:mod:`live.engine.portaudio_instance`) and the next LiveDriver gets a fresh one."""
+    import sounddevice as sd
+
+    if not terminate:
+        portaudio_instance.abandon(sd)
+    elif sd._initialized:
+        sd._terminate()
 
 
 class DeviceError(RuntimeError):
@@ -150,27 +172,51 @@ class LiveDriver:
         self.input_device = pick_device(self._sd, device, "input", state.in_channels) if state.in_channels else None
         self.blocksize = blocksize
         self._stream = None
+        self._abandoned: tuple = ()
+        sd = self._sd
+        self.host_api: str = sd.query_hostapis(sd.query_devices(self.device)["hostapi"])["name"]
+        """Name of the PortAudio host API of the output device (e.g. ``"JACK Audio Connection Kit"``)."""
         state.use_host_clock()
 
-    @property
-    def host_api(self) -> str:
-        """Name of the PortAudio host API of the output device (e.g. ``"JACK Audio Connection Kit"``)."""
-        sd = self._sd
-        return sd.query_hostapis(sd.query_devices(self.device)["hostapi"])["name"]
 
-    def start(self) -> None:
-        """Open and start the stream; the callback runs from now on in PortAudio's thread."""
+    def open(self) -> None:
+        """Open the stream (the callback does not run until :meth:`start`).
+
+        Raises
+        ------
+        DeviceError
+            When PortAudio cannot open it (the message says why).
+        """
+        if self._stream is not None:
+            return
         sd = self._sd
         duplex = self.input_device is not None
-        self._stream = sd._StreamBase(
-            "duplex" if duplex else "output", samplerate=self.sample_rate, blocksize=self.blocksize,
-            device=(self.input_device, self.device) if duplex else self.device,
-            channels=(self.state.in_channels, self.state.channels) if duplex else self.state.channels,
-            dtype="float32", latency="low",
-            callback=sd._ffi.cast("PaStreamCallback*", sampler_callback.address),
-            userdata=sd._ffi.cast("void*", self.state.userdata),
-        )
-        self._stream.start()
+        try:
+            self._stream = sd._StreamBase(
+                "duplex" if duplex else "output", samplerate=self.sample_rate, blocksize=self.blocksize,
+                device=(self.input_device, self.device) if duplex else self.device,
+                channels=(self.state.in_channels, self.state.channels) if duplex else self.state.channels,
+                dtype="float32", latency="low",
+                callback=sd._ffi.cast("PaStreamCallback*", sampler_callback.address),
+                userdata=sd._ffi.cast("void*", self.state.userdata),
+            )
+        except sd.PortAudioError as exc:
+            raise DeviceError(f"cannot open the audio stream ({exc})") from None
+
+    def start(self) -> None:
+        """Open the stream if it is not open, and start it; the callback runs from now on in
+        PortAudio's thread.
+
+        Raises
+        ------
+        DeviceError
+            When PortAudio cannot open or start it.
+        """
+        self.open()
+        try:
+            self._stream.start()
+        except self._sd.PortAudioError as exc:
+            raise DeviceError(f"cannot start the audio stream ({exc})") from None
 
     @property
     def output_latency_s(self) -> float:
@@ -193,6 +239,20 @@ class LiveDriver:
             self._stream = None
 
     def close(self) -> None:
-        """Stop, and release PortAudio (call before the audio server goes away)."""
+        """Stop, and release PortAudio (call before the audio server goes away; after it has
+        gone, :meth:`abandon`). Nothing to do after :meth:`abandon`."""
+        if self._abandoned:
+            return
         self.stop()
         self._sd._terminate()
+
+    def abandon(self) -> None:
+        """Leave a stream whose audio server or device has gone, without calling PortAudio:
+        its stop, close and terminate block for minutes or abort the process then
+        (:mod:`live.engine.portaudio_instance`). The stream and the PortAudio it runs on are
+        kept, never used again; the next LiveDriver in this process gets a fresh PortAudio.
+        Call :meth:`abandon` only once the callback no longer runs (the stream stalled)."""
+        if not self._abandoned:
+            portaudio_instance.abandon(self._sd)
+            self._abandoned = (self._stream,)  # kept, never touched again
+            self._stream = None

@@ -348,6 +348,12 @@ class RtMidiInput:
             out.append((message, arrival_frame))
         return out
 
+    def use_clock(self, host_clock: HostClock) -> None:
+        """Map host time with ``host_clock`` from now on (the engine's new stream after an
+        audio outage); the anchor starts afresh on it. Call from the :meth:`take` thread."""
+        self.host_clock = host_clock
+        self._anchor = None
+
     def take_events(self) -> list[str]:
         """Lines of :attr:`events` added since the last call."""
         n = len(self.events)

@@ -127,6 +127,18 @@ class SamplerState:
         self.command_gains[slot] = gain
         h[H_CMD_WRITTEN] = written + 1  # payload first, then the count (see module notes)
 
+    def start_at(self, frame: int) -> None:
+        """Make the clock count on from ``frame`` (>= 0): the first block the callback runs
+        starts there, and so does the microphone ring's input. For a state no callback has run
+        on yet (a stream that replaces one lost mid-session continues its timeline)."""
+        if frame < 0:
+            raise ValueError(f"frame must be >= 0, got {frame}")
+        if self.header[H_BLOCKS] != 0:
+            raise RuntimeError("start_at: the callback has already run on this state")
+        self.header[H_FRAME] = frame
+        self.header[H_IN_WRITTEN] = frame
+        self._input_read = frame
+
     def use_host_clock(self) -> None:
         """Record CLOCK_MONOTONIC with every block (live drivers; the offline driver has no host time)."""
         self.header[H_CLOCK_FN] = clock_gettime_address()

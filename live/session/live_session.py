@@ -18,6 +18,7 @@ import sys
 import threading
 import time
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
 from typing import Any, Callable
 
 from live.activities.base import ActivityContext, Response, activity_class
@@ -27,13 +28,17 @@ from live.engine.bank import default_bank
 from live.engine.clock import FrameMap, HostClock
 from live.engine.engine import Engine
 from live.engine.events import InputEvent, ScheduledSound
-from live.engine.jack_midi import JackMidiClient, JackUnavailable
+from live.engine.jack_midi import JackMidiClient, JackUnavailable, silence_jack_errors
 from live.engine.midi import JackMidiInput
 from live.engine.onsets import OnsetDetector
 from live.engine.layout import R_FRAME, R_HOST_NS, R_JACK_FRAME
 from live.engine.sampler import SamplerState
 from live.engine.system_parts import MissingPart, jack_server_missing
 from live.presets import Preset
+from live.session.audio_outage import (
+    Attempt, Outage, Retry, ServerWatch, StallWatch, back_message, close_within, lost_message, resume_frame,
+    waiting_message,
+)
 from live.session.exports import first_start_frame
 from live.session.store import Store
 from live.session.writer import SessionWriter
@@ -87,7 +92,10 @@ class LiveOptions:
     lookahead_frames: int = 4800
     start_delay_frames: int = 24000
     control_period_s: float = 0.01
-    flush_period_s: float = 0.45  # + one control step and jitter: batches stay <= 0.5 s apart
+    # An input is committed at most flush_period_s + one control step + the commit after it
+    # arrived: 0.4 s leaves 0.1 s of the 0.5 s promise (DESIGN.md section 7) for the step, the
+    # commit and a loaded machine (tests/test_records_live.py measures it; docs/performance.md).
+    flush_period_s: float = 0.4
     pad_delay_periods: int = 2
     pad_sound: str | None = "woodblock"  # None: pads play no sound
     stall_timeout_s: float = 1.0
@@ -110,6 +118,8 @@ class RunOutcome:
     responses: tuple[Response, ...]
     phases: dict[str, dict[str, Any]] = field(default_factory=dict)
     start_frame: int = 0
+    segment: int = 1                   # 2, 3, ...: played again after an outage cut the run short
+    resumes_run_id: int | None = None  # the run it plays again
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,6 +137,28 @@ class LiveOutcome:
     ended_because: str
     engine_stats: dict
     midi_stats: dict
+    outages: tuple[dict[str, Any], ...] = ()
+    writer: dict[str, Any] = field(default_factory=dict)  # writes, max_batch_gap_ms, max_wait_ms, max_write_ms
+
+
+@dataclass(slots=True)
+class _Edges:
+    """One audio stream and what hangs on it: its sampler memory, driver and engine, the maps
+    of its clock, and the JACK MIDI client it shares a server with (None with rtmidi)."""
+
+    state: SamplerState
+    driver: Any
+    engine: Engine
+    frame_map: FrameMap
+    host_clock: HostClock
+    midi_client: JackMidiClient | None
+
+    def abandon(self) -> None:
+        """Leave them with no call that could block on a server that has gone (the memory is
+        kept by whoever keeps this)."""
+        self.driver.abandon()
+        if self.midi_client is not None:
+            close_within(self.midi_client.close, 1.0, "live-midi")
 
 
 class LiveSession:
@@ -139,53 +171,49 @@ class LiveSession:
     """
 
     def __init__(self, options: LiveOptions, *, log: Callable[[str], None] | None = None):
-        from live.engine.live_driver import DeviceError, LiveDriver
+        from live.engine.live_driver import DeviceError
 
         self.options = options
         self.log = log or (lambda line: print(f"live: {line}", file=sys.stderr, flush=True))
         if options.midi_backend not in ("auto", "jack", "rtmidi"):
             raise SessionError(f"midi backend {options.midi_backend!r}: must be auto, jack or rtmidi")
         self.bank = default_bank(options.sample_rate)
-        self.state = SamplerState(self.bank, channels=2, in_channels=1 if options.mic else 0)
-        self.onsets = OnsetDetector(options.sample_rate, threshold=options.mic_threshold) if options.mic else None
-        self.midi_client = None
-        self.frame_map = FrameMap()
-        self.host_clock = HostClock()
+        self.driver = self.midi_client = self.midi = None
+        self.jack_midi = False        # MIDI comes through our JACK client (else python-rtmidi)
+        self._outage: Outage | None = None
+        self._lost: list[_Edges] = []  # streams lost to outages: kept (the dead callbacks' memory), never used
+        self._failed: list[_Edges] = []  # streams opened during an outage that did not start: kept, never used
+        self._missed_frames_lost = 0  # FrameMap.missed_frames of those streams
+        self.resumes: list[dict[str, Any]] = []  # one per outage the audio came back from
+        self._segments: dict[int, int] = {}     # run id -> its segment
+        self._start_lag_ns = 0                  # from choosing a stream's first frame to its first block
+        self._max_batch_gap_s = 0.0             # longest time between two batches handed to the writer
+        midi_client = None
         if options.midi_backend in ("auto", "jack"):
             try:
-                self.midi_client = JackMidiClient("live-midi")
+                midi_client = JackMidiClient("live-midi")
             except JackUnavailable as exc:
                 if options.midi_backend == "jack":
                     raise SessionError(str(exc) if "libjack" in str(exc) else
                                        str(jack_server_missing("--midi-backend jack takes MIDI from it"))) from None
-        if self.midi_client is None and options.midi_out is not None:
+        self.jack_midi = midi_client is not None
+        if midi_client is None and options.midi_out is not None:
             raise SessionError(str(jack_server_missing("--midi-out sends each beat at its exact JACK frame")))
         try:
-            self.driver = LiveDriver(self.state, sample_rate=options.sample_rate, device=options.audio_device,
-                                     jack_client_name="live")
-        except (DeviceError, MissingPart) as exc:
-            self.close()
+            self._use(self._open_audio(midi_client))
+        except (DeviceError, MissingPart) as exc:  # the MIDI client is closed already
             where = f"--audio-device {options.audio_device}: " if isinstance(exc, DeviceError) and options.audio_device else ""
             raise SessionError(f"{where}{exc}") from None
-        self.sample_rate = self.driver.sample_rate
-        if self.midi_client is not None:
-            self.state.use_jack_clock(self.midi_client.last_frame_time_address, self.midi_client.client_address)
-            self.period_frames = self.midi_client.period_frames
-            self.midi = JackMidiInput(self.midi_client, self.frame_map)
-        else:
+        if midi_client is None:
             from live.engine.rtmidi_input import RtMidiInput
             from live.engine.rtmidi_ports import MidiPortError
 
-            self.period_frames = None
             try:
                 self.midi = RtMidiInput(options.midi_in, self.host_clock, api=options.rtmidi_api,
                                         client_name="live-midi")
             except (MidiPortError, RuntimeError, OSError) as exc:
                 self.close()
                 raise SessionError(str(exc)) from None
-        self.pad_delay_frames = (options.pad_delay_periods * self.period_frames if self.period_frames
-                                 else round(options.rtmidi_pad_delay_s * self.sample_rate))
-        self.engine = Engine(self.driver, self.bank)
         self.touch = None
         self._screen_gone = False
         if options.touch:
@@ -207,6 +235,210 @@ class LiveSession:
         self._midi_connected = False
         self._midi_seen = False
         self.console = None
+
+    # --- the audio and JACK MIDI edges (opened again after an outage) ---------------------------
+    def _open_audio(self, midi_client: JackMidiClient | None) -> _Edges:
+        """A new audio driver (its stream not open yet) on a new sampler memory, with the engine,
+        clock maps and JACK MIDI client around it. Nothing of the session is replaced yet.
+
+        Raises
+        ------
+        live.engine.live_driver.DeviceError
+            When the audio device cannot be opened (the message lists the devices there are).
+        """
+        from live.engine.live_driver import LiveDriver
+
+        opts = self.options
+        state = SamplerState(self.bank, channels=2, in_channels=1 if opts.mic else 0)
+        try:
+            driver = LiveDriver(state, sample_rate=opts.sample_rate, device=opts.audio_device, jack_client_name="live")
+        except BaseException:
+            if midi_client is not None:
+                close_within(midi_client.close, 1.0, "live-midi")
+            raise
+        edges = _Edges(state, driver, Engine(driver, self.bank), FrameMap(), HostClock(), midi_client)
+        if midi_client is not None:
+            state.use_jack_clock(midi_client.last_frame_time_address, midi_client.client_address)
+        return edges
+
+    def _use(self, edges: _Edges) -> None:
+        """Play on ``edges`` from now on."""
+        opts = self.options
+        self._edges = edges
+        self.state, self.driver, self.engine = edges.state, edges.driver, edges.engine
+        self.frame_map, self.host_clock, self.midi_client = edges.frame_map, edges.host_clock, edges.midi_client
+        self.sample_rate = edges.driver.sample_rate
+        self.onsets = OnsetDetector(self.sample_rate, threshold=opts.mic_threshold) if opts.mic else None
+        if edges.midi_client is not None:
+            self.period_frames = edges.midi_client.period_frames
+            self.midi = JackMidiInput(edges.midi_client, self.frame_map)
+        else:
+            self.period_frames = None
+            if self.midi is not None:  # rtmidi goes on; its times map through the new stream's clock
+                self.midi.use_clock(self.host_clock)
+        self.pad_delay_frames = self._pad_delay_frames(self.period_frames)
+
+    def _pad_delay_frames(self, period_frames: int | None) -> int:
+        """How long after its input frame a pad sounds: whole JACK periods, or rtmidi's delay."""
+        opts = self.options
+        return (opts.pad_delay_periods * period_frames if period_frames
+                else round(opts.rtmidi_pad_delay_s * self.sample_rate))
+
+    def _start_audio(self, edges: _Edges, start_frame: int | Callable[[], int] = 0) -> tuple[int, int]:
+        """Open and start the stream of ``edges``: pads on its JACK MIDI client sound from the
+        callback, the engine's clock counts from ``start_frame`` (or what it returns, asked just
+        before the stream starts); returns once the first block has played, with that block's
+        (frame, CLOCK_MONOTONIC ns).
+
+        Raises
+        ------
+        live.engine.live_driver.DeviceError
+            When the stream cannot be opened or started.
+        SessionError
+            When no block has played within 5 s.
+        """
+        midi = edges.midi_client
+        if self.options.pad_sound is not None and midi is not None:
+            edges.state.play_midi_notes(midi.header, delay_frames=self._pad_delay_frames(midi.period_frames),
+                                        sounds=self._pad_sounds())
+        edges.driver.open()
+        asked_ns = time.monotonic_ns()
+        edges.state.start_at(start_frame() if callable(start_frame) else start_frame)
+        edges.driver.start()
+        first = self._wait_for_audio(edges)
+        self._start_lag_ns = first[1] - asked_ns
+        # A beat is heard the stream's output latency after its block is computed: the screen
+        # gets the time it is heard.
+        self._heard_after_ns = round(edges.driver.output_latency_s * 1e9)
+        return first
+
+    def _now_frame(self) -> int:
+        """The session's frame now: the engine's clock, or during an outage the frame it will
+        count from when the audio returns now (the timeline goes on through the outage)."""
+        if self._outage is None:
+            return self.engine.frame
+        return resume_frame(self._outage, time.monotonic_ns(), self.sample_rate)
+
+    def _lose_audio(self, store: Store, run_id: int | None) -> None:
+        """The stream has stopped: leave it and the JACK MIDI client without any call that could
+        block, record the outage and say so. The session goes on (inputs that still arrive,
+        the console's keys, signals) and looks for the audio again (:meth:`_try_resume`)."""
+        session_id, session_start = self._session
+        stopped_frame = self.state.frame
+        now_ns = time.monotonic_ns()
+        stopped_ns = self.host_clock.host_ns_at(stopped_frame) if self.host_clock.ready else now_ns
+        started_at = datetime.now(timezone.utc) - timedelta(seconds=max(now_ns - stopped_ns, 0) / 1e9)
+        device = f"audio on {self.driver.host_api}"
+        self._edges.abandon()
+        self._lost.append(self._edges)
+        self._missed_frames_lost += self.frame_map.missed_frames
+        self.writer.flush()
+        outage_id = store.begin_outage(session_id, start_frame=stopped_frame, device=device, run_id=run_id,
+                                       started_at=started_at)
+        self._outage = Outage(stopped_frame, stopped_ns, started_at, device, outage_id, run_id)
+        self._retry = Retry(time.monotonic())
+        self._server = ServerWatch()
+        self._attempt: Attempt | None = None
+        silence_jack_errors()  # the attempts to reopen fail until a server runs: not a line each
+        self._retry_failures: set[str] = set()
+        self._midi_connected = False
+        self.log(lost_message(self._outage, elapsed_s=(stopped_frame - session_start) / self.sample_rate,
+                              reason=f"no audio for {self.options.stall_timeout_s:g} s"))
+
+    def _try_resume(self, store: Store) -> bool:
+        """During an outage: look for the audio (at most every 0.25 s) and, once it is there,
+        open it again on a worker thread (:meth:`_reopen`; the control loop never waits on it).
+        True once a new stream plays, its frames continuing the session's timeline past the
+        outage."""
+        from live.engine.jack_midi import jack_ports
+
+        outage = self._outage
+        now_s = time.monotonic()
+        if self._retry.remind(now_s):
+            self.log(waiting_message(outage, now_ns=time.monotonic_ns()))
+        if self._attempt is not None:
+            status, result = self._attempt.poll(now_s)
+            if status == "pending":
+                return False
+            attempt, self._attempt = self._attempt, None
+            if status == "done":
+                edges, first_frame, first_ns = result
+                return self._resumed(store, edges, first_frame, first_ns, reopen_s=first_ns / 1e9 - attempt.started_s)
+            why = (f"opening it took over {now_s - attempt.started_s:.0f} s; it is left and tried again"
+                   if status == "timed out" else str(result))
+            self._retry.back_off(now_s, 2.0)  # each attempt may cost a fresh PortAudio: not 4 a second
+            if why not in self._retry_failures:
+                self._retry_failures.add(why)
+                self.log(f"the audio is not back yet: {why}")
+            return False
+        if not self._retry.due(now_s):
+            return False
+        if self.jack_midi and not self._server.settled(
+                jack_ports(midi=True, outputs=True, client_name="live-probe") is not None, now_s):
+            return False  # no JACK server yet, or one that has only just started (asked quietly)
+        self._attempt = Attempt(lambda: self._reopen(outage), timeout_s=10.0)
+        return False
+
+    def _reopen(self, outage: Outage) -> tuple[_Edges, int, int]:
+        """Open the audio again (on the worker thread): the JACK MIDI client first, checked to
+        run (a stalled graph would make PortAudio's open wait for minutes), then a fresh
+        PortAudio stream whose first frame continues the timeline. On failure what was opened
+        is left or closed, and the error says why.
+
+        Returns
+        -------
+        (edges, first_frame, first_ns)
+        """
+        from live.engine.live_driver import DeviceError, release_portaudio
+
+        midi_client = None
+        if self.jack_midi:
+            midi_client = JackMidiClient("live-midi")
+            if not midi_client.wait_running():
+                close_within(midi_client.close, 1.0, "live-midi")
+                raise JackUnavailable("the JACK server answers but its graph does not run")
+        try:
+            edges = self._open_audio(midi_client)  # closes the MIDI client when it fails
+        except DeviceError:
+            release_portaudio(terminate=not self.jack_midi)  # the next attempt lists the devices again
+            raise
+        try:
+            # The first block plays a moment after the frame is chosen: as long as it took when the
+            # session's stream started (measured then), so its frame is the one it plays at.
+            first_frame, first_ns = self._start_audio(
+                edges, lambda: resume_frame(outage, time.monotonic_ns() + self._start_lag_ns, self.sample_rate))
+        except BaseException:
+            edges.abandon()  # opened but not playing: left like the lost ones
+            self._failed.append(edges)
+            raise
+        return edges, first_frame, first_ns
+
+    def _resumed(self, store: Store, edges: _Edges, first_frame: int, first_ns: int, *, reopen_s: float) -> bool:
+        """The audio plays again on ``edges``: use them, record the outage's end, say so, and
+        connect the MIDI ports asked for again."""
+        outage = self._outage
+        self._use(edges)
+        # How far the new stream's first block is from where the monotonic clock puts it on the
+        # timeline (the stream starts a moment after its first frame was chosen).
+        ideal = outage.start_frame + (first_ns - outage.stopped_ns) * self.sample_rate / 1e9
+        self.resumes.append({"outage_id": outage.outage_id, "start_frame": outage.start_frame,
+                             "end_frame": first_frame, "reopen_s": reopen_s,
+                             "timeline_error_frames": first_frame - ideal})
+        back_at = datetime.now(timezone.utc) - timedelta(seconds=max(time.monotonic_ns() - first_ns, 0) / 1e9)
+        store.end_outage(outage.outage_id, end_frame=first_frame, ended_at=back_at)
+        self._outage = None
+        self.log(back_message(outage, end_frame=first_frame, sample_rate=self.sample_rate, reopen_s=reopen_s,
+                              host_api=self.driver.host_api))
+        if self.jack_midi:
+            for connect, what in ((self.connect_midi, "MIDI input from"), (self.connect_midi_out, "beats sent as MIDI to")):
+                try:
+                    chosen = connect()
+                except (SessionError, JackUnavailable) as exc:
+                    self.log(f"not yet: {exc}")
+                else:
+                    if chosen:
+                        self.log(f"{what} {', '.join(chosen)} again")
+        return True
 
     # --- set-up -------------------------------------------------------------------------------
     def connect_midi(self) -> list[str]:
@@ -267,7 +499,11 @@ class LiveSession:
     def run(self, presets: list[Preset], *, store: Store, latency_frames: dict[str, int] | None = None,
             calibration: dict | None = None) -> LiveOutcome:
         """Play ``presets`` one after the other (the therapist's next-activity control skips
-        ahead), store everything, and return when the last ends or the session is stopped."""
+        ahead), store everything, and return when the last ends or the session is stopped.
+
+        When the audio goes away the session stays open (:mod:`live.session.audio_outage`): the
+        run playing ends at the last frame heard, and when the audio is back the same preset
+        plays again as that run's next segment, its frames continuing the session's timeline."""
         opts = self.options
         latency = latency_frames or {}
         try:  # a port named on the command line that is not there ends the session before it starts
@@ -280,19 +516,18 @@ class LiveSession:
             self.log(f"MIDI input from {', '.join(chosen)}")
         if outs:
             self.log(f"beats also sent as MIDI to {', '.join(outs)}")
-        if opts.pad_sound is not None and self.midi_client is not None:
-            self.state.play_midi_notes(self.midi_client.header, delay_frames=self.pad_delay_frames,
-                                       sounds=self._pad_sounds())
+        from live.engine.live_driver import DeviceError
+
+        try:
+            self._start_audio(self._edges)
+        except (DeviceError, SessionError) as exc:
+            self.close()
+            raise SessionError(str(exc)) from None
         # The control thread must get the GIL back quickly from any busy Python thread: 1 ms
         # instead of CPython's 5 ms switch interval while the session runs.
         switch_interval = sys.getswitchinterval()
         sys.setswitchinterval(0.001)
         self.writer = SessionWriter()
-        self.driver.start()
-        self._wait_for_audio()
-        # A beat is heard the stream's output latency after its block is computed: the screen
-        # gets the time it is heard.
-        self._heard_after_ns = round(self.driver.output_latency_s * 1e9)
         session_start = self.engine.frame
         session_id = store.create_session(client_codes=[opts.client], simulated=False, sample_rate=self.sample_rate)
         self._session = (session_id, session_start)
@@ -305,12 +540,17 @@ class LiveSession:
         failed = True  # until the loop below ends normally: an exception leaves the session incomplete
         try:
             queue = self._queue = list(presets)
+            resumes: int | None = None  # the run the next one plays again after an outage
             while queue and not self._stop.is_set():
                 preset = queue.pop(0)
                 outcome, next_wanted = self._run_one(preset, store, session_id, latency, calibration,
-                                                     run_number=len(runs) + 1)
+                                                     run_number=len(runs) + 1, resumes=resumes)
                 runs.append(outcome)
-                if next_wanted == "stop":
+                resumes = None
+                if next_wanted == "resume":  # the audio is back: this preset again, as the run's next segment
+                    queue.insert(0, preset)
+                    resumes = outcome.run_id
+                elif next_wanted == "stop":
                     # At the console the therapist starts the next activity (or this one again);
                     # without one, stop ends the session.
                     if self.console is None or not self._wait_for_start(store, outcome.run_id, preset, len(runs)):
@@ -319,6 +559,8 @@ class LiveSession:
                         queue.append(preset)
             if self._stop.is_set():
                 ended = self._stop_reason
+            if self._outage is not None:
+                ended += " (the audio had not returned)"
             failed = False
         finally:
             sys.setswitchinterval(switch_interval)
@@ -327,28 +569,60 @@ class LiveSession:
                 self.console.close()
                 self.console = None
                 self.log = self._log_before_console
-            vanished = ended.startswith("audio")
             try:
                 self.writer.close()  # every batch handed over is written (or its failure raised)
             finally:
                 try:
-                    store.close_session(session_id, status="incomplete" if vanished or failed else "complete")
+                    store.close_session(session_id, status="incomplete" if failed else "complete")
                 finally:
-                    if not vanished:  # a dead server blocks PortAudio's and libjack's stop calls: leave them
-                        self.close()
-        missed = self.frame_map.missed_frames // self.period_frames if self.period_frames else None
-        stats = dict(self.engine.stats(), missed_cycles=missed)
-        midi_stats = self.midi_client.stats() if self.midi_client else {"path": "rtmidi", "filtered": self.midi.filtered}
+                    self.close()  # audio lost to an outage is left alone (close)
         origin = first_start_frame(r.start_frame for r in runs)
-        return LiveOutcome(session_id, tuple(runs), origin, self.sample_rate, ended, stats, midi_stats)
+        writer = {"writes": self.writer.writes, "max_batch_gap_ms": round(1000 * self._max_batch_gap_s, 1),
+                  "max_wait_ms": round(1000 * self.writer.max_wait_s, 1),
+                  "max_write_ms": round(1000 * self.writer.max_write_s, 1)}
+        return LiveOutcome(session_id, tuple(runs), origin, self.sample_rate, ended, self._engine_stats(),
+                           self._midi_stats(), tuple(self._outages(store, session_id)), writer)
 
-    def _wait_for_audio(self, timeout_s: float = 5.0) -> None:
+    def _engine_stats(self) -> dict[str, Any]:
+        """The callback's counters over every stream of the session (frames: the last one's
+        clock), and the JACK cycles the engine missed (None without JACK)."""
+        states = [e.state for e in self._lost] + [self.state]
+        each = [st.stats() for st in dict.fromkeys(states)]
+        stats = {k: sum(d[k] for d in each) for k in each[-1]}
+        stats["frames"], stats["active_max"] = each[-1]["frames"], max(d["active_max"] for d in each)
+        missed = self._missed_frames_lost + (self.frame_map.missed_frames if self._outage is None else 0)
+        stats["missed_cycles"] = missed // self.period_frames if self.period_frames else None
+        stats["streams"] = len(each)
+        return stats
+
+    def _midi_stats(self) -> dict[str, Any]:
+        if not self.jack_midi:
+            return {"path": "rtmidi", "filtered": self.midi.filtered}
+        clients = dict.fromkeys([e.midi_client for e in self._lost] + [self.midi_client])
+        each = [c.stats() for c in clients if c is not None]
+        return {k: sum(d[k] for d in each) for k in each[-1]}
+
+    def _outages(self, store: Store, session_id: str) -> list[dict[str, Any]]:
+        """The session's outages with how long each lasted and how long reopening took."""
+        by_id = {r["outage_id"]: r for r in self.resumes}
+        out = []
+        for o in store.session_outages(session_id):
+            back = by_id.get(o["id"])
+            out.append({"outage_id": o["id"], "run_id": o["run_id"], "start_frame": o["start_frame"],
+                        "end_frame": o["end_frame"], "device": o["device"],
+                        "reopen_s": None if back is None else back["reopen_s"],
+                        "timeline_error_frames": None if back is None else back["timeline_error_frames"]})
+        return out
+
+    def _wait_for_audio(self, edges: _Edges, timeout_s: float = 5.0) -> tuple[int, int]:
+        """Wait for the first block of the stream of ``edges``: its (frame, CLOCK_MONOTONIC ns)."""
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
-            rows = self.state.take_rows()
+            rows = edges.state.take_rows()
             if len(rows):
-                self._clock_rows(rows)
-                return
+                edges.frame_map.update(rows[:, [R_FRAME, R_JACK_FRAME]])
+                edges.host_clock.update(rows[:, [R_FRAME, R_HOST_NS]])
+                return int(rows[0, R_FRAME]), int(rows[0, R_HOST_NS])
             time.sleep(0.005)
         raise SessionError(f"the audio stream did not start within {timeout_s:g} s")
 
@@ -367,12 +641,16 @@ class LiveSession:
 
     def _console_frame(self, host_ns: int) -> int:
         """Engine frame of a key press (its host time), or now when the clock is not ready."""
-        return self.host_clock.frame_at(host_ns) if self.host_clock.ready else self.engine.frame
+        return self.host_clock.frame_at(host_ns) if self.host_clock.ready else self._now_frame()
 
     def _devices(self) -> tuple[str, ...]:
         """One status line per device, for the console."""
         midi = "a source is connected" if self._midi_connected else "nothing connected"
-        lines = [f"audio: {self.driver.host_api}, {self.sample_rate} Hz",
+        audio = f"audio: {self.driver.host_api}, {self.sample_rate} Hz"
+        if self._outage is not None:
+            lost_s = (time.monotonic_ns() - self._outage.stopped_ns) / 1e9
+            audio = f"audio: LOST {lost_s:.0f} s ago, waiting for it (q ends and saves)"
+        lines = [audio,
                  f"MIDI: {self.midi.path} ({midi})" if self.midi_client is not None else f"MIDI: {self.midi.path}"]
         if self.touch is None:
             lines.append("client screen: none (--headless)")
@@ -389,8 +667,10 @@ class LiveSession:
         from live.ui.console import ConsoleStatus
 
         session_id, session_start = self._session
-        now = self.engine.frame
+        now = self._now_frame()
         numbers = tally.numbers(now) if tally is not None else {}
+        if self._outage is not None:
+            state = "AUDIO LOST"
         self.console.publish(ConsoleStatus(
             session_id=session_id, client=self.options.client, activity=f"{preset.title} ({preset.name})",
             run_number=run_number, presets_left=len(self._queue), state=state, elapsed_s=(now - session_start) / self.sample_rate,
@@ -403,43 +683,58 @@ class LiveSession:
         not scored meanwhile; marks are kept (on the run just ended)."""
         self.log("stopped: space starts the next activity, q ends and saves the session")
         session_id = self._session[0]
+        watch = StallWatch(self.options.stall_timeout_s)
         while not self._stop.is_set():
             rows = self.state.take_rows()
             if len(rows):
                 self._clock_rows(rows)
+            if self._outage is None and watch.stalled(self.engine.frame, time.monotonic()):
+                self._lose_audio(store, run_id=None)
+            elif self._outage is not None and self._try_resume(store):
+                watch.restart(time.monotonic())
+            start = False
             if self.touch is not None:
                 self.touch.take()
             for msg in self.midi.take():
                 control = self.options.controls.match(msg.status, msg.data1, msg.data2)
-                if control is not None and control.action == "start_stop":
-                    return True
+                start |= control is not None and control.action == "start_stop"
             for cmd in self.console.take():
-                if cmd.action == "start_stop":
-                    return True
+                start |= cmd.action == "start_stop"
                 if cmd.action == "quit":
                     self.request_stop("ended by the therapist at the console")
                 elif cmd.action == "mark":
                     self.writer.submit(store.add_note, session_id, cmd.text, run_id=run_id,
                                        frame=self._console_frame(cmd.host_ns))
                     self.log(f"marked: {cmd.text}")
+            if start and self._outage is None:
+                return True
+            if start:
+                self.log("the audio is not back yet: the next activity starts when it is (q ends and saves)")
             self._publish(preset, run_number, "stopped")
             time.sleep(self.options.control_period_s)
         return False
 
     def _run_one(self, preset: Preset, store: Store, session_id: str, latency: dict[str, int],
-                 calibration: dict | None, run_number: int = 1) -> tuple[RunOutcome, str]:
+                 calibration: dict | None, run_number: int = 1,
+                 resumes: int | None = None) -> tuple[RunOutcome, str]:
+        """Play one preset; returns its outcome and what comes next: ``"next"`` preset,
+        ``"stop"`` (the therapist stopped the run) or ``"resume"`` (the audio was lost and is
+        back: this preset again, as the next segment of this run). ``resumes``: the run this one
+        plays again after an outage."""
         opts, sr, engine = self.options, self.sample_rate, self.engine
         params = preset.params
         if opts.duration_s is not None:
             params = dataclasses.replace(params, duration_s=opts.duration_s, beats=None)
         activity = activity_class(preset.activity)(params)
         start_frame = engine.frame + opts.start_delay_frames
+        outage_id = self.resumes[-1]["outage_id"] if resumes is not None and self.resumes else None
         run_id = store.create_run(session_id, activity=preset.activity, preset_name=preset.name,
                                   preset_path=str(preset.path), params=dataclasses.asdict(params),
                                   start_frame=start_frame, calibration=calibration,
-                                  playback=self._playback())
+                                  playback=self._playback(), resumes_run_id=resumes, outage_id=outage_id)
         activity.start(ActivityContext(sr, start_frame, frozenset(self.bank.slices)))
-        self.log(f"run {run_id}: {preset.name} ({preset.title})")
+        again = f", played again after the audio came back (it resumes run {resumes})" if resumes is not None else ""
+        self.log(f"run {run_id}: {preset.name} ({preset.title}){again}")
         if self.touch is not None:
             self.touch.set_layout(preset.screen)
         touch_sound = opts.pad_sound if preset.screen.feedback else None
@@ -450,7 +745,7 @@ class LiveSession:
             tally = RunTally(sr, getattr(params, "window_ms", 50.0))
         sounds, inputs, responses, controls = [], [], [], []
         last_flush = time.monotonic()
-        last_frame, last_progress = engine.frame, time.monotonic()
+        watch = StallWatch(opts.stall_timeout_s)
         last_port_check = 0.0
         next_wanted, end_now = "next", False
         while True:
@@ -460,15 +755,20 @@ class LiveSession:
                 self._clock_rows(rows)
             now = engine.frame
             wall = time.monotonic()
-            if now != last_frame:
-                last_frame, last_progress = now, wall
-            elif wall - last_progress > opts.stall_timeout_s:
-                self.request_stop("audio server vanished: the audio stream stopped")
-            for sound in activity.plan(now + opts.lookahead_frames):
-                engine.schedule(sound)
-                sounds.append(sound)
-                if opts.midi_out is not None and sound.beat_index is not None:
-                    self._send_midi(sound)
+            if self._outage is None and watch.stalled(now, wall):
+                # The audio is gone: the run ends at the last frame heard (its later beats never
+                # sounded), and takes what still arrives until the audio is back or the session ends.
+                activity.stop(until_frame=now)
+                self._lose_audio(store, run_id)
+            elif self._outage is not None and self._try_resume(store):
+                next_wanted, end_now = "resume", True
+            playing = self._outage is None and not end_now
+            if playing:
+                for sound in activity.plan(now + opts.lookahead_frames):
+                    engine.schedule(sound)
+                    sounds.append(sound)
+                    if opts.midi_out is not None and sound.beat_index is not None:
+                        self._send_midi(sound)
             wanted = []  # therapist's controls: (frame, action, value), from the controller and the console
             for msg in self.midi.take():
                 control = opts.controls.match(msg.status, msg.data1, msg.data2)
@@ -482,7 +782,7 @@ class LiveSession:
                     inputs.append(ev)
                     if not therapist:
                         responses.extend(activity.on_input(ev))
-                    if self.midi_client is None and opts.pad_sound is not None and msg.data1 not in self._bound:
+                    if playing and not self.jack_midi and opts.pad_sound is not None and msg.data1 not in self._bound:
                         # rtmidi: no GIL-free path, so the pad is started from here, at a fixed delay
                         engine.schedule(ScheduledSound(msg.frame + self.pad_delay_frames, opts.pad_sound,
                                                        gain=0.8 * msg.data2 / 127))
@@ -495,7 +795,7 @@ class LiveSession:
                     responses.extend(activity.on_input(ev))
             cues = activity.take_cues()
             if self.touch is not None:
-                for ev in self._touch_step(cues, latency.get("touch", 0), touch_sound, sounds):
+                for ev in self._touch_step(cues, latency.get("touch", 0), touch_sound if playing else None, sounds):
                     inputs.append(ev)
                     responses.extend(activity.on_input(ev))
             if self.console is not None:
@@ -524,15 +824,16 @@ class LiveSession:
                 tally.add_cues(cues)
                 tally.add_responses(responses[n_before:])
                 self._publish(preset, run_number, "playing", tally, activity)
-            if wall - last_port_check > 1.0:
+            if self._outage is None and wall - last_port_check > 1.0:
                 last_port_check = wall
                 self._watch_midi_port()
             # The activity ends at its own planned end (every phase of a protocol: baseline, cued
             # phases, continuation), whatever --duration made each phase's length.
-            finished = activity.is_finished(now) or self._stop.is_set() or end_now
+            finished = (playing and activity.is_finished(now)) or self._stop.is_set() or end_now
             if finished or wall - last_flush >= opts.flush_period_s:
                 self.writer.submit(store.add_batch, run_id, sounds=sounds, inputs=inputs,
                                    responses=responses, controls=controls)  # one transaction
+                self._max_batch_gap_s = max(self._max_batch_gap_s, wall - last_flush)
                 sounds, inputs, responses, controls = [], [], [], []
                 last_flush = wall
             if finished:
@@ -544,7 +845,10 @@ class LiveSession:
         final = activity.final_responses()
         self.writer.flush()
         store.close_run(run_id, summary=summary, final_responses=final, end_frame=engine.frame)
-        return RunOutcome(run_id, preset.name, summary.metrics, tuple(final), summary.phases, start_frame), next_wanted
+        segment = self._segments.get(resumes, 0) + 1 if resumes is not None else 1
+        self._segments[run_id] = segment
+        return RunOutcome(run_id, preset.name, summary.metrics, tuple(final), summary.phases, start_frame,
+                          segment, resumes), next_wanted
 
     def _touch_step(self, cues, latency_frames: int, pad_sound: str | None,
                     sounds: list[ScheduledSound]) -> list[InputEvent]:
@@ -596,17 +900,23 @@ class LiveSession:
                 pass
 
     def close(self) -> None:
-        """Stop audio, MIDI and the client screen (idempotent)."""
+        """Stop audio, MIDI and the client screen (idempotent). Audio lost to an outage is not
+        touched (its clean-up would block: :mod:`live.engine.portaudio_instance`)."""
         if getattr(self, "touch", None) is not None:
             self.touch.close()
             self.touch = None
+        if self._outage is not None:  # a reopening may be under way on its thread: leave what it opens
+            from live.engine.portaudio_instance import leave_for_good
+
+            leave_for_good()
         try:
-            if getattr(self, "driver", None) is not None:
+            if self.driver is not None and self._outage is None:
                 self.driver.close()
         finally:
-            if self.midi_client is not None:
-                self.midi_client.close()
-            elif getattr(self, "midi", None) is not None:
+            if self.jack_midi:
+                if self.midi_client is not None and self._outage is None:
+                    self.midi_client.close()
+            elif self.midi is not None:
                 self.midi.close()
 
 
@@ -623,6 +933,27 @@ def install_signal_handlers(session: LiveSession) -> None:
     """Ctrl-C and SIGTERM end the session cleanly (it is saved)."""
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda signum, frame: session.request_stop(f"stopped by {signal.Signals(signum).name}"))
+
+
+def outages_json(outcome: LiveOutcome) -> list[dict[str, Any]]:
+    """The session's audio outages as ``live run --json`` prints them: ``start_time_s`` (the
+    last moment heard) and ``end_time_s`` (the audio back; None when it had not returned when
+    the session ended), in seconds on the session's one timeline (as ``responses``),
+    ``lost_s`` their difference, ``reopen_s`` how long opening the audio again took once the
+    device was there, ``timeline_error_ms`` how far the new stream's first block is from where
+    the monotonic clock puts it (the stream starts a moment after its first frame is chosen:
+    positive = its frames are ahead), ``run_id`` the run it cut short (None between runs),
+    ``device``."""
+    sr, t0 = outcome.sample_rate, outcome.origin_frame
+    out = []
+    for o in outcome.outages:
+        end, error = o["end_frame"], o["timeline_error_frames"]
+        out.append({"start_time_s": (o["start_frame"] - t0) / sr,
+                    "end_time_s": None if end is None else (end - t0) / sr,
+                    "lost_s": None if end is None else (end - o["start_frame"]) / sr,
+                    "reopen_s": o["reopen_s"], "timeline_error_ms": None if error is None else 1000 * error / sr,
+                    "run_id": o["run_id"], "device": o["device"]})
+    return out
 
 
 def responses_json(outcome: LiveOutcome) -> list[dict[str, Any]]:

@@ -19,7 +19,7 @@ Transactions. Every public writer is one transaction: it is all stored or none o
 go in through ``executemany``. The store is safe to share between threads (each call takes its
 own pooled connection); the writer thread and readers elsewhere need no lock of their own.
 
-Schema version 3 (``meta`` holds ``schema_version``; an older database is migrated when
+Schema version 4 (``meta`` holds ``schema_version``; an older database is migrated when
 opened, keeping every row: :func:`migrate`):
 
 ========================  ==================================================================
@@ -55,7 +55,20 @@ table                     columns
                           running session and its last batch -- since version 3
 ``run_playback``          run_id (PK), playback_json (channels, pad sound, gain, delay and
                           silent notes: how the run's pads sounded) -- since version 3
+``outages``               id, session_id, run_id (the run playing when it began, NULL between
+                          runs), start_frame (the last frame played), end_frame (the frame
+                          the audio resumed at; NULL: it had not returned when the session
+                          ended), started_at, ended_at, device (what was lost) -- since
+                          version 4
+``run_segments``          run_id (PK), segment (2, 3, ...), resumes_run_id (the run it
+                          continues after an outage), outage_id: a run played again after
+                          the audio returned; a run with no row is its own first segment
+                          -- since version 4
 ========================  ==================================================================
+
+One timeline. Frames of every run, segment and outage are on one engine clock: after an outage
+the engine's frames continue from the last frame played plus the outage's length (so
+``end_frame - start_frame`` of an outage is its length), and every export keeps one time origin.
 
 Statuses of sessions and runs: ``running``, ``complete``, ``incomplete``. Timestamps are
 timezone-aware UTC. Frames are engine frames (integers, DESIGN.md section 3).
@@ -117,7 +130,7 @@ __all__ = [
     "Store",
 ]
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 """Version of the table layout this module reads and writes (older ones are migrated on open)."""
 
 GOAL_DIRECTIONS = ("<=", ">=")
@@ -383,6 +396,36 @@ t_run_playback = Table(
 )
 
 
+t_outages = Table(
+    "outages",
+    metadata,
+    # The audio device or server went away mid-session; the session stayed open.
+    Column("id", Integer, primary_key=True),
+    Column("session_id", String(32), ForeignKey("sessions.id", ondelete="CASCADE"), nullable=False),
+    Column("run_id", Integer, ForeignKey("runs.id", ondelete="CASCADE"), nullable=True),
+    Column("start_frame", BigInteger, nullable=False),  # the last frame played before it
+    Column("end_frame", BigInteger, nullable=True),     # the first frame played after it; NULL: not back
+    Column("started_at", UTCDateTime, nullable=False),
+    Column("ended_at", UTCDateTime, nullable=True),
+    Column("device", Text, nullable=False),
+    CheckConstraint("end_frame IS NULL OR end_frame >= start_frame", name="frames"),
+    Index(None, "session_id"),
+    info={"since": 4},
+)
+
+t_run_segments = Table(
+    "run_segments",
+    metadata,
+    # A run started again after an outage continues the run it resumes as its next segment.
+    Column("run_id", Integer, ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True),
+    Column("segment", Integer, nullable=False),
+    Column("resumes_run_id", Integer, ForeignKey("runs.id", ondelete="CASCADE"), nullable=False),
+    Column("outage_id", Integer, ForeignKey("outages.id", ondelete="CASCADE"), nullable=True),
+    CheckConstraint("segment >= 2", name="segment"),
+    info={"since": 4},
+)
+
+
 def _tables_of(version: int) -> list[Table]:
     """The tables of schema ``version`` (in dependency order)."""
     return [t for t in metadata.sorted_tables if t.info.get("since", 1) <= version]
@@ -525,7 +568,8 @@ def migrate(conn: Connection, from_version: int) -> None:
 
     Each step adds the tables of the next version (``info["since"]``); every existing row is
     kept. Version 2 added ``client_names``, ``goals`` and ``notes``; version 3
-    ``session_writers`` and ``run_playback``. A later change to an
+    ``session_writers`` and ``run_playback``; version 4 ``outages`` and ``run_segments``
+    (an older run is its own first segment). A later change to an
     existing table needs its own step here (an ``ALTER TABLE`` written for both backends).
     Both SQLite and PostgreSQL run DDL in transactions: a failed step leaves the old version.
     """
@@ -844,6 +888,8 @@ class Store:
         start_frame: int,
         calibration: Mapping[str, Any] | None = None,
         playback: Mapping[str, Any] | None = None,
+        resumes_run_id: int | None = None,
+        outage_id: int | None = None,
     ) -> int:
         """Start a run (one activity with one preset) as the next in a running session.
 
@@ -868,6 +914,12 @@ class Store:
             again: keys ``channels`` (int), ``pad_sound`` (bank sound or None), ``pad_gain``
             (times velocity / 127), ``pad_delay_frames`` (after the note's uncorrected input
             frame), ``silent_notes`` (notes that play no pad). Stored as JSON.
+        resumes_run_id : int, optional
+            A run of the same session that an outage (``outage_id``, from
+            :meth:`begin_outage`) cut short: this run plays it again as its next segment
+            (``run_segments``: segment = that run's segment + 1).
+        outage_id : int, optional
+            The outage after which this run resumes (with ``resumes_run_id``).
 
         Returns
         -------
@@ -903,6 +955,19 @@ class Store:
             run_id = int(result.inserted_primary_key[0])
             if playback is not None:
                 conn.execute(t_run_playback.insert().values(run_id=run_id, playback_json=_dump_params(playback)))
+            if resumes_run_id is not None:
+                resumed = self._run_row(conn, _check_int("resumes_run_id", resumes_run_id))
+                if resumed.session_id != session.id:
+                    raise ValueError(f"run {resumes_run_id} is not a run of session {session_id}")
+                if outage_id is not None:
+                    self._outage_row(conn, outage_id, session.id)
+                before = conn.execute(select(t_run_segments.c.segment)
+                                      .where(t_run_segments.c.run_id == resumed.id)).scalar()
+                conn.execute(t_run_segments.insert().values(
+                    run_id=run_id, segment=(before or 1) + 1, resumes_run_id=resumed.id,
+                    outage_id=None if outage_id is None else int(outage_id)))
+            elif outage_id is not None:
+                raise ValueError("outage_id is given with resumes_run_id (the run the outage cut short)")
             return run_id
 
     def add_sounds(self, run_id: int, sounds: Iterable[ScheduledSound]) -> None:
@@ -1064,6 +1129,64 @@ class Store:
             conn.execute(
                 t_sessions.update().where(t_sessions.c.id == session.id).values(ended_at=now, status=status)
             )
+
+    @staticmethod
+    def _outage_row(conn: Connection, outage_id: int, session_id: str | None = None) -> Any:
+        row = conn.execute(select(t_outages).where(t_outages.c.id == _check_int("outage_id", outage_id))).first()
+        if row is None or (session_id is not None and row.session_id != session_id):
+            raise KeyError(f"no outage with id {outage_id!r}" + (f" in session {session_id}" if session_id else ""))
+        return row
+
+    def begin_outage(self, session_id: str, *, start_frame: int, device: str, run_id: int | None = None,
+                     started_at: datetime | None = None) -> int:
+        """Record that the audio went away in a running session; returns the outage's id.
+
+        Parameters
+        ----------
+        session_id : str
+            A running session.
+        start_frame : int
+            The last engine frame played before the audio stopped.
+        device : str
+            What was lost, e.g. ``"audio on JACK Audio Connection Kit"``.
+        run_id : int, optional
+            The run that was playing (None between runs).
+        started_at : datetime, optional
+            When the audio stopped (aware); default now.
+        """
+        start = _check_int("start_frame", start_frame, minimum=0)
+        with self._write() as conn:
+            session = self._session_row(conn, session_id)
+            if session.status != "running":
+                raise ValueError(f"session {session_id} is already {session.status}")
+            if run_id is not None and self._run_row(conn, run_id).session_id != session.id:
+                raise ValueError(f"run {run_id} is not a run of session {session_id}")
+            result = conn.execute(t_outages.insert().values(
+                session_id=session.id, run_id=None if run_id is None else int(run_id), start_frame=start,
+                end_frame=None, started_at=started_at or _now(), ended_at=None, device=_check_name("device", device, 500)))
+            return int(result.inserted_primary_key[0])
+
+    def end_outage(self, outage_id: int, *, end_frame: int, ended_at: datetime | None = None) -> None:
+        """Record that the audio is back: its first frame on the session's timeline (>= the
+        outage's start frame; the frames in between are the outage's length)."""
+        end = _check_int("end_frame", end_frame, minimum=0)
+        with self._write() as conn:
+            row = self._outage_row(conn, outage_id)
+            if row.end_frame is not None:
+                raise ValueError(f"outage {outage_id} has already ended")
+            if end < row.start_frame:
+                raise ValueError(f"end_frame = {end}: must be >= the outage's start frame {row.start_frame}")
+            conn.execute(t_outages.update().where(t_outages.c.id == row.id)
+                         .values(end_frame=end, ended_at=ended_at or _now()))
+
+    def session_outages(self, session_id: str) -> list[dict[str, Any]]:
+        """A session's audio outages in order: keys id, run_id, start_frame, end_frame (None:
+        the audio had not returned when the session ended), started_at, ended_at, device."""
+        with self._read() as conn:
+            session = self._session_row(conn, session_id)
+            rows = conn.execute(select(t_outages).where(t_outages.c.session_id == session.id)
+                                .order_by(t_outages.c.start_frame, t_outages.c.id)).all()
+        return [{k: v for k, v in r._asdict().items() if k != "session_id"} for r in rows]
 
     def add_note(
         self, session_id: str, text: str, *, run_id: int | None = None, frame: int | None = None
@@ -1355,16 +1478,22 @@ class Store:
             not recorded); runs (by position), each a dict with keys id, session_id, position,
             activity, preset_name, preset_path, params (the dict given to :meth:`create_run`),
             calibration, playback (dicts or None), start_frame, end_frame, started_at,
-            ended_at, status.
+            ended_at, status; segment (1 for a run's first), resumes_run_id and outage_id
+            (None unless the run was played again after an outage); outages
+            (:meth:`session_outages`).
         """
         with self._read() as conn:
             row = self._session_row(conn, session_id)
             result = row._asdict()
             result["clients"] = sorted(self._client_ids(conn, row.id))
             run_rows = conn.execute(
-                select(t_runs).where(t_runs.c.session_id == row.id).order_by(t_runs.c.position)
+                select(t_runs, t_run_segments.c.segment, t_run_segments.c.resumes_run_id, t_run_segments.c.outage_id)
+                .select_from(t_runs.outerjoin(t_run_segments, t_run_segments.c.run_id == t_runs.c.id))
+                .where(t_runs.c.session_id == row.id).order_by(t_runs.c.position)
             )
             result["runs"] = [_run_dict(r) for r in run_rows]
+            for run in result["runs"]:
+                run["segment"] = run["segment"] or 1
             playback = dict(conn.execute(
                 select(t_run_playback.c.run_id, t_run_playback.c.playback_json)
                 .join(t_runs, t_runs.c.id == t_run_playback.c.run_id)
@@ -1373,6 +1502,7 @@ class Store:
         for run in result["runs"]:
             run["playback"] = json.loads(playback[run["id"]]) if run["id"] in playback else None
         result["last_write_at"] = None if writer is None else writer.last_write_at
+        result["outages"] = self.session_outages(row.id)
         return result
 
     def list_sessions(self) -> list[dict[str, Any]]:

@@ -17,7 +17,7 @@ from live.session.records import deidentify, load_session, random_date_shift
 from live.session.store import Store
 
 __all__ = ["FORMATS", "export_session", "default_name", "open_private", "write_private", "origin_frame",
-           "first_start_frame"]
+           "first_start_frame", "outage_spans", "sounded", "describe_outages"]
 
 # format -> (module in this package, its function, file name ending). A ``render`` function
 # returns the file's bytes; a ``write`` function streams into an open file (large files).
@@ -65,6 +65,46 @@ def first_start_frame(run_start_frames: Iterable[int]) -> int:
 def origin_frame(session: dict[str, Any]) -> int:
     """The frame exports count time from: :func:`first_start_frame` of the session's runs."""
     return first_start_frame(r["start_frame"] for r in session["runs"])
+
+
+def outage_spans(session: dict[str, Any]) -> list[tuple[int, int | None]]:
+    """(first frame not played, first frame played again or None) of each audio outage of the
+    session (``session["outages"]``, none for sessions stored before schema version 4)."""
+    return [(o["start_frame"], o["end_frame"]) for o in session.get("outages", ())]
+
+
+def sounded(frame: int, spans: list[tuple[int, int | None]]) -> bool:
+    """Whether a sound starting at ``frame`` was played: not inside an audio outage (a beat
+    planned within the look-ahead just before the audio went, or a pad of an input taken while
+    it was away, never sounded)."""
+    return not any(start <= frame and (end is None or frame < end) for start, end in spans)
+
+
+def describe_outages(session: dict[str, Any]) -> list[str]:
+    """One line per audio outage of a loaded session, for people: when (m:ss from the first
+    run's start, as in exports), how long, what was lost, the run it cut short, and the run
+    played again after it."""
+    sr, t0 = session["sample_rate"], origin_frame(session)
+    position = {r["id"]: r["position"] for r in session["runs"]}
+    again = {r["outage_id"]: r for r in session["runs"] if r.get("outage_id") is not None}
+    lines = []
+    for o in session.get("outages", []):
+        at = _clock((o["start_frame"] - t0) / sr)
+        cut = f"; run {position[o['run_id']]} ended at the last frame heard" if o["run_id"] in position else ""
+        if o["end_frame"] is None:
+            lines.append(f"Audio lost at {at} ({o['device']}){cut}; it had not returned when the session ended")
+            continue
+        lines.append(f"Audio lost at {at} for {(o['end_frame'] - o['start_frame']) / sr:.1f} s ({o['device']}){cut}")
+        run = again.get(o["id"])
+        if run is not None:
+            lines.append(f"  then run {run['position']} plays run {position[run['resumes_run_id']]} again "
+                         f"(segment {run['segment']})")
+    return lines
+
+
+def _clock(seconds: float) -> str:
+    sign, seconds = ("-" if seconds < 0 else ""), abs(seconds)
+    return f"{sign}{int(seconds // 60)}:{seconds % 60:04.1f}"
 
 
 def export_session(store: Store, session_id: str, fmt: str, *, out: str | os.PathLike[str] | None = None,

@@ -31,6 +31,18 @@ COLUMNS: dict[str, list[tuple[str, str]]] = {
         ("started_at", "wall-clock start, ISO 8601 UTC (shifted when de-identified)"),
         ("ended_at", "wall-clock end, ISO 8601 UTC (shifted when de-identified)"),
         ("params_json", "every preset parameter, as JSON"),
+        ("segment", "1, or 2, 3, ... for a run played again after an audio outage cut it short"),
+        ("resumes_run_id", "the run it plays again (empty for a first segment)"),
+    ],
+    "outages.csv": [
+        ("outage_id", "the audio outage"),
+        ("run_id", "the run it cut short (empty: between runs)"),
+        ("start_time_s", "the last moment played before it, seconds from the first run's start"),
+        ("end_time_s", "the first moment played after it (empty: not back when the session ended)"),
+        ("lost_s", "its length in seconds (the session's time runs on through it)"),
+        ("started_at", "wall-clock start, ISO 8601 UTC (shifted when de-identified)"),
+        ("ended_at", "wall-clock end, ISO 8601 UTC (shifted when de-identified)"),
+        ("device", "what was lost, e.g. audio on JACK Audio Connection Kit"),
     ],
     "events.csv": [
         ("run_id", "the run"),
@@ -136,7 +148,8 @@ def tables(session: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
             "session_id": session["id"], "run_id": r["id"], "position": r["position"], "activity": r["activity"],
             "preset": r["preset_name"], "status": r["status"], "tempo_bpm": r["params"].get("tempo_bpm"),
             "start_time_s": t(r["start_frame"]), "end_time_s": t(r["end_frame"]), "started_at": r["started_at"],
-            "ended_at": r["ended_at"], "params_json": json.dumps(r["params"], sort_keys=True)})
+            "ended_at": r["ended_at"], "params_json": json.dumps(r["params"], sort_keys=True),
+            "segment": r.get("segment", 1), "resumes_run_id": r.get("resumes_run_id")})
         events = sorted([*r["sounds"], *r["inputs"]], key=lambda e: (e["frame"], e["id"]))
         out["events.csv"] += [{**e, "run_id": r["id"], "time_s": t(e["frame"])} for e in events]
         out["responses.csv"] += [{**x, "run_id": r["id"], "time_s": t(x["frame"]), "beat_time_s": t(x["beat_frame"]),
@@ -146,6 +159,9 @@ def tables(session: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
         for phase, metrics in r["phases"].items():
             out["summaries.csv"] += [{"run_id": r["id"], "phase": phase, "metric": m, "label": metric_info(m).label,
                                       "value": v, "unit": metric_info(m).ucum} for m, v in metrics.items()]
+    out["outages.csv"] = [{**o, "outage_id": o["id"], "start_time_s": t(o["start_frame"]), "end_time_s": t(o["end_frame"]),
+                           "lost_s": None if o["end_frame"] is None else (o["end_frame"] - o["start_frame"]) / sr}
+                          for o in session.get("outages", [])]
     out["notes.csv"] = [{**n, "note_id": n["id"], "time_s": t(n["frame"])} for n in session["notes"]]
     out["goals.csv"] = [{"client": code, "goal": g["text"], "metric": g["metric"], "direction": g["direction"],
                          "target": g["target"], "session_value": g["value"], "met": g["met"]}

@@ -4,8 +4,10 @@ Top-level keys: ``format`` ("live-session", ``version`` 1), ``session`` (id, sta
 sample rate, clients, display names unless de-identified), ``runs`` (parameters, calibration,
 per-phase summaries, sounds, inputs (``client`` null for the therapist's notes), controls, and
 ``responses`` in the shape ``live run --json``
-prints: time_s, source, note, velocity, beat_time_s, asynchrony_ms), ``responses`` (every
-run's together), ``notes`` and ``goals``. Times in seconds count from the first run's start
+prints: time_s, source, note, velocity, beat_time_s, asynchrony_ms; ``segment`` and
+``resumes_run_id`` of a run played again after an audio outage), ``outages`` (each audio
+outage: run cut short, start and end time, ``lost_s``, wall-clock times, device),
+``responses`` (every run's together), ``notes`` and ``goals``. Times in seconds count from the first run's start
 (:func:`live.session.exports.origin_frame`); timestamps are ISO 8601 with offset.
 """
 
@@ -54,6 +56,7 @@ def document(session: dict[str, Any]) -> dict[str, Any]:
                         "velocity": e["velocity"]} for e in r["inputs"]],
             "controls": [{"time_s": t(c["frame"]), "action": c["action"], "value": c["value"],
                           "effect": c["effect"]} for c in r["controls"]],
+            "segment": r.get("segment", 1), "resumes_run_id": r.get("resumes_run_id"),
         })
     return {
         "format": "live-session", "version": FORMAT_VERSION,
@@ -65,6 +68,11 @@ def document(session: dict[str, Any]) -> dict[str, Any]:
             "display_names": session["display_names"],
         },
         "runs": runs,
+        "outages": [{"outage_id": o["id"], "run_id": o["run_id"], "start_time_s": t(o["start_frame"]),
+                     "end_time_s": t(o["end_frame"]),
+                     "lost_s": None if o["end_frame"] is None else (o["end_frame"] - o["start_frame"]) / sr,
+                     "started_at": o["started_at"], "ended_at": o["ended_at"], "device": o["device"]}
+                    for o in session.get("outages", [])],
         "responses": [x for r in runs for x in r["responses"]],
         "notes": [{"time_s": t(n["frame"]), "run_id": n["run_id"], "text": n["text"],
                    "created_at": n["created_at"]} for n in session["notes"]],

@@ -1,8 +1,9 @@
 """``live export --format midi``: a Standard MIDI File (type 1) of what was played.
 
-Tracks: 0 ``conductor`` (tempo, the session id, marked moments as markers); 1 ``cues`` (every
-sound live scheduled, channel 10: beats as GM Hi/Low Wood Block 76/77, pads as Side Stick 37,
-other sounds as Claves 75); one track per client (``client C-014``: their inputs, channel 1
+Tracks: 0 ``conductor`` (tempo, the session id, marked moments as markers, and ``audio lost`` /
+``audio back`` markers at each audio outage); 1 ``cues`` (every sound live played, channel 10:
+beats as GM Hi/Low Wood Block 76/77, pads as Side Stick 37, other sounds as Claves 75; none
+planned to start inside an outage, which never sounded); one track per client (``client C-014``: their inputs, channel 1
 for MIDI notes, channel 2 for mic and touch hits as note 60 with their velocity); and
 ``therapist`` (the notes the therapist played along, on their own MIDI channels, as channel 3
 notes with their note and velocity; the therapist's controls as markers with their effect,
@@ -21,7 +22,7 @@ from typing import Any
 
 import mido
 
-from live.session.exports import origin_frame
+from live.session.exports import origin_frame, outage_spans, sounded
 
 TICKS_PER_BEAT = 960
 TEMPO_US = 500_000  # 120 BPM: 1 tick = 500000 / 960 us
@@ -62,12 +63,19 @@ def render(session: dict[str, Any]) -> bytes:
     for n in session["notes"]:
         if n["frame"] is not None:
             conductor.append((max(0, tick(n["frame"])), 2, mido.MetaMessage("marker", text=n["text"][:120])))
+    spans = outage_spans(session)
+    for start, end in spans:
+        conductor.append((max(0, tick(start)), 3, mido.MetaMessage("marker", text="audio lost")))
+        if end is not None:
+            conductor.append((max(0, tick(end)), 3, mido.MetaMessage("marker", text="audio back")))
     cues: list = []
     clients: dict[str, list] = {code: [] for code in session["clients"]}
     therapist: list = []
     for r in session["runs"]:
         pad = (r.get("playback") or {}).get("pad_sound")
         for e in r["sounds"]:
+            if not sounded(e["frame"], spans):
+                continue
             if e["beat_index"] is not None:
                 note = GM_ACCENT if e["sound"].endswith("_accent") else GM_BEAT
             else:

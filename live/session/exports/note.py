@@ -1,6 +1,7 @@
 """``live export --format html|pdf``: a one-page session note with plots.
 
-Contents: the session (client code, display name unless de-identified, date, status), the
+Contents: the session (client code, display name unless de-identified, date, status, and its
+audio outages when the device went away: when, how long, the run played again), the
 plots of :mod:`live.session.exports.plots` (asynchrony over time, histogram, phase circle), a
 per-phase table of each run's main metrics, each goal with this session's value, and the
 therapist's notes and marked moments (time from the first run's start). HTML is one
@@ -13,7 +14,7 @@ import html
 import io
 from typing import Any
 
-from live.session.exports import origin_frame, plots
+from live.session.exports import describe_outages, origin_frame, plots
 from live.metrics.info import format_value
 
 # metric -> column heading of the per-phase table
@@ -36,12 +37,15 @@ def header(session: dict[str, Any]) -> list[tuple[str, str]]:
     clients = ", ".join(c + (f" ({names[c]})" if c in names else "") for c in session["clients"])
     status = session["status"] + ("" if session["status"] == "complete"
                                   else ": did not end normally; data up to the last stored batch")
-    return [
+    rows = [
         ("Client", clients + (" (simulated)" if session["simulated"] else "")),
         ("Date", f"{session['started_at']:%Y-%m-%d %H:%M} UTC" + (" (shifted: de-identified)" if session["deidentified"] else "")),
         ("Session", session["id"]),
         ("Status", status),
     ]
+    if session.get("outages"):
+        rows.append(("Audio", " ".join(line.strip() for line in describe_outages(session))))
+    return rows
 
 
 def phase_rows(session: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
@@ -111,7 +115,7 @@ def render_pdf(session: dict[str, Any]) -> bytes:
     y = 0.94
     for k, v in header(session):
         fig.text(0.06, y, f"{k}:", fontsize=8.5, weight="bold")
-        fig.text(0.16, y, v, fontsize=8.5)
+        fig.text(0.16, y, v if len(v) <= 125 else v[:122] + "...", fontsize=8.5)
         y -= 0.016
     _draw(fig, plots.asynchrony_plot, session, (0.05, 0.66, 0.9, 0.2))
     _draw(fig, plots.histogram_plot, session, (0.05, 0.44, 0.5, 0.21))

@@ -8,6 +8,10 @@ silent) are played through the :class:`~live.engine.drivers.OfflineDriver` with 
 and sample rate, from engine frame 0 to the end of the last run. A simulated session (``live
 demo``) comes out sample for sample equal to the WAV the demo wrote.
 
+An audio outage (the device or server went away mid-session) is silence, as long as it lasted:
+the session's frames run on through it, so the WAV keeps the session's one time origin; sounds
+planned to start inside it never sounded and are left out.
+
 Left out: the microphone and anything acoustic in the room (only live's own output is
 rendered; microphone onsets sound no pad live either); a sound the live engine started late
 (its stats count these) is rendered at its planned frame. A run that did not end normally is
@@ -29,7 +33,11 @@ _BLOCK = 128
 
 
 def scheduled(session: dict[str, Any]) -> list[tuple[int, str, float]]:
-    """Every sound to render: (frame, bank sound, gain), by frame."""
+    """Every sound to render: (frame, bank sound, gain), by frame; none that would start
+    inside an audio outage (it never sounded: :func:`live.session.exports.sounded`)."""
+    from live.session.exports import outage_spans, sounded
+
+    spans = outage_spans(session)
     out = []
     for run in session["runs"]:
         out += [(e["frame"], e["sound"], e["gain"] if e["gain"] is not None else 1.0) for e in run["sounds"]]
@@ -42,7 +50,7 @@ def scheduled(session: dict[str, Any]) -> list[tuple[int, str, float]]:
             if e["source"] == pb.get("pad_source", "midi") and e["note"] is not None and e["note"] not in silent:
                 gain = np.float32(pb["pad_gain"]) * np.float32(e["velocity"]) / np.float32(127.0)
                 out.append((e["frame"] + latency + pb["pad_delay_frames"], pb["pad_sound"], float(gain)))
-    return sorted(out, key=lambda s: s[0])
+    return sorted((s for s in out if sounded(s[0], spans)), key=lambda s: s[0])
 
 
 def write(session: dict[str, Any], f: BinaryIO) -> None:
