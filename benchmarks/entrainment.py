@@ -20,7 +20,7 @@ from live.activities.entrainment import Entrainment, EntrainmentParams
 from live.engine.bank import default_bank
 from live.presets import Preset
 from live.session.runner import LoopTiming, simulate_session
-from live.session.store import Store
+from live.store.store import Store
 from live.sim.tapper import SimulatedTapper, TapperParams
 
 SR = 48000

@@ -34,10 +34,10 @@ if str(TESTS) not in sys.path:
 
 def run_export(minutes: float = 60.0) -> list[str]:
     from live.presets import load_preset
-    from live.session.exports import FORMATS, export_session
-    from live.session.records import load_session
+    from live.store.exports import FORMATS, export_session
+    from live.store.records import load_session
     from live.session.runner import simulate_session
-    from live.session.store import Store
+    from live.store.store import Store
     from live.sim.tapper import TapperParams
 
     lines = []

@@ -13,7 +13,7 @@ import json
 import sys
 from pathlib import Path
 
-from live.session.store import Store
+from live.store.store import Store
 
 
 def fail_batches_from(n: int, counts_path: Path, patch=setattr) -> dict:

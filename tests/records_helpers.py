@@ -9,7 +9,7 @@ import numpy as np
 
 from live.presets import load_preset
 from live.session.runner import simulate_session
-from live.session.store import Store
+from live.store.store import Store
 from live.sim.tapper import TapperParams
 
 PRESET = """schema = 1

@@ -38,7 +38,7 @@ from hypothesis import strategies as st
 from failing_live import fail_batches_from
 from live.cli import _parser, main
 from live.cli_args.values import CheckedValue, one_line
-from live.session.db_url import pip_install
+from live.store.connection import pip_install
 from live_run_helpers import write_preset
 from records_helpers import copy_db, make_demo_db
 
@@ -541,7 +541,7 @@ TEXT_VALUES = [(c, a) for c in sorted(COMMANDS) for a in values_of(c)
 def test_any_text_as_a_name_id_or_note_is_taken_or_refused_in_one_line(command, action, text, where, capsys):
     """Client codes outside [A-Za-z0-9_-]{1,64}, unknown clients and sessions, goals and moments
     that cannot be read: exit 2 in one line. Filters, notes and display names take any text."""
-    from live.session.store import _CODE_RE
+    from live.store.store import _CODE_RE
 
     kind = kind_of(command, action)
     if command == "run":  # a valid code would start a session on the audio device: not here
@@ -608,7 +608,7 @@ def crash_report(err_line: str, prog_: str, what: str) -> Path:
 
 
 def test_an_internal_error_writes_a_crash_report_and_says_one_line(where, tmp_path, monkeypatch, capsys):
-    from live.session.store import Store
+    from live.store.store import Store
 
     def broken(self):
         raise RuntimeError("injected failure")
@@ -629,7 +629,7 @@ def test_a_crash_report_goes_to_the_temporary_folder_when_the_state_folder_canno
         where, tmp_path, monkeypatch, capsys):
     import tempfile
 
-    from live.session.store import Store
+    from live.store.store import Store
 
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("x")

@@ -196,7 +196,7 @@ def test_bad_preset_exits_2_with_the_problem(tmp_path, capsys):
 def test_results_do_not_depend_on_block_or_control_period(tmp_path):
     from live.presets import find_preset, load_preset
     from live.session.runner import LoopTiming, simulate_session
-    from live.session.store import Store
+    from live.store.store import Store
     from live.sim.tapper import TapperParams
 
     preset = load_preset(find_preset("waltz-72"))

@@ -15,7 +15,7 @@ import pytest
 from live.activities.entrainment import EntrainmentParams
 from live.presets import Preset
 from live.session.runner import LoopTiming, simulate_session
-from live.session.store import Store
+from live.store.store import Store
 from live.sim.tapper import TapperParams
 from onsets import onset_frames
 

@@ -21,9 +21,9 @@ import pytest
 from live.cli import main
 from live.engine.events import InputEvent, ScheduledSound
 from live.presets import load_preset
-from live.session.exports import FORMATS, csv_zip, export_session
+from live.store.exports import FORMATS, csv_zip, export_session
 from live.session.runner import simulate_session
-from live.session.store import Store
+from live.store.store import Store
 from live.sim.tapper import TapperParams
 from records_helpers import PRESET, copy_db, make_demo_db, mix
 

@@ -16,8 +16,8 @@ import numpy as np
 from live.cli import main
 from live.engine.bank import default_bank
 from live.engine.events import InputEvent, ScheduledSound
-from live.session.exports import export_session
-from live.session.store import Store
+from live.store.exports import export_session
+from live.store.store import Store
 from test_exports import pdf_pages
 
 RATE = 48_000

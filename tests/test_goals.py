@@ -2,7 +2,7 @@
 
 import pytest
 
-from live.session.goals import GoalError, GoalSpec, describe_goal, is_met, parse_goal, session_value
+from live.store.goals import GoalError, GoalSpec, describe_goal, is_met, parse_goal, session_value
 
 
 @pytest.mark.parametrize(("text", "spec"), [

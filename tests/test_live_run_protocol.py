@@ -25,7 +25,7 @@ beats = 40
 
 LEFT_RUNNING = """
 import os, sys
-from live.session.store import Store
+from live.store.store import Store
 store = Store.open(sys.argv[1])
 print(store.create_session(client_codes=["T1"], simulated=False, sample_rate=48000), flush=True)
 os._exit(0)  # no close: the session stays 'running' and its writer process is gone

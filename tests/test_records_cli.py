@@ -10,7 +10,7 @@ import textwrap
 import pytest
 
 from live.cli import main
-from live.session.store import Store
+from live.store.store import Store
 from records_helpers import copy_db, make_demo_db
 
 
@@ -100,7 +100,7 @@ _KILLED = textwrap.dedent(
     """
     import os, signal, sys
     from live.engine.events import InputEvent
-    from live.session.store import Store
+    from live.store.store import Store
     s = Store.open(sys.argv[1])
     sid = s.create_session(client_codes=["K-1"], simulated=False, sample_rate=48000)
     rid = s.create_run(sid, activity="entrainment", preset_name="p", preset_path=None,

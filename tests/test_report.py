@@ -21,9 +21,9 @@ from PIL import Image
 
 from live.cli import main
 from live.metrics.trend import least_squares_line, trend
-from live.session.exports import plots
-from live.session.report import goal_lines, render_pdf
-from live.session.store import Store
+from live.store.exports import plots
+from live.store.report import goal_lines, render_pdf
+from live.store.store import Store
 from records_helpers import make_demo_db
 
 DPI = 100
@@ -31,7 +31,7 @@ DAY = "2026-11-20"
 # stored in this order (session 1, 2, 3 of make_demo_db), so time order is 2, 3, 1
 TIMES = ["15:20:47", "09:05:12", "11:40:03"]
 ROW = re.compile(r"^\s*(\d+)\s+(\d{4}-\d\d-\d\d \d\d:\d\d)\s+([0-9a-f]{8})\s+(\S+)\s+(met|not met)\b")
-# Okabe-Ito colours of the plot (live.session.exports.plots)
+# Okabe-Ito colours of the plot (live.store.exports.plots)
 MET_RGB, NOT_MET_RGB, TREND_RGB = (0, 158, 115), (230, 159, 0), (0, 114, 178)
 
 

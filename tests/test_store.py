@@ -21,8 +21,8 @@ import sqlalchemy
 
 from live.activities.base import Response, Summary
 from live.engine.events import InputEvent, ScheduledSound
-from live.session import store as store_module
-from live.session.store import SCHEMA_VERSION, SchemaVersionError, Store, create_schema, t_clients
+from live.store import store as store_module
+from live.store.store import SCHEMA_VERSION, SchemaVersionError, Store, create_schema, t_clients
 
 RATE = 48_000
 
@@ -269,7 +269,7 @@ def test_close_run_failing_at_its_last_statement_changes_nothing(store: Store, m
     def boom():  # ended_at is taken for the run's UPDATE, after the DELETE and the INSERTs
         raise RuntimeError("disk gone")
 
-    monkeypatch.setattr("live.session.store._now", boom)
+    monkeypatch.setattr("live.store.store._now", boom)
     with pytest.raises(RuntimeError, match="disk gone"):
         store.close_run(np.int64(rid), summary={"m": 1.0}, final_responses=[scored(100, 0, 90)],
                         end_frame=300)
@@ -292,7 +292,7 @@ def test_inputs_from_a_client_outside_the_session_are_refused(store: Store) -> N
 _READER = textwrap.dedent(
     """
     import json, sqlite3, sys
-    from live.session.store import Store
+    from live.store.store import Store
     with Store.open(sys.argv[1]) as s:
         sessions = [x["id"] for x in s.list_sessions()]
     con = sqlite3.connect(sys.argv[1])
@@ -658,7 +658,7 @@ _KILLED_WRITER = textwrap.dedent(
     """
     import os, signal, sys
     from live.engine.events import InputEvent
-    from live.session.store import Store
+    from live.store.store import Store
     s = Store.open(sys.argv[1])
     sid = s.create_session(client_codes=["C01"], simulated=False, sample_rate=48000)
     rid = s.create_run(sid, activity="entrainment", preset_name="p", preset_path=None, params={}, start_frame=0)

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 import sqlalchemy
 
-from live.session.store import SCHEMA_VERSION, Store, create_schema
+from live.store.store import SCHEMA_VERSION, Store, create_schema
 from test_store import db_path, tap, url  # noqa: F401  (fixtures)
 
 RATE = 48_000

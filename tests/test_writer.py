@@ -4,7 +4,7 @@ import threading
 
 import pytest
 
-from live.session.writer import SessionWriter
+from live.store.writer import SessionWriter
 
 
 def test_writes_run_in_order_on_another_thread():

@@ -33,7 +33,7 @@ def run(args) -> int:
             screen["display_latency_ms"], _ = display_latency(store, args.display, args.display_latency)
 
     from live.session.live_session import LiveOptions, LiveSession, SessionError, install_signal_handlers
-    from live.session.store import Store
+    from live.store.store import Store
     options = LiveOptions(client="calibration", audio_device=args.audio_device, midi_in=args.midi_in, pad_sound=None,
                           mic=args.input == "mic", touch=args.input == "touch", **screen)
     try:

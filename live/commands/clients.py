@@ -39,7 +39,7 @@ def run(args) -> int:
             client = store.get_client(args.code)
         except KeyError as exc:
             return fail(prog, exc.args[0])
-        from live.session.records import client_progress
+        from live.store.records import client_progress
 
         progress = client_progress(store, args.code)
         if args.json:

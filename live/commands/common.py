@@ -77,8 +77,8 @@ def open_store(args, prog: str, *, default: str | None = None, abandoned: bool =
     by a process that is gone already marked incomplete (so no command shows them running; with
     ``abandoned`` each is said on stderr); None after printing in one line why it cannot open
     (``PROG: --db URL: what is wrong: what is allowed``; the caller exits 2)."""
-    from live.session.db_url import StoreOpenError, shown
-    from live.session.store import Store
+    from live.store.connection import StoreOpenError, shown
+    from live.store.store import Store
 
     db = args.db or default or str(default_db_path())
     try:
@@ -189,7 +189,7 @@ def to_json(value: Any) -> str:
 
 
 def print_goals(goals: list[dict]) -> None:
-    """Goals (as :func:`live.session.records.client_progress` gives them) as a table: latest value, met."""
+    """Goals (as :func:`live.store.records.client_progress` gives them) as a table: latest value, met."""
     from live.metrics.info import format_value
 
     if not goals:

@@ -21,7 +21,7 @@ def display_latencies(db: str | None) -> list[dict]:
         db = str(default_db_path())
     elif "://" not in db and not os.path.exists(db):  # never raises, even for a name too long
         return []
-    from live.session.store import Store
+    from live.store.store import Store
 
     with Store.open(db) as store:
         return [{"device": c["device"], "latency_ms": c["details"]["latency_ms"]}
@@ -113,7 +113,7 @@ def _jack_missing(info: dict):
 
 def run(args) -> int:
     from live.commands.common import default_db_path, fail
-    from live.session.db_url import StoreOpenError, shown
+    from live.store.connection import StoreOpenError, shown
 
     try:  # first: a --db that cannot be used is bad input, said before the devices are listed
         displays = display_latencies(args.db)

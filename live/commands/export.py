@@ -19,8 +19,8 @@ def run(args) -> int:
     store = open_store(args, prog)
     if store is None:
         return 2
-    from live.session.exports import export_session
-    from live.session.records import SessionNotFound, resolve_session_id
+    from live.store.exports import export_session
+    from live.store.records import SessionNotFound, resolve_session_id
 
     with store:
         try:

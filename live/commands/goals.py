@@ -9,7 +9,7 @@ from live.commands.common import fail, open_store, print_goals, to_json
 
 
 def run(args) -> int:
-    from live.session.goals import GoalError, describe_goal, parse_goal
+    from live.store.goals import GoalError, describe_goal, parse_goal
     from live.metrics.info import METRICS
 
     prog = f"live goals {args.action}"
@@ -39,7 +39,7 @@ def run(args) -> int:
             else:
                 print(f"Goal {goal_id} for {args.client}: {text}")
             return 0
-        from live.session.records import client_progress
+        from live.store.records import client_progress
 
         goals = client_progress(store, args.client)["goals"]
         if args.json:

@@ -20,8 +20,8 @@ def run(args) -> int:
     store = open_store(args, prog)
     if store is None:
         return 2
-    from live.session.exports import write_private
-    from live.session.report import build_report, render
+    from live.store.exports import write_private
+    from live.store.report import build_report, render
 
     with store:
         try:

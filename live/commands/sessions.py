@@ -28,7 +28,7 @@ def run(args) -> int:
                             [[s["id"], s["started_at"], s["ended_at"], s["status"], ", ".join(s["clients"]),
                               "yes" if s["simulated"] else "no"] for s in sessions]))
             return 0
-        from live.session.records import SessionNotFound, load_session, resolve_session_id
+        from live.store.records import SessionNotFound, load_session, resolve_session_id
 
         try:
             session_id = resolve_session_id(store, args.session_id)
@@ -49,7 +49,7 @@ def run(args) -> int:
 def describe(session: dict) -> str:
     """The session as the therapist reads it: status first, then runs, goals and notes."""
     from live.metrics.info import format_value, metric_info
-    from live.session.exports import describe_outages
+    from live.store.exports import describe_outages
 
     sr = session["sample_rate"]
     lines = [f"Session {session['id']}"]

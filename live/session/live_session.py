@@ -39,9 +39,9 @@ from live.session.audio_outage import (
     Attempt, Outage, Retry, ServerWatch, StallWatch, back_message, close_within, lost_message, resume_frame,
     waiting_message,
 )
-from live.session.exports import first_start_frame
-from live.session.store import Store
-from live.session.writer import SessionWriter
+from live.store.exports import first_start_frame
+from live.store.store import Store
+from live.store.writer import SessionWriter
 
 GM_ACCENT_NOTE, GM_BEAT_NOTE = 76, 77  # General MIDI percussion: Hi / Low Wood Block
 
@@ -127,7 +127,7 @@ class LiveOutcome:
     """A finished live session: its id, runs, its time origin and why it ended.
 
     ``origin_frame`` is the engine frame times count from: the first run's start
-    (:func:`live.session.exports.first_start_frame`, as in every export).
+    (:func:`live.store.exports.first_start_frame`, as in every export).
     """
 
     session_id: str
@@ -959,14 +959,14 @@ def outages_json(outcome: LiveOutcome) -> list[dict[str, Any]]:
 def responses_json(outcome: LiveOutcome) -> list[dict[str, Any]]:
     """Every scored response of the session, as ``live run --json`` prints them: the same
     shape and the same time origin as ``live export --format json``
-    (:func:`live.session.exports.json_doc.response_json`).
+    (:func:`live.store.exports.json_doc.response_json`).
 
     ``time_s``: seconds from the session's start (the first run's start frame) on the engine
     clock the beats are scheduled on, after the input path's latency correction;
     ``beat_time_s`` the matched beat's time on the same clock; ``asynchrony_ms`` = 1000 x
     (time_s - beat_time_s).
     """
-    from live.session.exports.json_doc import response_json
+    from live.store.exports.json_doc import response_json
 
     sr, t0 = outcome.sample_rate, outcome.origin_frame
     return [response_json({"frame": r.event.frame, "source": r.event.source, "note": r.event.note,

@@ -20,7 +20,7 @@ from live.engine.engine import Engine
 from live.engine.events import InputEvent, ScheduledSound
 from live.engine.sampler import SamplerState
 from live.presets import Preset
-from live.session.store import Store
+from live.store.store import Store
 from live.sim.tapper import SimulatedTapper, TapperParams
 
 

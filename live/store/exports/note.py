@@ -2,7 +2,7 @@
 
 Contents: the session (client code, display name unless de-identified, date, status, and its
 audio outages when the device went away: when, how long, the run played again), the
-plots of :mod:`live.session.exports.plots` (asynchrony over time, histogram, phase circle), a
+plots of :mod:`live.store.exports.plots` (asynchrony over time, histogram, phase circle), a
 per-phase table of each run's main metrics, each goal with this session's value, and the
 therapist's notes and marked moments (time from the first run's start). HTML is one
 self-contained file (plots as inline SVG); PDF is one A4 page.
@@ -14,7 +14,7 @@ import html
 import io
 from typing import Any
 
-from live.session.exports import describe_outages, origin_frame, plots
+from live.store.exports import describe_outages, origin_frame, plots
 from live.metrics.info import format_value
 
 # metric -> column heading of the per-phase table

@@ -34,8 +34,8 @@ _BLOCK = 128
 
 def scheduled(session: dict[str, Any]) -> list[tuple[int, str, float]]:
     """Every sound to render: (frame, bank sound, gain), by frame; none that would start
-    inside an audio outage (it never sounded: :func:`live.session.exports.sounded`)."""
-    from live.session.exports import outage_spans, sounded
+    inside an audio outage (it never sounded: :func:`live.store.exports.sounded`)."""
+    from live.store.exports import outage_spans, sounded
 
     spans = outage_spans(session)
     out = []

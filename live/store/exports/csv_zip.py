@@ -14,7 +14,7 @@ import zipfile
 from datetime import datetime
 from typing import Any
 
-from live.session.exports import origin_frame
+from live.store.exports import origin_frame
 
 # table -> [(column, description)]
 COLUMNS: dict[str, list[tuple[str, str]]] = {

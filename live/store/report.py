@@ -30,9 +30,9 @@ from typing import Any
 from live import __version__
 from live.metrics.info import format_change, format_value, metric_info, quantity_unit
 from live.metrics.trend import MIN_TREND_POINTS, trend
-from live.session.exports import plots
-from live.session.records import client_progress, deidentify, random_date_shift
-from live.session.store import Store
+from live.store.exports import plots
+from live.store.records import client_progress, deidentify, random_date_shift
+from live.store.store import Store
 
 __all__ = ["build_report", "render", "render_html", "render_pdf", "table_rows", "goal_lines", "TABLE_HEADS"]
 
@@ -40,7 +40,7 @@ TABLE_HEADS = ("#", "date and time (UTC)", "session", "value", "goal met?", "not
 
 
 def build_report(store: Store, code: str, *, since: date | None = None, deidentified: bool = False) -> dict[str, Any]:
-    """The report's data: :func:`live.session.records.client_progress` (de-identified on request),
+    """The report's data: :func:`live.store.records.client_progress` (de-identified on request),
     each goal with its ``trend`` (:func:`live.metrics.trend.trend` of its session values, oldest
     first; None for fewer than 3 sessions)."""
     progress = client_progress(store, code, since=since)

@@ -119,7 +119,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from live import __version__
 from live.activities.base import Response, Summary
 from live.engine.events import InputEvent, ScheduledSound
-from live.session.db_url import StoreOpenError, connect_args, explain, sqlite_file_problem, store_url
+from live.store.connection import StoreOpenError, connect_args, explain, sqlite_file_problem, store_url
 
 __all__ = [
     "EVENT_KINDS",
@@ -629,7 +629,7 @@ class Store:
         Raises
         ------
         StoreOpenError
-            With one line saying why and what is allowed (:mod:`live.session.db_url`): a URL
+            With one line saying why and what is allowed (:mod:`live.store.connection`): a URL
             that is not SQLite or PostgreSQL, a driver that is not installed, a server that
             does not answer or refuses the connection, a file that is not a SQLite database, a
             file that cannot be created or is a folder.
@@ -1384,7 +1384,7 @@ class Store:
         target : float
             In the metric's unit (finite).
         conditions : dict, optional
-            Which runs count (e.g. ``{"tempo_bpm": 100.0}``): see :mod:`live.session.goals`.
+            Which runs count (e.g. ``{"tempo_bpm": 100.0}``): see :mod:`live.store.goals`.
         """
         metric = _check_name("metric", metric, 100)
         if direction not in GOAL_DIRECTIONS:

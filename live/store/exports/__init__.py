@@ -1,6 +1,6 @@
 """Exports of one stored session for a clinic's record: csv, json, fhir, midi, wav, html, pdf.
 
-:func:`export_session` loads the session (:func:`live.session.records.load_session`),
+:func:`export_session` loads the session (:func:`live.store.records.load_session`),
 de-identifies it on request, hands it to the format's module and writes the result with mode
 0600 (client data is health data: DOMAIN.md, "Records"). Formats and columns are described in
 docs/records.md. Realtime-safe: no.
@@ -13,8 +13,8 @@ import os
 from pathlib import Path
 from typing import Any, BinaryIO, Iterable
 
-from live.session.records import deidentify, load_session, random_date_shift
-from live.session.store import Store
+from live.store.records import deidentify, load_session, random_date_shift
+from live.store.store import Store
 
 __all__ = ["FORMATS", "export_session", "default_name", "open_private", "write_private", "origin_frame",
            "first_start_frame", "outage_spans", "sounded", "describe_outages"]
@@ -132,7 +132,7 @@ def export_session(store: Store, session_id: str, fmt: str, *, out: str | os.Pat
     if fmt not in FORMATS:
         raise ValueError(f"format {fmt!r}: must be one of {', '.join(FORMATS)}")
     module_name, function_name, _ = FORMATS[fmt]
-    function = getattr(importlib.import_module(f"live.session.exports.{module_name}"), function_name)
+    function = getattr(importlib.import_module(f"live.store.exports.{module_name}"), function_name)
     session = load_session(store, session_id, events=True)
     if deidentified:
         session = deidentify(session, random_date_shift())

@@ -13,8 +13,8 @@ import secrets
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from live.session.goals import describe_goal, is_met, session_value
-from live.session.store import Store
+from live.store.goals import describe_goal, is_met, session_value
+from live.store.store import Store
 
 __all__ = ["SessionNotFound", "load_session", "resolve_session_id", "client_progress", "deidentify",
            "random_date_shift"]

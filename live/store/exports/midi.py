@@ -12,7 +12,7 @@ keeps onsets only).
 
 Timing: 960 ticks per quarter note at a fixed 120 BPM tempo, so a tick is 1/1920 s (0.52 ms)
 and every onset is within 0.27 ms of its stored time. Time 0 is the first run's start
-(:func:`live.session.exports.origin_frame`); an event earlier than that moves time 0 back.
+(:func:`live.store.exports.origin_frame`); an event earlier than that moves time 0 back.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from typing import Any
 
 import mido
 
-from live.session.exports import origin_frame, outage_spans, sounded
+from live.store.exports import origin_frame, outage_spans, sounded
 
 TICKS_PER_BEAT = 960
 TEMPO_US = 500_000  # 120 BPM: 1 tick = 500000 / 960 us

@@ -21,7 +21,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
-from live.session.exports import origin_frame  # noqa: E402
+from live.store.exports import origin_frame  # noqa: E402
 
 
 def matched(session: dict[str, Any]) -> list[dict[str, Any]]:

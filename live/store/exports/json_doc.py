@@ -8,7 +8,7 @@ prints: time_s, source, note, velocity, beat_time_s, asynchrony_ms; ``segment`` 
 ``resumes_run_id`` of a run played again after an audio outage), ``outages`` (each audio
 outage: run cut short, start and end time, ``lost_s``, wall-clock times, device),
 ``responses`` (every run's together), ``notes`` and ``goals``. Times in seconds count from the first run's start
-(:func:`live.session.exports.origin_frame`); timestamps are ISO 8601 with offset.
+(:func:`live.store.exports.origin_frame`); timestamps are ISO 8601 with offset.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import json
 from datetime import date, datetime
 from typing import Any
 
-from live.session.exports import origin_frame
+from live.store.exports import origin_frame
 
 FORMAT_VERSION = 1
 
