@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from live.activities.base import activity_class, activity_names
+from live.activities.registry import activity_class, activity_names
 from live.config.params import check_params
 from live.config.preset_files import presets_dir, shipped_presets
 from live.config.problems import ParamProblem, in_file_order, problem_lines, toml_key, unknown_keys

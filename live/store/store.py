@@ -117,7 +117,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from live import __version__
-from live.activities.base import Response, Summary
+from live.activities.types import Response, Summary
 from live.engine.events import InputEvent, ScheduledSound
 from live.store.connection import StoreOpenError, connect_args, explain, sqlite_file_problem, store_url
 
@@ -805,9 +805,9 @@ class Store:
                     "source": ev.source,
                     "note": _opt_int("note", ev.note),
                     "velocity": _check_int("velocity", ev.velocity),
-                    "beat_index": _opt_int("beat_index", r.beat_index),
-                    "beat_frame": _opt_int("beat_frame", r.beat_frame),
-                    "asynchrony_ms": _opt_float("asynchrony_ms", r.asynchrony_ms),
+                    "beat_index": None if r.target is None else _opt_int("beat_index", r.target.index),
+                    "beat_frame": None if r.target is None else _opt_int("beat_frame", r.target.frame),
+                    "asynchrony_ms": _opt_float("asynchrony_ms", r.error_ms),
                     "provisional": provisional,
                 }
             )
@@ -980,7 +980,7 @@ class Store:
                 "frame": _check_int("sound frame", s.frame),
                 "sound": s.sound,
                 "gain": _opt_float("gain", s.gain),
-                "beat_index": _opt_int("beat_index", s.beat_index),
+                "beat_index": _opt_int("cue_index", s.cue_index),
             }
             for s in sounds
         ]
@@ -1056,7 +1056,7 @@ class Store:
         run_id : int
         summary : dict or Summary
             Metric name -> value (int or finite float; None where undefined, never NaN). A
-            :class:`~live.activities.base.Summary` stands for its ``metrics`` (stored under
+            :class:`~live.activities.types.Summary` stands for its ``metrics`` (stored under
             ``phase``), and each of its ``phases`` is stored under that phase's name.
         final_responses : iterable of Response
             The responses as the batch metric functions matched them.
@@ -1262,7 +1262,7 @@ class Store:
                 {"run_id": run_id, "kind": "sound", "frame": _check_int("sound frame", s.frame),
                  "client_id": None, "source": None, "note": None, "velocity": None,
                  "sound": s.sound, "gain": _opt_float("gain", s.gain),
-                 "beat_index": _opt_int("beat_index", s.beat_index)}
+                 "beat_index": _opt_int("cue_index", s.cue_index)}
                 for s in sounds
             ] + [
                 {"run_id": run_id, "kind": "input", "frame": _check_int("input frame", ev.frame),

@@ -135,6 +135,7 @@ def tables(session: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
     """Table name -> rows (dicts keyed by column)."""
     import json
 
+    from live.activities.registry import metric_catalogue
     from live.metrics.info import metric_info
 
     sr, t0 = session["sample_rate"], origin_frame(session)
@@ -156,9 +157,11 @@ def tables(session: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
                                   "asynchrony_ms": None if x["beat_frame"] is None
                                   else 1000.0 * (x["frame"] - x["beat_frame"]) / sr}
                                  for x in r["responses"]]
+        catalogue = metric_catalogue(r["activity"])
         for phase, metrics in r["phases"].items():
-            out["summaries.csv"] += [{"run_id": r["id"], "phase": phase, "metric": m, "label": metric_info(m).label,
-                                      "value": v, "unit": metric_info(m).ucum} for m, v in metrics.items()]
+            out["summaries.csv"] += [{"run_id": r["id"], "phase": phase, "metric": m,
+                                      "label": metric_info(m, catalogue).label, "value": v,
+                                      "unit": metric_info(m, catalogue).ucum} for m, v in metrics.items()]
     out["outages.csv"] = [{**o, "outage_id": o["id"], "start_time_s": t(o["start_frame"]), "end_time_s": t(o["end_frame"]),
                            "lost_s": None if o["end_frame"] is None else (o["end_frame"] - o["start_frame"]) / sr}
                           for o in session.get("outages", [])]

@@ -37,6 +37,7 @@ def _iso(t) -> str | None:
 
 def bundle(session: dict[str, Any]) -> dict[str, Any]:
     """The Bundle as a JSON-ready dict."""
+    from live.activities.registry import metric_catalogue
     from live.metrics.info import metric_info
 
     sid = session["id"]
@@ -66,9 +67,10 @@ def bundle(session: dict[str, Any]) -> dict[str, Any]:
         start = run["started_at"]
         stop = run["ended_at"] or session.get("last_write_at")
         period = {"start": _iso(start), **({"end": _iso(stop)} if stop else {})}
+        catalogue = metric_catalogue(run["activity"])
         for phase, metrics in run["phases"].items():
             for metric, value in metrics.items():
-                info = metric_info(metric)
+                info = metric_info(metric, catalogue)
                 obs: dict[str, Any] = {
                     "resourceType": "Observation",
                     "status": "final" if run["status"] == "complete" else "preliminary",

@@ -14,6 +14,7 @@ import html
 import io
 from typing import Any
 
+from live.activities.registry import metric_catalogue
 from live.store.exports import describe_outages, origin_frame, plots
 from live.metrics.info import format_value
 
@@ -54,14 +55,16 @@ def phase_rows(session: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
     for r in session["runs"]:
         if not r["phases"]:
             rows.append([str(r["position"]), r["preset_name"], "(no summary)"] + ["n/a"] * len(TABLE_METRICS))
+        catalogue = metric_catalogue(r["activity"])
         for phase, metrics in r["phases"].items():
             rows.append([str(r["position"]), r["preset_name"], phase]
-                        + [format_value(m, metrics.get(m)) for m in TABLE_METRICS])
+                        + [format_value(m, metrics.get(m), catalogue) for m in TABLE_METRICS])
     return heads, rows
 
 
 def goal_rows(session: dict[str, Any]) -> list[list[str]]:
-    return [[code, g["text"], format_value(g["metric"], g["value"]),
+    catalogue = metric_catalogue()
+    return [[code, g["text"], format_value(g["metric"], g["value"], catalogue),
              "n/a" if g["met"] is None else ("met" if g["met"] else "not met")]
             for code, goals in session["goals"].items() for g in goals]
 
