@@ -38,7 +38,7 @@ PLACES: dict[str, str] = {
     "live.commands": "commands",
     "live.cli": "cli",
     "live.cli_args": "cli",
-    "live.crash": "cli",
+    "live.crash": "crash",                # the crash report, written when any command fails unforeseen
     "live.__main__": "cli",
 }
 
@@ -58,8 +58,9 @@ ALLOWED: dict[str, set[str]] = {
     "ui": {"root", "engine", "config", "types", "ui"},
     "presets": _BELOW_ACTIVITIES | {"presets"},
     "run": _BELOW_RUN,
-    "commands": _BELOW_RUN | {"commands", "cli"},
-    "cli": {"root", "cli"},  # argparse only: each command's module is loaded by name when it runs
+    "commands": _BELOW_RUN | {"commands", "cli", "crash"},
+    "crash": {"root", "engine", "crash"},  # the engine's 0600 file helper
+    "cli": {"root", "cli", "crash"},  # argparse only: each command's module is loaded by name when it runs
 }
 
 
