@@ -25,7 +25,8 @@ from live.engine.engine import Engine
 from live.engine.events import ScheduledSound
 from live.engine.jack_midi import JackMidiClient, JackUnavailable, jack_ports, silence_jack_errors
 from live.engine.midi import JackMidiInput
-from live.engine.sampler import R_FRAME, R_HOST_NS, R_JACK_FRAME, SamplerState
+from live.engine.layout import R_FRAME, R_HOST_NS, R_JACK_FRAME
+from live.engine.sampler import SamplerState
 from live.run.edges import AudioBack, AudioLost
 from live.run.options import LiveOptions, SessionError
 from live.run.outage import Attempt, Outage, Retry, ServerWatch, StallWatch, close_within, resume_frame

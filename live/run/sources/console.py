@@ -9,7 +9,7 @@ import dataclasses
 from typing import Any, Callable
 
 from live.activities.types import ControlEvent, Polled
-from live.controls import DEFAULT_STEP_BPM
+from live.control_binding import DEFAULT_STEP_BPM
 from live.run.edges import ConsoleView
 
 __all__ = ["ConsoleKeys"]

@@ -123,7 +123,8 @@ class RtMidiPort:
     path = "rtmidi"
 
     def __init__(self, audio: Any, *, midi_in: str | None, api: str | None, log: Callable[[str], None]):
-        from live.engine.rtmidi_input import MidiPortError, RtMidiInput
+        from live.engine.rtmidi_input import RtMidiInput
+        from live.engine.rtmidi_ports import MidiPortError
 
         try:
             self.midi = RtMidiInput(midi_in, audio.stream.host_clock, api=api, client_name="live-midi")
