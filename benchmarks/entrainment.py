@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from live.activities.base import ActivityContext
+from live.activities.types import ActivityContext
 from live.activities.entrainment import Entrainment, EntrainmentParams
 from live.engine.bank import default_bank
 from live.presets import Preset
@@ -38,7 +38,7 @@ def _session_activity(minutes: float, params: dict) -> Entrainment:
         tapper.hear(sound)
     interval = act.beat_frames[-1] - act.beat_frames[-2]
     end = act.beat_frames[-1] + interval * (1 + act.continuation_beats)  # the continuation's taps too
-    for tap in tapper.taps_before(end, heard_until_frame=end):
+    for tap in tapper.inputs_before(end, heard_until_frame=end):
         act.on_input(tap)
     return act
 
@@ -59,7 +59,7 @@ def run_metrics() -> list[str]:
             summary = act.summary()
             times.append(time.perf_counter() - t0)
         n = summary.metrics["n_beats"]
-        rows.append(f"| {label} ({n} beats, {len(summary.tap_frames)} taps) | {statistics.median(times) * 1000:.0f} ms "
+        rows.append(f"| {label} ({n} beats, {len(act.final_responses())} taps) | {statistics.median(times) * 1000:.0f} ms "
                     f"| {max(times) * 1000:.0f} ms |")
     return rows
 

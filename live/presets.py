@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from live.activities.base import activity_class, activity_names
+from live.activities.registry import activity_class, activity_names
 from live.activities.params import ParamProblem
 from live.config.toml_file import read_toml
 from live.ui.layout import ScreenLayout, default_layout, parse_screen

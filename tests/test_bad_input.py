@@ -301,7 +301,7 @@ def test_a_number_out_of_range_is_one_line_saying_what_is_allowed(command, actio
 def test_the_checked_ranges_are_the_ones_the_program_uses():
     """The CLI's tempo range is the presets' (not imported there, to keep 'live --help' fast),
     and calibrate's fewest taps are what the latency estimate needs."""
-    from live.activities.entrainment_params import MAX_BPM, MIN_BPM
+    from live.activities.entrainment.params import MAX_BPM, MIN_BPM
     from live.calibration import estimate_latency
     from live.cli_args import live_run
     import inspect

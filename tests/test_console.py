@@ -8,9 +8,8 @@ import sys
 import time
 import uuid
 
-from live.ui.console import RunTally
-from live.activities.base import Response
-from live.engine.events import Cue, InputEvent
+from live.activities.types import LiveNumber
+from live.ui.console import number_line
 from live_run_helpers import rows, write_preset
 
 
@@ -57,18 +56,18 @@ def test_console_keys_change_tempo_mark_a_moment_and_end_the_session_saved(jack_
     pane = Tmux(command, server.env)
     try:
         shown = pane.wait_for("Beats  4 / 200")
-        assert "Tempo     120.0 BPM" in shown and "client T1" in shown and "audio: JACK" in shown
+        assert "Tempo  120.0 BPM" in shown and "client T1" in shown and "audio: JACK" in shown
         assert "client screen: none (--headless)" in shown and "Keys  space start/stop" in shown
         pane.keys("Up")
         pane.keys("Up")
-        pane.wait_for("Tempo     124.0 BPM", timeout_s=10)
+        pane.wait_for("Tempo  124.0 BPM", timeout_s=10)
         pane.keys("m")
         pane.wait_for("Note for the marked moment")
         pane.keys("-l", "reached for the far pad")
         pane.keys("Enter")
         pane.wait_for("marked at")
         pane.keys("Down")
-        pane.wait_for("Tempo     122.0 BPM", timeout_s=10)
+        pane.wait_for("Tempo  122.0 BPM", timeout_s=10)
         pane.keys("Space")  # stop: the run ends, scored on the beats played
         pane.wait_for("[stopped]", timeout_s=10)
         pane.keys("Space")  # start: no other preset planned, so this one again
@@ -99,18 +98,8 @@ def test_console_keys_change_tempo_mark_a_moment_and_end_the_session_saved(jack_
     assert 4 <= beats[0] < 60 and 2 <= beats[1] < 30  # each ended early, scored on the beats played
 
 
-def test_run_tally_numbers():
-    tally = RunTally(48000, window_ms=50)
-    tally.add_cues([Cue(-1, 0, True), Cue(0, 24000, True), Cue(1, 48000, False), Cue(2, 72000, False)])
-
-    def resp(k, asyn_ms):
-        ev = InputEvent(frame=0, source="touch", note=0, velocity=100, client="T1")
-        return Response(ev, k, None if k is None else 0, asyn_ms)
-
-    tally.add_responses([resp(0, -20.0), resp(1, -80.0), resp(None, None)])
-    n = tally.numbers(48000)  # beats 0 and 1 played; 2 not yet
-    assert n["tempo_bpm"] == 120.0 and n["beats_played"] == 2
-    assert n["asynchrony_mean_ms"] == -50.0 and abs(n["asynchrony_sd_ms"] - 42.426406871) < 1e-6
-    assert (n["hits"], n["hit_rate"]) == (1, 0.5)  # beat 1's response is outside +/- 50 ms
-    assert RunTally(48000, 50).numbers(0) == {"tempo_bpm": None, "beats_played": 0, "asynchrony_mean_ms": None,
-                                               "asynchrony_sd_ms": None, "hits": 0, "hit_rate": None}
+def test_console_shows_each_live_number_as_label_value_and_unit():
+    assert number_line(LiveNumber("Tempo", 120.0, "BPM", ".1f")) == "Tempo  120.0 BPM"
+    assert number_line(LiveNumber("Mean asynchrony", -12.25, "ms", "+.1f")) == "Mean asynchrony  -12.2 ms"
+    assert number_line(LiveNumber("Beats", "4 / 200")) == "Beats  4 / 200"
+    assert number_line(LiveNumber("Hit rate", None, "", ".2f")) == "Hit rate  -"

@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from live.activities.base import ActivityContext
+from live.activities.types import ActivityContext, ControlEvent, Target
 from live.activities.entrainment import Entrainment, EntrainmentParams
-from live.activities.grooves import GROOVES
+from live.activities.entrainment.grooves import GROOVES
 from live.engine.bank import DRUMS, INSTRUMENTS, default_bank
 from live.engine.events import InputEvent, ScheduledSound
 from live.sim.tapper import SimulatedTapper, TapperParams
@@ -32,7 +32,7 @@ def _tap(frame):
 def test_plan_gives_each_beat_once_with_accents_and_count_in():
     act = _started(tempo_bpm=120, meter=3, accents=(1,), count_in_beats=2, beats=6)
     planned = list(act.plan(1000 + 2 * 24000)) + list(act.plan(10**9))
-    assert [s.beat_index for s in planned] == [-2, -1, 0, 1, 2, 3, 4, 5]
+    assert [s.cue_index for s in planned] == [-2, -1, 0, 1, 2, 3, 4, 5]
     assert [s.frame for s in planned] == [1000 + 24000 * i for i in range(8)]
     assert [s.sound for s in planned] == ["click_accent", "click", "click", "click_accent", "click", "click",
                                           "click_accent", "click"]
@@ -45,31 +45,48 @@ def test_count_in_taps_are_not_scored_and_provisional_scores_use_half_intervals(
     first = 1000 + 2 * 24000
     assert act.on_input(_tap(first - 13000)) == []  # more than half an interval before beat 0
     [r] = act.on_input(_tap(first + 480))
-    assert (r.beat_index, r.asynchrony_ms) == (0, 10.0)
+    assert (r.target, r.error_ms) == (Target(0, first, "beat"), 10.0)
     [r] = act.on_input(_tap(first + 24000 * 3 + 12001))  # past the last beat's window
-    assert r.beat_index is None
+    assert r.target is None and r.error_ms is None
 
 
 def test_tempo_control_applies_from_the_first_unplanned_beat():
     act = _started(tempo_bpm=100, count_in_beats=0, beats=10)
     planned = list(act.plan(1000 + 3 * 28800 + 1))  # beats 0..3 queued
     assert len(planned) == 4
-    effect = act.on_control("tempo_set", 120)
+    effect = act.on_control(ControlEvent(0, "tempo_set", 120))
     assert effect == "tempo 100 -> 120 BPM from beat 4"
     rest = list(act.plan(10**9))
     frames = [s.frame for s in planned + rest]
     assert frames[4] == 1000 + 4 * 28800  # beat 4 stays where it was
     assert [b - a for a, b in zip(frames[4:], frames[5:])] == [24000] * 5
-    assert act.summary().beat_frames == tuple(frames)
-    assert act.on_control("tempo_up", 5) is None  # everything is planned already
+    assert act.beat_frames == frames
+    assert act.on_control(ControlEvent(0, "tempo_up", 5)) is None  # everything is planned already
 
 
 @pytest.mark.parametrize("action,value,expected", [("tempo_up", 4, 104), ("tempo_down", 4, 96),
                                                     ("tempo_set", 500, 240), ("tempo_set", 5, 20)])
 def test_tempo_steps_and_bounds(action, value, expected):
     act = _started(tempo_bpm=100, count_in_beats=0, beats=10)
-    assert act.on_control(action, value).startswith(f"tempo 100 -> {expected} BPM")
-    assert act.on_control("start_stop", None) is None
+    assert act.on_control(ControlEvent(0, action, value)).startswith(f"tempo 100 -> {expected} BPM")
+    assert act.on_control(ControlEvent(0, "start_stop")) is None
+
+
+def test_live_numbers_are_tempo_beats_asynchrony_and_hits_so_far():
+    act = Entrainment(EntrainmentParams(tempo_bpm=120, count_in_beats=1, beats=3, window_ms=50))
+    act.start(ActivityContext(SR, 0, SOUNDS))
+    assert [n.text() for n in act.live_numbers(0)] == ["-", "0 / 3", "-", "-", "0 of 0 beats within +/-50 ms", "-"]
+    list(act.plan(10**9))  # beats -1, 0, 1, 2 at 0, 24000, 48000, 72000
+    act.on_input(_tap(24000 - 960))   # beat 0, 20 ms early: a hit
+    act.on_input(_tap(48000 - 3840))  # beat 1, 80 ms early: outside +/- 50 ms
+    act.on_input(_tap(72000 + 12001))  # past the last beat's window: unmatched
+    numbers = {n.label: n for n in act.live_numbers(48000)}  # beats 0 and 1 played; 2 not yet
+    assert list(numbers) == ["Tempo", "Beats", "Mean asynchrony", "SD of asynchrony", "Hits", "Hit rate"]
+    assert numbers["Tempo"].value == 120.0 and numbers["Tempo"].unit == "BPM"
+    assert numbers["Beats"].value == "2 / 3"
+    assert numbers["Mean asynchrony"].value == -50.0 and numbers["Mean asynchrony"].text() == "-50.0 ms"
+    assert numbers["SD of asynchrony"].value == pytest.approx(42.426406871, abs=1e-6)
+    assert numbers["Hits"].value == "1 of 2 beats within +/-50 ms" and numbers["Hit rate"].value == 0.5
 
 
 def test_duration_gives_the_number_of_beats():
@@ -94,11 +111,11 @@ def test_cue_stream_marks_each_planned_beat_once_with_its_accent():
                               sound_names=frozenset({"click", "click_accent"})))
     first = list(act.plan(1000 + 3 * 24000))
     cues = act.take_cues()
-    assert [(c.beat_index, c.frame) for c in cues] == [(s.beat_index, s.frame) for s in first]
+    assert [(c.index, c.frame) for c in cues] == [(s.cue_index, s.frame) for s in first]
     assert [c.accent for c in cues] == [s.sound == "click_accent" for s in first]
     assert act.take_cues() == []
     rest = list(act.plan(10**9))
-    assert [c.beat_index for c in act.take_cues()] == [s.beat_index for s in rest]
+    assert [c.index for c in act.take_cues()] == [s.cue_index for s in rest]
 
 
 # --- grooves, the drum kit and the cue stream in every mode ---------------------------------
@@ -129,7 +146,7 @@ def _loop(act, *, tapper=None, until_frame, step=512, lookahead=4800):
                 tapper.hear(s)
         cues += act.take_cues()
         if tapper is not None:
-            for tap in tapper.taps_before(now, heard_until_frame=now + lookahead):
+            for tap in tapper.inputs_before(now, heard_until_frame=now + lookahead):
                 act.on_input(tap)
         now += step
     return sounds, cues
@@ -143,14 +160,14 @@ def test_each_groove_has_one_cue_per_beat_and_its_hits_inside_the_beat(name):
     act.start(ActivityContext(SR, 1000, BANK_SOUNDS))
     sounds, cues = _loop(act, until_frame=10**9)
     assert [s.frame for s in sounds] == sorted(s.frame for s in sounds)  # in frame order
-    beats = [s for s in sounds if s.beat_index is not None]
-    assert [s.beat_index for s in beats] == list(range(4 * groove.meter))
-    assert [(c.beat_index, c.frame) for c in cues] == [(s.beat_index, s.frame) for s in beats]
+    beats = [s for s in sounds if s.cue_index is not None]
+    assert [s.cue_index for s in beats] == list(range(4 * groove.meter))
+    assert [(c.index, c.frame) for c in cues] == [(s.cue_index, s.frame) for s in beats]
     assert [s.sound.removesuffix("_accent") for s in beats[: groove.meter]] == list(groove.beat_sounds)
     assert beats[0].sound.endswith("_accent") and not beats[1].sound.endswith("_accent")
     interval = 60 * SR / 90
     for s in sounds:
-        if s.beat_index is None:  # a hit on the grid: its beat's frame + (0, 1/3, 1/2 or 2/3) x interval
+        if s.cue_index is None:  # a hit on the grid: its beat's frame + (0, 1/3, 1/2 or 2/3) x interval
             offset = (s.frame - max(b.frame for b in beats if b.frame <= s.frame)) / interval
             assert 0 <= offset < 1 and abs(offset * 6 - round(offset * 6)) < 6e-3
 
@@ -159,8 +176,8 @@ def test_subdivision_plays_softer_hits_between_the_beats():
     act = _started(tempo_bpm=120, count_in_beats=0, beats=3, subdivision=4)
     sounds = list(act.plan(10**9))
     assert [s.frame - 1000 for s in sounds] == [0, 6000, 12000, 18000, 24000, 30000, 36000, 42000, 48000]
-    assert [s.beat_index for s in sounds] == [0, None, None, None, 1, None, None, None, 2]
-    assert all(s.gain < sounds[0].gain for s in sounds if s.beat_index is None)
+    assert [s.cue_index for s in sounds] == [0, None, None, None, 1, None, None, None, 2]
+    assert all(s.gain < sounds[0].gain for s in sounds if s.cue_index is None)
 
 
 @pytest.mark.parametrize("params", [
@@ -177,15 +194,15 @@ def test_cue_stream_is_exactly_the_beats_that_sound_in_every_mode(params):
     if params.get("baseline_s"):
         tapper.tap_freely_from(1000)
     sounds, cues = _loop(act, tapper=tapper, until_frame=SR * 120)
-    beats = [s for s in sounds if s.beat_index is not None]
-    assert [(c.beat_index, c.frame) for c in cues] == [(s.beat_index, s.frame) for s in beats]
-    assert act.beat_frames == [s.frame for s in beats if s.beat_index >= 0]
+    beats = [s for s in sounds if s.cue_index is not None]
+    assert [(c.index, c.frame) for c in cues] == [(s.cue_index, s.frame) for s in beats]
+    assert act.beat_frames == [s.frame for s in beats if s.cue_index >= 0]
     first_cue = cues[0].frame
     assert first_cue == act.cue_origin_frame  # nothing during a baseline
     if params.get("baseline_s"):
         assert first_cue == 1000 + 5 * SR and act.cue_bpm == pytest.approx(60000 / 650, rel=0.03)
     if params.get("continuation_beats"):  # nothing once the cue has faded
-        assert cues[-1].beat_index == 19 and act.is_finished(10**9)
+        assert cues[-1].index == 19 and act.is_finished(10**9)
         assert act.summary().phases["continuation"]["n_taps"] >= 8
     if params.get("adaptive_gain"):  # the cue followed the slower client
         assert np.diff(act.beat_frames)[-10:].mean() > 60 * SR / 100 + 500
@@ -214,11 +231,11 @@ def test_simulated_client_taps_freely_until_it_hears_a_beat_then_synchronises():
     tapper = SimulatedTapper(TapperParams(period_ms=500, timekeeper_sd_ms=0, motor_sd_ms=0, mean_async_ms=-20),
                              sample_rate=SR)
     tapper.tap_freely_from(0)
-    free = tapper.taps_before(5 * SR)  # heard everything up to 5 s: no beat
+    free = tapper.inputs_before(5 * SR)  # heard everything up to 5 s: no beat
     assert [t.frame for t in free] == [24000 * k for k in range(1, 10)]  # every 500 ms, the last before 5 s
     first_beat = 5 * SR + 3000
-    tapper.hear(ScheduledSound(first_beat, "click", beat_index=0))
-    later = tapper.taps_before(10 * SR, heard_until_frame=10 * SR)
+    tapper.hear(ScheduledSound(first_beat, "click", cue_index=0))
+    later = tapper.inputs_before(10 * SR, heard_until_frame=10 * SR)
     # No free tap within half a period of the beat; the beat's own tap 20 ms early; then, with
     # no further beat, the client continues at the interval it had.
     assert [t.frame for t in later][0] == first_beat - 960
@@ -249,11 +266,11 @@ def test_any_protocol_plans_in_order_and_its_cue_stream_is_its_beats(
     assert act.is_finished(10**12)
     frames = [s.frame for s in sounds]
     assert frames == sorted(frames) and min(frames) >= act.cue_origin_frame
-    scored = [s for s in sounds if s.beat_index is not None]
-    assert [s.beat_index for s in scored] == list(range(-count_in, act.n_beats))
+    scored = [s for s in sounds if s.cue_index is not None]
+    assert [s.cue_index for s in scored] == list(range(-count_in, act.n_beats))
     assert act.n_beats == beats * len(steps)
-    assert [(c.beat_index, c.frame) for c in cues] == [(s.beat_index, s.frame) for s in scored]
-    assert act.beat_frames == [s.frame for s in scored if s.beat_index >= 0]
+    assert [(c.index, c.frame) for c in cues] == [(s.cue_index, s.frame) for s in scored]
+    assert act.beat_frames == [s.frame for s in scored if s.cue_index >= 0]
     summary = act.summary()
     names = (["baseline"] if baseline else []) + (
         ["cue"] if len(steps) == 1 else [f"cue{x:+g}%" for x in steps]) + (["continuation"] if continuation else [])

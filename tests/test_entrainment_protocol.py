@@ -13,10 +13,11 @@ import numpy as np
 import pytest
 
 from live.activities.entrainment import EntrainmentParams
+from live.engine.events import ScheduledSound
 from live.presets import Preset
 from live.session.runner import LoopTiming, simulate_session
 from live.store.store import Store
-from live.sim.tapper import TapperParams
+from live.sim.tapper import SimulatedTapper, TapperParams
 from onsets import onset_frames
 
 SR = 48000
@@ -82,16 +83,22 @@ def _stored_sounds(store, run_id):
     return [(e["frame"], e["beat_index"], e["gain"]) for e in store.run_events(run_id, "sound")]
 
 
+def _beat_frames(store, out):
+    """Frames of the run's scored beats (count-in left out), as stored."""
+    return [frame for frame, k, _ in _stored_sounds(store, out.run_id) if k is not None and k >= 0]
+
+
 def test_phase_shift_beats_land_on_exactly_the_planned_frames(tmp_path):
     """Must-show: shifted beats at the planned frames, in the stored schedule and in the audio."""
     with Store.open(tmp_path / "s.db") as store:
         out = simulate_session(_preset(tempo_bpm=100, beats=40, perturbation="phase", phase_shift_ms=50,
                                        perturb_beats=(10, 25)),
                                store=store, tapper=TapperParams(), wav_dir=tmp_path)
+        beats = _beat_frames(store, out)
     interval = 60 * SR / 100  # 28800 frames
     shift = 50 * SR // 1000  # 2400 frames
     expected = [START + (4 + k) * 28800 + shift * ((k >= 10) + (k >= 25)) for k in range(40)]
-    assert list(out.summary.beat_frames) == expected and interval == 28800
+    assert beats == expected and interval == 28800
     with wave.open(str(out.wav_path)) as w:
         pcm = np.frombuffer(w.readframes(w.getnframes()), dtype="<i2") / 32767.0
     assert onset_frames(pcm, threshold=1e-3).tolist()[4:] == expected
@@ -118,7 +125,7 @@ def test_tempo_step_beats_land_on_exactly_the_planned_frames(store):
     new_interval = 60 * SR / 110
     expected = [first + 28800 * k for k in range(30)]
     expected += [math.floor(first + 29 * 28800 + (k - 29) * new_interval + 0.5) for k in range(30, 60)]
-    assert list(out.summary.beat_frames) == expected
+    assert _beat_frames(store, out) == expected
     cue = out.summary.phases["cue"]
     assert cue["perturbations"] == 1 and cue["deviation_lag0_ms"] > 20  # the taps come late at first
 
@@ -128,15 +135,15 @@ def test_tempo_step_perturbations_and_seeded_random_beats(store):
                   perturbation_seed=7, recovery_beats=8)
     a = _run(store, **params)
     b = _run(store, **params)
-    assert a.summary.beat_frames == b.summary.beat_frames  # seeded: the same beats each time
-    iv = _intervals(a.summary.beat_frames)
+    assert _beat_frames(store, a) == _beat_frames(store, b)  # seeded: the same beats each time
+    iv = _intervals(_beat_frames(store, a))
     changed = [j + 2 for j in np.flatnonzero(np.abs(np.diff(iv)) > 2)]  # first beat at a new interval
     assert len(changed) == 4 and min(np.diff(changed)) >= 12
     for k in changed:  # each step: the tempo before it +10 % or -10 %
         ratio = iv[k - 2] / iv[k - 1]
         assert ratio == pytest.approx(1.1, abs=1e-4) or ratio == pytest.approx(0.9, abs=1e-4)
     other = _run(store, **(params | {"perturbation_seed": 8}))
-    assert other.summary.beat_frames != a.summary.beat_frames
+    assert _beat_frames(store, other) != _beat_frames(store, a)
 
 
 def _ramp_position_s(x_beats, b0, b1, length):
@@ -153,8 +160,8 @@ def test_ramp_beats_land_on_planned_frames_and_reach_the_target_on_the_planned_b
     first = START + 4 * 28800
     expected = [first + 28800 * k for k in range(21)]
     expected += [math.floor(first + 20 * 28800 + SR * _ramp_position_s(x, 100, 110, 8) + 0.5) for x in range(1, 20)]
-    assert list(out.summary.beat_frames) == expected
-    iv = _intervals(out.summary.beat_frames)
+    assert _beat_frames(store, out) == expected
+    iv = _intervals(_beat_frames(store, out))
     target = 60 * SR / 110
     assert all(abs(i - target) <= 1 for i in iv[28:])  # from beat 28 (= 20 + 8) on: the target tempo
     assert iv[27] > target + 100  # the beat before it was still slower
@@ -171,7 +178,7 @@ def test_live_tempo_change_applies_on_the_first_beat_beyond_the_look_ahead(store
     control_frame = START + 10 * 28800 + 1000  # a little after beat 6 (4 count-in beats)
     out = simulate_session(_preset(tempo_bpm=100, beats=30), store=store, tapper=TapperParams(),
                            controls=[(control_frame, "tempo_set", 120)])
-    beats = list(out.summary.beat_frames)
+    beats = _beat_frames(store, out)
     step = LoopTiming().control_period_frames
     applied_at = -(-control_frame // step) * step  # the first control step at or after F
     planned = [b for b in beats if b < applied_at - step + LOOKAHEAD]  # queued before that step
@@ -189,7 +196,7 @@ def test_adaptive_gain_0_keeps_the_tempo_exact_and_gain_follows_a_drifting_clien
     the cue follows, tempo-following ratio within 0.02 of 1."""
     client = TapperParams(alpha=0.0, follows_cue_period=False, period_ms=600, drift_ms_per_tap=0.15, seed=4)
     fixed = _run(store, client, tempo_bpm=100, beats=200, adaptive_gain=0.0)
-    assert list(fixed.summary.beat_frames) == [START + (4 + k) * 28800 for k in range(200)]
+    assert _beat_frames(store, fixed) == [START + (4 + k) * 28800 for k in range(200)]
     assert fixed.summary.phases["cue"]["tempo_following_ratio"] > 1.02
     follows = _run(store, client, tempo_bpm=100, beats=200, adaptive_gain=0.5, adaptive_min_bpm=60,
                    adaptive_max_bpm=140)
@@ -203,7 +210,7 @@ def test_adaptive_tempo_stays_within_its_bounds(store):
     client = TapperParams(alpha=0.0, follows_cue_period=False, period_ms=750, seed=2)  # 80 BPM
     out = _run(store, client, tempo_bpm=100, beats=80, adaptive_gain=1.0, adaptive_min_bpm=90,
                adaptive_max_bpm=110)
-    iv = _intervals(out.summary.beat_frames)
+    iv = _intervals(_beat_frames(store, out))
     assert iv.max() <= math.ceil(60 * SR / 90) + 1 and iv.min() >= math.floor(60 * SR / 110) - 1
     assert iv.max() >= 60 * SR / 90 - 1  # it did reach the floor
 
@@ -231,3 +238,39 @@ def test_ras_protocol_baseline_sets_the_cue_then_steps_up(tmp_path):
     stored = {p for (p,) in con.execute("SELECT DISTINCT phase FROM summaries")}
     con.close()
     assert stored == {"all", "baseline", "cue+0%", "cue+5%", "cue+10%"}
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_stored_missed_beats_and_extra_taps_equal_what_the_simulated_client_produced(store, seed):
+    """A client who leaves beats out and bounces extra taps in, through the offline session:
+    the stored counts are exactly the omissions and extra taps it made, and every tap it made
+    is stored and scored."""
+    out = _run(store, TapperParams(miss_rate=0.1, extra_rate=0.15, seed=seed), tempo_bpm=100, beats=200)
+    made = out.produced
+    assert made["omitted"] >= 5 and made["extra"] >= 10  # both really happened
+    stored = store.run_summary(out.run_id)
+    assert (stored["missed"], stored["extra"]) == (made["omitted"], made["extra"])
+    assert stored["n_taps"] == made["inputs"] == 200 - made["omitted"] + made["extra"]
+    assert len(store.run_responses(out.run_id)) == made["inputs"]
+    assert out.simulated["miss_rate"] == 0.1 and out.simulated["extra_rate"] == 0.15
+
+
+def test_a_client_without_errors_draws_none_and_one_with_errors_keeps_every_other_tap():
+    """Rates 0 leave the client exactly as it was; misses remove taps and extras add taps
+    without moving any other tap (their own random stream)."""
+    preset_beats = [ScheduledSound(START + k * 28800, "click", cue_index=k) for k in range(-2, 300)]
+
+    def taps(**rates):
+        tapper = SimulatedTapper(TapperParams(seed=5, **rates), sample_rate=SR)
+        for sound in preset_beats:
+            tapper.hear(sound)
+        end = preset_beats[-1].frame + 14400  # half an interval after the last beat: no continuation yet
+        made = tapper.inputs_before(end, heard_until_frame=end)
+        return [(t.frame, t.velocity) for t in made], tapper.produced()
+
+    plain, counts = taps()
+    assert counts == {"inputs": 300, "omitted": 0, "extra": 0}
+    missing, counts = taps(miss_rate=0.2)
+    assert set(missing) < set(plain) and len(plain) - len(missing) == counts["omitted"] > 0
+    extra, counts = taps(extra_rate=0.2)
+    assert set(plain) < set(extra) and len(extra) - len(plain) == counts["extra"] > 0

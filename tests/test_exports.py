@@ -64,14 +64,14 @@ def live_session(store: Store) -> str:
                            params={"tempo_bpm": 120.0}, start_frame=24_000, playback=playback,
                            calibration={"midi": {"latency_frames": 100}})
     beats = [24_000 + 24_000 * k for k in range(8)]
-    sounds = [ScheduledSound(frame=f, sound="click_accent" if k % 4 == 0 else "click", gain=0.8, beat_index=k)
+    sounds = [ScheduledSound(frame=f, sound="click_accent" if k % 4 == 0 else "click", gain=0.8, cue_index=k)
               for k, f in enumerate(beats)]
     inputs = [InputEvent(frame=f + 7 * k - 30, source="midi", note=36 + k % 2, velocity=60 + 5 * k,
                          client="C-7" if k % 2 else "C-8") for k, f in enumerate(beats)]
     inputs.append(InputEvent(frame=beats[3] + 500, source="midi", note=20, velocity=90, client="C-7"))  # silent
-    from live.activities.base import Response
-    responses = [Response(event=ev, beat_index=k, beat_frame=beats[k],
-                          asynchrony_ms=1000 * (ev.frame - beats[k]) / RATE) for k, ev in enumerate(inputs[:8])]
+    from live.activities.types import Response, Target
+    responses = [Response(event=ev, target=Target(k, beats[k], "beat"),
+                          error_ms=1000 * (ev.frame - beats[k]) / RATE) for k, ev in enumerate(inputs[:8])]
     store.add_batch(rid, sounds=sounds, inputs=inputs, responses=responses,
                     controls=[(beats[2] + 10, "tempo_set", 110.0, "tempo 120 -> 110 BPM from beat 4")])
     store.close_run(rid, summary={"n_beats": 8, "sd_async_ms": 1.5, "R": None}, final_responses=responses,
@@ -342,7 +342,7 @@ def test_report_shows_each_goal_across_sessions(db, demo, tmp_path, capsys, umas
 
 
 def test_docs_describe_every_column_and_metric():
-    from live.metrics.info import METRICS
+    from live.activities.entrainment.catalogue import METRICS
 
     text = (Path(__file__).parents[1] / "docs" / "records.md").read_text()
     for table, columns in csv_zip.COLUMNS.items():

@@ -35,7 +35,7 @@ def session_with_an_outage(store: Store) -> tuple[str, int, int]:
     r1 = store.create_run(sid, activity="entrainment", preset_name="steady", preset_path=None, params=params,
                           start_frame=24_000, playback=PLAYBACK)
     beats_1 = [24_000, 48_000, 72_000, 96_000, 120_000]
-    store.add_batch(r1, sounds=[ScheduledSound(f, "click", gain=0.8, beat_index=k) for k, f in enumerate(beats_1)],
+    store.add_batch(r1, sounds=[ScheduledSound(f, "click", gain=0.8, cue_index=k) for k, f in enumerate(beats_1)],
                     inputs=[InputEvent(f + 100, "midi", 36, 90, "C-1") for f in beats_1[:4]])
     outage = store.begin_outage(sid, start_frame=LOST_AT - 10, device="audio on JACK Audio Connection Kit", run_id=r1)
     store.close_run(r1, summary={"n_beats": 4}, final_responses=[], end_frame=LOST_AT - 10)
@@ -43,7 +43,7 @@ def session_with_an_outage(store: Store) -> tuple[str, int, int]:
     r2 = store.create_run(sid, activity="entrainment", preset_name="steady", preset_path=None, params=params,
                           start_frame=BACK_AT + 24_000, playback=PLAYBACK, resumes_run_id=r1, outage_id=outage)
     beats_2 = [BACK_AT + 24_000 * (k + 1) for k in range(3)]
-    store.add_batch(r2, sounds=[ScheduledSound(f, "click", gain=0.8, beat_index=k) for k, f in enumerate(beats_2)],
+    store.add_batch(r2, sounds=[ScheduledSound(f, "click", gain=0.8, cue_index=k) for k, f in enumerate(beats_2)],
                     inputs=[InputEvent(f - 50, "midi", 38, 80, "C-1") for f in beats_2])
     store.close_run(r2, summary={"n_beats": 3}, final_responses=[], end_frame=beats_2[-1] + 24_000)
     store.close_session(sid)

@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 import sqlalchemy
 
-from live.activities.base import Response, Summary
+from live.activities.types import Response, Summary, Target
 from live.engine.events import InputEvent, ScheduledSound
 from live.store import store as store_module
 from live.store.store import SCHEMA_VERSION, SchemaVersionError, Store, create_schema, t_clients
@@ -78,7 +78,8 @@ def tap(frame: int, client: str = "C01", note: int | None = 36, velocity: int = 
 
 def scored(frame: int, beat: int | None, beat_frame: int | None, client: str = "C01") -> Response:
     asyn = None if beat_frame is None else 1000 * (frame - beat_frame) / RATE
-    return Response(event=tap(frame, client), beat_index=beat, beat_frame=beat_frame, asynchrony_ms=asyn)
+    target = None if beat is None else Target(beat, beat_frame, "beat")
+    return Response(event=tap(frame, client), target=target, error_ms=asyn)
 
 
 def new_run(store: Store, codes=("C01",)) -> tuple[str, int]:
@@ -166,11 +167,11 @@ def test_round_trip_of_a_session(store: Store) -> None:
 
     beats = [1000 + 28_800 * k for k in range(3)]
     # handed over out of order and in two batches: read back by frame
-    store.add_sounds(rid, [ScheduledSound(frame=beats[2], sound="click", gain=0.8, beat_index=2)])
+    store.add_sounds(rid, [ScheduledSound(frame=beats[2], sound="click", gain=0.8, cue_index=2)])
     store.add_sounds(
         rid,
-        [ScheduledSound(frame=beats[0], sound="click_accent", gain=1, beat_index=0),
-         ScheduledSound(frame=np.int64(beats[1]), sound="click", gain=np.float32(0.5), beat_index=1)],
+        [ScheduledSound(frame=beats[0], sound="click_accent", gain=1, cue_index=0),
+         ScheduledSound(frame=np.int64(beats[1]), sound="click", gain=np.float32(0.5), cue_index=1)],
     )
     store.add_inputs(rid, [tap(beats[0] - 480, "C01"), tap(beats[1] + 96, "C02", note=None)])
     store.add_responses(rid, [scored(beats[0] - 480, 0, beats[0]), scored(beats[1] + 96, None, None, "C02")])
@@ -569,7 +570,7 @@ def test_migrated_sqlite_file_stays_owner_only(tmp_path: Path, umask_022) -> Non
 
 def test_a_batch_is_one_transaction(store: Store) -> None:
     sid, rid = new_run(store)
-    store.add_batch(rid, sounds=[ScheduledSound(frame=100, sound="click", beat_index=0)],
+    store.add_batch(rid, sounds=[ScheduledSound(frame=100, sound="click", cue_index=0)],
                     inputs=[tap(110)], responses=[scored(110, 0, 100)],
                     controls=[(105, "tempo_set", 110.0, "tempo 100 -> 110 BPM")])
     assert [e["kind"] for e in store.run_events(rid)] == ["sound", "input"]
@@ -621,7 +622,7 @@ def test_run_phases(store: Store) -> None:
 
 
 def test_run_phases_keep_the_sessions_order(store: Store) -> None:
-    from live.activities.base import Summary
+    from live.activities.types import Summary
 
     _, rid = new_run(store)
     order = ["baseline", "cue+0%", "cue+5%", "cue+10%", "continuation"]  # not alphabetical

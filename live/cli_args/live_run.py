@@ -6,7 +6,7 @@ import argparse
 
 from live.cli_args.values import number, size, whole
 
-# The tempo range of entrainment presets (live.activities.entrainment_params MIN_BPM, MAX_BPM;
+# The tempo range of entrainment presets (live.activities.entrainment.params MIN_BPM, MAX_BPM;
 # a test checks they agree): not imported, so that 'live --help' stays fast.
 MIN_BPM, MAX_BPM = 20, 240
 MIN_TAPS, MAX_TAPS = 8, 500  # live.calibration.estimate_latency needs at least 8 taps kept

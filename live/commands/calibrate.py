@@ -54,8 +54,8 @@ def run(args) -> int:
         except SessionError as exc:
             print(f"live calibrate: {exc}", file=err)
             return 2
-    offsets_ms = [r.asynchrony_ms for run_ in outcome.runs for r in run_.responses
-                  if r.asynchrony_ms is not None and r.event.source == args.input]
+    offsets_ms = [r.error_ms for run_ in outcome.runs for r in run_.responses
+                  if r.error_ms is not None and r.event.source == args.input]
     try:
         cal = estimate_latency(offsets_ms)
     except CalibrationError as exc:

@@ -15,7 +15,7 @@ from live.cli_args.values import one_line
 DEFAULT_PRESET = "steady-beat-100"
 DEMO_CLIENT = "SIM-001"  # the simulated client's code in the store
 
-# The per-phase table's rows, in this order (labels, units and formats: live.metrics.info),
+# The per-phase table's rows, in this order (labels, units and formats: the activity's catalogue),
 # then the recovery curve after perturbations; other metrics are in --json.
 _PHASE_KEYS = (
     "duration_s", "n_beats", "n_taps", "missed", "extra", "cue_tempo_bpm", "cadence_bpm",
@@ -25,16 +25,18 @@ _PHASE_KEYS = (
 ) + tuple(f"deviation_lag{j}_ms" for j in range(65))
 
 
-def format_phases(phases: dict[str, dict]) -> str:
+def format_phases(phases: dict[str, dict], catalogue) -> str:
     """Phases side by side: a row per listed metric any phase has, the recovery curve last
-    (``-`` where a phase has no such metric, ``n/a`` where it is undefined). ``--json`` has all."""
+    (``-`` where a phase has no such metric, ``n/a`` where it is undefined), labelled from the
+    activity's metric ``catalogue``. ``--json`` has all."""
     from live.metrics.info import format_value, metric_info
 
     names = list(phases)
     keys = [k for k in _PHASE_KEYS if any(k in m for m in phases.values())]
     rows = [["", *names, ""]] + [
-        [metric_info(k).label, *("-" if k not in phases[n] else format_value(k, phases[n][k]) for n in names),
-         metric_info(k).unit]
+        [metric_info(k, catalogue).label,
+         *("-" if k not in phases[n] else format_value(k, phases[n][k], catalogue) for n in names),
+         metric_info(k, catalogue).unit]
         for k in keys
     ]
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
@@ -102,11 +104,7 @@ def run(args) -> int:
     with store:
         outcome = simulate_session(preset, store=store, tapper=tapper, wav_dir=out_dir, client=DEMO_CLIENT)
     outputs = {"wav": str(outcome.wav_path), "db": db}
-    simulated = {
-        "mean_async_ms": tapper.mean_async_ms, "timekeeper_sd_ms": tapper.timekeeper_sd_ms,
-        "motor_sd_ms": tapper.motor_sd_ms, "alpha": tapper.alpha, "seed": tapper.seed,
-        "period_ms": tapper.period_ms,
-    }
+    simulated = outcome.simulated
     commands = next_commands(outcome.session_id, DEMO_CLIENT, db, out_dir)
     if args.json:
         json.dump({"session_id": outcome.session_id, "summary": outcome.summary.metrics,
@@ -127,7 +125,9 @@ def run(args) -> int:
     print(format_table(outcome.summary.metrics, window_ms=preset.params.window_ms))
     print()
     print("Per phase:")
-    print(format_phases(outcome.summary.phases))
+    from live.activities.registry import metric_catalogue
+
+    print(format_phases(outcome.summary.phases, metric_catalogue(preset.activity)))
     print()
     print("Wrote:")
     print(f"  audio    {outputs['wav']}")

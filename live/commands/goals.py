@@ -10,7 +10,7 @@ from live.commands.records_common import fail, open_store, print_goals, to_json
 
 def run(args) -> int:
     from live.store.goals import GoalError, describe_goal, parse_goal
-    from live.metrics.info import METRICS
+    from live.activities.registry import metric_catalogue
 
     prog = f"live goals {args.action}"
     spec = None
@@ -28,8 +28,9 @@ def run(args) -> int:
         except KeyError as exc:
             return fail(prog, f"{exc.args[0]}; add the client first with 'live clients add {args.client}'")
         if spec is not None:
-            if spec.metric not in METRICS:
-                return fail(prog, f"metric {spec.metric!r} is not a stored metric; metrics: {', '.join(METRICS)}")
+            metrics = metric_catalogue()
+            if spec.metric not in metrics:
+                return fail(prog, f"metric {spec.metric!r} is not a stored metric; metrics: {', '.join(metrics)}")
             goal_id = store.add_goal(args.client, metric=spec.metric, direction=spec.direction,
                                      target=spec.target, conditions=spec.conditions)
             text = describe_goal(spec.metric, spec.direction, spec.target, spec.conditions)

@@ -9,6 +9,7 @@ import argparse
 import json
 import sys
 
+from live.activities.entrainment.catalogue import METRICS
 from live.cli_args.values import one_line
 from live.metrics.csvio import read_times_csv
 from live.metrics.info import format_value, metric_info
@@ -16,7 +17,7 @@ from live.metrics.sms import sms_summary
 
 _PROG = "live metrics sms"
 
-# The readable table's rows, in order (labels, units and formats: live.metrics.info).
+# The readable table's rows, in order (labels, units and formats: entrainment's catalogue).
 _KEYS = ("n_beats", "n_taps", "matched", "missed", "extra", "mean_async_ms", "sd_async_ms",
          "median_async_ms", "within_window_pct", "R", "mean_phase_deg", "rayleigh_p", "iti_mean_ms", "iti_cv")
 
@@ -28,12 +29,12 @@ def _fail(message: str) -> int:
 
 def format_table(summary: dict, *, window_ms: float) -> str:
     """The summary as aligned ``label  value  unit`` lines; undefined values read ``n/a``."""
-    labels = {k: metric_info(k).label for k in _KEYS}
+    labels = {k: metric_info(k, METRICS).label for k in _KEYS}
     labels["within_window_pct"] = f"within +/-{window_ms:g} ms"
-    values = {k: format_value(k, summary[k]) for k in _KEYS}
+    values = {k: format_value(k, summary[k], METRICS) for k in _KEYS}
     lw = max(map(len, labels.values()))
     vw = max(map(len, values.values()))
-    return "\n".join(f"{labels[k]:<{lw}}  {values[k]:>{vw}}  {metric_info(k).unit}".rstrip() for k in _KEYS)
+    return "\n".join(f"{labels[k]:<{lw}}  {values[k]:>{vw}}  {METRICS[k].unit}".rstrip() for k in _KEYS)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -136,6 +136,7 @@ def to_json(value: Any) -> str:
 
 def print_goals(goals: list[dict]) -> None:
     """Goals (as :func:`live.store.records.client_progress` gives them) as a table: latest value, met."""
+    from live.activities.registry import metric_catalogue
     from live.metrics.info import format_value
 
     if not goals:
@@ -146,5 +147,5 @@ def print_goals(goals: list[dict]) -> None:
         last = g["points"][-1] if g["points"] else None
         met = None if last is None else ("met" if last["met"] else "not met")
         rows.append([g["id"], g["text"], len(g["points"]),
-                     None if last is None else format_value(g["metric"], last["value"]), met])
+                     None if last is None else format_value(g["metric"], last["value"], metric_catalogue()), met])
     print(table(["goal", "goal text", "sessions", "latest", "latest met"], rows))

@@ -147,17 +147,19 @@ def run(args) -> int:
                           "responses": responses_json(outcome), "outages": outages_json(outcome),
                           "engine": outcome.engine_stats, "midi": outcome.midi_stats, "writer": outcome.writer}))
     else:
+        from live.activities.registry import metric_catalogue
         from live.commands.demo import format_phases
         from live.commands.metrics import format_table
 
         window_ms = {p.name: p.params.window_ms for p in presets}
+        activity = {p.name: p.activity for p in presets}
         for r in outcome.runs:
             print(f"Run {r.run_id}: {r.preset}")
             print(format_table(r.summary, window_ms=window_ms[r.preset]))
             print()
             if r.phases:
                 print("Per phase:")
-                print(format_phases(r.phases))
+                print(format_phases(r.phases, metric_catalogue(activity[r.preset])))
                 print()
     for o in outages_json(outcome):
         back = (f"back after {o['lost_s']:.1f} s (reopened in {1000 * o['reopen_s']:.0f} ms)"

@@ -48,6 +48,7 @@ def run(args) -> int:
 
 def describe(session: dict) -> str:
     """The session as the therapist reads it: status first, then runs, goals and notes."""
+    from live.activities.registry import metric_catalogue
     from live.metrics.info import format_value, metric_info
     from live.store.exports import describe_outages
 
@@ -73,12 +74,13 @@ def describe(session: dict) -> str:
         lines.append(table(["run", "preset", "status", "cue BPM", "length", "responses"], rows))
         lines += describe_outages(session)
         for r in session["runs"]:
+            catalogue = metric_catalogue(r["activity"])
             for phase, metrics in r["phases"].items():
                 lines.append("")
                 lines.append(f"Run {r['position']} ({r['preset_name']}), phase {phase}:")
                 lines.append(table(["metric", "value", "unit"],
-                                   [[metric_info(m).label, format_value(m, v), metric_info(m).unit]
-                                    for m, v in metrics.items()]))
+                                   [[metric_info(m, catalogue).label, format_value(m, v, catalogue),
+                                     metric_info(m, catalogue).unit] for m, v in metrics.items()]))
             if not r["phases"]:
                 lines.append("")
                 lines.append(f"Run {r['position']} ({r['preset_name']}): no summary (the run did not end normally)")
@@ -89,7 +91,7 @@ def describe(session: dict) -> str:
             lines.append("")
             lines.append(f"Goals of {code}:")
             lines.append(table(["goal", "this session", "met"],
-                               [[g["text"], format_value(g["metric"], g["value"]),
+                               [[g["text"], format_value(g["metric"], g["value"], metric_catalogue()),
                                  None if g["met"] is None else ("yes" if g["met"] else "no")] for g in goals]))
     if session["notes"]:
         lines.append("")

@@ -23,32 +23,33 @@ class ScheduledSound:
         Name of a sound in the sample bank (``"click_accent"``, ``"click"``, ``"woodblock"``).
     gain : float
         Linear gain, 0..4.
-    beat_index : int or None
-        Index of the cue beat this sound marks (count-in beats are negative), None for
-        sounds that are not beats.
+    cue_index : int or None
+        Index of the cue this sound marks (a beat, a call's onset, ...: the activity's own
+        numbering, 0 = the first scored one, count-in beats negative); None for sounds that
+        mark no cue (a groove's other hits, a pad's sound).
     """
 
     frame: int
     sound: str
     gain: float = 1.0
-    beat_index: int | None = None
+    cue_index: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class Cue:
-    """A beat the client sees: what a screen draws in sync with the audio.
+    """A cue the client sees (a beat, ...): what a screen draws in sync with the audio.
 
     Parameters
     ----------
-    beat_index : int
-        Index of the beat (count-in beats are negative), as in :class:`ScheduledSound`.
+    index : int
+        Index of the cue, as ``cue_index`` in :class:`ScheduledSound` (count-in beats negative).
     frame : int
-        Output frame at which the beat sounds; a screen draws it early by its display latency.
+        Output frame at which the cue sounds; a screen draws it early by its display latency.
     accent : bool
-        True on an accented beat of the bar.
+        True on an accented cue (an accented beat of the bar).
     """
 
-    beat_index: int
+    index: int
     frame: int
     accent: bool
 

@@ -21,7 +21,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable
 
-from live.activities.base import ActivityContext, Response, activity_class
+from live.activities.registry import activity_class
+from live.activities.types import ActivityContext, ControlEvent, Response
 from live.controls import DEFAULT_STEP_BPM, ControlMap
 from live.engine.bank import default_bank
 from live.engine.clock import FrameMap, HostClock
@@ -660,19 +661,17 @@ class LiveSession:
             lines.append("microphone: listening for onsets")
         return tuple(lines)
 
-    def _publish(self, preset: Preset, run_number: int, state: str, tally=None, activity=None) -> None:
+    def _publish(self, preset: Preset, run_number: int, state: str, activity=None) -> None:
         from live.ui.console import ConsoleStatus
 
         session_id, session_start = self._session
         now = self._now_frame()
-        numbers = tally.numbers(now) if tally is not None else {}
         if self._outage is not None:
             state = "AUDIO LOST"
         self.console.publish(ConsoleStatus(
             session_id=session_id, client=self.options.client, activity=f"{preset.title} ({preset.name})",
             run_number=run_number, presets_left=len(self._queue), state=state, elapsed_s=(now - session_start) / self.sample_rate,
-            beats_total=getattr(activity, "n_beats", 0) if activity is not None else 0,
-            window_ms=getattr(preset.params, "window_ms", 50.0), devices=self._devices(), **numbers))
+            numbers=activity.live_numbers(now) if activity is not None else (), devices=self._devices()))
 
     def _wait_for_start(self, store: Store, run_id: int, preset: Preset, run_number: int) -> bool:
         """Between runs, at the console: True when the therapist starts again (space, or the
@@ -720,9 +719,10 @@ class LiveSession:
         plays again after an outage."""
         opts, sr, engine = self.options, self.sample_rate, self.engine
         params = preset.params
+        activity_cls = activity_class(preset.activity)
         if opts.duration_s is not None:
-            params = dataclasses.replace(params, duration_s=opts.duration_s, beats=None)
-        activity = activity_class(preset.activity)(params)
+            params = activity_cls.with_phase_length(params, opts.duration_s)
+        activity = activity_cls(params)
         start_frame = engine.frame + opts.start_delay_frames
         outage_id = self.resumes[-1]["outage_id"] if resumes is not None and self.resumes else None
         run_id = store.create_run(session_id, activity=preset.activity, preset_name=preset.name,
@@ -735,18 +735,12 @@ class LiveSession:
         if self.touch is not None:
             self.touch.set_layout(preset.screen)
         touch_sound = opts.pad_sound if preset.screen.feedback else None
-        tally = None
-        if self.console is not None:
-            from live.ui.console import RunTally
-
-            tally = RunTally(sr, getattr(params, "window_ms", 50.0))
         sounds, inputs, responses, controls = [], [], [], []
         last_flush = time.monotonic()
         watch = StallWatch(opts.stall_timeout_s)
         last_port_check = 0.0
         next_wanted, end_now = "next", False
         while True:
-            n_before = len(responses)
             rows = self.state.take_rows()
             if len(rows):
                 self._clock_rows(rows)
@@ -764,7 +758,7 @@ class LiveSession:
                 for sound in activity.plan(now + opts.lookahead_frames):
                     engine.schedule(sound)
                     sounds.append(sound)
-                    if opts.midi_out is not None and sound.beat_index is not None:
+                    if opts.midi_out is not None and sound.cue_index is not None:
                         self._send_midi(sound)
             wanted = []  # therapist's controls: (frame, action, value), from the controller and the console
             for msg in self.midi.take():
@@ -807,7 +801,7 @@ class LiveSession:
                         step = DEFAULT_STEP_BPM if cmd.action in ("tempo_up", "tempo_down") else None
                         wanted.append((frame, cmd.action, step))
             for frame, action, value in wanted:
-                effect = activity.on_control(action, value)
+                effect = activity.on_control(ControlEvent(frame, action, value))
                 if action == "start_stop":
                     effect, next_wanted = "run stopped by the therapist", "stop"
                 elif action == "next_activity":
@@ -817,10 +811,8 @@ class LiveSession:
                     self.log(effect)
                 if action in ("start_stop", "next_activity"):
                     end_now = True
-            if tally is not None:
-                tally.add_cues(cues)
-                tally.add_responses(responses[n_before:])
-                self._publish(preset, run_number, "playing", tally, activity)
+            if self.console is not None:
+                self._publish(preset, run_number, "playing", activity)
             if self._outage is None and wall - last_port_check > 1.0:
                 last_port_check = wall
                 self._watch_midi_port()
@@ -859,7 +851,7 @@ class LiveSession:
             self.log("the client screen has closed; the session goes on (MIDI and microphone still count)")
         if not clock.ready:
             return []
-        self.touch.send_cues((c.beat_index, clock.host_ns_at(c.frame) + self._heard_after_ns, c.accent) for c in cues)
+        self.touch.send_cues((c.index, clock.host_ns_at(c.frame) + self._heard_after_ns, c.accent) for c in cues)
         events = []
         for pad, velocity, host_ns in self.touch.take():
             ev = touch_input(pad, velocity, host_ns, clock, latency_frames=latency_frames, client=self.options.client)
@@ -967,5 +959,6 @@ def responses_json(outcome: LiveOutcome) -> list[dict[str, Any]]:
 
     sr, t0 = outcome.sample_rate, outcome.origin_frame
     return [response_json({"frame": r.event.frame, "source": r.event.source, "note": r.event.note,
-                           "velocity": r.event.velocity, "beat_frame": r.beat_frame}, t0, sr)
+                           "velocity": r.event.velocity,
+                           "beat_frame": None if r.target is None else r.target.frame}, t0, sr)
             for run in outcome.runs for r in run.responses]

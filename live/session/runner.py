@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
-from live.activities.base import ActivityContext, Response, Summary, activity_class
+from live.activities.registry import activity_class
+from live.activities.types import ActivityContext, ControlEvent, Response, Summary
 from live.engine.bank import default_bank
 from live.engine.drivers import OfflineDriver
 from live.engine.engine import Engine
@@ -21,7 +22,7 @@ from live.engine.events import InputEvent, ScheduledSound
 from live.engine.sampler import SamplerState
 from live.presets import Preset
 from live.store.store import Store
-from live.sim.tapper import SimulatedTapper, TapperParams
+from live.sim.tapper import TapperParams
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,7 +39,8 @@ class LoopTiming:
 
 @dataclass(frozen=True, slots=True)
 class SessionOutcome:
-    """What a finished simulated session produced."""
+    """What a finished simulated session produced; ``simulated`` is the simulated client's true
+    parameters and ``produced`` what it actually did (inputs, omitted, extra)."""
 
     session_id: str
     run_id: int
@@ -46,6 +48,8 @@ class SessionOutcome:
     responses: tuple[Response, ...]
     engine_stats: dict
     wav_path: Path | None
+    simulated: dict = dataclasses.field(default_factory=dict)
+    produced: dict = dataclasses.field(default_factory=dict)
 
 
 def simulate_session(
@@ -65,15 +69,17 @@ def simulate_session(
     session is marked incomplete. ``controls`` are a simulated therapist's actions
     ``(frame, action, value)`` (e.g. ``(240000, "tempo_set", 110)``), each handed to the
     activity at the first control step at or after its frame and stored, as ``live run`` does
-    with a MIDI controller. A preset with a baseline tells the client to start tapping (or
-    walking) at the session's first frame.
+    with a MIDI controller. The simulated client is the activity's own (``simulated_client``),
+    with ``tapper``'s settings; it is told when the run starts (a client of a preset with a
+    baseline starts tapping, or walking, there).
     """
     sr = timing.sample_rate
     bank = default_bank(sr)
     driver = OfflineDriver(SamplerState(bank, channels=1), sample_rate=sr, record=wav_dir is not None)
     engine = Engine(driver, bank)
-    activity = activity_class(preset.activity)(preset.params)
-    sim = SimulatedTapper(tapper, sample_rate=sr, client=client)
+    activity_cls = activity_class(preset.activity)
+    activity = activity_cls(preset.params)
+    sim = activity_cls.simulated_client(preset.params, sample_rate=sr, client=client, **dataclasses.asdict(tapper))
 
     session_id = store.create_session(client_codes=[client], simulated=True, sample_rate=sr)
     try:
@@ -82,8 +88,7 @@ def simulate_session(
             params=dataclasses.asdict(preset.params), start_frame=timing.start_frame,
         )
         activity.start(ActivityContext(sr, timing.start_frame, frozenset(bank.slices)))
-        if getattr(preset.params, "baseline_s", 0) > 0:
-            sim.tap_freely_from(timing.start_frame)
+        sim.start(timing.start_frame)
         todo = sorted(controls, key=lambda c: c[0])
         done: list[tuple[int, str, float | None, str | None]] = []
         sounds: list[ScheduledSound] = []
@@ -95,13 +100,13 @@ def simulate_session(
             now = engine.frame
             while todo and todo[0][0] <= now:
                 frame, action, value = todo.pop(0)
-                done.append((frame, action, value, activity.on_control(action, value)))
+                done.append((frame, action, value, activity.on_control(ControlEvent(frame, action, value))))
             horizon = now + timing.lookahead_frames
             for sound in activity.plan(horizon):
                 engine.schedule(sound)
                 sim.hear(sound)
                 sounds.append(sound)
-            for tap in sim.taps_before(now, heard_until_frame=horizon):
+            for tap in sim.inputs_before(now, heard_until_frame=horizon):
                 engine.post_input(tap)
             for ev in engine.take_inputs():
                 inputs.append(ev)
@@ -123,4 +128,5 @@ def simulate_session(
     except BaseException:
         store.close_session(session_id, status="incomplete")
         raise
-    return SessionOutcome(session_id, run_id, summary, tuple(final), engine.stats(), wav_path)
+    return SessionOutcome(session_id, run_id, summary, tuple(final), engine.stats(), wav_path,
+                          sim.describe(), sim.produced())

@@ -28,6 +28,7 @@ from datetime import date, datetime, timezone
 from typing import Any
 
 from live import __version__
+from live.activities.registry import metric_catalogue
 from live.metrics.info import format_change, format_value, metric_info, quantity_unit
 from live.metrics.trend import MIN_TREND_POINTS, trend
 from live.store.exports import plots
@@ -63,19 +64,19 @@ def table_rows(goal: dict[str, Any]) -> list[list[str]]:
     for k, p in enumerate(goal["points"], start=1):
         note = [w for w, on in (("simulated", p.get("simulated")),
                                 ("incomplete", p.get("status", "complete") != "complete")) if on]
-        rows.append([str(k), _when(p["started_at"]), p["session_id"][:8], format_value(goal["metric"], p["value"]),
+        rows.append([str(k), _when(p["started_at"]), p["session_id"][:8], format_value(goal["metric"], p["value"], metric_catalogue()),
                      "met" if p["met"] else "not met", ", ".join(note)])
     return rows
 
 
 def _value_head(goal: dict[str, Any]) -> str:
-    unit = quantity_unit(goal["metric"])
+    unit = quantity_unit(goal["metric"], metric_catalogue())
     return f"value ({unit})" if unit else "value"
 
 
 def _met_when(goal: dict[str, Any]) -> str:
-    info = metric_info(goal["metric"])
-    unit = quantity_unit(goal["metric"])
+    info = metric_info(goal["metric"], metric_catalogue())
+    unit = quantity_unit(goal["metric"], metric_catalogue())
     bound = "at most" if goal["direction"] == "<=" else "at least"
     return f"{info.label}: met when {bound} {goal['target']:g}{' ' + unit if unit else ''}"
 
@@ -87,15 +88,15 @@ def _trend_line(goal: dict[str, Any]) -> str:
         return (f"Trend: not drawn with {n} session{'s' if n != 1 else ''}; "
                 f"a trend needs at least {MIN_TREND_POINTS} sessions with a value.")
     m = goal["metric"]
-    unit = quantity_unit(m)
+    unit = quantity_unit(m, metric_catalogue())
     u = f" {unit}" if unit else ""
     head = f"Trend (least-squares line over the {n} sessions): "
-    span = f"{format_change(m, t.change)}{u} along the line from the first session to the latest"
-    scatter = f"the scatter of the sessions about the line (SD {format_value(m, t.residual_sd)}{u})"
+    span = f"{format_change(m, t.change, metric_catalogue())}{u} along the line from the first session to the latest"
+    scatter = f"the scatter of the sessions about the line (SD {format_value(m, t.residual_sd, metric_catalogue())}{u})"
     if not t.clear:
         return head + f"no clear change: {span}, no more than {scatter}."
     toward = (t.slope < 0) == (goal["direction"] == "<=")
-    return (head + f"{format_change(m, t.slope)}{u} per session ({span}), "
+    return (head + f"{format_change(m, t.slope, metric_catalogue())}{u} per session ({span}), "
             f"{'toward' if toward else 'away from'} the goal; that change is larger than {scatter}.")
 
 
@@ -105,11 +106,11 @@ def goal_lines(goal: dict[str, Any]) -> list[str]:
     if not pts:
         return ["No session with a value for this goal yet."]
     met = sum(1 for p in pts if p["met"])
-    unit = quantity_unit(goal["metric"])
+    unit = quantity_unit(goal["metric"], metric_catalogue())
     last = pts[-1]
     return [
         f"Met in {met} of {len(pts)} session{'s' if len(pts) != 1 else ''}. Latest: session #{len(pts)}, "
-        f"{_when(last['started_at'])} UTC: {format_value(goal['metric'], last['value'])}{' ' + unit if unit else ''}, "
+        f"{_when(last['started_at'])} UTC: {format_value(goal['metric'], last['value'], metric_catalogue())}{' ' + unit if unit else ''}, "
         f"{'met' if last['met'] else 'not met'}.",
         _trend_line(goal),
     ]

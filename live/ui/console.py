@@ -27,6 +27,8 @@ import threading
 import time
 from dataclasses import dataclass, field
 
+from live.activities.types import LiveNumber
+
 try:
     import curses
 except ImportError:  # a Python without curses (Windows): no console, the session runs without it
@@ -49,16 +51,10 @@ class ConsoleStatus:
         Presets still to play after this run (space after a stop starts the next, or this one again).
     state : {"starting", "playing", "stopped", "saving"}
         Whether a run is playing.
-    tempo_bpm : float or None
-        Tempo of the latest beat interval played (BPM).
     elapsed_s : float
         Time since the session started (s).
-    beats_played, beats_total : int
-        Scored beats heard so far in this run, and the run's scored beats.
-    asynchrony_mean_ms, asynchrony_sd_ms : float or None
-        Of this run's matched responses so far (ms; negative = early; SD with ddof 1).
-    hits, hit_rate : int, float or None
-        Beats played so far with a response within the preset's window, and that over beats played.
+    numbers : tuple of LiveNumber
+        What the playing activity shows of its run (its ``live_numbers``), one line each.
     devices : tuple of str
         One line per device: audio, MIDI, client screen, microphone.
     """
@@ -69,15 +65,8 @@ class ConsoleStatus:
     run_number: int = 0
     presets_left: int = 0
     state: str = "starting"
-    tempo_bpm: float | None = None
     elapsed_s: float = 0.0
-    beats_played: int = 0
-    beats_total: int = 0
-    asynchrony_mean_ms: float | None = None
-    asynchrony_sd_ms: float | None = None
-    hits: int = 0
-    hit_rate: float | None = None
-    window_ms: float = 50.0
+    numbers: tuple[LiveNumber, ...] = field(default=())
     devices: tuple[str, ...] = field(default=())
 
 
@@ -217,10 +206,7 @@ class Console:
         lines = [
             (f"live  session {s.session_id or '-'}  client {s.client or '-'}  elapsed {_clock(s.elapsed_s)}", curses.A_BOLD),
             (f"Activity  {s.activity or '-'}  (run {s.run_number}; {s.presets_left} more planned)  [{s.state}]", 0),
-            (f"Tempo     {_num(s.tempo_bpm, '.1f')} BPM      Beats  {s.beats_played} / {s.beats_total}", 0),
-            (f"Asynchrony  mean {_num(s.asynchrony_mean_ms, '+.1f')} ms   SD {_num(s.asynchrony_sd_ms, '.1f')} ms", 0),
-            (f"Hit rate  {_num(s.hit_rate, '.2f')}  ({s.hits} of {s.beats_played} beats within "
-             f"+/-{s.window_ms:g} ms)", 0),
+            *((number_line(n), 0) for n in s.numbers),
             ("Devices", curses.A_BOLD),
             *((f"  {d}", 0) for d in s.devices),
             (f"Keys  {KEYS_HELP}", curses.A_REVERSE),
@@ -241,66 +227,11 @@ class Console:
         scr.refresh()
 
 
-def _num(x: float | None, fmt: str) -> str:
-    return "-" if x is None else format(x, fmt)
+def number_line(number: LiveNumber) -> str:
+    """One of the activity's live numbers as the console shows it: ``Tempo  120.0 BPM``."""
+    return f"{number.label}  {number.text()}"
 
 
 def _clock(seconds: float) -> str:
     m, s = divmod(int(seconds), 60)
     return f"{m:02d}:{s:02d}"
-
-
-class RunTally:
-    """The live numbers of one run for the console, from the cue stream and provisional responses.
-
-    Asynchrony is tap time minus the matched beat's time (ms; negative = early), mean and SD
-    (ddof 1) over this run's matched responses so far. A beat is a hit when a response within
-    +/- ``window_ms`` of it was matched to it (the share of taps within a tolerance window,
-    DOMAIN.md); the hit rate is hits over scored beats played so far. These are provisional:
-    the stored summary comes from the batch metric functions when the run ends.
-
-    Parameters
-    ----------
-    sample_rate : int
-        Engine frames per second.
-    window_ms : float
-        The preset's tolerance window (ms).
-    """
-
-    def __init__(self, sample_rate: int, window_ms: float) -> None:
-        self.sample_rate = sample_rate
-        self.window_ms = window_ms
-        self.cue_frames: list[tuple[int, int]] = []  # (beat index, frame), in frame order
-        self.n = 0
-        self.sum_ms = 0.0
-        self.sumsq_ms = 0.0
-        self.hit_beats: set[int] = set()
-
-    def add_cues(self, cues) -> None:
-        self.cue_frames.extend((c.beat_index, c.frame) for c in cues)
-
-    def add_responses(self, responses) -> None:
-        for r in responses:
-            if r.asynchrony_ms is None or r.beat_index is None:
-                continue
-            self.n += 1
-            self.sum_ms += r.asynchrony_ms
-            self.sumsq_ms += r.asynchrony_ms ** 2
-            if abs(r.asynchrony_ms) <= self.window_ms:
-                self.hit_beats.add(r.beat_index)
-
-    def numbers(self, now_frame: int) -> dict:
-        """``tempo_bpm``, ``beats_played``, ``asynchrony_mean_ms``, ``asynchrony_sd_ms``, ``hits``,
-        ``hit_rate`` as of ``now_frame``."""
-        played = [(k, f) for k, f in self.cue_frames if f <= now_frame]
-        scored = [k for k, _ in played if k >= 0]
-        tempo = None
-        if len(played) >= 2:
-            tempo = 60.0 * self.sample_rate / (played[-1][1] - played[-2][1])
-        mean = self.sum_ms / self.n if self.n else None
-        sd = None
-        if self.n >= 2:
-            sd = max(0.0, (self.sumsq_ms - self.n * mean * mean) / (self.n - 1)) ** 0.5
-        hits = len(self.hit_beats.intersection(scored))
-        return {"tempo_bpm": tempo, "beats_played": len(scored), "asynchrony_mean_ms": mean,
-                "asynchrony_sd_ms": sd, "hits": hits, "hit_rate": hits / len(scored) if scored else None}

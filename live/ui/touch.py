@@ -7,7 +7,7 @@ writes on its stdout (nothing else goes there: pygame's banner is hidden).
 
 engine -> screen
     ``{"layout": {...}}`` (a :class:`~live.ui.layout.ScreenLayout`, at each run),
-    ``{"cues": [[beat_index, host_ns, accent], ...]}`` (beats to show: host time the beat sounds),
+    ``{"cues": [[cue_index, host_ns, accent], ...]}`` (cues to show: host time the cue sounds),
     ``{"quit": true}`` (or end of input).
 screen -> engine
     ``{"ready": {"size": [w, h], "display": n, "displays": k, "display_latency_ms": ms}}`` once
@@ -117,7 +117,7 @@ class TouchScreen:
         self.display_latency_ns = round(display_latency_ms * 1e6)
         self.mouse_as_touch = os.environ.get("SDL_MOUSE_TOUCH_EVENTS", "") in ("1", "true")
         self.layout = default_layout()
-        self.cues: list[tuple[int, int, bool]] = []   # (beat_index, host_ns, accent), by time
+        self.cues: list[tuple[int, int, bool]] = []   # (cue_index, host_ns, accent), by time
         self.lit: dict[int, int] = {}                  # pad -> host_ns of its last touch
         self._fonts: dict[int, pygame.font.Font] = {}
         pygame.event.set_allowed(None)

@@ -46,9 +46,11 @@ def draw_progress(ax, goal: dict[str, Any], trend: Any = None, *, fontsize: floa
     with number, date and time; filled circles met, squares not met), the target line with the
     region where the goal is met shaded, and the least-squares ``trend`` line when given
     (:class:`live.metrics.trend.Trend`, step 0 = session 1)."""
+    from live.activities.registry import metric_catalogue
     from live.metrics.info import format_change, metric_info, quantity_unit
 
-    info = metric_info(goal["metric"])
+    catalogue = metric_catalogue()
+    info = metric_info(goal["metric"], catalogue)
     pts = goal["points"]
     xs = list(range(1, len(pts) + 1))
     values = [p["value"] for p in pts]
@@ -60,7 +62,7 @@ def draw_progress(ax, goal: dict[str, Any], trend: Any = None, *, fontsize: floa
         ax.axhspan(ylim[0], target, color=MET_COLOUR, alpha=0.08, lw=0)
     else:
         ax.axhspan(target, ylim[1], color=MET_COLOUR, alpha=0.08, lw=0)
-    unit = f" {quantity_unit(goal['metric'])}".rstrip()
+    unit = f" {quantity_unit(goal['metric'], catalogue)}".rstrip()
     ax.axhline(target, color=TARGET_COLOUR, ls="--", lw=1.5,
                label=f"target: {'at most' if goal['direction'] == '<=' else 'at least'} {target:g}{unit} (shaded: met)")
     if pts:
@@ -74,7 +76,7 @@ def draw_progress(ax, goal: dict[str, Any], trend: Any = None, *, fontsize: floa
                     label="not met")
     if trend is not None:
         ax.plot([1, len(pts)], [trend.first, trend.last], "-", color=TREND_COLOUR, lw=1.6, zorder=2.5,
-                label=f"trend (least squares): {format_change(goal['metric'], trend.slope)}{unit} per session")
+                label=f"trend (least squares): {format_change(goal['metric'], trend.slope, catalogue)}{unit} per session")
     ax.set_ylim(*ylim)
     ax.set_xlim(0.5, max(len(pts), 1) + 0.5)
     shown = labelled_sessions(len(pts))

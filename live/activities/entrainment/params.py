@@ -14,7 +14,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from live.activities.grooves import GROOVES
+from live.activities.entrainment.grooves import GROOVES
 from live.activities.params import ParamProblem, param
 from live.engine.bank import INSTRUMENTS
 

@@ -1,0 +1,111 @@
+"""The Activity protocol: everything a session needs from an activity, and nothing more.
+
+A session (offline or live) builds the activity from a preset's params, starts it on the
+engine, and then, every control step: asks it to :meth:`~Activity.plan` the sounds inside the
+look-ahead, hands it each input (:meth:`~Activity.on_input`) and each therapist's control
+(:meth:`~Activity.on_control`), shows its :meth:`~Activity.live_numbers` on the console and
+sends its :meth:`~Activity.take_cues` to the client's screen. At the end it stores its
+:meth:`~Activity.summary` and :meth:`~Activity.final_responses`. The class itself declares
+what records need: its metric catalogue, how its responses are named, the extra fields they
+carry, and the simulated client that plays it in ``live demo`` and the tests.
+
+Realtime-safe: no (control thread; never the audio callback).
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar, Iterable, Mapping, Protocol, runtime_checkable
+
+from live.activities.types import ActivityContext, ControlEvent, LiveNumber, RecordNames, Response, Summary
+from live.engine.events import Cue, InputEvent, ScheduledSound
+from live.metrics.info import MetricInfo
+from live.sim.base import SimulatedClient
+
+__all__ = ["Activity"]
+
+
+@runtime_checkable
+class Activity(Protocol):
+    """What every activity provides. Instance methods run on the control thread.
+
+    Class attributes
+    ----------------
+    name : str
+        The name presets give in ``activity = "..."`` (and the folder ``presets/<name>/``).
+    Params : type
+        Its frozen params dataclass (fields made with :func:`live.activities.params.param`).
+    metrics : mapping of str to MetricInfo
+        Its metric catalogue: every metric its summaries hold (label, unit, UCUM code, format,
+        which direction is better).
+    target_kind : str
+        What its responses are scored against (``"beat"``).
+    record_names : RecordNames
+        How its responses are named in records (``beat_index``, ``asynchrony_ms``).
+    response_fields : tuple of str
+        The keys of each response's ``extra`` (CSV columns after the common ones).
+
+    Realtime-safe: no.
+    """
+
+    name: ClassVar[str]
+    Params: ClassVar[type]
+    metrics: ClassVar[Mapping[str, MetricInfo]]
+    target_kind: ClassVar[str]
+    record_names: ClassVar[RecordNames]
+    response_fields: ClassVar[tuple[str, ...]]
+
+    def __init__(self, params: Any) -> None: ...
+
+    @classmethod
+    def with_phase_length(cls, params: Any, seconds: float) -> Any:
+        """``params`` with each phase ``seconds`` long (``live run --duration``); the rest kept."""
+        ...
+
+    @classmethod
+    def simulated_client(cls, params: Any, *, seed: int, sample_rate: int, client: str,
+                         **rates: float) -> SimulatedClient:
+        """The simulated client who plays a run with ``params``: seeded by ``seed``, stamping
+        ``client``; ``rates`` (e.g. ``miss_rate``, ``extra_rate``) set how often it errs."""
+        ...
+
+    def start(self, ctx: ActivityContext) -> None:
+        """Begin the run on an engine whose clock and bank ``ctx`` describes."""
+        ...
+
+    def plan(self, until_frame: int) -> Iterable[ScheduledSound]:
+        """Sounds starting before ``until_frame`` not returned by an earlier call, in frame order."""
+        ...
+
+    def take_cues(self) -> list[Cue]:
+        """The visual cues planned since the last call (what the client's screen draws)."""
+        ...
+
+    def on_input(self, ev: InputEvent) -> Iterable[Response]:
+        """Score one client input as it arrives (provisionally: the summary rescores the run)."""
+        ...
+
+    def on_control(self, ev: ControlEvent) -> str | None:
+        """Apply a therapist's control; return what it did, for the record (None: ignored)."""
+        ...
+
+    def live_numbers(self, now_frame: int) -> tuple[LiveNumber, ...]:
+        """What the console shows for this run as of ``now_frame``."""
+        ...
+
+    def stop(self, until_frame: int | None = None) -> None:
+        """End the run early: only what was already planned counts (with ``until_frame``: only
+        what was planned before that frame, e.g. the last frame heard before the audio device
+        went away)."""
+        ...
+
+    def is_finished(self, now_frame: int) -> bool:
+        """True once everything has played and the time for answers after it has passed."""
+        ...
+
+    def summary(self) -> Summary:
+        """The run's metrics, overall, per phase and per trial."""
+        ...
+
+    def final_responses(self) -> list[Response]:
+        """Every scored input as the summary matched it (what is stored)."""
+        ...

@@ -1,0 +1,233 @@
+"""The types every layer above the activities shares: what a run is told, what it answers.
+
+An activity is started with an :class:`ActivityContext`, scores each input into a
+:class:`Response` (the input, the :class:`Target` it was scored against, an error in ms and the
+extra fields the activity declares), takes the therapist's :class:`ControlEvent` s, shows the
+console :class:`LiveNumber` s and ends with a :class:`Summary` (metrics overall, per phase and
+per trial). :class:`RecordNames` is how an activity's responses are named in records (CSV
+columns, JSON keys). Inputs reach a session through :class:`InputSource` s, each polled into a
+:class:`Polled` (the client's inputs and the therapist's controls).
+
+These live at the activities layer, below the store, the user interface and the session loop,
+so every one of them imports them downward.
+
+Realtime-safe: no (control thread and below; never the audio callback).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Mapping, Protocol, runtime_checkable
+
+from live.engine.events import InputEvent
+
+__all__ = [
+    "ActivityContext", "ControlEvent", "InputSource", "LiveNumber", "Polled", "RecordNames", "Response",
+    "Summary", "Target", "GENERIC_RECORD_NAMES",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class ActivityContext:
+    """What a run needs to know about the engine it plays on.
+
+    Parameters
+    ----------
+    sample_rate : int
+        Frames per second of the engine clock.
+    start_frame : int
+        Engine frame of the run's first moment (its first sound, or the start of a baseline).
+    sound_names : frozenset of str
+        Sounds the bank holds.
+    """
+
+    sample_rate: int
+    start_frame: int
+    sound_names: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """What an input was scored against.
+
+    Parameters
+    ----------
+    index : int
+        Its number in the run: a beat, a call's onset, a pulse (0 = the first scored one).
+    frame : int
+        Engine frame of the target.
+    kind : str
+        What it is: ``"beat"``, ``"call_onset"``, ``"pulse"``, ...
+    """
+
+    index: int
+    frame: int
+    kind: str
+
+
+@dataclass(frozen=True, slots=True)
+class Response:
+    """A client's input with its score.
+
+    Parameters
+    ----------
+    event : InputEvent
+        The input that was scored.
+    target : Target or None
+        What it was matched to; None when unmatched (an extra input).
+    error_ms : float or None
+        ``1000 * (event.frame - target.frame) / sample_rate`` (ms, negative = early); None when
+        unmatched.
+    extra : mapping
+        The fields the activity declares in ``response_fields`` (a trial number, a pitch, ...).
+    """
+
+    event: InputEvent
+    target: Target | None
+    error_ms: float | None
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    """A run's metrics, computed by the activity's batch metric functions when the run ends.
+
+    Parameters
+    ----------
+    metrics : dict
+        Metric name -> value over the whole run (stored as phase ``"all"``); None where a value
+        is undefined (never NaN). Values are numbers, or strings for the metrics the activity
+        declares as text.
+    phases : dict
+        Phase name (``"baseline"``, ``"cue"``, ``"continuation"``, ...) -> that phase's metric
+        dict, in the order the phases ran.
+    trials : tuple of dict
+        Per trial (a call and its answer, ...): metric name -> value, plus ``"index"`` (the
+        trial's number, 0-based); empty for activities without trials.
+    """
+
+    metrics: dict[str, Any]
+    phases: dict[str, dict[str, Any]] = field(default_factory=dict)
+    trials: tuple[dict[str, Any], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ControlEvent:
+    """A therapist's control at the frame it was given.
+
+    Parameters
+    ----------
+    frame : int
+        Engine frame of the control.
+    action : str
+        ``"tempo_set"`` (to ``value`` BPM), ``"tempo_up"``/``"tempo_down"`` (by ``value`` BPM),
+        ``"next"``, ``"stop"``, ``"mark"``, and room for ``"chord"``, ``"key"``, ...; an
+        activity ignores the actions it has no use for.
+    value : float or None
+        The action's number, where it has one.
+    text : str or None
+        A mark's note, a chord symbol, a key name, ...
+    """
+
+    frame: int
+    action: str
+    value: float | None = None
+    text: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LiveNumber:
+    """One number the console shows while a run plays, as the activity declares it.
+
+    Parameters
+    ----------
+    label : str
+        What it is, for the therapist (``"Tempo"``, ``"Hit rate"``).
+    value : float, int, str or None
+        The number (None: not known yet, shown as ``-``), or a text such as ``"12 / 200"``.
+    unit : str
+        Printed after the value (``"BPM"``, ``"ms"``); may be empty.
+    fmt : str
+        Format spec for a numeric value (``".1f"``, ``"+.1f"``, ``"d"``).
+    """
+
+    label: str
+    value: float | int | str | None
+    unit: str = ""
+    fmt: str = ".1f"
+
+    def text(self) -> str:
+        """The value as printed, with its unit: ``"120.0 BPM"``; ``"-"`` alone when unknown."""
+        if self.value is None:
+            return "-"
+        if isinstance(self.value, str):
+            shown = self.value
+        else:
+            shown = format(self.value, self.fmt)
+        return f"{shown} {self.unit}".rstrip() if self.unit else shown
+
+
+@dataclass(frozen=True, slots=True)
+class RecordNames:
+    """How an activity's responses are named in records.
+
+    Parameters
+    ----------
+    target : str
+        What a target is called: ``"beat"`` gives columns ``beat_index`` and ``beat_time_s``.
+    error : str
+        The name of a response's error in ms: ``"asynchrony_ms"``, ``"timing_error_ms"``.
+    """
+
+    target: str
+    error: str
+
+    @property
+    def index(self) -> str:
+        """Column of the target's number: ``<target>_index``."""
+        return f"{self.target}_index"
+
+    @property
+    def frame(self) -> str:
+        """Column of the target's engine frame: ``<target>_frame``."""
+        return f"{self.target}_frame"
+
+    @property
+    def time_s(self) -> str:
+        """Column of the target's time in seconds: ``<target>_time_s``."""
+        return f"{self.target}_time_s"
+
+
+GENERIC_RECORD_NAMES = RecordNames(target="target", error="error_ms")
+"""Names for responses of an activity this version does not know (an old or foreign database)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Polled:
+    """What one poll of an input source gave: the client's inputs and the therapist's controls,
+    each in frame order."""
+
+    inputs: list[InputEvent] = field(default_factory=list)
+    controls: list[ControlEvent] = field(default_factory=list)
+
+
+@runtime_checkable
+class InputSource(Protocol):
+    """Where inputs come from: a MIDI port, the client's screen, a microphone, a simulated client.
+
+    Each source is built with the client it belongs to (for MIDI: each channel's client, the
+    therapist's channels None), so the session loop never decides whose an input is.
+
+    Realtime-safe: no (polled from the control thread).
+    """
+
+    name: str
+    """``"midi"``, ``"touch"``, ``"mic"``, ``"sim"``, ..."""
+
+    def poll(self, now_frame: int) -> Polled:
+        """The inputs and controls that arrived since the last poll, up to ``now_frame``."""
+        ...
+
+    def status(self) -> str:
+        """One line for the console: what the source is and how it is doing."""
+        ...
