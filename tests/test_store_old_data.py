@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import json
 import shutil
-import sqlite3
 import zipfile
 from pathlib import Path
 
 import pytest
 import sqlalchemy
+from schemautil import layout
 
 from live.store.exports import export_session
 from live.store.migrations import tables_of
@@ -22,14 +22,6 @@ from live.store.store import Store
 DATA = Path(__file__).parent / "data" / "pre_i11"
 SESSIONS = json.loads((DATA / "sessions.json").read_text())["sessions"]
 ENDINGS = {"csv": ".csv.zip", "json": ".json", "fhir": ".fhir.json"}
-
-
-def _sqlite_master(path: Path) -> dict[str, str]:
-    con = sqlite3.connect(path)
-    try:
-        return {name: sql for name, sql in con.execute("SELECT name, sql FROM sqlite_master WHERE sql IS NOT NULL")}
-    finally:
-        con.close()
 
 
 def _old_copy(tmp_path: Path) -> Path:
@@ -47,7 +39,7 @@ def test_the_version_4_layout_kept_here_is_the_one_live_wrote_before_issue_11(tm
 
         create_schema(conn, 4)
     engine.dispose()
-    assert _sqlite_master(made) == _sqlite_master(DATA / "store.db")
+    assert layout(str(made)) == layout(str(DATA / "store.db"))
 
 
 def _load_into(url: str, source: Path) -> None:
