@@ -79,7 +79,7 @@ def run(args) -> int:
 
     from live.commands.records_common import open_store
     from live.controls import ControlError, ControlMap
-    from live.store.store import check_client_code
+    from live.store.values import check_client_code
 
     try:
         check_client_code(args.client)
