@@ -108,10 +108,10 @@ def test_xdotool_clicks_on_a_real_window_become_stored_touch_responses(jack_serv
     assert [r["note"] for r in responses] == [pad for pad, _, _ in clicks]
     asyn = [r["asynchrony_ms"] for r in responses]
     assert all(a is not None and abs(a) <= 500 for a in asyn), asyn
-    stored = rows(db, "SELECT count(*) FROM responses WHERE asynchrony_ms IS NOT NULL")[0][0]
+    stored = rows(db, "SELECT count(*) FROM responses WHERE error_ms IS NOT NULL")[0][0]
     assert stored >= 6
     # each touched pad sounded (hit feedback on), 30 ms after its touch, and is stored with the sounds
-    pads = [f for (f,) in rows(db, "SELECT frame FROM events WHERE kind = 'sound' AND beat_index IS NULL ORDER BY frame")]
+    pads = [f for (f,) in rows(db, "SELECT frame FROM events WHERE kind = 'sound' AND cue_index IS NULL ORDER BY frame")]
     assert [p - f for p, f in zip(pads, frames)] == [1440] * 6
     print(f"\nXvfb clicks: {len(inputs)} stored touch inputs, asynchronies (ms) "
           f"{', '.join(f'{a:.0f}' for a in asyn)}", file=sys.stderr)
@@ -222,7 +222,7 @@ def test_wav_export_has_every_touch_pad_and_midi_pad_at_its_frame_even_under_oth
         code, out, err = log.finish()
     assert code == 0, err
     session_id = json.loads(out)["session_id"]
-    sounds = rows(db, "SELECT frame, sound, gain, beat_index FROM events WHERE kind = 'sound' ORDER BY frame")
+    sounds = rows(db, "SELECT frame, sound, gain, cue_index FROM events WHERE kind = 'sound' ORDER BY frame")
     midi = rows(db, "SELECT frame, velocity FROM events WHERE kind = 'input' AND source = 'midi' ORDER BY frame")
     touch_pads = [(f, name, gain) for f, name, gain, beat in sounds if beat is None]
     clicks = [(f, name, gain) for f, name, gain, beat in sounds if beat is not None]
