@@ -72,6 +72,20 @@ def start_run_on_screen(server, preset, db) -> tuple:
     return proc, log
 
 
+def input_phase_s(db, k, timeout_s=5.0) -> float:
+    """Seconds from the nearest stored beat to the ``k``-th stored input, in [-0.5, 0.5) at
+    60 BPM (the writer stores a batch every 0.4 s, so this waits for it)."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        inputs = [f for (f,) in rows(db, "SELECT frame FROM events WHERE kind = 'input' ORDER BY frame")]
+        beats = [f for (f,) in rows(db, "SELECT frame FROM events WHERE kind = 'sound' AND beat_index >= 0")]
+        if len(inputs) > k and beats:
+            ahead_s = (inputs[k] - min(beats, key=lambda b: abs(inputs[k] - b))) / 48000
+            return (ahead_s + 0.5) % 1.0 - 0.5
+        time.sleep(0.05)
+    raise AssertionError(f"input {k} and a beat not stored within {timeout_s} s")
+
+
 def test_xdotool_clicks_on_a_real_window_become_stored_touch_responses(jack_server_sync, tmp_path):
     preset = tmp_path / "pads.toml"
     preset.write_text(PRESET.format(beats=10))
@@ -81,13 +95,19 @@ def test_xdotool_clicks_on_a_real_window_become_stored_touch_responses(jack_serv
         proc, log = start_run_on_screen(server, preset, db)
         # 1024 x 768, two pads side by side: centres at x = 266 and 758
         clicks = []
-        start = time.monotonic()
+        due = time.monotonic()
         for k in range(6):  # one click a beat (60 BPM), so each is matched to a beat of its own
-            time.sleep(max(0.0, start + k - time.monotonic()))
+            time.sleep(max(0.0, due - time.monotonic()))
             target = 266 if k % 2 == 0 else 758
             before = time.perf_counter_ns()
             x.xdotool("mousemove", str(target), "384", "click", "1")
             clicks.append((0 if k % 2 == 0 else 1, before, time.perf_counter_ns()))
+            # The first click falls anywhere between two beats; each later one is aimed at a beat
+            # by the stored phase of the click before (two beats on after the first, so there is
+            # time to read it). Aimed again at every click: the dummy driver's frames drift
+            # against host time (up to 20 ms a second measured on a loaded machine).
+            due = before / 1e9 - time.perf_counter() + time.monotonic() + (2 if k == 0 else 1)
+            due -= input_phase_s(db, k)
         x.xdotool("mousemove", "512", "20", "click", "1")  # between the pads: no input
         code, out, err = log.finish()
     assert code == 0, err
@@ -107,9 +127,14 @@ def test_xdotool_clicks_on_a_real_window_become_stored_touch_responses(jack_serv
     assert len(responses) == 6 and all(r["source"] == "touch" for r in responses)
     assert [r["note"] for r in responses] == [pad for pad, _, _ in clicks]
     asyn = [r["asynchrony_ms"] for r in responses]
-    assert all(a is not None and abs(a) <= 500 for a in asyn), asyn
+    # Clicks 2..6 were aimed at beats, so each is matched to its own beat (window +-500 ms at
+    # 60 BPM). Clicks 3..6 land within 100 ms of it: the phase read from the click before, a
+    # second's drift of the dummy driver and each click's own stamping error, with room for a
+    # loaded machine. Click 2 is aimed two seconds on from the first (measured up to 108 ms off).
+    assert all(a is not None for a in asyn[1:]) and abs(asyn[1]) <= 500, asyn
+    assert all(abs(a) <= 100 for a in asyn[2:]), asyn
     stored = rows(db, "SELECT count(*) FROM responses WHERE error_ms IS NOT NULL")[0][0]
-    assert stored >= 6
+    assert stored >= 5
     # each touched pad sounded (hit feedback on), 30 ms after its touch, and is stored with the sounds
     pads = [f for (f,) in rows(db, "SELECT frame FROM events WHERE kind = 'sound' AND cue_index IS NULL ORDER BY frame")]
     assert [p - f for p, f in zip(pads, frames)] == [1440] * 6
