@@ -78,7 +78,7 @@ def input_phase_s(db, k, timeout_s=5.0) -> float:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         inputs = [f for (f,) in rows(db, "SELECT frame FROM events WHERE kind = 'input' ORDER BY frame")]
-        beats = [f for (f,) in rows(db, "SELECT frame FROM events WHERE kind = 'sound' AND beat_index >= 0")]
+        beats = [f for (f,) in rows(db, "SELECT frame FROM events WHERE kind = 'sound' AND cue_index >= 0")]
         if len(inputs) > k and beats:
             ahead_s = (inputs[k] - min(beats, key=lambda b: abs(inputs[k] - b))) / 48000
             return (ahead_s + 0.5) % 1.0 - 0.5
