@@ -20,6 +20,7 @@ import json
 from datetime import date, datetime
 from typing import Any
 
+from live.activities.types import Response
 from live.store.declared import Declared, session_declared
 from live.store.exports import origin_frame
 
@@ -38,6 +39,15 @@ def response_json(r: dict[str, Any], t0: int, sr: int, declared: Declared) -> di
         names.error: r["error_ms"],
         **{f: r["extra"].get(f) for f in declared.response_fields},
     }
+
+
+def scored_json(r: Response, t0: int, sr: int, declared: Declared) -> dict[str, Any]:
+    """A scored response as the activity gave it (not read back from the store), in the same
+    shape as :func:`response_json`: what ``live run --json`` prints."""
+    ev = r.event
+    return response_json({"frame": ev.frame, "source": ev.source, "note": ev.note, "velocity": ev.velocity,
+                          "target_frame": None if r.target is None else r.target.frame,
+                          "error_ms": r.error_ms, "extra": r.extra}, t0, sr, declared)
 
 
 def document(session: dict[str, Any]) -> dict[str, Any]:
