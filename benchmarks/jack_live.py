@@ -53,7 +53,7 @@ if str(TESTS) not in sys.path:
 
 from jackutil import JackClientProcess, JackServer, _thread_policies, start_recorder  # noqa: E402
 
-from live.engine.sampler import R_DURATION_NS, R_FRAME  # noqa: E402
+from live.engine.layout import R_DURATION_NS, R_FRAME  # noqa: E402
 
 ENGINE_PROBE = TESTS / "jack_engine_probe.py"
 PYTHON_PROBE = TESTS / "jack_python_probe.py"

@@ -46,7 +46,7 @@ def _stamp_child(n_events: int) -> dict:
     import numpy as np
     import pygame
 
-    from live.ui.layout import ScreenLayout, grid_pads
+    from live.config.screen import ScreenLayout, grid_pads
     from live.ui.touch import TouchScreen, serve
 
     size = None if os.environ.get("SDL_VIDEODRIVER") != "dummy" else (1024, 768)

@@ -39,10 +39,10 @@ specification leaves undefined, so no controller sends them unless set up to; no
 avoided because a client's drum pad sends General MIDI drum notes (35..81, channel 10) on the
 same input, and a pad hit must never change the tempo.
 
-Loading checks every binding and reports every problem, one line each, as presets do
-(``FILE: bindings[2].number: 200: must be a whole number, 0..127``): unknown keys, missing or
-out-of-range values, keys that do not belong to the action, and the same control bound twice
-(a binding on any channel overlaps one on a given channel).
+Loading checks every binding (:mod:`live.control_binding`) and reports every problem, one line
+each, as presets do (``FILE: bindings[2].number: 200: must be a whole number, 0..127``): unknown
+keys, missing or out-of-range values, keys that do not belong to the action, and the same control
+bound twice (a binding on any channel overlaps one on a given channel).
 """
 
 from __future__ import annotations
@@ -51,40 +51,28 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable
 
-from live.engine.gm import GM_DRUM_CHANNEL, GM_DRUMS, note_name
+from live.config.problems import ParamProblem, problem_lines, toml_key, unknown_keys
 from live.config.toml_file import read_toml
-from live.presets import _toml_key, _toml_repr
+from live.control_binding import BUTTON_THRESHOLD, Binding, check_binding, clash, whole
 
-__all__ = ["ACTIONS", "Binding", "ControlError", "ControlEvent", "ControlMap", "SCHEMA", "default_path"]
+__all__ = ["ControlAction", "ControlError", "ControlMap", "SCHEMA", "default_path"]
 
 SCHEMA = 1
 """The only control-mapping schema this version reads."""
 
-ACTIONS = ("tempo_up", "tempo_down", "tempo_set", "start_stop", "next_activity")
-"""What a binding can do."""
-
-MESSAGES = ("note", "cc")
-
-BUTTON_THRESHOLD = 64
-"""A CC button binding fires on values at or above this (MIDI's on/off switch convention)."""
-
-DEFAULT_STEP_BPM = 2.0
-DEFAULT_MIN_BPM = 40.0
-DEFAULT_MAX_BPM = 160.0
-
 _NOTE_ON, _CONTROL_CHANGE = 0x90, 0xB0
-_STEP_ACTIONS = ("tempo_up", "tempo_down")
-_KEYS = ("action", "message", "channel", "number", "step_bpm", "min_bpm", "max_bpm")
+_TOP_KEYS = ("schema", "bindings", "therapist")
 
 
 @dataclass(frozen=True, slots=True)
-class ControlEvent:
-    """A therapist's control action, as :meth:`ControlMap.match` found it.
+class ControlAction:
+    """What a therapist's control asks for, as :meth:`ControlMap.match` found it (no time yet:
+    the session stamps it with the frame it arrived at).
 
     Parameters
     ----------
     action : str
-        One of :data:`ACTIONS`.
+        One of :data:`live.control_binding.ACTIONS`.
     value : float or None
         For ``tempo_set`` the tempo asked for (BPM); for ``tempo_up`` / ``tempo_down`` the
         step (BPM, positive for both); None for the others.
@@ -92,55 +80,6 @@ class ControlEvent:
 
     action: str
     value: float | None
-
-
-@dataclass(frozen=True, slots=True)
-class Binding:
-    """One validated binding.
-
-    Parameters
-    ----------
-    action : str
-        One of :data:`ACTIONS`.
-    message : {"note", "cc"}
-        Kind of MIDI message.
-    channel : int or None
-        MIDI channel 1..16, None for any channel.
-    number : int
-        Note or controller number, 0..127.
-    step_bpm : float or None
-        Tempo step of ``tempo_up`` / ``tempo_down`` (BPM); None for other actions.
-    min_bpm, max_bpm : float or None
-        Range of a ``tempo_set`` knob (BPM); None for other actions.
-    """
-
-    action: str
-    message: str
-    channel: int | None
-    number: int
-    step_bpm: float | None = None
-    min_bpm: float | None = None
-    max_bpm: float | None = None
-
-    def describe(self) -> str:
-        """One line for a therapist: ``CC 22 (any channel): tempo knob, 40..160 BPM``."""
-        channel = "any channel" if self.channel is None else f"channel {self.channel}"
-        if self.message == "cc":
-            control = f"CC {self.number} ({channel})"
-        else:
-            drum = ""
-            if self.number in GM_DRUMS and self.channel in (None, GM_DRUM_CHANNEL):
-                drum = f"; a drum pad's {GM_DRUMS[self.number]}"
-            control = f"note {self.number} {note_name(self.number)} ({channel}{drum})"
-        press = " (on press: value 64..127)" if self.message == "cc" and self.action != "tempo_set" else ""
-        what = {
-            "tempo_up": f"tempo up by {_num(self.step_bpm)} BPM",
-            "tempo_down": f"tempo down by {_num(self.step_bpm)} BPM",
-            "tempo_set": f"tempo knob, {_num(self.min_bpm)}..{_num(self.max_bpm)} BPM",
-            "start_stop": "start/stop",
-            "next_activity": "next activity",
-        }[self.action]
-        return f"{control}: {what}{press}"
 
 
 class ControlError(Exception):
@@ -201,7 +140,7 @@ class ControlMap:
         """The shipped default mapping (CC 20..24 on any channel; see the module docstring)."""
         return cls.load(default_path())
 
-    def match(self, status: int, data1: int, data2: int) -> ControlEvent | None:
+    def match(self, status: int, data1: int, data2: int) -> ControlAction | None:
         """The control action a MIDI message triggers, if any.
 
         Parameters
@@ -213,7 +152,7 @@ class ControlMap:
 
         Returns
         -------
-        ControlEvent or None
+        ControlAction or None
             None for messages no binding fires on: other kinds (note-off, clock, ...),
             velocity 0, a button value below 64, or bytes out of range.
         """
@@ -233,10 +172,10 @@ class ControlMap:
             return None
         if binding.action == "tempo_set":
             span = binding.max_bpm - binding.min_bpm
-            return ControlEvent("tempo_set", binding.min_bpm + span * data2 / 127)
+            return ControlAction("tempo_set", binding.min_bpm + span * data2 / 127)
         if message == "cc" and data2 < BUTTON_THRESHOLD:
             return None
-        return ControlEvent(binding.action, binding.step_bpm)
+        return ControlAction(binding.action, binding.step_bpm)
 
     def bound_notes(self) -> set[int]:
         """Notes a binding uses (on any channel): they steer the session and play no pad sound."""
@@ -271,148 +210,45 @@ def _read(path: Path) -> tuple[tuple[Binding, ...], tuple[int, ...], list[str]]:
     doc, problem = read_toml(path, needs=needs)
     if doc is None:
         return (), (), [problem]
-    if not any(key in doc for key in ("schema", "bindings", "therapist")):  # another kind of file: one line
-        return (), (), [f"{path}: not a controller mapping (keys: {', '.join(map(_toml_key, doc))}): {needs}"]
+    if not any(key in doc for key in _TOP_KEYS):  # another kind of file: one line
+        return (), (), [f"{path}: not a controller mapping (keys: {', '.join(map(toml_key, doc))}): {needs}"]
 
-    problems: list[tuple[str, Any, str]] = []
-    for key, value in doc.items():
-        if key not in ("schema", "bindings", "therapist"):
-            problems.append((key, value, "unknown key; allowed: schema, bindings, therapist"))
+    problems = unknown_keys(doc, _TOP_KEYS)
     schema = doc.get("schema")
     if not (type(schema) is int and schema == SCHEMA):
-        problems.append(("schema", schema, f"must be {SCHEMA}"))
+        problems.append(ParamProblem("schema", schema, f"must be {SCHEMA}"))
     tables = doc.get("bindings")
     bindings: list[Binding] = []
     if not isinstance(tables, list):
-        problems.append(("bindings", tables, "must be a list of [[bindings]] tables"))
+        problems.append(ParamProblem("bindings", tables, "must be a list of [[bindings]] tables"))
     else:
         seen: dict[tuple[str, int | None, int], int] = {}  # control -> index of its binding
         valid: dict[int, Binding] = {}
         for i, table in enumerate(tables):
-            binding, found = _check_binding(f"bindings[{i}]", table)
+            binding, found = check_binding(f"bindings[{i}]", table)
             problems += found
             if binding is None:
                 continue
-            clash = _clash(binding, seen, valid)
-            if clash is not None:
-                problems.append((f"bindings[{i}].number", binding.number, clash))
+            overlap = clash(binding, seen, valid)
+            if overlap is not None:
+                problems.append(ParamProblem(f"bindings[{i}].number", binding.number, overlap))
                 continue
             seen[(binding.message, binding.channel, binding.number)] = i
             valid[i] = binding
             bindings.append(binding)
     therapist = _therapist_channels(doc.get("therapist", {}), problems)
-    order = {key: n for n, key in enumerate(doc)}  # problems in file order; missing keys last
-    problems.sort(key=lambda p: order.get(p[0].split("[")[0].split(".")[0], len(order)))
-    return tuple(bindings), therapist, [f"{path}: {p}: {_toml_repr(v)}: {a}" for p, v, a in problems]
+    return tuple(bindings), therapist, problem_lines(path, problems, doc)
 
 
-def _therapist_channels(table: Any, problems: list[tuple[str, Any, str]]) -> tuple[int, ...]:
+def _therapist_channels(table: Any, problems: list[ParamProblem]) -> tuple[int, ...]:
     """The ``[therapist]`` table's ``channels`` (problems appended to ``problems``)."""
     if not isinstance(table, dict):
-        problems.append(("therapist", table, "must be a table: [therapist] with channels = [..]"))
+        problems.append(ParamProblem("therapist", table, "must be a table: [therapist] with channels = [..]"))
         return ()
-    for key, value in table.items():
-        if key != "channels":
-            problems.append((f"therapist.{key}", value, "unknown key; allowed: channels"))
+    problems += unknown_keys(table, ("channels",), prefix="therapist.")
     channels = table.get("channels", [])
-    if not (isinstance(channels, list) and all(_whole(c, 1, 16) for c in channels)
+    if not (isinstance(channels, list) and all(whole(c, 1, 16) for c in channels)
             and len(set(channels)) == len(channels)):
-        problems.append(("therapist.channels", channels, "must be a list of different MIDI channels, 1..16"))
+        problems.append(ParamProblem("therapist.channels", channels, "must be a list of different MIDI channels, 1..16"))
         return ()
     return tuple(channels)
-
-
-def _check_binding(where: str, table: Any) -> tuple[Binding | None, list[tuple[str, Any, str]]]:
-    """Check one ``[[bindings]]`` table: (the binding if it is valid, problems in key order)."""
-    if not isinstance(table, dict):
-        return None, [(where, table, "must be a table ([[bindings]]) with action, message and number")]
-    found: dict[str, tuple[Any, str]] = {}
-    for key, value in table.items():
-        if key not in _KEYS:
-            found[key] = (value, f"unknown key; allowed: {', '.join(_KEYS)}")
-
-    action, message = table.get("action"), table.get("message")
-    if action not in ACTIONS:
-        found["action"] = (action, f"must be one of: {', '.join(ACTIONS)}")
-    if message not in MESSAGES:
-        found["message"] = (message, "must be one of: note, cc")
-    elif action == "tempo_set" and message != "cc":
-        found["message"] = (message, 'must be "cc" for tempo_set (a knob or fader)')
-    channel = table.get("channel")
-    if "channel" in table and not _whole(channel, 1, 16):
-        found["channel"] = (channel, "must be a whole number, 1..16 (leave out for any channel)")
-    number = table.get("number")
-    if not _whole(number, 0, 127):
-        found["number"] = (number, "must be a whole number, 0..127")
-
-    limits = {"step_bpm": (0.5, 20.0), "min_bpm": (20.0, 240.0), "max_bpm": (20.0, 240.0)}
-    owners = {"step_bpm": _STEP_ACTIONS, "min_bpm": ("tempo_set",), "max_bpm": ("tempo_set",)}
-    for key, (lo, hi) in limits.items():
-        if key not in table:
-            continue
-        if action in ACTIONS and action not in owners[key]:
-            found[key] = (table[key], f"only for {', '.join(owners[key])}; remove it")
-        elif not _number(table[key], lo, hi):
-            found[key] = (table[key], f"must be a number, {_num(lo)}..{_num(hi)} BPM")
-    if action == "tempo_set" and not {"min_bpm", "max_bpm"} & found.keys():
-        lo = float(table.get("min_bpm", DEFAULT_MIN_BPM))
-        hi = float(table.get("max_bpm", DEFAULT_MAX_BPM))
-        if not lo < hi:
-            key = "max_bpm" if "max_bpm" in table else "min_bpm"
-            found[key] = (table[key], f"must make min_bpm ({_num(lo)}) less than max_bpm ({_num(hi)})")
-
-    order = {key: n for n, key in enumerate(table)}
-    problems = [
-        (f"{where}.{key}", value, allowed)
-        for key, (value, allowed) in sorted(found.items(), key=lambda kv: order.get(kv[0], len(order)))
-    ]
-    if problems:
-        return None, problems
-    step = float(table.get("step_bpm", DEFAULT_STEP_BPM)) if action in _STEP_ACTIONS else None
-    is_set = action == "tempo_set"
-    return Binding(
-        action=action,
-        message=message,
-        channel=channel,
-        number=number,
-        step_bpm=step,
-        min_bpm=float(table.get("min_bpm", DEFAULT_MIN_BPM)) if is_set else None,
-        max_bpm=float(table.get("max_bpm", DEFAULT_MAX_BPM)) if is_set else None,
-    ), []
-
-
-def _clash(
-    binding: Binding, seen: dict[tuple[str, int | None, int], int], valid: dict[int, Binding]
-) -> str | None:
-    """Why ``binding`` overlaps an earlier one (same control; any channel overlaps each), or None.
-
-    ``seen`` maps each control bound so far to the index of its ``[[bindings]]`` table,
-    ``valid`` those indices to their bindings.
-    """
-    m, c, n = binding.message, binding.channel, binding.number
-    if c is None:
-        earlier = [i for (m2, _c2, n2), i in seen.items() if m2 == m and n2 == n]
-    else:
-        earlier = [seen[k] for k in ((m, c, n), (m, None, n)) if k in seen]
-    if not earlier:
-        return None
-    first = min(earlier)
-    other = valid[first]
-    what = "CC" if m == "cc" else "note"
-    on = "any channel" if other.channel is None else f"channel {other.channel}"
-    return (
-        f"{what} {n} on {on} is already bound by bindings[{first}] ({other.action}); "
-        f"a control may do one thing"
-    )
-
-
-def _whole(value: Any, lo: int, hi: int) -> bool:
-    return type(value) is int and lo <= value <= hi
-
-
-def _number(value: Any, lo: float, hi: float) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and lo <= value <= hi  # NaN fails
-
-
-def _num(x: float | None) -> str:
-    return str(int(x)) if x is not None and float(x).is_integer() else str(x)

@@ -36,7 +36,8 @@ from live.engine.bank import Bank, default_bank
 from live.engine.engine import Engine
 from live.engine.events import ScheduledSound
 from live.engine.live_driver import LiveDriver
-from live.engine.sampler import R_DURATION_NS, R_FRAME, R_HOST_NS, V_ACTIVE, SamplerState
+from live.engine.layout import R_DURATION_NS, R_FRAME, R_HOST_NS, V_ACTIVE
+from live.engine.sampler import SamplerState
 
 SR = 48000
 

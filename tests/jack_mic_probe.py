@@ -13,7 +13,8 @@ import numpy as np
 from live.engine.bank import default_bank
 from live.engine.jack_midi import JackMidiClient
 from live.engine.live_driver import LiveDriver
-from live.engine.sampler import R_FRAME, R_JACK_FRAME, SamplerState
+from live.engine.layout import R_FRAME, R_JACK_FRAME
+from live.engine.sampler import SamplerState
 
 
 def main() -> int:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from live.controls import ControlError, ControlEvent, ControlMap, default_path
+from live.controls import ControlError, ControlAction, ControlMap, default_path
 
 HEADER = "schema = 1\n"
 KNOB = '[[bindings]]\naction = "tempo_set"\nmessage = "cc"\nnumber = 22\n'
@@ -189,19 +189,19 @@ def test_an_empty_mapping_is_allowed(tmp_path):
 
 def test_cc_buttons_fire_on_press_only():
     cm = ControlMap.default()
-    assert cm.match(0xB0, 21, 127) == ControlEvent("tempo_up", 2.0)
-    assert cm.match(0xB5, 21, 64) == ControlEvent("tempo_up", 2.0)  # any channel; 64 is "on"
+    assert cm.match(0xB0, 21, 127) == ControlAction("tempo_up", 2.0)
+    assert cm.match(0xB5, 21, 64) == ControlAction("tempo_up", 2.0)  # any channel; 64 is "on"
     assert cm.match(0xB0, 21, 63) is None  # release / "off"
-    assert cm.match(0xB0, 20, 127) == ControlEvent("tempo_down", 2.0)  # the step is positive
-    assert cm.match(0xB0, 23, 127) == ControlEvent("start_stop", None)
-    assert cm.match(0xB0, 24, 100) == ControlEvent("next_activity", None)
+    assert cm.match(0xB0, 20, 127) == ControlAction("tempo_down", 2.0)  # the step is positive
+    assert cm.match(0xB0, 23, 127) == ControlAction("start_stop", None)
+    assert cm.match(0xB0, 24, 100) == ControlAction("next_activity", None)
     assert cm.match(0xB0, 25, 127) is None  # unbound controller
 
 
 def test_tempo_knob_maps_linearly_onto_its_range():
     cm = ControlMap.default()
-    assert cm.match(0xB0, 22, 0) == ControlEvent("tempo_set", 40.0)
-    assert cm.match(0xB0, 22, 127) == ControlEvent("tempo_set", 160.0)
+    assert cm.match(0xB0, 22, 0) == ControlAction("tempo_set", 40.0)
+    assert cm.match(0xB0, 22, 127) == ControlAction("tempo_set", 160.0)
     assert cm.match(0xB9, 22, 64).value == pytest.approx(40 + 120 * 64 / 127)
 
 
@@ -210,12 +210,12 @@ def test_note_bindings_fire_on_note_on_only_and_respect_the_channel(tmp_path):
         '[[bindings]]\naction = "start_stop"\nmessage = "note"\nnumber = 36\nchannel = 16\n'
         '[[bindings]]\naction = "tempo_up"\nmessage = "note"\nnumber = 84\nstep_bpm = 0.5\n'
     ))
-    assert cm.match(0x9F, 36, 100) == ControlEvent("start_stop", None)  # channel 16
+    assert cm.match(0x9F, 36, 100) == ControlAction("start_stop", None)  # channel 16
     assert cm.match(0x99, 36, 100) is None  # channel 10: the client's drum pad
     assert cm.match(0x9F, 36, 0) is None  # velocity 0 = note-off
     assert cm.match(0x8F, 36, 64) is None  # note-off
     assert cm.match(0xBF, 36, 127) is None  # a CC with the same number
-    assert cm.match(0x93, 84, 1) == ControlEvent("tempo_up", 0.5)
+    assert cm.match(0x93, 84, 1) == ControlAction("tempo_up", 0.5)
     assert cm.bound_notes() == {36, 84}
     assert cm.describe() == [
         "note 36 C2 (channel 16): start/stop",
@@ -236,7 +236,7 @@ def test_other_or_malformed_messages_match_nothing(message):
 
 
 def test_control_event_is_frozen_and_slotted():
-    ev = ControlEvent("tempo_set", 90.0)
+    ev = ControlAction("tempo_set", 90.0)
     with pytest.raises(dataclasses.FrozenInstanceError):
         ev.value = 100.0  # type: ignore[misc]
     assert not hasattr(ev, "__dict__")

@@ -43,7 +43,7 @@ def test_display_latency_is_stored_per_screen_and_used_by_later_runs(jack_server
 
 
 def test_each_screen_has_its_own_display_latency(tmp_path):
-    from live.commands.run import display_latency, store_display_latency
+    from live.commands.common import display_latency, store_display_latency
     from live.store.store import Store
 
     with Store.open(tmp_path / "live.db") as store:

@@ -48,15 +48,16 @@ import pytest
 from numba import carray, cfunc
 
 from jackutil import start_midi_harness
-from live.engine import rtmidi_input
+from live.engine import rtmidi_input, rtmidi_ports
 from live.engine.cabi import (
     as_voidptr, call_i32_i32_p, call_u32_p, clock_gettime_address, function_address, release_fence,
 )
 from live.engine.clock import HostClock
-from live.engine.jack_midi import (
-    JACK_DEFAULT_MIDI_TYPE, JACK_PROCESS_SIG, JackNoStartServer, JackUseExactName, load_libjack,
-)
-from live.engine.rtmidi_input import MidiPortError, RtMidiInput, RtMidiOutput
+from live.engine.jack_midi import JACK_DEFAULT_MIDI_TYPE, JackNoStartServer, JackUseExactName, load_libjack
+from live.engine.jack_midi_callback import JACK_PROCESS_SIG
+from live.engine.rtmidi_input import RtMidiInput
+from live.engine.rtmidi_output import RtMidiOutput
+from live.engine.rtmidi_ports import MidiPortError
 
 RATE = 48000
 T0_NS = 5_000_000_000_000  # host ns at frame 0 of the synthetic clock
@@ -148,7 +149,7 @@ class FakeWorld:
 @pytest.fixture
 def world(monkeypatch):
     w = FakeWorld()
-    monkeypatch.setattr(rtmidi_input, "_import_rtmidi", w.module)
+    monkeypatch.setattr(rtmidi_ports, "import_rtmidi", w.module)
     monkeypatch.setattr(rtmidi_input, "_monotonic_ns", lambda: w.now_ns)
     return w
 
@@ -294,7 +295,7 @@ def test_opening_errors_list_what_exists(world):
         assert world.instances[-1].api == 3 and world.instances[-1].open == "virtual in"
     finally:
         inp.close()
-    assert rtmidi_input.list_input_ports(api="alsa") == []
+    assert rtmidi_ports.list_input_ports(api="alsa") == []
 
 
 def test_with_no_port_named_alsas_midi_through_is_passed_over(world):
@@ -638,13 +639,13 @@ def test_rtmidi_port_loss_and_return_on_jack(jack_server_sync):
     replug. The input says so once each way and takes notes again after the return."""
     server = jack_server_sync
     with server.activate_environ():
-        assert "dev:out" not in rtmidi_input.list_input_ports(api="jack")
+        assert "dev:out" not in rtmidi_ports.list_input_ports(api="jack")
         out = RtMidiOutput(None, api="jack", client_name="dev")
         inp = None
         try:
             assert out.virtual and out.port_name == "dev:out"
-            assert "dev:out" in rtmidi_input.list_input_ports(api="jack")
-            assert "dev:out" not in rtmidi_input.list_output_ports(api="jack")
+            assert "dev:out" in rtmidi_ports.list_input_ports(api="jack")
+            assert "dev:out" not in rtmidi_ports.list_output_ports(api="jack")
             clock, _ = ideal_engine_clock()
             inp = RtMidiInput("DEV:", clock, api="jack", client_name="live-rtmidi", check_interval_s=0.1)
             assert inp.port_name == "dev:out" and not inp.virtual

@@ -6,9 +6,11 @@ import numpy as np
 import pytest
 from numba import cfunc
 
-from live.engine import sampler as S
+from live.engine import layout as L
 from live.engine.bank import Bank, default_bank
-from live.engine.sampler import PA_CALLBACK_SIG, RingFull, SamplerState, compile_callback, sampler_callback
+from live.engine.sampler import RingFull, SamplerState
+from live.engine.sampler_callback import (PA_CALLBACK_SIG, PA_INPUT_OVERFLOW, PA_OUTPUT_UNDERFLOW, compile_callback,
+                                          sampler_callback)
 
 CALL = sampler_callback.ctypes
 GUARD = 1024
@@ -51,6 +53,24 @@ def test_callback_body_cannot_raise(sampler_ir):
     assert _status_codes(body) == {"0"}
     assert "numba_gil_ensure" not in body and "PyErr" not in body
     assert "numba_gil_ensure" in wrapper  # it exists only on the (unreachable) error path
+
+
+@pytest.fixture(scope="module")
+def jack_midi_ir():
+    from live.engine.jack_midi_callback import compile_process
+
+    return compile_process(cache=False).inspect_llvm()
+
+
+def test_jack_midi_callback_ir_has_no_allocation(jack_midi_ir):
+    """The JACK MIDI client's process callback shares the layout and the rules: no allocation."""
+    assert "NRT_MemInfo_alloc" not in jack_midi_ir
+
+
+def test_jack_midi_callback_body_cannot_raise(jack_midi_ir):
+    body, wrapper = _body_and_wrapper(jack_midi_ir)
+    assert _status_codes(body) == {"0"}
+    assert "numba_gil_ensure" not in body and "PyErr" not in body
 
 
 def _compile(fn):
@@ -145,7 +165,7 @@ def test_voice_ending_at_the_banks_last_sample():
     out = np.concatenate([_call(st, n)[1] for n in (7, 13, 1, 29, 64)])
     np.testing.assert_array_equal(out[10:10 + last.length_frames, 1], st.bank.samples("last"))
     assert not out[10 + last.length_frames:].any() and not out[:10].any()
-    assert st.voices[:, S.V_ACTIVE].sum() == 0
+    assert st.voices[:, L.V_ACTIVE].sum() == 0
 
 
 def test_bad_commands_are_dropped_or_clamped_never_read_out_of_bounds():
@@ -164,16 +184,16 @@ def test_bad_commands_are_dropped_or_clamped_never_read_out_of_bounds():
 
 def test_corrupt_write_count_never_reads_a_slot_twice():
     st = SamplerState(_bank(), channels=1, n_voices=4, ring_capacity=4)
-    st.header[S.H_CMD_WRITTEN] = 10**6  # a producer bug: far more than the ring holds
+    st.header[L.H_CMD_WRITTEN] = 10**6  # a producer bug: far more than the ring holds
     status, _, ok = _call(st, 32)
     assert status == 0 and ok
-    assert st.header[S.H_CMD_READ] == 10**6 and st.stats()["dropped"] >= 10**6 - 4
+    assert st.header[L.H_CMD_READ] == 10**6 and st.stats()["dropped"] >= 10**6 - 4
 
 
 @pytest.mark.parametrize("channels", [0, -1, 33, 10**6])
 def test_corrupt_channel_count_writes_nothing(channels):
     st = SamplerState(_bank(), channels=1)
-    st.header[S.H_CHANNELS] = channels
+    st.header[L.H_CHANNELS] = channels
     buf = np.full(256, np.nan, dtype=np.float32)
     assert CALL(None, buf.ctypes.data, 64, None, 0, st.userdata) == 0
     assert np.isnan(buf).all()
@@ -239,11 +259,11 @@ def test_rows_record_each_block_with_the_monotonic_clock():
         _call(st, n)
     after = time.monotonic_ns()
     rows = st.take_rows()
-    assert rows[:, S.R_FRAME].tolist() == [0, 64, 64, 81]
-    assert (before <= rows[:, S.R_HOST_NS]).all() and (rows[:, S.R_HOST_NS] <= after).all()
-    assert (np.diff(rows[:, S.R_HOST_NS]) >= 0).all()
-    assert (rows[:, S.R_DURATION_NS] >= 0).all() and (rows[:, S.R_JACK_FRAME] == -1).all()
-    assert st.take_rows().shape == (0, S.ROW_FIELDS)
+    assert rows[:, L.R_FRAME].tolist() == [0, 64, 64, 81]
+    assert (before <= rows[:, L.R_HOST_NS]).all() and (rows[:, L.R_HOST_NS] <= after).all()
+    assert (np.diff(rows[:, L.R_HOST_NS]) >= 0).all()
+    assert (rows[:, L.R_DURATION_NS] >= 0).all() and (rows[:, L.R_JACK_FRAME] == -1).all()
+    assert st.take_rows().shape == (0, L.ROW_FIELDS)
 
 
 def test_rows_ring_keeps_the_newest_when_not_read_in_time():
@@ -251,8 +271,8 @@ def test_rows_ring_keeps_the_newest_when_not_read_in_time():
     for _ in range(10):
         _call(st, 10)
     rows = st.take_rows()
-    assert rows[:, S.R_FRAME].tolist() == [60, 70, 80, 90]
-    assert (rows[:, S.R_HOST_NS] == -1).all()  # no host clock offline
+    assert rows[:, L.R_FRAME].tolist() == [60, 70, 80, 90]
+    assert (rows[:, L.R_HOST_NS] == -1).all()  # no host clock offline
 
 
 def test_jack_frame_time_is_read_through_the_function_given():
@@ -268,7 +288,7 @@ def test_jack_frame_time_is_read_through_the_function_given():
     _call(st, 64)
     clock[0] = 4294967000 + 64
     _call(st, 64)
-    assert st.take_rows()[:, S.R_JACK_FRAME].tolist() == [4294967000, 4294967064]
+    assert st.take_rows()[:, L.R_JACK_FRAME].tolist() == [4294967000, 4294967064]
 
 
 def test_input_is_copied_into_the_ring_across_its_end():
@@ -287,8 +307,8 @@ def test_input_is_copied_into_the_ring_across_its_end():
 def test_null_input_pointer_is_ignored_and_flags_are_counted():
     st = SamplerState(_bank(), channels=1, in_channels=1, in_frames=8)
     out = np.zeros(8, np.float32)
-    assert CALL(None, out.ctypes.data, 8, None, S.PA_OUTPUT_UNDERFLOW | S.PA_INPUT_OVERFLOW, st.userdata) == 0
-    assert CALL(None, out.ctypes.data, 8, None, S.PA_OUTPUT_UNDERFLOW, st.userdata) == 0
+    assert CALL(None, out.ctypes.data, 8, None, PA_OUTPUT_UNDERFLOW | PA_INPUT_OVERFLOW, st.userdata) == 0
+    assert CALL(None, out.ctypes.data, 8, None, PA_OUTPUT_UNDERFLOW, st.userdata) == 0
     assert st.take_input()[1].shape == (0, 1)
     assert st.stats()["underflows"] == 2 and st.stats()["overflows"] == 1
 
@@ -297,10 +317,10 @@ def _fake_midi_header(events):
     """A JACK MIDI client's header and input ring as live.engine.jack_midi lays them out."""
     ring = np.zeros((8, 4), np.int64)
     hdr = np.zeros(32, np.int64)
-    hdr[S.JM_IN_ADDR], hdr[S.JM_IN_MASK] = ring.ctypes.data, 7
+    hdr[L.J_IN_ADDR], hdr[L.J_IN_MASK] = ring.ctypes.data, 7
     for i, ev in enumerate(events):
         ring[i] = ev
-    hdr[S.JM_IN_WRITTEN] = len(events)
+    hdr[L.J_IN_WRITTEN] = len(events)
     return hdr, ring
 
 
@@ -328,8 +348,8 @@ def test_pads_sound_at_their_input_frame_plus_the_fixed_delay():
     st.play_midi_notes(hdr, delay_frames=128, sounds={36: ("pad", 0.5)})
     ring = np.zeros((8, 4), np.int64)
     ring[: len(events)] = events
-    hdr[S.JM_IN_ADDR] = ring.ctypes.data
-    hdr[S.JM_IN_WRITTEN] = len(events)
+    hdr[L.J_IN_ADDR] = ring.ctypes.data
+    hdr[L.J_IN_WRITTEN] = len(events)
     clock[0] = (t0 + 64) % 2**32  # engine block 64..127 at JACK frame t0 + 64
     out = np.concatenate([_call(st, 64)[1] for _ in range(4)])[:, 0]  # frames 64..319
     expected = np.zeros(256, np.float32)
@@ -344,6 +364,6 @@ def test_pads_are_silent_without_a_jack_clock():
     hdr, ring = _fake_midi_header([])
     st.play_midi_notes(hdr, delay_frames=64, sounds={36: ("ramp", 1.0)})
     ring[0] = (5, 0x90, 36, 100)
-    hdr[S.JM_IN_WRITTEN] = 1  # a note arrives after play_midi_notes, but no JACK clock is set
+    hdr[L.J_IN_WRITTEN] = 1  # a note arrives after play_midi_notes, but no JACK clock is set
     _, block, _ = _call(st, 256)
-    assert not block.any() and st.stats()["pad_sounds"] == 0 and st.header[S.H_MIDI_READ] == 0
+    assert not block.any() and st.stats()["pad_sounds"] == 0 and st.header[L.H_MIDI_READ] == 0

@@ -23,7 +23,7 @@ from pathlib import Path
 import live
 
 PACKAGE = Path(live.__file__).resolve().parent
-LIVE_EDGE = {"sounddevice", "rtmidi"}  # imported by live/engine/live_driver.py and rtmidi_input.py
+LIVE_EDGE = {"sounddevice", "rtmidi"}  # imported by live/engine/live_driver.py and rtmidi_ports.py
 
 
 def _imported_top_level_modules() -> dict[str, list[str]]:

@@ -41,7 +41,7 @@ class Activity(Protocol):
     name : str
         The name presets give in ``activity = "..."`` (and the folder ``presets/<name>/``).
     Params : type
-        Its frozen params dataclass (fields made with :func:`live.activities.params.param`).
+        Its frozen params dataclass (fields made with :func:`live.config.params.param`).
     metrics : mapping of str to MetricInfo
         Its metric catalogue: every metric its summaries hold (label, unit, UCUM code, format,
         which direction is better).

@@ -15,9 +15,8 @@ from pathlib import Path
 
 def run(args) -> int:
     from live.calibration import CalibrationError, estimate_latency
-    from live.commands.records_common import open_store
-    from live.commands.run import (default_db_path, display_latency, mic_device, midi_device, screen_options,
-                                   store_display_latency, touch_device)
+    from live.commands.common import (default_db_path, display_latency, mic_device, midi_device, open_store,
+                                      screen_options, store_display_latency, touch_device)
     from live.presets import load_preset
 
     err = sys.stderr

@@ -5,7 +5,7 @@ Exit status 0 done, 2 bad input (unknown client, code taken, code not allowed).
 
 from __future__ import annotations
 
-from live.commands.records_common import fail, open_store, print_goals, table, to_json, when
+from live.commands.common import fail, open_store, print_goals, table, to_json, when
 
 
 def run(args) -> int:

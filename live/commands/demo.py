@@ -50,7 +50,7 @@ def format_phases(phases: dict[str, dict], catalogue) -> str:
 def next_commands(session_id: str, client: str, db: str, out_dir: Path) -> list[str]:
     """Commands that show, export as PDF and report the session just stored, each with the
     ``--db`` it went to and files written beside the demo's, quoted for pasting into a shell."""
-    from live.commands.records_common import live_invocation
+    from live.commands.common import live_invocation
 
     live, q = live_invocation(), shlex.quote
     return [
@@ -81,7 +81,7 @@ def run(args) -> int:
               file=err)
         return 2
 
-    from live.commands.records_common import fail, folder_problem, open_store
+    from live.commands.common import fail, folder_problem, open_store
 
     out_dir = Path(args.out)
     try:

@@ -13,7 +13,7 @@ def display_latencies(db: str | None) -> list[dict]:
     exists: listing devices never creates one): ``[{"device": "display 0", "latency_ms": 25.0}]``."""
     import os
 
-    from live.commands.run import default_db_path
+    from live.commands.common import default_db_path
 
     if db is None:
         if not default_db_path().exists():
@@ -77,7 +77,7 @@ def _midi(info: dict, missing: list) -> None:
     if sources is not None:
         midi["would_use"] = "JACK port live-midi:in (connect a source, or pass --midi-in NAME)"
         return
-    from live.engine.rtmidi_input import default_port, list_input_ports
+    from live.engine.rtmidi_ports import default_port, list_input_ports
 
     try:
         ports = list_input_ports()
@@ -112,14 +112,12 @@ def _jack_missing(info: dict):
 
 
 def run(args) -> int:
-    from live.commands.records_common import fail
+    from live.commands.common import default_db_path, fail
     from live.store.connection import StoreOpenError, shown
 
     try:  # first: a --db that cannot be used is bad input, said before the devices are listed
         displays = display_latencies(args.db)
     except StoreOpenError as exc:
-        from live.commands.run import default_db_path
-
         return fail("live devices", f"--db {shown(args.db or str(default_db_path()))}: {exc}")
     info: dict = {"audio": {}, "midi": {}}
     if args.midi or args.controls is not None:  # also checked before the devices are listed

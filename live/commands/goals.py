@@ -8,7 +8,7 @@ Exit status 0 done, 2 bad input (unknown client, unreadable goal, a name no acti
 
 from __future__ import annotations
 
-from live.commands.records_common import fail, open_store, print_goals, to_json
+from live.commands.common import fail, open_store, print_goals, to_json
 
 
 def run(args) -> int:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from live.commands.records_common import fail, open_store, out_problem
+from live.commands.common import fail, open_store, out_problem
 
 
 def run(args) -> int:

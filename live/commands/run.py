@@ -3,64 +3,11 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
-from pathlib import Path
 
 from live.cli_args.values import one_line
-
-
-def default_db_path() -> Path:
-    """The session store in the user's data folder (``$XDG_DATA_HOME/live/live.db``)."""
-    base = os.environ.get("XDG_DATA_HOME") or os.path.join(os.path.expanduser("~"), ".local", "share")
-    return Path(base) / "live" / "live.db"
-
-
-def midi_device(args) -> str:
-    """The name a MIDI calibration is stored under: the --midi-in port name part, or our port."""
-    return args.midi_in or "live-midi:in"
-
-
-def mic_device(args) -> str:
-    """The name a microphone calibration is stored under: the --audio-device, or the default."""
-    return f"audio input {args.audio_device}" if args.audio_device else "default audio input"
-
-
-def touch_device(args) -> str:
-    """The name a touch calibration is stored under: the screen it was tapped on."""
-    return f"touch screen {args.display}"
-
-
-def display_device(display: int) -> str:
-    """The name a screen's display latency is stored under (``calibrations.device``)."""
-    return f"display {display}"
-
-
-def display_latency(store, display: int, given_ms: float | None) -> tuple[float, str]:
-    """Screen ``display``'s display latency (ms) and where it came from: ``given_ms`` (from
-    ``--display-latency``), else the latest stored for that screen, else 0."""
-    device = display_device(display)
-    if given_ms is not None:
-        return given_ms, f"--display-latency, stored for {device}"
-    stored = store.latest_calibration("display", device)
-    if stored is None:
-        return 0.0, f"none stored for {device}"
-    return float(stored["details"]["latency_ms"]), f"stored for {device} (calibration {stored['id']})"
-
-
-def store_display_latency(store, display: int, latency_ms: float, sample_rate: int) -> int:
-    """Remember screen ``display``'s display latency (input path ``display``) for later runs on it."""
-    return store.save_calibration(input_path="display", device=display_device(display),
-                                  latency_frames=round(latency_ms * sample_rate / 1000), sample_rate=sample_rate,
-                                  details={"latency_ms": latency_ms})
-
-
-def screen_options(args) -> dict:
-    """LiveOptions fields of the client screen from ``--display``, ``--window`` (a (width, height)
-    tuple) and ``--display-latency`` (0 when not given; ``live run`` then takes the screen's stored
-    one, :func:`display_latency`). Each was checked while the arguments were parsed."""
-    latency_ms = 0.0 if args.display_latency is None else args.display_latency
-    return {"display": args.display, "window": args.window, "display_latency_ms": latency_ms}
+from live.commands.common import (default_db_path, display_device, display_latency, mic_device, midi_device, open_store,
+                                  screen_options, store_display_latency, touch_device)
 
 
 def run(args) -> int:
@@ -77,7 +24,6 @@ def run(args) -> int:
         return 2
     screen = screen_options(args)  # numbers and sizes are checked while parsing (live.cli_args.values)
 
-    from live.commands.records_common import open_store
     from live.controls import ControlError, ControlMap
     from live.store.values import check_client_code
 

@@ -6,7 +6,7 @@ say so. Exit status 0 done, 2 bad input (unknown or ambiguous session id, unknow
 
 from __future__ import annotations
 
-from live.commands.records_common import fail, open_store, table, to_json, when
+from live.commands.common import fail, open_store, table, to_json, when
 
 
 def run(args) -> int:

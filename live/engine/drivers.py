@@ -15,7 +15,8 @@ from typing import Iterable, Protocol
 import numpy as np
 
 from live.engine.files import write_wav
-from live.engine.sampler import SamplerState, sampler_callback
+from live.engine.sampler import SamplerState
+from live.engine.sampler_callback import sampler_callback
 
 
 class Driver(Protocol):

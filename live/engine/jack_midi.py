@@ -1,14 +1,10 @@
 """JACK MIDI in and out, frame-exact and GIL-free: a JACK client whose process callback is
-compiled by numba.
+compiled by numba (:mod:`live.engine.jack_midi_callback`).
 
-The JACK-Client package's process callback is Python, so a Python thread holding the GIL would
-make it late, and a late client is an xrun for the whole graph (DESIGN.md section 4). This
-client registers a numba ``cfunc`` with libjack's ``jack_set_process_callback`` instead. Per
-cycle it reads every event of its input port with ``jack_midi_event_get`` and stores it with its
-absolute JACK frame (``jack_last_frame_time + offset in the cycle``), and writes the output
-events due in this cycle at their exact offsets. libjack is called through addresses kept in the
-callback's header (``live.engine.cabi``), loaded with ctypes at run time: nothing here is needed
-unless a JACK server runs.
+This module is the Python side: libjack through ctypes (loaded at run time: nothing here is
+needed unless a JACK server runs), the server's ports, and :class:`JackMidiClient`, which owns
+the callback's header and rings (:mod:`live.engine.layout`, ``J_*``), registers the callback,
+takes what it received and queues what it sends.
 
 JACK frame times are libjack's ``jack_nframes_t``, 32-bit: the absolute frames this client
 reports are ``last_frame_time + offset`` without wrapping, so they jump back by 2**32 once every
@@ -23,114 +19,22 @@ import time
 from dataclasses import dataclass
 
 import numpy as np
-from numba import carray, cfunc, types
 
-from live.engine.cabi import (
-    acquire_fence, as_voidptr, call_i32_p_p_u32, call_i32_p_u32_p_u64, call_p_p_u32, call_u32_p, call_void_p,
-    function_address, release_fence,
+from live.engine.cabi import function_address
+from live.engine.jack_midi_callback import process_callback
+from live.engine.layout import (
+    EVENT_FIELDS, J_CLIENT, J_CYCLES, J_EVENT_ADDR, J_FN_CLEAR_BUFFER, J_FN_EVENT_COUNT, J_FN_EVENT_GET,
+    J_FN_EVENT_WRITE, J_FN_GET_BUFFER, J_FN_LAST_FRAME_TIME, J_IN_ADDR, J_IN_DROPPED, J_IN_MASK, J_IN_PORT,
+    J_IN_READ, J_IN_WRITTEN, J_OUT_ADDR, J_OUT_LATE, J_OUT_MASK, J_OUT_PORT, J_OUT_READ, J_OUT_WRITTEN, J_SIZE,
+    MIDI_IN_FIELDS, MIDI_OUT_FIELDS,
 )
 from live.engine.system_parts import libjack_missing, quiet_stderr
-
-# header slots (int64)
-J_IN_PORT = 0
-J_OUT_PORT = 1
-J_CLIENT = 2
-J_FN_GET_BUFFER = 3
-J_FN_EVENT_COUNT = 4
-J_FN_EVENT_GET = 5
-J_FN_LAST_FRAME_TIME = 6
-J_FN_CLEAR_BUFFER = 7
-J_FN_EVENT_WRITE = 8
-J_EVENT_ADDR = 9        # int64[3]: a jack_midi_event_t (time u32 + pad, size_t size, data pointer)
-J_IN_ADDR = 10          # int64[capacity, 4]: (absolute JACK frame, status, data1, data2)
-J_IN_MASK = 11
-J_IN_WRITTEN = 12
-J_IN_DROPPED = 13       # events longer than 3 bytes (sysex) or lost to a full ring
-J_OUT_ADDR = 14         # int64[capacity, 5]: (absolute JACK frame, status, data1, data2, size)
-J_OUT_MASK = 15
-J_OUT_WRITTEN = 16      # Python writes, after the payload
-J_OUT_READ = 17         # callback writes
-J_OUT_LATE = 18         # output events sent after their frame (at the cycle's first frame)
-J_CYCLES = 19
-J_IN_READ = 20          # Python writes: events taken (lets the callback see a full ring)
-J_SIZE = 21
-
-JACK_PROCESS_SIG = types.int32(types.uint32, types.voidptr)  # int (*)(jack_nframes_t, void *)
 
 JackPortIsInput = 0x1
 JackPortIsOutput = 0x2
 JackNoStartServer = 0x01
 JackUseExactName = 0x02
 JACK_DEFAULT_MIDI_TYPE = b"8 bit raw midi"
-
-
-def _process_body(nframes, arg):
-    h = carray(arg, (J_SIZE,), np.int64)
-    h[J_CYCLES] += 1
-    n = np.int64(nframes)
-    t0 = np.int64(call_u32_p(h[J_FN_LAST_FRAME_TIME], as_voidptr(h[J_CLIENT])))
-
-    # Input: every event of this cycle, stamped with its absolute frame.
-    in_buf = call_p_p_u32(h[J_FN_GET_BUFFER], as_voidptr(h[J_IN_PORT]), nframes)
-    count = np.int64(call_u32_p(h[J_FN_EVENT_COUNT], in_buf))
-    ev = carray(as_voidptr(h[J_EVENT_ADDR]), (3,), np.int64)
-    in_mask = h[J_IN_MASK]
-    ring = carray(as_voidptr(h[J_IN_ADDR]), (in_mask + 1, 4), np.int64)
-    written = h[J_IN_WRITTEN]
-    for i in range(count):
-        if call_i32_p_p_u32(h[J_FN_EVENT_GET], as_voidptr(h[J_EVENT_ADDR]), in_buf, np.uint32(i)) != 0:
-            continue
-        size = ev[1]
-        if size < 1 or size > 3 or written - h[J_IN_READ] > in_mask:
-            h[J_IN_DROPPED] += 1
-            continue
-        data = carray(as_voidptr(ev[2]), (size,), np.uint8)
-        slot = written & in_mask
-        ring[slot, 0] = t0 + (ev[0] & 0xFFFFFFFF)
-        ring[slot, 1] = data[0]
-        ring[slot, 2] = data[1] if size > 1 else 0
-        ring[slot, 3] = data[2] if size > 2 else 0
-        written += 1
-    release_fence()
-    h[J_IN_WRITTEN] = written
-
-    # Output: the events due before this cycle ends, in the order queued, at their offsets.
-    if h[J_OUT_PORT] != 0:
-        out_buf = call_p_p_u32(h[J_FN_GET_BUFFER], as_voidptr(h[J_OUT_PORT]), nframes)
-        call_void_p(h[J_FN_CLEAR_BUFFER], out_buf)
-        out_mask = h[J_OUT_MASK]
-        out = carray(as_voidptr(h[J_OUT_ADDR]), (out_mask + 1, 5), np.int64)
-        out_written = h[J_OUT_WRITTEN]
-        acquire_fence()
-        taken = h[J_OUT_READ]
-        if out_written - taken > out_mask + 1:
-            taken = out_written - (out_mask + 1)
-        last_offset = np.int64(0)
-        bytes_ = carray(as_voidptr(h[J_EVENT_ADDR]), (24,), np.uint8)  # reuse the event scratch
-        while taken < out_written:
-            slot = taken & out_mask
-            offset = out[slot, 0] - t0
-            if offset >= n:
-                break  # due in a later cycle
-            if offset < last_offset:
-                if offset < 0:
-                    h[J_OUT_LATE] += 1
-                offset = last_offset  # JACK wants events in time order
-            size = min(max(out[slot, 4], 1), 3)
-            bytes_[0] = np.uint8(out[slot, 1] & 0xFF)
-            bytes_[1] = np.uint8(out[slot, 2] & 0xFF)
-            bytes_[2] = np.uint8(out[slot, 3] & 0xFF)
-            call_i32_p_u32_p_u64(h[J_FN_EVENT_WRITE], out_buf, np.uint32(offset), as_voidptr(h[J_EVENT_ADDR]),
-                                 np.uint64(size))
-            last_offset = offset
-            taken += 1
-        h[J_OUT_READ] = taken
-    return 0
-
-
-def compile_process(*, cache: bool = True):
-    """The process callback as a C function (``cache=False`` for an inspectable compilation)."""
-    return cfunc(JACK_PROCESS_SIG, nopython=True, error_model="numpy", cache=cache)(_process_body)
 
 
 class JackUnavailable(RuntimeError):
@@ -170,7 +74,6 @@ def load_libjack() -> ctypes.CDLL:
     return lib
 
 
-process_callback = compile_process()
 
 
 _SILENT = ctypes.CFUNCTYPE(None, ctypes.c_char_p)(lambda message: None)
@@ -263,9 +166,9 @@ class JackMidiClient:
             lib.jack_client_close(self._client)
             raise JackUnavailable(f"cannot register MIDI ports of JACK client {name!r}")
         self.header = np.zeros(J_SIZE, dtype=np.int64)
-        self._event = np.zeros(3, dtype=np.int64)
-        self._in = np.zeros((capacity, 4), dtype=np.int64)
-        self._out = np.zeros((capacity, 5), dtype=np.int64)
+        self._event = np.zeros(EVENT_FIELDS, dtype=np.int64)
+        self._in = np.zeros((capacity, MIDI_IN_FIELDS), dtype=np.int64)
+        self._out = np.zeros((capacity, MIDI_OUT_FIELDS), dtype=np.int64)
         h = self.header
         h[J_IN_PORT], h[J_OUT_PORT], h[J_CLIENT] = in_port, out_port or 0, self._client
         for slot, fn in ((J_FN_GET_BUFFER, lib.jack_port_get_buffer), (J_FN_EVENT_COUNT, lib.jack_midi_get_event_count),

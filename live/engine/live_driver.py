@@ -16,7 +16,8 @@ import time
 from typing import Any, Callable
 
 from live.engine import portaudio_instance
-from live.engine.sampler import SamplerState, sampler_callback
+from live.engine.sampler import SamplerState
+from live.engine.sampler_callback import sampler_callback
 from live.engine.system_parts import no_audio_output, portaudio_missing, quiet_stderr
 
 _jack_client_name: Any = None  # PaJack_SetClientName keeps the pointer: keep the buffer alive

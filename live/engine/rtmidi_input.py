@@ -1,10 +1,11 @@
-"""MIDI through python-rtmidi: input polled from a thread and stamped on the engine clock, and
-output for external sound modules.
+"""MIDI input through python-rtmidi, polled from a thread and stamped on the engine clock
+(:class:`RtMidiInput`; output is :mod:`live.engine.rtmidi_output`, the library and its ports
+:mod:`live.engine.rtmidi_ports`).
 
 This is the MIDI edge when no JACK server runs (ALSA on Linux, CoreMIDI, WinMM); with JACK,
 :class:`live.engine.midi.JackMidiInput` is better (frame-exact). python-rtmidi is imported only
-inside the functions here, so importing this module loads no MIDI library, and ``live demo``
-never imports it.
+when a port is opened or listed, so importing this module loads no MIDI library, and
+``live demo`` never imports it.
 
 How input is stamped (DESIGN.md section 4):
 
@@ -25,7 +26,7 @@ What the delta times are, per API (``api`` argument):
   sequencer stamps each event itself when it is queued, and rtmidi takes the delta times from
   those stamps, so they do not depend on when any thread ran. rtmidi does not fall back to
   JACK when the ALSA sequencer is missing (no ``/dev/snd/seq``: containers, CI): it fails, and
-  :class:`MidiPortError` says so.
+  :class:`~live.engine.rtmidi_ports.MidiPortError` says so.
 - ``"jack"`` (``rtmidi.API_UNIX_JACK``; used by the tests, since the CI machine has no ALSA
   sequencer): rtmidi's JACK backend takes ``jack_get_time()`` when it processes the period,
   so an event's offset inside the period is lost: error SD ~0.4-0.65 ms at 64 frames
@@ -49,7 +50,7 @@ ignoring them, on every API.
 Thread safety: :meth:`RtMidiInput.take` is for one consumer thread (it owns the anchor);
 :attr:`RtMidiInput.status` and :attr:`RtMidiInput.events` may be read from any thread. Only
 the polling thread touches the rtmidi object after the constructor returns.
-:meth:`RtMidiOutput.send` may be called from any thread (it locks).
+:meth:`live.engine.rtmidi_output.RtMidiOutput.send` may be called from any thread (it locks).
 
 Realtime-safe: no (Python threads; nothing here runs in the audio callback).
 """
@@ -62,21 +63,11 @@ import time
 from collections import deque
 from typing import Any
 
+from live.engine import rtmidi_ports
 from live.engine.clock import ClockNotReady, HostClock, MinDelayAnchor
 from live.engine.midi import MidiMessage
-from live.engine.system_parts import (
-    alsa_library_missing, alsa_sequencer_missing, alsa_sequencer_present, jack_server_missing, quiet_stderr,
-)
 
-__all__ = [
-    "MidiPortError", "RtMidiInput", "RtMidiOutput", "list_input_ports", "list_output_ports",
-]
-
-# api argument -> python-rtmidi's API name (rtmidi.get_compiled_api_by_name)
-_API_ALIASES = {
-    "alsa": "alsa", "jack": "jack", "coremidi": "core", "core": "core",
-    "winmm": "winmm", "windows": "winmm",
-}
+__all__ = ["RtMidiInput"]
 
 # Message kinds dropped on input (rtmidi's ignore_types would lose their delta time: module doc)
 _SYSEX_BYTES = (0xF0, 0xF7)
@@ -86,155 +77,6 @@ _ACTIVE_SENSE = 0xFE
 _ALSA_ADDRESS = re.compile(r"\s+\d+:\d+$")  # ALSA appends "client:port" to port names
 
 _monotonic_ns = time.monotonic_ns  # arrival clock (CLOCK_MONOTONIC on Linux); a seam for unit tests
-
-
-class MidiPortError(RuntimeError):
-    """No such MIDI port, or the MIDI system could not be opened. The message lists what exists."""
-
-
-def _import_rtmidi() -> Any:
-    """python-rtmidi, imported on first use (a seam for the unit tests' fake).
-
-    Raises
-    ------
-    MissingPart
-        Its wheel's ALSA library (libasound.so.2) is not installed.
-    """
-    try:
-        import rtmidi
-    except ImportError as exc:
-        if "libasound" in str(exc):
-            raise alsa_library_missing() from None
-        raise
-    return rtmidi
-
-
-def _api_id(rtmidi: Any, api: str | None) -> int:
-    """rtmidi's API constant for ``api`` (None: rtmidi's default), or MidiPortError."""
-    if api is None:
-        return rtmidi.API_UNSPECIFIED
-    compiled = [rtmidi.get_api_name(a) for a in rtmidi.get_compiled_api()]
-    name = _API_ALIASES.get(str(api).lower())
-    api_id = rtmidi.get_compiled_api_by_name(name) if name else rtmidi.API_UNSPECIFIED
-    if api_id == rtmidi.API_UNSPECIFIED:
-        raise MidiPortError(
-            f"MIDI API {api!r}: not available in this python-rtmidi; allowed: None (rtmidi's "
-            f"default) or one of {', '.join(compiled) or 'none'} (compiled in here)"
-        )
-    return api_id
-
-
-def _api_label(rtmidi: Any, api_id: int) -> str:
-    if api_id == rtmidi.API_UNSPECIFIED:
-        return "rtmidi's default MIDI API"
-    return f"the {rtmidi.get_api_display_name(api_id)} MIDI API"
-
-
-def _new_client(rtmidi: Any, kind: str, api_id: int, client_name: str) -> Any:
-    """A new ``rtmidi.MidiIn`` / ``MidiOut`` (``kind`` "input" / "output"), or MidiPortError."""
-    cls = rtmidi.MidiIn if kind == "input" else rtmidi.MidiOut
-    alsa = api_id == getattr(rtmidi, "API_LINUX_ALSA", None) or (
-        api_id == rtmidi.API_UNSPECIFIED and rtmidi.get_compiled_api()[:1] == [getattr(rtmidi, "API_LINUX_ALSA", None)])
-    try:
-        with quiet_stderr():  # ALSA's and libjack's own lines on failure: said below in one
-            return cls(api_id, client_name)
-    except Exception as exc:  # rtmidi.SystemError and friends: the MIDI system is not there
-        if alsa and not alsa_sequencer_present():
-            raise alsa_sequencer_missing() from exc
-        if api_id == getattr(rtmidi, "API_UNIX_JACK", None) and "not running" in str(exc):
-            raise jack_server_missing("python-rtmidi's JACK MIDI API needs one") from exc
-        hint = ""
-        if api_id == rtmidi.API_UNSPECIFIED:
-            compiled = [rtmidi.get_api_name(a) for a in rtmidi.get_compiled_api()]
-            hint = f"; try api= one of {', '.join(compiled)} (e.g. 'jack' when a JACK server runs)"
-        raise MidiPortError(
-            f"MIDI {kind}: cannot open {_api_label(rtmidi, api_id)}: {str(exc).rstrip('.')}{hint}"
-        ) from exc
-
-
-def _list_ports(kind: str, api: str | None) -> list[str]:
-    rtmidi = _import_rtmidi()
-    client = _new_client(rtmidi, kind, _api_id(rtmidi, api), "live-list")
-    try:
-        return list(client.get_ports())
-    finally:
-        client.delete()
-
-
-def list_input_ports(api: str | None = None) -> list[str]:
-    """Names of the MIDI input ports (sources we can read from) on ``api``.
-
-    Raises
-    ------
-    MidiPortError
-        The API is unknown here or its MIDI system cannot be opened.
-    """
-    return _list_ports("input", api)
-
-
-def list_output_ports(api: str | None = None) -> list[str]:
-    """Names of the MIDI output ports (destinations we can send to) on ``api``.
-
-    Raises
-    ------
-    MidiPortError
-        The API is unknown here or its MIDI system cannot be opened.
-    """
-    return _list_ports("output", api)
-
-
-def _find_port(ports: list[str], wanted: str) -> int | None:
-    """Index of the port named ``wanted`` (case-insensitive), else of the first whose name
-    contains it; None when none does."""
-    low = wanted.lower()
-    for i, name in enumerate(ports):
-        if name.lower() == low:
-            return i
-    for i, name in enumerate(ports):
-        if low in name.lower():
-            return i
-    return None
-
-
-def _no_port(kind: str, wanted: str, ports: list[str]) -> MidiPortError:
-    listing = "; ".join(repr(p) for p in ports) or "none"
-    return MidiPortError(f"MIDI {kind} port {wanted!r}: no port name contains it; {kind} ports here: {listing}")
-
-
-def default_port(ports: list[str]) -> int | None:
-    """The port taken when none is named: the first listed that is not ALSA's "Midi Through"
-    (a loopback every Linux system lists first, where no instrument plays); None if no other."""
-    for i, name in enumerate(ports):
-        if not name.lower().startswith("midi through"):
-            return i
-    return None
-
-
-def _open(client: Any, kind: str, wanted: str | None, port_name: str, client_name: str) -> tuple[str, bool]:
-    """Open ``client``'s port: the port matching ``wanted``; when ``wanted`` is None, the
-    :func:`default_port`, or a virtual port for others to connect to when there is none.
-
-    Returns (name of the port opened, or ``client_name:port_name`` for a virtual one; virtual?).
-    """
-    ports = list(client.get_ports())
-    if wanted is None:
-        index = default_port(ports)
-        if index is not None:
-            client.open_port(index, port_name)
-            return ports[index], False
-        try:
-            client.open_virtual_port(port_name)
-        except Exception as exc:  # WinMM has no virtual ports
-            raise MidiPortError(
-                f"MIDI {kind}: no {kind} ports here, and this MIDI API cannot open a virtual "
-                f"port for others to connect to ({exc}); connect a device or name a port"
-            ) from exc
-        return f"{client_name}:{port_name}", True
-    index = _find_port(ports, wanted)
-    if index is None:
-        raise _no_port(kind, wanted, ports)
-    client.open_port(index, port_name)
-    return ports[index], False
 
 
 def _is_filtered(data: list[int]) -> bool:
@@ -251,7 +93,7 @@ class RtMidiInput:
     ----------
     port : str or None
         The input port to open: the one named so (case-insensitive), else the first whose name
-        contains it. None: :func:`default_port`; when there is none, a virtual input port
+        contains it. None: :func:`~live.engine.rtmidi_ports.default_port`; when there is none, a virtual input port
         ``<client_name>:<port_name>`` that a device or another program connects to (JACK,
         ALSA, CoreMIDI; WinMM has none). No match: :class:`MidiPortError` listing the ports.
     host_clock : HostClock
@@ -333,15 +175,15 @@ class RtMidiInput:
         self._anchor_window_s = float(anchor_window_s)
         self._rate_span_s = float(rate_span_s)
         self._max_pending = int(max_pending)
-        self._rtmidi = _import_rtmidi()
-        self._api = _api_id(self._rtmidi, api)
+        self._rtmidi = rtmidi_ports.import_rtmidi()
+        self._api = rtmidi_ports.api_id(self._rtmidi, api)
         self.api = api
         self._client_name = client_name
         self._port_label = port_name
 
-        client = _new_client(self._rtmidi, "input", self._api, client_name)
+        client = rtmidi_ports.new_client(self._rtmidi, "input", self._api, client_name)
         try:
-            self.port_name, self.virtual = _open(client, "input", port, port_name, client_name)
+            self.port_name, self.virtual = rtmidi_ports.open_port(client, "input", port, port_name, client_name)
             client.ignore_types(sysex=False, timing=False, active_sense=False)  # module doc
         except BaseException:
             client.delete()
@@ -446,9 +288,9 @@ class RtMidiInput:
         """One attempt to find the port again and open it; returns the client to keep."""
         try:
             if client is None:
-                client = _new_client(self._rtmidi, "input", self._api, self._client_name)
+                client = rtmidi_ports.new_client(self._rtmidi, "input", self._api, self._client_name)
             ports = list(client.get_ports())
-            index = _find_port(ports, self._reopen_name)
+            index = rtmidi_ports.find_port(ports, self._reopen_name)
             if index is None:
                 return client
             client.open_port(index, self._port_label)
@@ -534,90 +376,3 @@ class RtMidiInput:
 
     def __repr__(self) -> str:
         return f"RtMidiInput(port={self.port_name!r}, api={self.api!r}, status={self.status!r})"
-
-
-def _check_short(message: Any) -> list[int]:
-    """The message's bytes as a list, or ValueError saying what is wrong with it."""
-    if hasattr(message, "bytes") and callable(message.bytes):  # a mido.Message
-        message = message.bytes()
-    data = list(bytes(message)) if isinstance(message, (bytes, bytearray, memoryview)) else list(message)
-    if not 1 <= len(data) <= 3:
-        raise ValueError(f"MIDI message {data}: a short message has 1..3 bytes (sysex is not sent here)")
-    if not all(isinstance(b, int) and 0 <= b <= 255 for b in data):
-        raise ValueError(f"MIDI message {data}: bytes must be integers 0..255")
-    if data[0] < 0x80 or data[0] == 0xF0:
-        raise ValueError(f"MIDI message {data}: the first byte must be a status byte 0x80..0xFF other than 0xF0")
-    if any(b >= 0x80 for b in data[1:]):
-        raise ValueError(f"MIDI message {data}: data bytes must be 0..127")
-    return data
-
-
-class RtMidiOutput:
-    """MIDI output to an external sound module through python-rtmidi: messages go out now.
-
-    Parameters
-    ----------
-    port : str or None
-        The output port: named so (case-insensitive), else the first whose name contains it.
-        None: :func:`default_port`; when there is none, a virtual output port
-        ``<client_name>:<port_name>`` (JACK, ALSA, CoreMIDI). No match: :class:`MidiPortError`
-        listing the ports.
-    api : str, optional
-        As for :class:`RtMidiInput`.
-    client_name, port_name : str
-        Our MIDI client's and port's names.
-
-    Notes
-    -----
-    :meth:`send` may be called from any thread. Realtime-safe: no.
-    """
-
-    def __init__(self, port: str | None, *, api: str | None = None, client_name: str = "live",
-                 port_name: str = "out") -> None:
-        rtmidi = _import_rtmidi()
-        self.api = api
-        client = _new_client(rtmidi, "output", _api_id(rtmidi, api), client_name)
-        try:
-            self.port_name, self.virtual = _open(client, "output", port, port_name, client_name)
-        except BaseException:
-            client.delete()
-            raise
-        self._client: Any = client
-        self._lock = threading.Lock()
-        self.sent = 0
-
-    def send(self, message: bytes | list[int] | Any) -> None:
-        """Send one short message (1..3 bytes: bytes, a list of ints, or a ``mido.Message``) now.
-
-        Raises
-        ------
-        ValueError
-            Not a short MIDI message.
-        MidiPortError
-            The output is closed.
-        """
-        data = _check_short(message)
-        with self._lock:
-            if self._client is None:
-                raise MidiPortError(f"MIDI output {self.port_name!r}: closed")
-            self._client.send_message(data)
-            self.sent += 1
-
-    def close(self) -> None:
-        """Close the port and release the MIDI client."""
-        with self._lock:
-            client, self._client = self._client, None
-        if client is not None:
-            try:
-                client.close_port()
-            finally:
-                client.delete()
-
-    def __enter__(self) -> "RtMidiOutput":
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def __repr__(self) -> str:
-        return f"RtMidiOutput(port={self.port_name!r}, api={self.api!r})"

@@ -23,7 +23,8 @@ from typing import Any, Callable
 
 from live.activities.registry import activity_class
 from live.activities.types import ActivityContext, ControlEvent, Response
-from live.controls import DEFAULT_STEP_BPM, ControlMap
+from live.control_binding import DEFAULT_STEP_BPM
+from live.controls import ControlMap
 from live.engine.bank import default_bank
 from live.engine.clock import FrameMap, HostClock
 from live.engine.engine import Engine
@@ -31,7 +32,8 @@ from live.engine.events import InputEvent, ScheduledSound
 from live.engine.jack_midi import JackMidiClient, JackUnavailable, silence_jack_errors
 from live.engine.midi import JackMidiInput
 from live.engine.onsets import OnsetDetector
-from live.engine.sampler import R_FRAME, R_HOST_NS, R_JACK_FRAME, SamplerState
+from live.engine.layout import R_FRAME, R_HOST_NS, R_JACK_FRAME
+from live.engine.sampler import SamplerState
 from live.engine.system_parts import MissingPart, jack_server_missing
 from live.presets import Preset
 from live.session.audio_outage import (
@@ -205,7 +207,8 @@ class LiveSession:
             where = f"--audio-device {options.audio_device}: " if isinstance(exc, DeviceError) and options.audio_device else ""
             raise SessionError(f"{where}{exc}") from None
         if midi_client is None:
-            from live.engine.rtmidi_input import MidiPortError, RtMidiInput
+            from live.engine.rtmidi_input import RtMidiInput
+            from live.engine.rtmidi_ports import MidiPortError
 
             try:
                 self.midi = RtMidiInput(options.midi_in, self.host_clock, api=options.rtmidi_api,

@@ -18,7 +18,7 @@ import threading
 import time
 from typing import Callable, Iterable
 
-from live.ui.layout import ScreenLayout
+from live.config.screen import ScreenLayout
 
 
 class ScreenUnavailable(RuntimeError):

@@ -3,7 +3,9 @@
 
 One image per shipped preset that has a ``[screen]`` table, plus the default screen (one big
 pad) that every other preset shows, drawn by the real :class:`live.ui.touch.TouchScreen` on SDL's
-dummy video driver at 1024x768, between beats (the cue lights the background on a beat).
+dummy video driver at 1024x768, between beats (the cue lights the background on a beat). Each
+``[screen]`` table is read and checked by the config layer (:func:`live.config.screen.parse_screen`,
+as preset validation does); a shipped one that does not pass is said in one line, exit 2.
 """
 
 from __future__ import annotations
@@ -13,23 +15,39 @@ import sys
 import time
 from pathlib import Path
 
+from live.config.preset_files import shipped_presets
+from live.config.problems import problem_lines
+from live.config.screen import ScreenLayout, default_layout, parse_screen
+from live.config.toml_file import read_toml
 
-def render(out_dir: str | os.PathLike, *, size: tuple[int, int] = (1024, 768)) -> list[Path]:
-    """Write the images; returns their paths."""
+
+def shipped_screens() -> tuple[list[tuple[str, ScreenLayout]], list[str]]:
+    """(name, layout) of the default screen and of each shipped preset with a ``[screen]`` table,
+    and one line per problem found in those tables."""
+    screens, problems = [("default-one-pad", default_layout())], []
+    for path in shipped_presets():
+        doc, problem = read_toml(path, needs="a preset needs schema, activity, title, goal and [params]")
+        if doc is None:
+            problems.append(problem)
+        elif "screen" in doc:
+            layout, found = parse_screen(doc["screen"])
+            problems += problem_lines(path, found, doc)
+            if layout is not None:
+                screens.append((path.stem, layout))
+    return screens, problems
+
+
+def render(out_dir: str | os.PathLike, screens: list[tuple[str, ScreenLayout]], *,
+           size: tuple[int, int] = (1024, 768)) -> list[Path]:
+    """Write ``screen-NAME.png`` for each (name, layout) in ``out_dir``; returns their paths."""
     os.environ["SDL_VIDEODRIVER"] = "dummy"
     os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
     import pygame
 
-    from live.presets import load_preset, shipped_presets
-    from live.ui.layout import default_layout
     from live.ui.touch import TouchScreen
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    screens = [("default-one-pad", default_layout())]
-    for path in shipped_presets():
-        if "[screen]" in path.read_text(encoding="utf-8"):
-            screens.append((path.stem, load_preset(path).screen))
     screen = TouchScreen(size=size)
     written = []
     try:
@@ -48,7 +66,12 @@ def main(argv: list[str]) -> int:
     if len(argv) != 1:
         print("usage: python -m live.ui.screenshots OUTDIR", file=sys.stderr)
         return 2
-    for path in render(argv[0]):
+    screens, problems = shipped_screens()
+    for line in problems:
+        print(f"screenshots: {line}", file=sys.stderr)
+    if problems:
+        return 2
+    for path in render(argv[0], screens):
         print(path)
     return 0
 

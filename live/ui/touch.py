@@ -6,7 +6,7 @@ drawing never delays the engine. It talks JSON lines: the engine writes on its s
 writes on its stdout (nothing else goes there: pygame's banner is hidden).
 
 engine -> screen
-    ``{"layout": {...}}`` (a :class:`~live.ui.layout.ScreenLayout`, at each run),
+    ``{"layout": {...}}`` (a :class:`~live.config.screen.ScreenLayout`, at each run),
     ``{"cues": [[cue_index, host_ns, accent], ...]}`` (cues to show: host time the cue sounds),
     ``{"quit": true}`` (or end of input).
 screen -> engine
@@ -45,7 +45,8 @@ os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 
 import pygame  # noqa: E402  (after the banner is hidden)
 
-from live.ui.layout import ScreenLayout, default_layout, pad_colour, text_colour  # noqa: E402
+from live.config.screen import ScreenLayout, default_layout  # noqa: E402
+from live.ui.colours import pad_colour, text_colour  # noqa: E402
 
 MOUSE_VELOCITY = 100
 CUE_FLASH_NS = 100_000_000          # the background stays lit this long after a beat

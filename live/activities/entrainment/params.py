@@ -4,7 +4,7 @@ One flat table covers the whole protocol a therapist runs (DOMAIN.md, "The three
 the sound (a metronome or a drum groove, meter, accents, subdivisions), an optional baseline of
 free tapping or stepping with no cue, the cued phases (tempo steps in % of the cue tempo, with
 linear ramps between them), a fade-out and a continuation phase, perturbations, and adaptive
-tempo. Field metadata (:func:`~live.activities.params.param`) gives ranges and help; ``check``
+tempo. Field metadata (:func:`~live.config.params.param`) gives ranges and help; ``check``
 the rules that span fields.
 """
 
@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from live.activities.entrainment.grooves import GROOVES
-from live.activities.params import ParamProblem, param
+from live.config.params import param
+from live.config.problems import ParamProblem
 from live.engine.bank import INSTRUMENTS
 
 MIN_BPM, MAX_BPM = 20.0, 240.0

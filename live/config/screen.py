@@ -1,4 +1,4 @@
-"""The client screen's layout: where the pads are, how they look, and what the screen shows.
+"""The client screen's layout: where the pads are, what they carry, and what the screen shows.
 
 A preset may carry a ``[screen]`` table (checked here, called from preset validation)::
 
@@ -22,11 +22,11 @@ A preset may carry a ``[screen]`` table (checked here, called from preset valida
     symbol = "triangle"    # optional
 
 Pads are numbered from 0 in the order given (grid: row by row); a touch on pad ``i`` is an
-input with ``note = i``. Colours are the Okabe-Ito palette (Okabe & Ito 2008, "Color Universal
-Design"), distinguishable with the common colour-vision deficiencies, on a black background;
-labels are drawn black or white, whichever has the higher WCAG contrast against the pad.
+input with ``note = i``. How pads are coloured and drawn is the screen's business
+(:mod:`live.ui.colours`, :mod:`live.ui.touch`).
 
-Pure Python (no pygame): the engine side and preset validation use it too. Realtime-safe: no.
+Pure Python (no pygame): preset validation, the session and the screen process use it.
+Realtime-safe: no.
 """
 
 from __future__ import annotations
@@ -35,25 +35,14 @@ import math
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from live.activities.params import ParamProblem
+from live.config.problems import ParamProblem, unknown_keys
 
-__all__ = ["PadRect", "ScreenLayout", "SYMBOLS", "OKABE_ITO", "MAX_PADS", "parse_screen", "default_layout", "grid_pads",
-           "pad_colour", "text_colour", "contrast_ratio"]
+__all__ = ["PadRect", "ScreenLayout", "SYMBOLS", "MAX_PADS", "parse_screen", "default_layout", "grid_pads"]
 
 MAX_PADS = 12
 SYMBOLS = ("circle", "square", "triangle", "diamond", "star", "cross")
 MAX_LABEL_CHARS = 12
 GRID_MARGIN = 0.04   # fraction of the screen's smaller side around and between grid pads
-
-OKABE_ITO = (  # (name, RGB): Okabe & Ito (2008); black is the background, so not a pad colour
-    ("orange", (230, 159, 0)),
-    ("sky blue", (86, 180, 233)),
-    ("bluish green", (0, 158, 115)),
-    ("yellow", (240, 228, 66)),
-    ("blue", (0, 114, 178)),
-    ("vermillion", (213, 94, 0)),
-    ("reddish purple", (204, 121, 167)),
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,8 +166,7 @@ def parse_screen(table: Any) -> tuple[ScreenLayout | None, list[ParamProblem]]:
     """
     if not isinstance(table, dict):
         return None, [ParamProblem("screen", table, "must be a table ([screen]) describing the client screen")]
-    problems = [ParamProblem(f"screen.{k}", v, f"unknown key; allowed: {', '.join(_SCREEN_KEYS)}")
-                for k, v in table.items() if k not in _SCREEN_KEYS]
+    problems = unknown_keys(table, _SCREEN_KEYS, prefix="screen.")
     kind = table.get("layout", "grid")
     flags = {}
     for key in ("feedback", "cue"):
@@ -244,8 +232,7 @@ def _free_pad(path: str, p: Any, problems: list[ParamProblem]) -> PadRect | None
         problems.append(ParamProblem(path, p, "must be a table with x, y, w, h"))
         return None
     start = len(problems)
-    problems += [ParamProblem(f"{path}.{k}", v, f"unknown key; allowed: {', '.join(_PAD_KEYS)}")
-                 for k, v in p.items() if k not in _PAD_KEYS]
+    problems += unknown_keys(p, _PAD_KEYS, prefix=f"{path}.")
     for key in ("x", "y", "w", "h"):
         v = p.get(key)
         lo, hi, what = (0.0, 1.0, "0..1") if key in "xy" else (0.05, 1.0, "0.05..1 (at least 5 % of the screen)")
@@ -265,32 +252,3 @@ def _free_pad(path: str, p: Any, problems: list[ParamProblem]) -> PadRect | None
 
 def _overlap(a: PadRect, b: PadRect) -> bool:
     return a.x < b.x + b.w and b.x < a.x + a.w and a.y < b.y + b.h and b.y < a.y + a.h
-
-
-# ---------------------------------------------------------------- colours
-
-
-def pad_colour(index: int) -> tuple[int, int, int]:
-    """The Okabe-Ito colour of pad ``index`` (the seven colours in turn)."""
-    return OKABE_ITO[index % len(OKABE_ITO)][1]
-
-
-def _luminance(rgb: tuple[int, int, int]) -> float:
-    """WCAG 2 relative luminance of an sRGB colour (0..1)."""
-    def lin(c: int) -> float:
-        s = c / 255
-        return s / 12.92 if s <= 0.04045 else ((s + 0.055) / 1.055) ** 2.4
-    r, g, b = (lin(c) for c in rgb)
-    return 0.2126 * r + 0.7152 * g + 0.0722 * b
-
-
-def contrast_ratio(a: tuple[int, int, int], b: tuple[int, int, int]) -> float:
-    """WCAG 2 contrast ratio of two colours (1..21)."""
-    la, lb = sorted((_luminance(a), _luminance(b)), reverse=True)
-    return (la + 0.05) / (lb + 0.05)
-
-
-def text_colour(background: tuple[int, int, int]) -> tuple[int, int, int]:
-    """Black or white, whichever contrasts more with ``background``."""
-    black, white = (0, 0, 0), (255, 255, 255)
-    return black if contrast_ratio(black, background) >= contrast_ratio(white, background) else white

@@ -3,8 +3,8 @@
 import pytest
 
 from live.presets import PresetError, load_preset
-from live.ui.layout import (OKABE_ITO, ScreenLayout, contrast_ratio, default_layout, grid_pads, pad_colour,
-                            parse_screen, text_colour)
+from live.config.screen import ScreenLayout, default_layout, grid_pads, parse_screen
+from live.ui.colours import OKABE_ITO, contrast_ratio, pad_colour, text_colour
 
 HEAD = 'schema = 1\nactivity = "entrainment"\ntitle = "T"\ngoal = "G"\n[params]\ntempo_bpm = 60\nbeats = 8\n'
 

@@ -1,6 +1,8 @@
-"""Shared by the commands: opening the store of ``--db``, checking an ``--out`` file, one-line
-errors; for the records commands (clients, goals, sessions, export, report) also aligned tables
-and JSON of stored values. Not a command itself."""
+"""What several commands share, in one module (not a command itself): where the store is
+(``--db``, else the user's), opening it, checking an ``--out`` file or folder, one-line errors;
+the names calibrations are stored under (MIDI port, audio input, touch screen, display) and a
+screen's display latency; for the records commands (clients, goals, sessions, export, report)
+aligned tables and JSON of stored values."""
 
 from __future__ import annotations
 
@@ -17,12 +19,64 @@ from typing import Any, Sequence
 from live.cli_args.values import one_line
 
 
+def default_db_path() -> Path:
+    """The session store in the user's data folder (``$XDG_DATA_HOME/live/live.db``)."""
+    base = os.environ.get("XDG_DATA_HOME") or os.path.join(os.path.expanduser("~"), ".local", "share")
+    return Path(base) / "live" / "live.db"
+
+
+def midi_device(args) -> str:
+    """The name a MIDI calibration is stored under: the --midi-in port name part, or our port."""
+    return args.midi_in or "live-midi:in"
+
+
+def mic_device(args) -> str:
+    """The name a microphone calibration is stored under: the --audio-device, or the default."""
+    return f"audio input {args.audio_device}" if args.audio_device else "default audio input"
+
+
+def touch_device(args) -> str:
+    """The name a touch calibration is stored under: the screen it was tapped on."""
+    return f"touch screen {args.display}"
+
+
+def display_device(display: int) -> str:
+    """The name a screen's display latency is stored under (``calibrations.device``)."""
+    return f"display {display}"
+
+
+def display_latency(store, display: int, given_ms: float | None) -> tuple[float, str]:
+    """Screen ``display``'s display latency (ms) and where it came from: ``given_ms`` (from
+    ``--display-latency``), else the latest stored for that screen, else 0."""
+    device = display_device(display)
+    if given_ms is not None:
+        return given_ms, f"--display-latency, stored for {device}"
+    stored = store.latest_calibration("display", device)
+    if stored is None:
+        return 0.0, f"none stored for {device}"
+    return float(stored["details"]["latency_ms"]), f"stored for {device} (calibration {stored['id']})"
+
+
+def store_display_latency(store, display: int, latency_ms: float, sample_rate: int) -> int:
+    """Remember screen ``display``'s display latency (input path ``display``) for later runs on it."""
+    return store.save_calibration(input_path="display", device=display_device(display),
+                                  latency_frames=round(latency_ms * sample_rate / 1000), sample_rate=sample_rate,
+                                  details={"latency_ms": latency_ms})
+
+
+def screen_options(args) -> dict:
+    """LiveOptions fields of the client screen from ``--display``, ``--window`` (a (width, height)
+    tuple) and ``--display-latency`` (0 when not given; ``live run`` then takes the screen's stored
+    one, :func:`display_latency`). Each was checked while the arguments were parsed."""
+    latency_ms = 0.0 if args.display_latency is None else args.display_latency
+    return {"display": args.display, "window": args.window, "display_latency_ms": latency_ms}
+
+
 def open_store(args, prog: str, *, default: str | None = None, abandoned: bool = False):
     """The store of ``--db`` (else ``default``, else the user's live.db), sessions left running
     by a process that is gone already marked incomplete (so no command shows them running; with
     ``abandoned`` each is said on stderr); None after printing in one line why it cannot open
     (``PROG: --db URL: what is wrong: what is allowed``; the caller exits 2)."""
-    from live.commands.run import default_db_path
     from live.store.connection import StoreOpenError, shown
     from live.store.store import Store
 
