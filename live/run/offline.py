@@ -14,17 +14,15 @@ Realtime-safe: no (this *is* the offline stand-in for real time).
 from __future__ import annotations
 
 import os
-import wave
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
-
-import numpy as np
 
 from live.activities.types import Response, Summary
 from live.engine.bank import default_bank
 from live.engine.drivers import OfflineDriver
 from live.engine.engine import Engine
+from live.engine.files import write_wav
 from live.engine.events import InputEvent, ScheduledSound
 from live.engine.sampler import SamplerState
 from live.run.edges import Control
@@ -104,17 +102,9 @@ class OfflineAudio:
         return self.engine.stats()
 
     def write_wav(self, path: str | os.PathLike, *, end_frame: int) -> Path:
-        """Write what was rendered up to ``end_frame`` as 16-bit PCM WAV, file mode 0600."""
-        path = Path(path)
-        audio = self.driver.recording()[:end_frame]
-        pcm = (np.clip(audio, -1.0, 1.0) * 32767.0).round().astype("<i2")
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "wb") as f, wave.open(f, "wb") as w:
-            w.setnchannels(audio.shape[1])
-            w.setsampwidth(2)
-            w.setframerate(self.sample_rate)
-            w.writeframes(pcm.tobytes())
-        return path
+        """Write what was rendered up to ``end_frame`` as 16-bit PCM WAV, file mode 0600
+        (:func:`live.engine.files.write_wav`)."""
+        return write_wav(path, self.driver.recording()[:end_frame], sample_rate=self.sample_rate)
 
 
 class InlineWriter:

@@ -115,14 +115,12 @@ def outages_json(outcome: SessionOutcome) -> list[dict[str, Any]]:
 def responses_json(outcome: SessionOutcome) -> list[dict[str, Any]]:
     """Every scored response of the session, as ``live run --json`` prints them: the same
     shape and the same time origin as ``live export --format json``
-    (:func:`live.store.exports.json_doc.response_json`): ``time_s``, seconds from the
+    (:func:`live.store.exports.json_doc.scored_json`): ``time_s``, seconds from the
     session's start (the first run's start frame) on the engine clock, after the input path's
     latency correction, the input's ``source``, ``note`` and ``velocity``, and its target's
     time and its error under the names its activity declares."""
-    from live.store.exports.json_doc import response_json
+    from live.store.declared import declared
+    from live.store.exports.json_doc import scored_json
 
     sr, t0 = outcome.sample_rate, outcome.origin_frame
-    return [response_json({"frame": r.event.frame, "source": r.event.source, "note": r.event.note,
-                           "velocity": r.event.velocity,
-                           "beat_frame": None if r.target is None else r.target.frame}, t0, sr)
-            for run in outcome.runs for r in run.responses]
+    return [scored_json(r, t0, sr, declared(run.activity)) for run in outcome.runs for r in run.responses]
