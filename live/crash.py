@@ -56,11 +56,13 @@ def _write_new(folder: Path, stem: str, text: str) -> Path:
     """``text`` in a new file ``folder/stem[-N].txt`` created 0600 (never over another report)."""
     for n in range(1, 1000):
         path = folder / (f"{stem}.txt" if n == 1 else f"{stem}-{n}.txt")
+        from live.engine.files import open_private
+
         try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), 0o600)
+            f = open_private(path, exclusive=True)
         except FileExistsError:
             continue
-        with os.fdopen(fd, "w", encoding="utf-8", errors="backslashreplace") as f:
-            f.write(text)
+        with f:
+            f.write(text.encode("utf-8", errors="backslashreplace"))
         return path
     raise FileExistsError(f"{folder / stem}: too many crash reports this second")

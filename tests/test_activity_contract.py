@@ -41,7 +41,7 @@ def test_entrainment_keeps_the_activity_protocol_and_declares_its_records():
     assert isinstance(Entrainment(EntrainmentParams(beats=4)), Activity)
     assert Entrainment.target_kind == "beat" and Entrainment.response_fields == ()
     names = Entrainment.record_names
-    assert names == RecordNames("beat", "asynchrony_ms")
+    assert names == RecordNames("beat", "asynchrony_ms", unmatched="an extra tap")
     assert (names.index, names.frame, names.time_s) == ("beat_index", "beat_frame", "beat_time_s")
     assert "entrainment" in activity_names() and metric_catalogue("entrainment") is Entrainment.metrics
 

@@ -541,7 +541,7 @@ TEXT_VALUES = [(c, a) for c in sorted(COMMANDS) for a in values_of(c)
 def test_any_text_as_a_name_id_or_note_is_taken_or_refused_in_one_line(command, action, text, where, capsys):
     """Client codes outside [A-Za-z0-9_-]{1,64}, unknown clients and sessions, goals and moments
     that cannot be read: exit 2 in one line. Filters, notes and display names take any text."""
-    from live.store.store import _CODE_RE
+    from live.store.values import _CODE_RE
 
     kind = kind_of(command, action)
     if command == "run":  # a valid code would start a session on the audio device: not here

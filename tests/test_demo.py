@@ -66,7 +66,7 @@ def test_session_is_stored_complete_and_flagged_simulated(demo):
 
 
 def _beats_and_taps(db):
-    beats = [f for (f,) in _db_rows(db, "SELECT frame FROM events WHERE kind = 'sound' AND beat_index >= 0 ORDER BY frame")]
+    beats = [f for (f,) in _db_rows(db, "SELECT frame FROM events WHERE kind = 'sound' AND cue_index >= 0 ORDER BY frame")]
     taps = [f for (f,) in _db_rows(db, "SELECT frame FROM events WHERE kind = 'input' ORDER BY frame")]
     [(sr,)] = _db_rows(db, "SELECT sample_rate FROM sessions")
     return beats, taps, sr

@@ -80,7 +80,7 @@ def test_continuation_drift_is_recovered_within_0_2_ms_per_tap(store, drift):
 
 
 def _stored_sounds(store, run_id):
-    return [(e["frame"], e["beat_index"], e["gain"]) for e in store.run_events(run_id, "sound")]
+    return [(e["frame"], e["cue_index"], e["gain"]) for e in store.run_events(run_id, "sound")]
 
 
 def _beat_frames(store, out):

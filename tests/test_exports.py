@@ -85,15 +85,21 @@ def test_csv_zip_has_documented_columns_and_every_row(db, demo, tmp_path, umask_
     sid = demo[1][0]
     with Store.open(db) as store:
         path, info = export_session(store, sid, "csv", out=tmp_path / "s.zip")
-        run = store.get_session(sid)["runs"][0]
+        session = store.get_session(sid)
+        run = session["runs"][0]
         n_events, n_responses = len(store.run_events(run["id"])), len(store.run_responses(run["id"]))
         summary = store.run_summary(run["id"])
     assert stat.S_IMODE(path.stat().st_mode) == 0o600 and info["bytes"] == path.stat().st_size
+    documented = csv_zip.columns(session)
+    # entrainment declares its target the beat and its error the asynchrony: the names CSV always had
+    assert [c for c, _ in documented["events.csv"]][-1] == "beat_index"
+    assert [c for c, _ in documented["responses.csv"]][-4:] == ["beat_index", "beat_time_s", "asynchrony_ms",
+                                                               "provisional"]
     with zipfile.ZipFile(path) as z:
         assert sorted(z.namelist()) == sorted(["README.txt", *csv_zip.COLUMNS])
         readme = z.read("README.txt").decode()
         tables = {name: list(csv.DictReader(io.StringIO(z.read(name).decode()))) for name in csv_zip.COLUMNS}
-        for name, columns in csv_zip.COLUMNS.items():
+        for name, columns in documented.items():
             header = z.read(name).decode().splitlines()[0].split(",")
             assert header == [c for c, _ in columns]
             assert all(f"  {c:<15} " in readme for c, _ in columns)

@@ -56,7 +56,7 @@ def test_goals_are_checked_against_every_session(db, demo, capsys):
     code, _, err = live(capsys, "goals", "add", "SIM-001", "sd_async_ms < 40", "--db", db)
     assert code == 2 and "must be '<=' or '>='" in err
     code, _, err = live(capsys, "goals", "add", "SIM-001", "calmness >= 3", "--db", db)
-    assert code == 2 and "'calmness' is not a stored metric" in err
+    assert code == 2 and "'calmness' is not a metric any activity declares" in err
     code, _, err = live(capsys, "goals", "add", "NOBODY", "R >= 0.5", "--db", db)
     assert code == 2 and "live clients add NOBODY" in err
 

@@ -18,11 +18,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 import sqlalchemy
+from schemautil import layout
 
 from live.activities.types import Response, Summary, Target
 from live.engine.events import InputEvent, ScheduledSound
-from live.store import store as store_module
-from live.store.store import SCHEMA_VERSION, SchemaVersionError, Store, create_schema, t_clients
+from live.store.base import SchemaVersionError
+from live.store.migrations import create_schema, tables_of
+from live.store.schema import SCHEMA_VERSION, t_clients
+from live.store.store import Store
 
 RATE = 48_000
 
@@ -177,7 +180,7 @@ def test_round_trip_of_a_session(store: Store) -> None:
     store.add_responses(rid, [scored(beats[0] - 480, 0, beats[0]), scored(beats[1] + 96, None, None, "C02")])
 
     sounds = store.run_events(rid, kind="sound")
-    assert [(e["frame"], e["sound"], e["beat_index"]) for e in sounds] == [
+    assert [(e["frame"], e["sound"], e["cue_index"]) for e in sounds] == [
         (beats[0], "click_accent", 0), (beats[1], "click", 1), (beats[2], "click", 2)
     ]
     assert sounds[1]["gain"] == pytest.approx(0.5) and sounds[0]["client"] is None
@@ -188,21 +191,21 @@ def test_round_trip_of_a_session(store: Store) -> None:
     assert [e["kind"] for e in store.run_events(rid)] == ["input", "sound", "sound", "input", "sound"]
 
     provisional = store.run_responses(rid)
-    assert [(r["client"], r["beat_index"], r["provisional"]) for r in provisional] == [
-        ("C01", 0, True), ("C02", None, True)
+    assert [(r["client"], r["target_index"], r["target_kind"], r["provisional"]) for r in provisional] == [
+        ("C01", 0, "beat", True), ("C02", None, None, True)
     ]
-    assert provisional[0]["asynchrony_ms"] == pytest.approx(-10.0)
-    assert provisional[1]["asynchrony_ms"] is None and provisional[1]["beat_frame"] is None
+    assert provisional[0]["error_ms"] == pytest.approx(-10.0) and provisional[0]["extra"] == {}
+    assert provisional[1]["error_ms"] is None and provisional[1]["target_frame"] is None
 
     summary = {"n_taps": 2, "mean_asynchrony_ms": -10.0, "sd_asynchrony_ms": None, "R": 0.5}
     final = [scored(beats[0] - 480, 0, beats[0]), scored(beats[1] + 96, 1, beats[1], "C02")]
     store.close_run(rid, summary=summary, final_responses=final, end_frame=beats[2] + 24_000)
 
     responses = store.run_responses(rid)
-    assert [(r["beat_index"], r["beat_frame"], r["provisional"]) for r in responses] == [
+    assert [(r["target_index"], r["target_frame"], r["provisional"]) for r in responses] == [
         (0, beats[0], False), (1, beats[1], False)
     ]
-    assert responses[1]["asynchrony_ms"] == pytest.approx(2.0)
+    assert responses[1]["error_ms"] == pytest.approx(2.0)
     got = store.run_summary(rid)
     assert list(got) == list(summary)  # stored order
     assert got == {"n_taps": 2.0, "mean_asynchrony_ms": -10.0, "sd_asynchrony_ms": None, "R": 0.5}
@@ -270,7 +273,7 @@ def test_close_run_failing_at_its_last_statement_changes_nothing(store: Store, m
     def boom():  # ended_at is taken for the run's UPDATE, after the DELETE and the INSERTs
         raise RuntimeError("disk gone")
 
-    monkeypatch.setattr("live.store.store._now", boom)
+    monkeypatch.setattr("live.store.writes.now", boom)
     with pytest.raises(RuntimeError, match="disk gone"):
         store.close_run(np.int64(rid), summary={"m": 1.0}, final_responses=[scored(100, 0, 90)],
                         end_frame=300)
@@ -476,15 +479,8 @@ def test_bad_notes_are_refused(store: Store) -> None:
 # ---- migrations ----------------------------------------------------------------------------
 
 V1_DUMP = Path(__file__).parent / "data" / "store_v1_demo.sql"  # `sqlite3 .dump` of a v1 `live demo` db
-
-
-def _sqlite_schema(path: Path) -> dict[str, str]:
-    con = sqlite3.connect(path)
-    try:
-        return {name: sql for name, sql in con.execute(
-            "SELECT name, sql FROM sqlite_master WHERE sql IS NOT NULL")}
-    finally:
-        con.close()
+RENAMED_IN_5 = {("events", "beat_index"): "cue_index", ("responses", "beat_index"): "target_index",
+                ("responses", "beat_frame"): "target_frame", ("responses", "asynchrony_ms"): "error_ms"}
 
 
 def test_version_1_layout_is_the_one_live_0_1_wrote(tmp_path: Path) -> None:
@@ -494,7 +490,7 @@ def test_version_1_layout_is_the_one_live_0_1_wrote(tmp_path: Path) -> None:
     with engine.begin() as conn:
         create_schema(conn, 1)
     engine.dispose()
-    assert _sqlite_schema(made) == _sqlite_schema(golden)
+    assert layout(str(made)) == layout(str(golden))
 
 
 def _golden_v1(tmp_path: Path) -> Path:
@@ -513,7 +509,7 @@ def _copy_v1_rows(source: Path, url: str) -> dict[str, list[tuple]]:
     try:
         with src.connect() as a, dst.begin() as b:
             create_schema(b, 1)
-            for table in store_module._tables_of(1):
+            for table in tables_of(1):
                 if table.name == "meta":
                     continue
                 rows[table.name] = [tuple(r) for r in a.execute(sqlalchemy.select(table))]
@@ -547,9 +543,16 @@ def test_migration_from_version_1_keeps_every_session(url: str, tmp_path: Path) 
         with engine.connect() as conn:
             version = conn.execute(sqlalchemy.text("SELECT value FROM meta WHERE key = 'schema_version'"))
             assert version.scalar() == str(SCHEMA_VERSION)
-            for table in store_module._tables_of(1):
+            current = {t.name: t for t in tables_of(SCHEMA_VERSION)}
+            for table in tables_of(1):
                 if table.name not in ("meta", "clients"):
-                    assert [tuple(r) for r in conn.execute(sqlalchemy.select(table))] == before[table.name]
+                    now = current[table.name]
+                    columns = [now.c[RENAMED_IN_5.get((table.name, c.name), c.name)] for c in table.c]
+                    assert [tuple(r) for r in conn.execute(
+                        sqlalchemy.select(*columns).order_by(*now.primary_key.columns))] == before[table.name]
+            kinds = conn.execute(sqlalchemy.text(
+                "SELECT DISTINCT target_kind FROM responses WHERE target_index IS NOT NULL")).scalars().all()
+            assert kinds == ["beat"]
             assert {"notes", "goals", "client_names", "session_writers", "run_playback"} <= set(
                 sqlalchemy.inspect(conn).get_table_names())
     finally:

@@ -9,7 +9,9 @@ from datetime import datetime, timedelta, timezone
 import pytest
 import sqlalchemy
 
-from live.store.store import SCHEMA_VERSION, Store, create_schema
+from live.store.migrations import create_schema
+from live.store.schema import SCHEMA_VERSION
+from live.store.store import Store
 from test_store import db_path, tap, url  # noqa: F401  (fixtures)
 
 RATE = 48_000
@@ -107,7 +109,7 @@ def test_migration_from_version_3_keeps_every_run_as_its_own_first_segment(url: 
             7, 1, None, 100, 900)
         assert session["outages"] == []
         assert [e["frame"] for e in s.run_events(7)] == [150]
-        sid = s.create_session(client_codes=["C01"], simulated=False, sample_rate=RATE)  # v4 writes work
+        sid = s.create_session(client_codes=["C01"], simulated=False, sample_rate=RATE)  # writes of the current version work
         rid = _run(s, sid, 0)
         oid = s.begin_outage(sid, start_frame=10, device="audio", run_id=rid)
         _run(s, sid, 20, resumes_run_id=rid, outage_id=oid)
@@ -115,7 +117,7 @@ def test_migration_from_version_3_keeps_every_run_as_its_own_first_segment(url: 
     try:
         with engine.connect() as conn:
             version = conn.execute(sqlalchemy.text("SELECT value FROM meta WHERE key = 'schema_version'")).scalar()
-            assert version == str(SCHEMA_VERSION) == "4"
+            assert version == str(SCHEMA_VERSION) == "5"
             assert {"outages", "run_segments"} <= set(sqlalchemy.inspect(conn).get_table_names())
     finally:
         engine.dispose()

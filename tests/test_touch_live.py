@@ -78,7 +78,7 @@ def input_phase_s(db, k, timeout_s=5.0) -> float:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         inputs = [f for (f,) in rows(db, "SELECT frame FROM events WHERE kind = 'input' ORDER BY frame")]
-        beats = [f for (f,) in rows(db, "SELECT frame FROM events WHERE kind = 'sound' AND beat_index >= 0")]
+        beats = [f for (f,) in rows(db, "SELECT frame FROM events WHERE kind = 'sound' AND cue_index >= 0")]
         if len(inputs) > k and beats:
             ahead_s = (inputs[k] - min(beats, key=lambda b: abs(inputs[k] - b))) / 48000
             return (ahead_s + 0.5) % 1.0 - 0.5
@@ -133,10 +133,10 @@ def test_xdotool_clicks_on_a_real_window_become_stored_touch_responses(jack_serv
     # loaded machine. Click 2 is aimed two seconds on from the first (measured up to 108 ms off).
     assert all(a is not None for a in asyn[1:]) and abs(asyn[1]) <= 500, asyn
     assert all(abs(a) <= 100 for a in asyn[2:]), asyn
-    stored = rows(db, "SELECT count(*) FROM responses WHERE asynchrony_ms IS NOT NULL")[0][0]
+    stored = rows(db, "SELECT count(*) FROM responses WHERE error_ms IS NOT NULL")[0][0]
     assert stored >= 5
     # each touched pad sounded (hit feedback on), 30 ms after its touch, and is stored with the sounds
-    pads = [f for (f,) in rows(db, "SELECT frame FROM events WHERE kind = 'sound' AND beat_index IS NULL ORDER BY frame")]
+    pads = [f for (f,) in rows(db, "SELECT frame FROM events WHERE kind = 'sound' AND cue_index IS NULL ORDER BY frame")]
     assert [p - f for p, f in zip(pads, frames)] == [1440] * 6
     print(f"\nXvfb clicks: {len(inputs)} stored touch inputs, asynchronies (ms) "
           f"{', '.join(f'{a:.0f}' for a in asyn)}", file=sys.stderr)
@@ -247,7 +247,7 @@ def test_wav_export_has_every_touch_pad_and_midi_pad_at_its_frame_even_under_oth
         code, out, err = log.finish()
     assert code == 0, err
     session_id = json.loads(out)["session_id"]
-    sounds = rows(db, "SELECT frame, sound, gain, beat_index FROM events WHERE kind = 'sound' ORDER BY frame")
+    sounds = rows(db, "SELECT frame, sound, gain, cue_index FROM events WHERE kind = 'sound' ORDER BY frame")
     midi = rows(db, "SELECT frame, velocity FROM events WHERE kind = 'input' AND source = 'midi' ORDER BY frame")
     touch_pads = [(f, name, gain) for f, name, gain, beat in sounds if beat is None]
     clicks = [(f, name, gain) for f, name, gain, beat in sounds if beat is not None]

@@ -16,7 +16,15 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Iterable, Mapping, Protocol, runtime_checkable
 
-from live.activities.types import ActivityContext, ControlEvent, LiveNumber, RecordNames, Response, Summary
+from live.activities.types import (
+    ActivityContext,
+    ControlEvent,
+    LiveNumber,
+    NotePlot,
+    RecordNames,
+    Response,
+    Summary,
+)
 from live.engine.events import Cue, InputEvent, ScheduledSound
 from live.metrics.info import MetricInfo
 from live.sim.base import SimulatedClient
@@ -43,6 +51,10 @@ class Activity(Protocol):
         How its responses are named in records (``beat_index``, ``asynchrony_ms``).
     response_fields : tuple of str
         The keys of each response's ``extra`` (CSV columns after the common ones).
+    note_table : mapping of str to str
+        The session note's per-phase table: metric -> column heading, in order.
+    note_plots : tuple of NotePlot
+        The session note's plots of this activity's runs.
 
     Realtime-safe: no.
     """
@@ -53,6 +65,8 @@ class Activity(Protocol):
     target_kind: ClassVar[str]
     record_names: ClassVar[RecordNames]
     response_fields: ClassVar[tuple[str, ...]]
+    note_table: ClassVar[Mapping[str, str]]
+    note_plots: ClassVar[tuple[NotePlot, ...]]
 
     def __init__(self, params: Any) -> None: ...
 

@@ -17,12 +17,12 @@ Realtime-safe: no (control thread and below; never the audio callback).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Protocol, runtime_checkable
+from typing import Any, Callable, Mapping, Protocol, runtime_checkable
 
 from live.engine.events import InputEvent
 
 __all__ = [
-    "ActivityContext", "ControlEvent", "InputSource", "LiveNumber", "Polled", "RecordNames", "Response",
+    "ActivityContext", "ControlEvent", "InputSource", "LiveNumber", "NotePlot", "Polled", "RecordNames", "Response",
     "Summary", "Target", "GENERIC_RECORD_NAMES",
 ]
 
@@ -177,10 +177,14 @@ class RecordNames:
         What a target is called: ``"beat"`` gives columns ``beat_index`` and ``beat_time_s``.
     error : str
         The name of a response's error in ms: ``"asynchrony_ms"``, ``"timing_error_ms"``.
+    unmatched : str
+        What an input matched to no target is, in the records' column notes
+        (``"an extra tap"``).
     """
 
     target: str
     error: str
+    unmatched: str = "an extra input"
 
     @property
     def index(self) -> str:
@@ -200,6 +204,32 @@ class RecordNames:
 
 GENERIC_RECORD_NAMES = RecordNames(target="target", error="error_ms")
 """Names for responses of an activity this version does not know (an old or foreign database)."""
+
+
+@dataclass(frozen=True, slots=True)
+class NotePlot:
+    """One plot of the session note (``live export --format html|pdf``), drawn by the activity
+    over its own runs of a session.
+
+    Parameters
+    ----------
+    name : str
+        Its id in the HTML note (letters, digits, ``-``): ``"asynchrony"``.
+    draw : callable
+        ``draw(record) -> matplotlib.figure.Figure``. ``record`` is the stored session as the
+        records read it (:func:`live.store.records.load_session`) with only this activity's
+        runs, and ``origin_frame``, the session's time 0: keys ``sample_rate``,
+        ``origin_frame``, ``notes`` (each with ``frame``, None when on no moment), ``runs``
+        (each with ``position``, ``params``, ``phases``, ``trials``, ``sounds``, ``inputs`` and
+        ``responses``: ``frame``, ``target_index``, ``target_frame`` (None when unmatched),
+        ``error_ms``, ``extra``).
+    wide : bool
+        The whole width of the PDF page, else half of it.
+    """
+
+    name: str
+    draw: Callable[[Mapping[str, Any]], Any]
+    wide: bool = False
 
 
 @dataclass(frozen=True, slots=True)

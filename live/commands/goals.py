@@ -1,6 +1,9 @@
 """``live goals add/list``: a client's goals, written as 'sd_async_ms <= 40 at 100 BPM'.
 
-Exit status 0 done, 2 bad input (unknown client, unreadable goal).
+The goal's metric and the parameters or trial fields its conditions name must be declared by
+some registered activity (:func:`live.store.goals.check_goal`).
+
+Exit status 0 done, 2 bad input (unknown client, unreadable goal, a name no activity declares).
 """
 
 from __future__ import annotations
@@ -9,14 +12,14 @@ from live.commands.common import fail, open_store, print_goals, to_json
 
 
 def run(args) -> int:
-    from live.store.goals import GoalError, describe_goal, parse_goal
-    from live.activities.registry import metric_catalogue
+    from live.store.goals import GoalError, check_goal, describe_goal, parse_goal
 
     prog = f"live goals {args.action}"
     spec = None
     if args.action == "add":
         try:
             spec = parse_goal(" ".join(args.goal))
+            check_goal(spec)
         except GoalError as exc:
             return fail(prog, str(exc))
     store = open_store(args, prog)
@@ -28,9 +31,6 @@ def run(args) -> int:
         except KeyError as exc:
             return fail(prog, f"{exc.args[0]}; add the client first with 'live clients add {args.client}'")
         if spec is not None:
-            metrics = metric_catalogue()
-            if spec.metric not in metrics:
-                return fail(prog, f"metric {spec.metric!r} is not a stored metric; metrics: {', '.join(metrics)}")
             goal_id = store.add_goal(args.client, metric=spec.metric, direction=spec.direction,
                                      target=spec.target, conditions=spec.conditions)
             text = describe_goal(spec.metric, spec.direction, spec.target, spec.conditions)

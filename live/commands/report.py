@@ -20,7 +20,7 @@ def run(args) -> int:
     store = open_store(args, prog)
     if store is None:
         return 2
-    from live.store.exports import write_private
+    from live.engine.files import write_private
     from live.store.report import build_report, render
 
     with store:

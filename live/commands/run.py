@@ -25,7 +25,7 @@ def run(args) -> int:
     screen = screen_options(args)  # numbers and sizes are checked while parsing (live.cli_args.values)
 
     from live.controls import ControlError, ControlMap
-    from live.store.store import check_client_code
+    from live.store.values import check_client_code
 
     try:
         check_client_code(args.client)

@@ -9,12 +9,12 @@ neither PortAudio, sounddevice nor rtmidi.
 from __future__ import annotations
 
 import os
-import wave
 from pathlib import Path
 from typing import Iterable, Protocol
 
 import numpy as np
 
+from live.engine.files import write_wav
 from live.engine.sampler import SamplerState
 from live.engine.sampler_callback import sampler_callback
 
@@ -102,14 +102,6 @@ class OfflineDriver:
         return self._blocks[0]
 
     def write_wav(self, path: str | os.PathLike) -> Path:
-        """Write the recording as 16-bit PCM WAV (clipped to full scale), file mode 0600."""
-        path = Path(path)
-        audio = self.recording()
-        pcm = (np.clip(audio, -1.0, 1.0) * 32767.0).round().astype("<i2")
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "wb") as f, wave.open(f, "wb") as w:
-            w.setnchannels(self.state.channels)
-            w.setsampwidth(2)
-            w.setframerate(self.sample_rate)
-            w.writeframes(pcm.tobytes())
-        return path
+        """Write the recording as 16-bit PCM WAV (:func:`live.engine.files.write_wav`: clipped to
+        full scale, file mode 0600 even when the file existed)."""
+        return write_wav(path, self.recording(), sample_rate=self.sample_rate)

@@ -115,6 +115,7 @@ class RunOutcome:
 
     run_id: int
     preset: str
+    activity: str                      # the registered activity that ran (its records' names)
     summary: dict[str, Any]
     responses: tuple[Response, ...]
     phases: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -839,7 +840,7 @@ class LiveSession:
         store.close_run(run_id, summary=summary, final_responses=final, end_frame=engine.frame)
         segment = self._segments.get(resumes, 0) + 1 if resumes is not None else 1
         self._segments[run_id] = segment
-        return RunOutcome(run_id, preset.name, summary.metrics, tuple(final), summary.phases, start_frame,
+        return RunOutcome(run_id, preset.name, preset.activity, summary.metrics, tuple(final), summary.phases, start_frame,
                           segment, resumes), next_wanted
 
     def _touch_step(self, cues, latency_frames: int, pad_sound: str | None,
@@ -954,14 +955,12 @@ def responses_json(outcome: LiveOutcome) -> list[dict[str, Any]]:
     (:func:`live.store.exports.json_doc.response_json`).
 
     ``time_s``: seconds from the session's start (the first run's start frame) on the engine
-    clock the beats are scheduled on, after the input path's latency correction;
-    ``beat_time_s`` the matched beat's time on the same clock; ``asynchrony_ms`` = 1000 x
-    (time_s - beat_time_s).
+    clock, after the input path's latency correction; then the input's ``source``, ``note`` and
+    ``velocity``, its target's time on the same clock and its error (1000 x (time_s - target's
+    time)), named as the run's activity declares, and the extra fields it declares.
     """
-    from live.store.exports.json_doc import response_json
+    from live.store.declared import declared
+    from live.store.exports.json_doc import scored_json
 
     sr, t0 = outcome.sample_rate, outcome.origin_frame
-    return [response_json({"frame": r.event.frame, "source": r.event.source, "note": r.event.note,
-                           "velocity": r.event.velocity,
-                           "beat_frame": None if r.target is None else r.target.frame}, t0, sr)
-            for run in outcome.runs for r in run.responses]
+    return [scored_json(r, t0, sr, declared(run.activity)) for run in outcome.runs for r in run.responses]

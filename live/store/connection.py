@@ -1,4 +1,5 @@
-"""What ``--db`` accepts, checked before connecting, and what it says when a store cannot open.
+"""Connecting to a store: what ``--db`` accepts, checked before connecting; the engine, with
+SQLite's settings; and what it says when a store cannot open.
 
 A session store is a SQLite file (a path, or ``sqlite:///PATH``) or a PostgreSQL database
 (``postgresql+psycopg://USER@HOST[:PORT]/DATABASE``; ``postgresql://`` and ``postgres://``
@@ -8,7 +9,22 @@ that says what is allowed; a driver that is not installed is named with the pip 
 adds it. :func:`explain` turns a driver's failure to connect into one line.
 
 The messages never repeat the URL: the caller says where (``--db URL: ...``), with
-:func:`shown`, which hides a password. Realtime-safe: no.
+:func:`shown`, which hides a password.
+
+Files. A new SQLite file is created with mode 0600 before SQLite opens it
+(:func:`live.engine.files.create_private`); SQLite gives its ``-wal`` and ``-shm`` files the
+database file's mode, so all three are readable by their owner only (client data is health
+data: DOMAIN.md, "Records"; DESIGN.md section 7). An existing file keeps the mode it has.
+
+SQLite settings, per connection: WAL journal (readers in other processes see every committed
+batch while the writer keeps its connection open), ``foreign_keys=ON``,
+``synchronous=NORMAL`` (a committed batch survives a crash of the program; a power cut can
+lose the last batches, never corrupt the file). SQLAlchemy emits ``BEGIN`` itself so that
+schema creation is transactional and a reader's several queries see one snapshot; writers
+begin with ``BEGIN IMMEDIATE`` (:data:`WRITE_OPTION`) so two writers wait for each other
+instead of failing midway.
+
+Realtime-safe: no.
 """
 
 from __future__ import annotations
@@ -17,10 +33,16 @@ import importlib
 import os
 import sys
 
-from sqlalchemy.engine import URL, make_url
+from typing import Any
+
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import URL, Connection, Engine, make_url
 from sqlalchemy.exc import ArgumentError
 
-__all__ = ["ALLOWED", "DRIVERS", "NOT_SQLITE", "StoreOpenError", "connect_args", "explain", "pip_install", "shown", "sqlite_file_problem", "store_url"]
+from live.engine.files import create_private
+
+__all__ = ["ALLOWED", "DRIVERS", "NOT_SQLITE", "WRITE_OPTION", "StoreOpenError", "connect_args", "explain",
+           "open_engine", "pip_install", "shown", "sqlite_file_problem", "store_url"]
 
 ALLOWED = ("give a SQLite file (a path, or sqlite:///PATH) or a PostgreSQL URL "
            "(postgresql+psycopg://USER@HOST/DATABASE)")
@@ -151,3 +173,52 @@ def explain(exc: BaseException, url: URL) -> str:
     hint = ("; check the URL's host, port, user and database, and that the server is running"
             if type(orig).__name__ == "OperationalError" else "")
     return f"cannot use the PostgreSQL database: {detail}{hint}"
+
+
+WRITE_OPTION = "live_store_write"
+"""Connection execution option that makes SQLite's ``BEGIN`` take the write lock at once."""
+
+
+def _sqlite_on_connect(dbapi_connection: Any, connection_record: Any) -> None:
+    # sqlite3 must not emit BEGIN itself: _sqlite_on_begin does (SQLAlchemy's documented recipe
+    # for transactional DDL and consistent reads on pysqlite).
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+    finally:
+        cursor.close()
+
+
+def _sqlite_on_begin(conn: Connection) -> None:
+    write = conn.get_execution_options().get(WRITE_OPTION, False)
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+
+def open_engine(url_or_path: str | os.PathLike[str]) -> Engine:
+    """A SQLAlchemy engine on the store at ``url_or_path`` (:func:`store_url`); a new SQLite file
+    and its missing folders are made owner-only first. Nothing is connected yet.
+
+    Raises
+    ------
+    StoreOpenError
+        When ``url_or_path`` is not allowed, or the SQLite file is not a SQLite database or
+        cannot be created.
+    """
+    url = store_url(url_or_path)
+    is_sqlite = url.get_backend_name() == "sqlite"
+    if is_sqlite and url.database and url.database != ":memory:" and not url.database.startswith("file:"):
+        problem = sqlite_file_problem(url.database)
+        if problem is not None:
+            raise StoreOpenError(problem)
+        try:
+            create_private(url.database)
+        except OSError as exc:
+            raise StoreOpenError(explain(exc, url)) from None
+    engine = create_engine(url, connect_args=connect_args(url))
+    if is_sqlite:
+        event.listen(engine, "connect", _sqlite_on_connect)
+        event.listen(engine, "begin", _sqlite_on_begin)
+    return engine

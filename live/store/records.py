@@ -49,13 +49,15 @@ def load_session(store: Store, session_id: str, *, events: bool = True) -> dict[
         :meth:`Store.get_session`'s keys, plus ``display_names`` (code -> name), ``notes``
         (:meth:`Store.session_notes`), ``goals`` (per client code: each goal with
         ``text``, ``value`` for this session and ``met``); each run gets ``phases``
-        (phase -> metric -> value), ``summary`` (phase ``all``), ``responses`` and
-        ``controls``, and with ``events`` its ``sounds`` and ``inputs``.
+        (phase -> metric -> value), ``summary`` (phase ``all``), ``trials`` (per-trial
+        summaries; empty for activities without trials), ``responses`` and ``controls``, and
+        with ``events`` its ``sounds`` and ``inputs``.
     """
     session = store.get_session(session_id)
     for run in session["runs"]:
         run["phases"] = store.run_phases(run["id"])
         run["summary"] = run["phases"].get("all", {})
+        run["trials"] = store.run_trials(run["id"])
         run["responses"] = store.run_responses(run["id"])
         run["controls"] = store.run_controls(run["id"])
         if events:
@@ -97,6 +99,7 @@ def client_progress(store: Store, code: str, *, since: date | None = None) -> di
             continue
         for run in s["runs"]:
             run["phases"] = store.run_phases(run["id"])
+            run["trials"] = store.run_trials(run["id"])
         sessions.append(s)
     goals = []
     for goal in client["goals"]:

@@ -34,18 +34,26 @@ from __future__ import annotations
 
 import dataclasses
 import heapq
-from typing import Any, ClassVar, Iterator
+from typing import Any, ClassVar, Iterator, Mapping
 
 import numpy as np
 
-from live.activities.entrainment import scoring
+from live.activities.entrainment import plots, scoring
 from live.activities.entrainment.catalogue import METRICS
 from live.activities.entrainment.grooves import GROOVES, Groove, metronome
 from live.activities.entrainment.live_numbers import RunTally
 from live.activities.entrainment.params import MAX_BPM, MIN_BPM, EntrainmentParams
 from live.activities.entrainment.timeline import CuedPhase, Timeline
 from live.activities.registry import register
-from live.activities.types import ActivityContext, ControlEvent, LiveNumber, RecordNames, Response, Summary
+from live.activities.types import (
+    ActivityContext,
+    ControlEvent,
+    LiveNumber,
+    NotePlot,
+    RecordNames,
+    Response,
+    Summary,
+)
 from live.engine.events import Cue, InputEvent, ScheduledSound
 from live.engine.timebase import TempoMap
 from live.metrics.info import Catalogue
@@ -72,8 +80,16 @@ class Entrainment:
     Params: ClassVar[type] = EntrainmentParams
     metrics: ClassVar[Catalogue] = METRICS
     target_kind: ClassVar[str] = scoring.TARGET_KIND
-    record_names: ClassVar[RecordNames] = RecordNames(target="beat", error="asynchrony_ms")
+    record_names: ClassVar[RecordNames] = RecordNames(target="beat", error="asynchrony_ms", unmatched="an extra tap")
     response_fields: ClassVar[tuple[str, ...]] = ()
+    note_table: ClassVar[Mapping[str, str]] = {
+        "n_beats": "beats", "matched": "matched", "mean_async_ms": "mean async (ms)", "sd_async_ms": "SD async (ms)",
+        "within_window_pct": "in window (%)", "R": "R", "iti_cv": "ITI CV"}
+    note_plots: ClassVar[tuple[NotePlot, ...]] = (
+        NotePlot("asynchrony", plots.asynchrony_plot, wide=True),
+        NotePlot("histogram", plots.histogram_plot),
+        NotePlot("phase-circle", plots.phase_plot),
+    )
 
     def __init__(self, params: EntrainmentParams):
         self.params = params

@@ -11,12 +11,13 @@ from __future__ import annotations
 import importlib
 import os
 from pathlib import Path
-from typing import Any, BinaryIO, Iterable
+from typing import Any, Iterable
 
+from live.engine.files import open_private, write_private
 from live.store.records import deidentify, load_session, random_date_shift
 from live.store.store import Store
 
-__all__ = ["FORMATS", "export_session", "default_name", "open_private", "write_private", "origin_frame",
+__all__ = ["FORMATS", "export_session", "default_name", "origin_frame",
            "first_start_frame", "outage_spans", "sounded", "describe_outages"]
 
 # format -> (module in this package, its function, file name ending). A ``render`` function
@@ -30,25 +31,6 @@ FORMATS: dict[str, tuple[str, str, str]] = {
     "html": ("note", "render_html", ".html"),
     "pdf": ("note", "render_pdf", ".pdf"),
 }
-
-
-def open_private(path: str | os.PathLike[str]) -> BinaryIO:
-    """Open ``path`` for writing (replacing it) with mode 0600, as a binary file."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_CLOEXEC", 0), 0o600)
-    try:
-        os.fchmod(fd, 0o600)  # an existing file keeps its mode through O_CREAT: set it
-    except BaseException:
-        os.close(fd)
-        raise
-    return os.fdopen(fd, "wb")
-
-
-def write_private(path: str | os.PathLike[str], data: bytes) -> Path:
-    """Write ``data`` to ``path`` readable and writable by its owner only (0600), replacing it."""
-    path = Path(path)
-    with open_private(path) as f:
-        f.write(data)
-    return path
 
 
 def default_name(session: dict[str, Any], fmt: str) -> str:

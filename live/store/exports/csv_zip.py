@@ -4,16 +4,27 @@ The zip holds the tables below and ``README.txt`` describing every column (the s
 docs/records.md). CSV is RFC 4180 (comma, double quotes, CRLF line ends), UTF-8; empty cells
 are missing values. ``time_s`` counts seconds from the first run's start; ``frame`` is the
 engine frame (``sample_rate`` per second) the time comes from.
+
+The columns of a scored input and of a scheduled cue are named as each run's activity declares
+(:mod:`live.store.declared`): ``<target>_index`` and ``<target>_time_s`` of what the input was
+scored against, its error (for entrainment, whose target is the beat, the asynchrony), and
+the extra fields the activity's responses carry. A session of several activities has the
+columns of each, in the order its runs came, each run filling its own.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import json
 import zipfile
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from live.metrics.info import metric_info
+
+from live.store.declared import Declared, session_declared
 from live.store.exports import origin_frame
 
 # table -> [(column, description)]
@@ -55,7 +66,6 @@ COLUMNS: dict[str, list[tuple[str, str]]] = {
         ("velocity", "1..127 of an input"),
         ("sound", "bank sound of a scheduled sound"),
         ("gain", "linear gain of a scheduled sound"),
-        ("beat_index", "beat number of a scheduled beat (0 = first scored beat)"),
     ],
     "responses.csv": [
         ("run_id", "the run"),
@@ -65,9 +75,6 @@ COLUMNS: dict[str, list[tuple[str, str]]] = {
         ("source", "input path"),
         ("note", "MIDI note (empty for mic)"),
         ("velocity", "1..127"),
-        ("beat_index", "the beat the input was matched to (empty: unmatched, an extra tap)"),
-        ("beat_time_s", "that beat's time, seconds from the first run's start"),
-        ("asynchrony_ms", "input time minus beat time in milliseconds (negative = early)"),
         ("provisional", "1 when scored as it arrived and never re-scored (incomplete runs), else 0"),
     ],
     "summaries.csv": [
@@ -98,15 +105,42 @@ COLUMNS: dict[str, list[tuple[str, str]]] = {
 }
 
 
+def declared_columns(declared: Mapping[str, Declared]) -> dict[str, list[tuple[str, str]]]:
+    """The columns of ``events.csv`` and ``responses.csv`` the activities add (see the module
+    docstring), by table; each column once."""
+    events: dict[str, str] = {}
+    responses: dict[str, str] = {}
+    for d in declared.values():
+        n, t = d.names, d.names.target
+        events.setdefault(n.index, f"{t} number of a scheduled {t} (0 = first scored {t})")
+        responses.setdefault(n.index, f"the {t} the input was matched to (empty: unmatched, {n.unmatched})")
+        responses.setdefault(n.time_s, f"that {t}'s time, seconds from the first run's start")
+        responses.setdefault(n.error, f"input time minus {t} time in milliseconds (negative = early)")
+        for name in d.response_fields:
+            responses.setdefault(name, f"{name.replace('_', ' ')}, as the {d.activity} activity records it")
+    return {"events.csv": list(events.items()), "responses.csv": list(responses.items())}
+
+
+def columns(session: dict[str, Any]) -> dict[str, list[tuple[str, str]]]:
+    """Table -> [(column, description)] of this session's export: :data:`COLUMNS` with the
+    activities' columns (:func:`declared_columns`) added to events (at the end) and responses
+    (before ``provisional``)."""
+    added = declared_columns(session_declared(session))
+    out = {table: list(cols) for table, cols in COLUMNS.items()}
+    out["events.csv"] += added["events.csv"]
+    out["responses.csv"][-1:-1] = added["responses.csv"]
+    return out
+
+
 def readme(session: dict[str, Any]) -> str:
     lines = [f"live session {session['id']}: CSV export", "",
              "time_s counts seconds from the first run's start; frames are engine frames at "
              f"{session['sample_rate']} per second.",
              "De-identified: " + ("yes: no display names, every date shifted by one random offset"
                                   if session["deidentified"] else "no"), ""]
-    for table, columns in COLUMNS.items():
+    for table, cols in columns(session).items():
         lines.append(table)
-        lines += [f"  {name:<15} {text}" for name, text in columns]
+        lines += [f"  {name:<15} {text}" for name, text in cols]
         lines.append("")
     return "\n".join(lines)
 
@@ -121,10 +155,9 @@ def _cell(v: Any) -> Any:
     return v
 
 
-def _csv(table: str, rows: list[dict[str, Any]]) -> str:
+def _csv(names: list[str], rows: list[dict[str, Any]]) -> str:
     buf = io.StringIO()
     w = csv.writer(buf)
-    names = [name for name, _ in COLUMNS[table]]
     w.writerow(names)
     for row in rows:
         w.writerow([_cell(row.get(n)) for n in names])
@@ -133,18 +166,16 @@ def _csv(table: str, rows: list[dict[str, Any]]) -> str:
 
 def tables(session: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
     """Table name -> rows (dicts keyed by column)."""
-    import json
-
-    from live.activities.registry import metric_catalogue
-    from live.metrics.info import metric_info
-
     sr, t0 = session["sample_rate"], origin_frame(session)
+    declared = session_declared(session)
 
     def t(frame: int | None) -> float | None:
         return None if frame is None else (frame - t0) / sr
 
     out: dict[str, list[dict[str, Any]]] = {name: [] for name in COLUMNS}
     for r in session["runs"]:
+        d = declared[r["activity"]]
+        names = d.names
         out["runs.csv"].append({
             "session_id": session["id"], "run_id": r["id"], "position": r["position"], "activity": r["activity"],
             "preset": r["preset_name"], "status": r["status"], "tempo_bpm": r["params"].get("tempo_bpm"),
@@ -152,16 +183,17 @@ def tables(session: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
             "ended_at": r["ended_at"], "params_json": json.dumps(r["params"], sort_keys=True),
             "segment": r.get("segment", 1), "resumes_run_id": r.get("resumes_run_id")})
         events = sorted([*r["sounds"], *r["inputs"]], key=lambda e: (e["frame"], e["id"]))
-        out["events.csv"] += [{**e, "run_id": r["id"], "time_s": t(e["frame"])} for e in events]
-        out["responses.csv"] += [{**x, "run_id": r["id"], "time_s": t(x["frame"]), "beat_time_s": t(x["beat_frame"]),
-                                  "asynchrony_ms": None if x["beat_frame"] is None
-                                  else 1000.0 * (x["frame"] - x["beat_frame"]) / sr}
+        out["events.csv"] += [{**e, "run_id": r["id"], "time_s": t(e["frame"]), names.index: e["cue_index"]}
+                              for e in events]
+        out["responses.csv"] += [{**x, **{f: x["extra"].get(f) for f in d.response_fields},
+                                  "run_id": r["id"], "time_s": t(x["frame"]), names.index: x["target_index"],
+                                  names.time_s: t(x["target_frame"]), names.error: x["error_ms"]}
                                  for x in r["responses"]]
-        catalogue = metric_catalogue(r["activity"])
         for phase, metrics in r["phases"].items():
-            out["summaries.csv"] += [{"run_id": r["id"], "phase": phase, "metric": m,
-                                      "label": metric_info(m, catalogue).label, "value": v,
-                                      "unit": metric_info(m, catalogue).ucum} for m, v in metrics.items()]
+            out["summaries.csv"] += [_summary_row(r["id"], phase, m, v, d) for m, v in metrics.items()]
+        for trial in r.get("trials", ()):
+            out["summaries.csv"] += [_summary_row(r["id"], f"trial {trial['index']}", m, v, d)
+                                     for m, v in trial.items() if m != "index"]
     out["outages.csv"] = [{**o, "outage_id": o["id"], "start_time_s": t(o["start_frame"]), "end_time_s": t(o["end_frame"]),
                            "lost_s": None if o["end_frame"] is None else (o["end_frame"] - o["start_frame"]) / sr}
                           for o in session.get("outages", [])]
@@ -172,10 +204,17 @@ def tables(session: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
     return out
 
 
+def _summary_row(run_id: int, phase: str, metric: str, value: Any, d: Declared) -> dict[str, Any]:
+    info = metric_info(metric, d.catalogue)
+    return {"run_id": run_id, "phase": phase, "metric": metric, "label": info.label,
+            "value": value, "unit": info.ucum}
+
+
 def render(session: dict[str, Any]) -> bytes:
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as z:
         z.writestr("README.txt", readme(session))
+        cols = columns(session)
         for name, rows in tables(session).items():
-            z.writestr(name, _csv(name, rows))
+            z.writestr(name, _csv([c for c, _ in cols[name]], rows))
     return buf.getvalue()

@@ -4,11 +4,14 @@
   :data:`CLIENT_SYSTEM`); no name, birth date, address or any other detail, ever.
 - ``Encounter``: the session (status finished, or ``unknown`` when it did not end normally;
   class AMB, ambulatory), with its period.
-- ``Observation``: one per metric per run and phase: ``code`` from the local code system
-  :data:`METRIC_SYSTEM` (no standard code system covers these metrics: DOMAIN.md "Records"),
-  ``valueQuantity`` in UCUM units (system ``http://unitsofmeasure.org``), ``effectivePeriod``
-  the run's times, ``status`` final (preliminary for an incomplete run), a component naming
-  the phase, and ``dataAbsentReason`` where the value is undefined.
+- ``Observation``: one per metric per run and phase (and per trial, for activities with
+  trials): ``code`` from the local code system :data:`METRIC_SYSTEM` (no standard code system
+  covers these metrics: DOMAIN.md "Records") with the label the run's activity declares in its
+  metric catalogue (:mod:`live.store.declared`), ``valueQuantity`` in the UCUM unit it declares
+  (system ``http://unitsofmeasure.org``; ``valueString`` for a text metric such as a key
+  estimate), ``effectivePeriod`` the run's times, ``status`` final (preliminary for an
+  incomplete run), a component naming the phase (and one with the trial's number), and
+  ``dataAbsentReason`` where the value is undefined.
 
 Resources are linked by ``urn:uuid:`` full URLs. The Bundle validates against the R4 models of
 ``fhir.resources`` (``fhir.resources.R4B``, which match R4 for these resources).
@@ -19,6 +22,10 @@ from __future__ import annotations
 import json
 import uuid
 from typing import Any
+
+from live.metrics.info import metric_info
+from live.store.declared import session_declared
+from live.store.schema import TRIAL_PHASE
 
 CLIENT_SYSTEM = "urn:live:client-code"
 METRIC_SYSTEM = "urn:live:metric"
@@ -37,9 +44,6 @@ def _iso(t) -> str | None:
 
 def bundle(session: dict[str, Any]) -> dict[str, Any]:
     """The Bundle as a JSON-ready dict."""
-    from live.activities.registry import metric_catalogue
-    from live.metrics.info import metric_info
-
     sid = session["id"]
     entries: list[dict[str, Any]] = []
     patients = {}
@@ -63,14 +67,21 @@ def bundle(session: dict[str, Any]) -> dict[str, Any]:
         "subject": {"reference": patients[first]},
         "period": {"start": _iso(session["started_at"]), **({"end": _iso(end)} if end else {})},
     }})
+    declared = session_declared(session)
     for run in session["runs"]:
         start = run["started_at"]
         stop = run["ended_at"] or session.get("last_write_at")
         period = {"start": _iso(start), **({"end": _iso(stop)} if stop else {})}
-        catalogue = metric_catalogue(run["activity"])
-        for phase, metrics in run["phases"].items():
+        parts = [(phase, None, metrics) for phase, metrics in run["phases"].items()]
+        parts += [(TRIAL_PHASE, trial["index"], {m: v for m, v in trial.items() if m != "index"})
+                  for trial in run.get("trials", ())]
+        for phase, trial, metrics in parts:
             for metric, value in metrics.items():
-                info = metric_info(metric, catalogue)
+                info = metric_info(metric, declared[run["activity"]].catalogue)
+                component = [{"code": {"coding": [{"system": PHASE_SYSTEM, "code": "phase"}]}, "valueString": phase}]
+                if trial is not None:
+                    component.append({"code": {"coding": [{"system": PHASE_SYSTEM, "code": "trial"}]},
+                                      "valueInteger": trial})
                 obs: dict[str, Any] = {
                     "resourceType": "Observation",
                     "status": "final" if run["status"] == "complete" else "preliminary",
@@ -82,17 +93,19 @@ def bundle(session: dict[str, Any]) -> dict[str, Any]:
                     "encounter": {"reference": encounter_url},
                     "effectivePeriod": period,
                     "note": [{"text": f"run {run['position']}: {run['activity']}, preset {run['preset_name']}"}],
-                    "component": [{"code": {"coding": [{"system": PHASE_SYSTEM, "code": "phase"}]},
-                                   "valueString": phase}],
+                    "component": component,
                 }
                 if value is None:
                     obs["dataAbsentReason"] = {"coding": [{
                         "system": "http://terminology.hl7.org/CodeSystem/data-absent-reason",
                         "code": "not-applicable"}]}
+                elif isinstance(value, str):
+                    obs["valueString"] = value
                 else:
                     obs["valueQuantity"] = {"value": value, "unit": info.ucum, "system": UCUM,
                                             "code": info.ucum}
-                entries.append({"fullUrl": _urn(sid, "obs", run["id"], phase, metric), "resource": obs})
+                key = (run["id"], phase, metric) if trial is None else (run["id"], phase, trial, metric)
+                entries.append({"fullUrl": _urn(sid, "obs", *key), "resource": obs})
     return {
         "resourceType": "Bundle",
         "identifier": {"system": "urn:live:session", "value": sid},

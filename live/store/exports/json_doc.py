@@ -2,13 +2,16 @@
 
 Top-level keys: ``format`` ("live-session", ``version`` 1), ``session`` (id, status, times,
 sample rate, clients, display names unless de-identified), ``runs`` (parameters, calibration,
-per-phase summaries, sounds, inputs (``client`` null for the therapist's notes), controls, and
-``responses`` in the shape ``live run --json``
-prints: time_s, source, note, velocity, beat_time_s, asynchrony_ms; ``segment`` and
-``resumes_run_id`` of a run played again after an audio outage), ``outages`` (each audio
-outage: run cut short, start and end time, ``lost_s``, wall-clock times, device),
-``responses`` (every run's together), ``notes`` and ``goals``. Times in seconds count from the first run's start
-(:func:`live.store.exports.origin_frame`); timestamps are ISO 8601 with offset.
+per-phase summaries, ``trials`` (per-trial summaries, for activities with trials), sounds (with
+the index of the cue each marks), inputs (``client`` null for the therapist's notes), controls,
+and ``responses`` in the shape ``live run --json`` prints: time_s, source, note, velocity, the
+target's time and the error as the run's activity names them (:mod:`live.store.declared`:
+the beat's time and the asynchrony for entrainment), then the extra fields its responses
+carry; ``segment`` and ``resumes_run_id`` of a run played again after an audio outage),
+``outages`` (each audio outage: run cut short, start and end time, ``lost_s``, wall-clock
+times, device), ``responses`` (every run's together), ``notes`` and ``goals``. Times in seconds
+count from the first run's start (:func:`live.store.exports.origin_frame`); timestamps are
+ISO 8601 with offset.
 """
 
 from __future__ import annotations
@@ -17,21 +20,34 @@ import json
 from datetime import date, datetime
 from typing import Any
 
+from live.activities.types import Response
+from live.store.declared import Declared, session_declared
 from live.store.exports import origin_frame
 
 FORMAT_VERSION = 1
 
 
-def response_json(r: dict[str, Any], t0: int, sr: int) -> dict[str, Any]:
-    """A stored response in the ``live run --json`` shape (:func:`live.session.live_session.responses_json`)."""
+def response_json(r: dict[str, Any], t0: int, sr: int, declared: Declared) -> dict[str, Any]:
+    """A stored response in the ``live run --json`` shape, named as ``declared`` says."""
+    names = declared.names
     return {
         "time_s": (r["frame"] - t0) / sr,
         "source": r["source"],
         "note": r["note"],
         "velocity": r["velocity"],
-        "beat_time_s": None if r["beat_frame"] is None else (r["beat_frame"] - t0) / sr,
-        "asynchrony_ms": None if r["beat_frame"] is None else 1000.0 * (r["frame"] - r["beat_frame"]) / sr,
+        names.time_s: None if r["target_frame"] is None else (r["target_frame"] - t0) / sr,
+        names.error: r["error_ms"],
+        **{f: r["extra"].get(f) for f in declared.response_fields},
     }
+
+
+def scored_json(r: Response, t0: int, sr: int, declared: Declared) -> dict[str, Any]:
+    """A scored response as the activity gave it (not read back from the store), in the same
+    shape as :func:`response_json`: what ``live run --json`` prints."""
+    ev = r.event
+    return response_json({"frame": ev.frame, "source": ev.source, "note": ev.note, "velocity": ev.velocity,
+                          "target_frame": None if r.target is None else r.target.frame,
+                          "error_ms": r.error_ms, "extra": r.extra}, t0, sr, declared)
 
 
 def document(session: dict[str, Any]) -> dict[str, Any]:
@@ -41,17 +57,19 @@ def document(session: dict[str, Any]) -> dict[str, Any]:
     def t(frame: int | None) -> float | None:
         return None if frame is None else (frame - t0) / sr
 
+    declared = session_declared(session)
     runs = []
     for r in session["runs"]:
+        d = declared[r["activity"]]
         runs.append({
             "run_id": r["id"], "position": r["position"], "activity": r["activity"],
             "preset": r["preset_name"], "status": r["status"], "params": r["params"],
             "calibration": r["calibration"], "start_time_s": t(r["start_frame"]), "end_time_s": t(r["end_frame"]),
             "started_at": r["started_at"], "ended_at": r["ended_at"],
-            "summary": r["summary"], "phases": r["phases"],
-            "responses": [response_json(x, t0, sr) for x in r["responses"]],
+            "summary": r["summary"], "phases": r["phases"], **({"trials": r["trials"]} if r.get("trials") else {}),
+            "responses": [response_json(x, t0, sr, d) for x in r["responses"]],
             "sounds": [{"time_s": t(e["frame"]), "sound": e["sound"], "gain": e["gain"],
-                        "beat_index": e["beat_index"]} for e in r["sounds"]],
+                        d.names.index: e["cue_index"]} for e in r["sounds"]],
             "inputs": [{"time_s": t(e["frame"]), "client": e["client"], "source": e["source"], "note": e["note"],
                         "velocity": e["velocity"]} for e in r["inputs"]],
             "controls": [{"time_s": t(c["frame"]), "action": c["action"], "value": c["value"],

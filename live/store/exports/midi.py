@@ -2,8 +2,9 @@
 
 Tracks: 0 ``conductor`` (tempo, the session id, marked moments as markers, and ``audio lost`` /
 ``audio back`` markers at each audio outage); 1 ``cues`` (every sound live played, channel 10:
-beats as GM Hi/Low Wood Block 76/77, pads as Side Stick 37, other sounds as Claves 75; none
-planned to start inside an outage, which never sounded); one track per client (``client C-014``: their inputs, channel 1
+the sounds that mark one of the activity's cues (a beat, a call's onset: those stored with a
+cue index) as GM Hi/Low Wood Block 76/77, the accented ones high, pads as Side Stick 37, other
+sounds as Claves 75; none planned to start inside an outage, which never sounded); one track per client (``client C-014``: their inputs, channel 1
 for MIDI notes, channel 2 for mic and touch hits as note 60 with their velocity); and
 ``therapist`` (the notes the therapist played along, on their own MIDI channels, as channel 3
 notes with their note and velocity; the therapist's controls as markers with their effect,
@@ -28,7 +29,7 @@ TICKS_PER_BEAT = 960
 TEMPO_US = 500_000  # 120 BPM: 1 tick = 500000 / 960 us
 TICKS_PER_S = TICKS_PER_BEAT * 1_000_000 / TEMPO_US
 NOTE_S = 0.05
-GM_BEAT, GM_ACCENT, GM_PAD, GM_OTHER = 77, 76, 37, 75
+GM_CUE, GM_ACCENT, GM_PAD, GM_OTHER = 77, 76, 37, 75
 
 
 def _track(name: str, events: list[tuple[int, int, mido.Message | mido.MetaMessage]]) -> mido.MidiTrack:
@@ -76,8 +77,8 @@ def render(session: dict[str, Any]) -> bytes:
         for e in r["sounds"]:
             if not sounded(e["frame"], spans):
                 continue
-            if e["beat_index"] is not None:
-                note = GM_ACCENT if e["sound"].endswith("_accent") else GM_BEAT
+            if e["cue_index"] is not None:
+                note = GM_ACCENT if e["sound"].endswith("_accent") else GM_CUE
             else:
                 note = GM_PAD if e["sound"] == pad else GM_OTHER
             cues += _notes(tick(e["frame"]), 9, note, round((e["gain"] or 0) * 127), off)

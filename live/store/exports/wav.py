@@ -23,7 +23,6 @@ demo's WAV; written in blocks, so a 60-minute session needs no more memory than 
 
 from __future__ import annotations
 
-import wave
 from typing import Any, BinaryIO
 
 import numpy as np
@@ -56,6 +55,7 @@ def scheduled(session: dict[str, Any]) -> list[tuple[int, str, float]]:
 def write(session: dict[str, Any], f: BinaryIO) -> None:
     from live.engine.bank import default_bank
     from live.engine.drivers import OfflineDriver
+    from live.engine.files import WavWriter
     from live.engine.sampler import SamplerState
 
     sr = session["sample_rate"]
@@ -69,10 +69,7 @@ def write(session: dict[str, Any], f: BinaryIO) -> None:
     end = max(ends, default=0)
     state = SamplerState(bank, channels=channels)
     driver = OfflineDriver(state, sample_rate=sr)
-    with wave.open(f, "wb") as w:
-        w.setnchannels(channels)
-        w.setsampwidth(2)
-        w.setframerate(sr)
+    with WavWriter(f, channels=channels, sample_rate=sr) as w:
         i, now = 0, 0
         while now < end:
             step = min(_STEP_FRAMES, end - now)
@@ -84,5 +81,5 @@ def write(session: dict[str, Any], f: BinaryIO) -> None:
                 i += 1
             blocks = [_BLOCK] * (step // _BLOCK) + ([step % _BLOCK] if step % _BLOCK else [])
             audio = driver.render(blocks)
-            w.writeframes((np.clip(audio, -1.0, 1.0) * 32767.0).round().astype("<i2").tobytes())
+            w.write(audio)
             now = horizon

@@ -1,0 +1,47 @@
+"""A database's table layout as plain data, to compare two databases' schemas on SQLite or
+PostgreSQL: per table its columns (name, type, nullable), primary key, foreign keys, unique
+constraints, indexes (with a partial index's condition) and check constraints, by name.
+
+Column order is kept (``ordered=True``) or not: a column a migration adds goes last, where a
+new table would have it elsewhere."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy
+
+
+def layout(url: str, *, ordered: bool = True) -> dict[str, dict[str, Any]]:
+    """Table name -> its layout, for the database at ``url`` (a path is a SQLite file)."""
+    engine = sqlalchemy.create_engine(url if "://" in url else f"sqlite:///{url}")
+    try:
+        with engine.connect() as conn:
+            insp = sqlalchemy.inspect(conn)
+            out = {}
+            for table in sorted(insp.get_table_names()):
+                columns = [(c["name"], str(c["type"]).split("(")[0].upper(), c["nullable"])
+                           for c in insp.get_columns(table)]
+                pk = insp.get_pk_constraint(table)
+                out[table] = {
+                    "columns": columns if ordered else sorted(columns),
+                    "pk": (pk.get("name"), tuple(pk["constrained_columns"])),
+                    "fks": sorted((fk.get("name"), tuple(fk["constrained_columns"]), fk["referred_table"],
+                                   tuple(fk["referred_columns"]), tuple(sorted((fk.get("options") or {}).items())))
+                                  for fk in insp.get_foreign_keys(table)),
+                    "uniques": sorted((u.get("name"), tuple(u["column_names"]))
+                                      for u in insp.get_unique_constraints(table)),
+                    "indexes": sorted((i["name"], tuple(i["column_names"]), bool(i["unique"]), _where(i))
+                                      for i in insp.get_indexes(table)),
+                    "checks": sorted((c.get("name"), " ".join(c["sqltext"].split()))
+                                     for c in insp.get_check_constraints(table)),
+                }
+            return out
+    finally:
+        engine.dispose()
+
+
+def _where(index: dict[str, Any]) -> str | None:
+    options = index.get("dialect_options", {})
+    where = options.get("sqlite_where") or options.get("postgresql_where")
+    return None if where is None else " ".join(str(where).replace("(", " ").replace(")", " ").split()).lower()
