@@ -158,3 +158,26 @@ def test_the_cue_tempo_shown_is_measured_per_phase():
                           "step+10%": {"cue_tempo_bpm": 109.62}, "continuation": {"cue_tempo_bpm": None}}}
     assert _cue_tempo(stepped) == "99.8-109.6"
     assert _cue_tempo({"params": {"tempo_bpm": 90.0}, "phases": {}}) == 90.0  # no summary: the preset's
+
+
+def test_sessions_show_prints_text_metrics_and_a_table_per_trial(tmp_path, capsys):
+    from live.activities.types import Summary
+
+    db = str(tmp_path / "trials.db")
+    with Store.open(db) as store:
+        sid = store.create_session(client_codes=["C-1"], simulated=True, sample_rate=48_000)
+        rid = store.create_run(sid, activity="improvisation", preset_name="jam", preset_path=None,
+                               params={}, start_frame=0)
+        summary = Summary(metrics={"key_estimate": "F# minor", "n_notes": 40},
+                          trials=({"index": 0, "f1": 0.75, "level": 2}, {"index": 1, "f1": 0.5, "level": 3}))
+        store.close_run(rid, summary=summary, final_responses=[], end_frame=48_000)
+        store.close_session(sid)
+    code, out, err = live(capsys, "sessions", "show", sid, "--db", db)
+    assert code == 0, err
+    assert "F# minor" in out and "per trial:" in out
+    trial_rows = [line.split() for line in out.splitlines()[out.splitlines().index("Run 1 (jam), per trial:") + 3:][:2]]
+    assert trial_rows == [["0", "0.75", "2"], ["1", "0.5", "3"]]
+    code, out, _ = live(capsys, "sessions", "show", sid, "--json", "--db", db)
+    (run,) = json.loads(out)["runs"]
+    assert run["summary"]["key_estimate"] == "F# minor"
+    assert run["trials"] == [{"index": 0, "f1": 0.75, "level": 2.0}, {"index": 1, "f1": 0.5, "level": 3.0}]

@@ -81,6 +81,7 @@ def describe(session: dict) -> str:
                 lines.append(table(["metric", "value", "unit"],
                                    [[metric_info(m, catalogue).label, format_value(m, v, catalogue),
                                      metric_info(m, catalogue).unit] for m, v in metrics.items()]))
+            lines += _trials(r, catalogue)
             if not r["phases"]:
                 lines.append("")
                 lines.append(f"Run {r['position']} ({r['preset_name']}): no summary (the run did not end normally)")
@@ -100,6 +101,19 @@ def describe(session: dict) -> str:
             at = "" if n["frame"] is None else f"[{_moment(session, n)}] "
             lines.append(f"  - {at}{n['text']}")
     return "\n".join(lines)
+
+
+def _trials(run: dict, catalogue) -> list[str]:
+    """A run's per-trial summaries as one table (a row per trial), for activities with trials."""
+    from live.metrics.info import format_value, metric_info
+
+    trials = run.get("trials") or []
+    if not trials:
+        return []
+    names = list(dict.fromkeys(m for t in trials for m in t if m != "index"))
+    return ["", f"Run {run['position']} ({run['preset_name']}), per trial:",
+            table(["trial", *(metric_info(m, catalogue).label for m in names)],
+                  [[t["index"], *(format_value(m, t.get(m), catalogue) for m in names)] for t in trials])]
 
 
 def _cue_tempo(run: dict) -> str | float | None:

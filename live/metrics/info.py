@@ -111,11 +111,13 @@ def metric_info(name: str, catalogue: Mapping[str, MetricInfo] | None = None) ->
     return MetricInfo(name, name.replace("_", " "), "1", "", ".4g")
 
 
-def format_value(name: str, value: float | None, catalogue: Mapping[str, MetricInfo] | None = None) -> str:
+def format_value(name: str, value: float | str | None, catalogue: Mapping[str, MetricInfo] | None = None) -> str:
     """``value`` printed as the metric's format in ``catalogue`` (counts as integers); ``n/a``
-    for None."""
+    for None; a text metric's value (e.g. a key estimate, ``"F# minor"``) as it is."""
     if value is None:
         return "n/a"
+    if isinstance(value, str):
+        return value
     fmt = metric_info(name, catalogue).fmt
     return format(round(value), "d") if fmt == "d" else format(value, fmt)
 
