@@ -19,7 +19,7 @@ from live.activities.types import ActivityContext
 from live.activities.entrainment import Entrainment, EntrainmentParams
 from live.engine.bank import default_bank
 from live.presets import Preset
-from live.session.runner import LoopTiming, simulate_session
+from live.run.offline import LoopTiming, simulate_session
 from live.store.store import Store
 from live.sim.tapper import SimulatedTapper, TapperParams
 
@@ -76,8 +76,7 @@ def run_accuracy() -> list[str]:
             est = []
             for seed in range(50):
                 out = simulate_session(_preset(tempo_bpm=120, beats=300), store=store, timing=FAST,
-                                       tapper=TapperParams(alpha=alpha, timekeeper_sd_ms=sd_t, motor_sd_ms=sd_m,
-                                                           seed=seed))
+                                       seed=seed, settings=dict(alpha=alpha, timekeeper_sd_ms=sd_t, motor_sd_ms=sd_m))
                 est.append(out.summary.phases["cue"]["alpha"])
             err = np.array(est) - alpha
             target = "mean error within +/-0.02, 90 % within 0.1" if (alpha, sd_t, sd_m) == (0.3, 20, 5) else "(for comparison)"
@@ -88,7 +87,7 @@ def run_accuracy() -> list[str]:
             est = []
             for seed in range(10):
                 out = simulate_session(_preset(tempo_bpm=120, beats=30, fade_beats=4, continuation_beats=150),
-                                       store=store, timing=FAST, tapper=TapperParams(drift_ms_per_tap=drift, seed=seed))
+                                       store=store, timing=FAST, seed=seed, settings=dict(drift_ms_per_tap=drift))
                 est.append(out.summary.phases["continuation"]["drift_ms_per_tap"])
             err = np.array(est) - drift
             rows.append(f"| continuation drift, 10 clients, 150 continuation beats at 120 BPM | {drift:+g} ms/tap | "
@@ -99,7 +98,7 @@ def run_accuracy() -> list[str]:
             for seed in range(10):
                 out = simulate_session(_preset(tempo_bpm=100, beats=200, adaptive_gain=gain, adaptive_min_bpm=60,
                                                adaptive_max_bpm=140),
-                                       store=store, timing=FAST, tapper=TapperParams(seed=seed, **client))
+                                       store=store, timing=FAST, seed=seed, settings=client)
                 ratios.append(out.summary.phases["cue"]["tempo_following_ratio"])
             rows.append(f"| tempo-following ratio, adaptive gain {gain:g}, 10 clients drifting 600 -> 630 ms "
                         f"(no phase correction) | - | {min(ratios):.3f} .. {max(ratios):.3f} | "

@@ -36,9 +36,8 @@ def run_export(minutes: float = 60.0) -> list[str]:
     from live.presets import load_preset
     from live.store.exports import FORMATS, export_session
     from live.store.records import load_session
-    from live.session.runner import simulate_session
+    from live.run.offline import simulate_session
     from live.store.store import Store
-    from live.sim.tapper import TapperParams
 
     lines = []
     with tempfile.TemporaryDirectory(prefix="live-records-") as tmp:
@@ -48,7 +47,7 @@ def run_export(minutes: float = 60.0) -> list[str]:
         preset_path = write_preset(tmp_path / "beat.toml", tempo=100, beats=int(minutes * 100))
         with Store.open(tmp_path / "s.db") as store:
             t0 = time.perf_counter()
-            outcome = simulate_session(load_preset(preset_path), store=store, tapper=TapperParams(seed=1))
+            outcome = simulate_session(load_preset(preset_path), store=store, seed=1)
             simulate_s = time.perf_counter() - t0
             sid = outcome.session_id
             t0 = time.perf_counter()

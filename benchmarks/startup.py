@@ -14,7 +14,7 @@ FIRST_BLOCK = (
     "from live.engine.bank import default_bank\n"
     "from live.engine.sampler import SamplerState\n"
     "from live.engine.drivers import OfflineDriver\n"
-    "import live.session.runner\n"
+    "import live.run.offline\n"
     "d = OfflineDriver(SamplerState(default_bank()), sample_rate=48000); d.render(64)\n"
     "print(time.perf_counter() - t0)\n"
 )

@@ -8,9 +8,8 @@ from pathlib import Path
 import numpy as np
 
 from live.presets import load_preset
-from live.session.runner import simulate_session
+from live.run.offline import simulate_session
 from live.store.store import Store
-from live.sim.tapper import TapperParams
 
 PRESET = """schema = 1
 activity = "entrainment"
@@ -36,7 +35,7 @@ def make_demo_db(folder: Path, *, beats: int = 24, sessions: int = 1) -> tuple[P
     ids = []
     with Store.open(db) as store:
         for seed in range(1, sessions + 1):
-            outcome = simulate_session(preset, store=store, tapper=TapperParams(seed=seed))
+            outcome = simulate_session(preset, store=store, seed=seed)
             run = store.get_session(outcome.session_id)["runs"][0]
             store.add_note(outcome.session_id, f"Session {seed}: engaged, counted aloud.")
             store.add_note(outcome.session_id, "Locked in with the beat", run_id=run["id"],

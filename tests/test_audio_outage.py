@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from live.session.audio_outage import Attempt, Outage, Retry, ServerWatch, StallWatch, close_within, resume_frame
+from live.run.outage import Attempt, Outage, Retry, ServerWatch, StallWatch, close_within, resume_frame
 
 RATE = 48_000
 

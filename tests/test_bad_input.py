@@ -467,7 +467,7 @@ def test_random_bytes_as_a_csv_or_toml_file_are_one_line(command, action, data, 
 def test_the_messages_for_bad_files_say_what_is_wanted(where, tmp_path, capsys):
     cases = {path.rsplit("/", 1)[-1]: path for path, _ in file_cases(tmp_path)}
     expect = {
-        ("demo", "preset", "missing.txt"): "missing.txt: no such file or shipped entrainment preset; shipped: ",
+        ("demo", "preset", "missing.txt"): "missing.txt: no such file or shipped preset; shipped: ",
         ("demo", "preset", "empty"): "empty: empty file: a preset needs schema, activity, title, goal and [params]",
         ("run", "controls", "blank"): "blank: empty file: a controller mapping needs schema = 1 and [[bindings]] tables",
         ("run", "controls", "folder"): "folder: cannot read the file: Is a directory",

@@ -193,22 +193,57 @@ def test_bad_preset_exits_2_with_the_problem(tmp_path, capsys):
     assert "steady-beat-100" in capsys.readouterr().err  # lists what exists
 
 
-def test_results_do_not_depend_on_block_or_control_period(tmp_path):
-    from live.presets import find_preset, load_preset
-    from live.session.runner import LoopTiming, simulate_session
-    from live.store.store import Store
-    from live.sim.tapper import TapperParams
+def _stored(db: Path) -> dict[str, list]:
+    """Everything a session stored that is not an id or a wall-clock time, table by table."""
+    con = sqlite3.connect(db)
+    try:
+        out = {}
+        for table in ("runs", "events", "responses", "summaries", "controls"):
+            cols = [c[1] for c in con.execute(f"PRAGMA table_info({table})")
+                    if c[1] not in ("id", "run_id", "session_id", "started_at", "ended_at", "preset_path")]
+            out[table] = sorted(map(repr, con.execute(f"SELECT {', '.join(cols)} FROM {table}").fetchall()))
+        return out
+    finally:
+        con.close()
 
-    preset = load_preset(find_preset("waltz-72"))
-    outcomes = []
-    for i, timing in enumerate([LoopTiming(), LoopTiming(block_frames=64, control_period_frames=64),
-                                LoopTiming(block_frames=1000, control_period_frames=1000)]):
-        with Store.open(tmp_path / f"{i}.db") as store:
-            outcomes.append(simulate_session(preset, store=store, tapper=TapperParams(seed=9)))
+
+@pytest.mark.parametrize("preset_name, controls", [
+    ("waltz-72", ()),
+    ("ras-protocol", ()),                                  # a baseline, a cue from its cadence, steps
+    ("adaptive-warm-up", ()),                              # beats placed from the taps so far
+    ("steady-beat-100", ((24000 + 10 * 28800 + 1000, "tempo_set", 120.0),)),  # a therapist's control
+])
+def test_results_do_not_depend_on_block_or_control_period(tmp_path, preset_name, controls):
+    """The same session rendered with 128-frame blocks and 512-frame control steps (the default),
+    64 and 64, 1000 and 1000, and 2048 and 2048 (the alpha test's and the accuracy benchmarks'):
+    the same summary, every stored row the same (run end frame included) and the same audio."""
+    from live.presets import find_preset, load_preset
+    from live.run.offline import LoopTiming, simulate_session
+    from live.store.store import Store
+
+    preset = load_preset(find_preset(preset_name))
+    timings = [LoopTiming(), LoopTiming(block_frames=64, control_period_frames=64),
+               LoopTiming(block_frames=1000, control_period_frames=1000),
+               LoopTiming(block_frames=2048, control_period_frames=2048)]
+    outcomes, stored, audio = [], [], []
+    for i, timing in enumerate(timings):
+        out_dir = tmp_path / str(i)
+        out_dir.mkdir()
+        with Store.open(out_dir / "s.db") as store:
+            outcomes.append(simulate_session(preset, store=store, seed=9, timing=timing, wav_dir=out_dir,
+                                             controls=controls))
+        stored.append(_stored(out_dir / "s.db"))
+        with wave.open(str(outcomes[-1].wav_path)) as w:
+            audio.append(w.readframes(w.getnframes()))
     first = outcomes[0]
-    for o in outcomes[1:]:
-        assert o.responses == first.responses  # every tap, the beat it was matched to and its asynchrony
-        assert o.summary == first.summary
+    assert first.summary.metrics["n_taps"] > 0 and len(stored[0]["events"]) > 0
+    assert len(stored[0]["controls"]) == len(controls)
+    for i, o in enumerate(outcomes[1:], 1):
+        assert o.summary == first.summary, timings[i]
+        assert [r.event.frame for r in o.responses] == [r.event.frame for r in first.responses], timings[i]
+        assert o.end_frame == first.end_frame, timings[i]
+        assert stored[i] == stored[0], timings[i]
+        assert audio[i] == audio[0], timings[i]
 
 
 def test_seed_makes_the_session_reproducible(tmp_path, capsys):

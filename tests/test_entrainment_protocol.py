@@ -15,10 +15,11 @@ import pytest
 from live.activities.entrainment import EntrainmentParams
 from live.engine.events import ScheduledSound
 from live.presets import Preset
-from live.session.runner import LoopTiming, simulate_session
+from live.run.offline import LoopTiming, simulate_session
 from live.store.store import Store
 from live.sim.tapper import SimulatedTapper, TapperParams
 from onsets import onset_frames
+from sim_helpers import tapper as sim
 
 SR = 48000
 START = LoopTiming().start_frame
@@ -32,7 +33,7 @@ def _preset(**params) -> Preset:
 
 
 def _run(store, tapper=TapperParams(), timing=LoopTiming(), **params):
-    return simulate_session(_preset(**params), store=store, tapper=tapper, timing=timing)
+    return simulate_session(_preset(**params), store=store, timing=timing, **sim(tapper))
 
 
 @pytest.fixture
@@ -93,7 +94,7 @@ def test_phase_shift_beats_land_on_exactly_the_planned_frames(tmp_path):
     with Store.open(tmp_path / "s.db") as store:
         out = simulate_session(_preset(tempo_bpm=100, beats=40, perturbation="phase", phase_shift_ms=50,
                                        perturb_beats=(10, 25)),
-                               store=store, tapper=TapperParams(), wav_dir=tmp_path)
+                               store=store, wav_dir=tmp_path)
         beats = _beat_frames(store, out)
     interval = 60 * SR / 100  # 28800 frames
     shift = 50 * SR // 1000  # 2400 frames
@@ -173,15 +174,14 @@ def test_ramp_beats_land_on_planned_frames_and_reach_the_target_on_the_planned_b
 
 def test_live_tempo_change_applies_on_the_first_beat_beyond_the_look_ahead(store):
     """Must-show: a therapist's tempo change at frame F: the beats already planned (before
-    F + look-ahead at the control step) keep the old tempo; the new tempo runs from the first
-    beat that was not."""
+    F + look-ahead: the offline clock steps to F exactly, and plans before it acts on the
+    control, as the live loop does with a control that has just arrived) keep the old tempo;
+    the new tempo runs from the first beat that was not."""
     control_frame = START + 10 * 28800 + 1000  # a little after beat 6 (4 count-in beats)
-    out = simulate_session(_preset(tempo_bpm=100, beats=30), store=store, tapper=TapperParams(),
+    out = simulate_session(_preset(tempo_bpm=100, beats=30), store=store,
                            controls=[(control_frame, "tempo_set", 120)])
     beats = _beat_frames(store, out)
-    step = LoopTiming().control_period_frames
-    applied_at = -(-control_frame // step) * step  # the first control step at or after F
-    planned = [b for b in beats if b < applied_at - step + LOOKAHEAD]  # queued before that step
+    planned = [b for b in beats if b < control_frame + LOOKAHEAD]  # queued at the step at F
     k = len(planned)  # the first beat not yet planned
     iv = _intervals(beats)
     assert all(i == 28800 for i in iv[:k])  # up to beat k: the old tempo (beat k stays in place)

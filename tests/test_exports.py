@@ -22,9 +22,8 @@ from live.cli import main
 from live.engine.events import InputEvent, ScheduledSound
 from live.presets import load_preset
 from live.store.exports import FORMATS, csv_zip, export_session
-from live.session.runner import simulate_session
+from live.run.offline import simulate_session
 from live.store.store import Store
-from live.sim.tapper import TapperParams
 from records_helpers import PRESET, copy_db, make_demo_db, mix
 
 RATE = 48_000
@@ -214,7 +213,7 @@ def test_wav_of_a_demo_is_the_demo_wav_sample_for_sample(tmp_path):
     preset_path = tmp_path / "beat.toml"
     preset_path.write_text(PRESET.format(beats=16))
     with Store.open(tmp_path / "s.db") as store:
-        outcome = simulate_session(load_preset(preset_path), store=store, tapper=TapperParams(seed=3), wav_dir=tmp_path)
+        outcome = simulate_session(load_preset(preset_path), store=store, seed=3, wav_dir=tmp_path)
         path, _ = export_session(store, outcome.session_id, "wav", out=tmp_path / "again.wav")
     assert path.read_bytes() == outcome.wav_path.read_bytes()
 
@@ -364,7 +363,7 @@ def test_records_commands_and_exports_on_postgresql(pg_server, tmp_path, capsys)
     preset_path = tmp_path / "beat.toml"
     preset_path.write_text(PRESET.format(beats=12))
     with Store.open(url) as store:
-        sid = simulate_session(load_preset(preset_path), store=store, tapper=TapperParams(seed=2)).session_id
+        sid = simulate_session(load_preset(preset_path), store=store, seed=2).session_id
         store.add_note(sid, "on the server")
     assert live(capsys, "goals", "add", "SIM-001", "R >= 0.5", "--db", url)[0] == 0
     code, out, _ = live(capsys, "sessions", "show", sid[:6], "--db", url)

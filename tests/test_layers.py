@@ -26,10 +26,6 @@ PLACES: dict[str, str] = {
     "live.activities.types": "types",     # what every layer above shares (Response, Summary, ...)
     "live.activities": "activities",
     "live.store": "store",
-    # live/session/ until the run loop has moved out of it (the store has: live/store/)
-    "live.session": "run",
-    "live.session.runner": "run",
-    "live.session.live_session": "run",
     "live.ui": "ui",
     "live.presets": "presets",
     "live.controls": "presets",
@@ -141,7 +137,7 @@ def test_every_layer_in_the_table_has_its_rule_and_a_module():
     assert set(PLACES.values()) <= set(ALLOWED)
     assert all(layer in allowed for layer, allowed in ALLOWED.items())
     empty = {layer for layer in ALLOWED if not any(place(m) == layer for m in modules)}
-    assert empty <= {"run", "types"}, empty  # the rooms issue 11 is still moving into
+    assert empty <= {"types"}, empty  # the rooms issue 11 is still moving into
 
 
 def _synthetic(**sources: str) -> dict[str, tuple[Path, str]]:

@@ -103,7 +103,7 @@ def test_offline_driver_needs_no_portaudio():
 
     code = (
         "import sys\n"
-        "import live.engine.drivers, live.engine.engine, live.session.runner\n"
+        "import live.engine.drivers, live.engine.engine, live.run.offline\n"
         "bad = [m for m in ('sounddevice', 'rtmidi', 'jack') if m in sys.modules]\n"
         "assert not bad, bad\n"
     )

@@ -12,7 +12,7 @@ import pytest
 
 from live.engine.clock import HostClock
 from live.presets import load_preset
-from live.session.live_session import touch_input
+from live.run.sources.touch import touch_input
 from live.config.screen import ScreenLayout, grid_pads
 from live.ui.colours import pad_colour
 from live.ui.touch import ACCENT_COLOUR, CUE_COLOUR, FEEDBACK_COLOUR, SDL_MOUSE_TOUCHID, Touch, TouchScreen, serve

@@ -32,12 +32,13 @@ def run(args) -> int:
         if args.input == "touch":  # the screen's display latency: given (and stored for it), or its stored one
             screen["display_latency_ms"], _ = display_latency(store, args.display, args.display_latency)
 
-    from live.session.live_session import LiveOptions, LiveSession, SessionError, install_signal_handlers
+    from live.run.live import LiveSetup, install_signal_handlers
+    from live.run.options import LiveOptions, SessionError
     from live.store.store import Store
     options = LiveOptions(client="calibration", audio_device=args.audio_device, midi_in=args.midi_in, pad_sound=None,
                           mic=args.input == "mic", touch=args.input == "touch", **screen)
     try:
-        session = LiveSession(options)
+        session = LiveSetup(options)
     except SessionError as exc:
         print(f"live calibrate: {exc}", file=err)
         return 2

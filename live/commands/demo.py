@@ -1,4 +1,4 @@
-"""``live demo``: a whole simulated entrainment session, rendered offline, stored, summarized.
+"""``live demo``: a whole simulated session, rendered offline, stored, summarized.
 
 Needs no sound card, PortAudio, sounddevice or rtmidi.
 """
@@ -14,37 +14,6 @@ from live.cli_args.values import one_line
 
 DEFAULT_PRESET = "steady-beat-100"
 DEMO_CLIENT = "SIM-001"  # the simulated client's code in the store
-
-# The per-phase table's rows, in this order (labels, units and formats: the activity's catalogue),
-# then the recovery curve after perturbations; other metrics are in --json.
-_PHASE_KEYS = (
-    "duration_s", "n_beats", "n_taps", "missed", "extra", "cue_tempo_bpm", "cadence_bpm",
-    "cue_start_bpm", "mean_async_ms", "sd_async_ms", "within_window_pct", "R", "iti_mean_ms",
-    "iti_cv", "tempo_following_ratio", "alpha", "last_cue_interval_ms", "period_error_ms",
-    "drift_ms_per_tap", "perturbations", "recovery_half_beats",
-) + tuple(f"deviation_lag{j}_ms" for j in range(65))
-
-
-def format_phases(phases: dict[str, dict], catalogue) -> str:
-    """Phases side by side: a row per listed metric any phase has, the recovery curve last
-    (``-`` where a phase has no such metric, ``n/a`` where it is undefined), labelled from the
-    activity's metric ``catalogue``. ``--json`` has all."""
-    from live.metrics.info import format_value, metric_info
-
-    names = list(phases)
-    keys = [k for k in _PHASE_KEYS if any(k in m for m in phases.values())]
-    rows = [["", *names, ""]] + [
-        [metric_info(k, catalogue).label,
-         *("-" if k not in phases[n] else format_value(k, phases[n][k], catalogue) for n in names),
-         metric_info(k, catalogue).unit]
-        for k in keys
-    ]
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    lines = []
-    for r in rows:
-        parts = [r[0].ljust(widths[0])] + [c.rjust(w) for c, w in zip(r[1:-1], widths[1:-1])] + [r[-1]]
-        lines.append("  ".join(parts).rstrip())
-    return "\n".join(lines)
 
 
 def next_commands(session_id: str, client: str, db: str, out_dir: Path) -> list[str]:
@@ -71,14 +40,10 @@ def run(args) -> int:
 
     err = sys.stderr
     try:
-        preset = load_preset(find_preset(args.preset or DEFAULT_PRESET, activity="entrainment"))
+        preset = load_preset(find_preset(args.preset or DEFAULT_PRESET))
     except (PresetError, FileNotFoundError) as exc:
         for line in getattr(exc, "problems", [str(exc)]):
             print(f"live demo: {one_line(line)}", file=err)
-        return 2
-    if preset.activity != "entrainment":
-        print(f"live demo: {preset.path}: activity: {preset.activity!r}: the demo runs entrainment presets only",
-              file=err)
         return 2
 
     from live.commands.common import fail, folder_problem, open_store
@@ -96,13 +61,11 @@ def run(args) -> int:
         return 2
     db = args.db or str(out_dir / "live-demo.db")
 
-    from live.session.runner import simulate_session  # the engine (numba): only once the input is good
-    from live.sim.tapper import TapperParams
+    from live.run.offline import simulate_session  # the engine (numba): only once the input is good
 
-    tapper = TapperParams(seed=args.seed)
     print(f"live demo: rendering '{preset.name}' with a simulated client (seed {args.seed})...", file=err)
     with store:
-        outcome = simulate_session(preset, store=store, tapper=tapper, wav_dir=out_dir, client=DEMO_CLIENT)
+        outcome = simulate_session(preset, store=store, seed=args.seed, wav_dir=out_dir, client=DEMO_CLIENT)
     outputs = {"wav": str(outcome.wav_path), "db": db}
     simulated = outcome.simulated
     commands = next_commands(outcome.session_id, DEMO_CLIENT, db, out_dir)
@@ -113,21 +76,20 @@ def run(args) -> int:
         print_next(commands, err)  # stdout stays one JSON object
         return 0
 
-    from live.commands.metrics import format_table
+    from live.activities.registry import metric_catalogue
+    from live.commands.summary_tables import format_phases, format_summary
 
+    catalogue = metric_catalogue(preset.activity)
     print(f"Simulated session {outcome.session_id}")
     print(f"Preset:  {preset.name}: {preset.title}")
     print(f"Goal:    {preset.goal}")
-    print(f"Client:  {DEMO_CLIENT}, simulated: mean asynchrony {tapper.mean_async_ms:g} ms, timekeeper SD "
-          f"{tapper.timekeeper_sd_ms:g} ms, motor SD {tapper.motor_sd_ms:g} ms, correction gain "
-          f"alpha {tapper.alpha:g}, own period {tapper.period_ms:g} ms when there is no cue, seed {tapper.seed}")
+    print(f"Client:  {DEMO_CLIENT}, simulated: {', '.join(f'{k} {v:g}' if isinstance(v, float) else f'{k} {v}' for k, v in simulated.items())}")
     print()
-    print(format_table(outcome.summary.metrics, window_ms=preset.params.window_ms))
-    print()
-    print("Per phase:")
-    from live.activities.registry import metric_catalogue
-
-    print(format_phases(outcome.summary.phases, metric_catalogue(preset.activity)))
+    print(format_summary(outcome.summary.metrics, catalogue))
+    if outcome.summary.phases:
+        print()
+        print("Per phase:")
+        print(format_phases(outcome.summary.phases, catalogue))
     print()
     print("Wrote:")
     print(f"  audio    {outputs['wav']}")

@@ -44,9 +44,9 @@ def run(args) -> int:
     store = open_store(args, "live run", abandoned=True)
     if store is None:
         return 2
-    from live.session.live_session import (
-        LiveOptions, LiveSession, SessionError, install_signal_handlers, outages_json, responses_json,
-    )
+    from live.run.live import LiveSetup, install_signal_handlers
+    from live.run.options import LiveOptions, SessionError
+    from live.run.outcome import outages_json, responses_json
     from live.ui.console import console_wanted
 
     with store:
@@ -59,7 +59,7 @@ def run(args) -> int:
                               mic_threshold=args.mic_threshold, touch=not args.headless,
                               console=console_wanted() and not args.no_console, **screen)
         try:
-            session = LiveSession(options)
+            session = LiveSetup(options)
         except SessionError as exc:
             print(f"live run: {exc}", file=err)
             return 2
@@ -84,28 +84,27 @@ def run(args) -> int:
         except SessionError as exc:
             print(f"live run: {exc}", file=err)
             return 2
-    last = outcome.runs[-1].summary if outcome.runs else None
+    last = outcome.runs[-1].summary.metrics if outcome.runs else None
     if args.json:
         print(json.dumps({"session_id": outcome.session_id, "summary": last,
-                          "runs": [{"run_id": r.run_id, "preset": r.preset, "summary": r.summary,
-                                    "phases": r.phases, "segment": r.segment, "resumes_run_id": r.resumes_run_id}
+                          "runs": [{"run_id": r.run_id, "preset": r.preset, "summary": r.summary.metrics,
+                                    "phases": r.summary.phases, "segment": r.segment,
+                                    "resumes_run_id": r.resumes_run_id}
                                    for r in outcome.runs],
                           "responses": responses_json(outcome), "outages": outages_json(outcome),
-                          "engine": outcome.engine_stats, "midi": outcome.midi_stats, "writer": outcome.writer}))
+                          "engine": outcome.engine_stats, "midi": session.midi_stats(), "writer": outcome.writer}))
     else:
         from live.activities.registry import metric_catalogue
-        from live.commands.demo import format_phases
-        from live.commands.metrics import format_table
+        from live.commands.summary_tables import format_phases, format_summary
 
-        window_ms = {p.name: p.params.window_ms for p in presets}
-        activity = {p.name: p.activity for p in presets}
         for r in outcome.runs:
+            catalogue = metric_catalogue(r.activity)
             print(f"Run {r.run_id}: {r.preset}")
-            print(format_table(r.summary, window_ms=window_ms[r.preset]))
+            print(format_summary(r.summary.metrics, catalogue))
             print()
-            if r.phases:
+            if r.summary.phases:
                 print("Per phase:")
-                print(format_phases(r.phases, metric_catalogue(activity[r.preset])))
+                print(format_phases(r.summary.phases, catalogue))
                 print()
     for o in outages_json(outcome):
         back = (f"back after {o['lost_s']:.1f} s (reopened in {1000 * o['reopen_s']:.0f} ms)"

@@ -1,0 +1,188 @@
+"""One run of an activity: the control loop that ``live demo`` and ``live run`` share.
+
+Each control step (DESIGN.md section 3), in this order:
+
+1. the audio edge says whether the audio went away or came back since the last step;
+2. the activity plans every sound inside the look-ahead; each is scheduled on the engine,
+   heard by the listeners (a simulated client, the MIDI output) and kept for the store;
+3. every input source is polled: an input is stored, and scored by the activity unless it is
+   the therapist's (``client`` None); a control is acted on (the run's own: ``start_stop``,
+   ``next_activity``, ``mark``, ``quit``) or handed to the activity, and stored;
+4. the activity's new cues go to the client's screen, its live numbers to the console;
+5. what was gathered goes to the writer when a batch is due, or when the run ends.
+
+Then the audio edge lets one step pass (offline it renders it; live it sleeps it). Everything
+here goes through the edges of :mod:`live.run.edges`; an edge that is not there is not in the
+lists, so this loop never asks whether something exists.
+
+Realtime-safe: no (control thread).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Callable, Sequence
+
+from live.activities.types import ControlEvent, InputSource, Response
+from live.engine.events import InputEvent, ScheduledSound
+from live.run.edges import AudioBack, AudioEdge, AudioLost, BatchWriter, ConsoleEdge, ConsoleView, Control, Listener, ScreenEdge
+
+if TYPE_CHECKING:
+    from live.activities.protocol import Activity
+
+__all__ = ["Edges", "Feedback", "RunLoop", "RUN_ACTIONS", "first_finished_frame"]
+
+# Controls the run acts on itself (the activity is handed every other one).
+RUN_ACTIONS = {"start_stop": "run stopped by the therapist", "next_activity": "next activity"}
+RUN_ENDS = {"start_stop": "stop", "next_activity": "next"}
+
+
+class Feedback:
+    """Sounds an input source starts in answer to an input (a pad's own sound), scheduled while
+    the audio plays; those ``stored`` go into the run's sounds (the session's audio can be
+    rendered again from the store)."""
+
+    def __init__(self, audio: AudioEdge) -> None:
+        self.audio = audio
+        self._stored: list[ScheduledSound] = []
+
+    def play(self, sound: ScheduledSound, *, stored: bool) -> None:
+        if not self.audio.playing():
+            return
+        self.audio.schedule(sound)
+        if stored:
+            self._stored.append(sound)
+
+    def take_stored(self) -> list[ScheduledSound]:
+        out, self._stored = self._stored, []
+        return out
+
+
+@dataclass(slots=True)
+class Edges:
+    """Everything the loop drives and is fed through (:mod:`live.run.edges`)."""
+
+    audio: AudioEdge
+    sources: Sequence[InputSource]
+    listeners: Sequence[Listener]
+    writer: BatchWriter
+    console: ConsoleEdge
+    screen: ScreenEdge
+    feedback: Feedback
+
+
+def first_finished_frame(activity: "Activity", after_frame: int, now_frame: int) -> int:
+    """The first frame in ``(after_frame, now_frame]`` at which ``activity`` is finished (it is
+    at ``now_frame``): where the run ends, whatever the control step's length (the activity's
+    :meth:`is_finished` holds from some frame on)."""
+    lo, hi = after_frame, now_frame  # not finished at lo (or lo is before the step), finished at hi
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if activity.is_finished(mid):
+            hi = mid
+        else:
+            lo = mid
+    return hi
+
+
+class RunLoop:
+    """Plays one run of an activity on the session's edges.
+
+    Parameters
+    ----------
+    edges : Edges
+    store : Store
+        Where runs are opened and closed (batches go through ``edges.writer``).
+    session_id : str
+    lookahead_frames : int
+        How far ahead sounds are planned (~100 ms).
+    session : object
+        The session the run belongs to: ``stop_requested()``, ``request_stop(reason)``,
+        ``audio_lost(lost, run_id)``, ``audio_back(back)``, ``view(state, activity, now)``.
+    log : callable
+        One line for the therapist.
+    """
+
+    def __init__(self, edges: Edges, store: Any, session_id: str, *, lookahead_frames: int, session: Any,
+                 log: Callable[[str], None]) -> None:
+        self.edges = edges
+        self.store = store
+        self.session_id = session_id
+        self.lookahead_frames = lookahead_frames
+        self.session = session
+        self.log = log
+
+    def play(self, activity: "Activity", *, run_id: int, start_frame: int, describe: Callable[..., ConsoleView]
+             ) -> tuple[str, int]:
+        """Play ``activity`` (started already) until it finishes, the therapist ends it, the
+        audio comes back after an outage or the session is stopped. Returns what comes next
+        (``"next"`` preset, ``"stop"``: the therapist stopped it, ``"resume"``: the audio is back,
+        play this preset again) and the run's end frame."""
+        e = self.edges
+        audio, sr = e.audio, e.audio.sample_rate
+        sounds: list[ScheduledSound] = []
+        inputs: list[InputEvent] = []
+        responses: list[Response] = []
+        controls: list[Control] = []
+        next_wanted, end_now = "next", False
+        change: AudioLost | AudioBack | None = None
+        lost_frame: int | None = None  # the audio went away here: the run ends at it
+        last_frame = audio.now_frame() - 1
+        e.writer.start_run()
+        while True:
+            now = audio.now_frame()
+            if isinstance(change, AudioLost):
+                activity.stop(until_frame=change.frame)  # its later sounds were never heard
+                lost_frame = change.frame
+                self.session.audio_lost(change, run_id)
+            elif isinstance(change, AudioBack):
+                self.session.audio_back(change)
+                next_wanted, end_now = "resume", True
+            playing = audio.playing() and not end_now
+            if playing:
+                horizon = now + self.lookahead_frames
+                planned = list(activity.plan(horizon))
+                for sound in planned:
+                    audio.schedule(sound)
+                sounds.extend(planned)
+                for listener in e.listeners:
+                    listener.planned(planned, horizon)
+            wanted: list[ControlEvent] = []
+            for source in e.sources:
+                polled = source.poll(now)
+                for ev in polled.inputs:
+                    inputs.append(ev)
+                    if ev.client is not None:  # the therapist's playing is stored, never scored
+                        responses.extend(activity.on_input(ev))
+                wanted.extend(polled.controls)
+            sounds.extend(e.feedback.take_stored())
+            for control in wanted:
+                if control.action == "quit":
+                    self.session.request_stop("ended by the therapist at the console")
+                elif control.action == "mark":
+                    e.writer.call(self.store.add_note, self.session_id, control.text or "", run_id=run_id,
+                                  frame=control.frame)
+                    self.log(f"marked at {(control.frame - start_frame) / sr:.1f} s of run {run_id}: {control.text}")
+                else:
+                    effect = activity.on_control(control)
+                    if control.action in RUN_ACTIONS:
+                        effect, next_wanted, end_now = RUN_ACTIONS[control.action], RUN_ENDS[control.action], True
+                    controls.append((control.frame, control.action, control.value, effect))
+                    if effect:
+                        self.log(effect)
+            e.screen.show_cues(activity.take_cues())
+            e.console.show(lambda: describe("playing", activity.live_numbers(audio.now_frame())))
+            # The activity ends at its own planned end (every phase of a protocol), at the first
+            # frame it counts as finished, however long the control step.
+            end_frame = now if lost_frame is None else lost_frame
+            done_itself = playing and activity.is_finished(now)
+            if done_itself:
+                end_frame = first_finished_frame(activity, last_frame, now)
+            finished = done_itself or end_now or self.session.stop_requested()
+            if finished or e.writer.due(now):
+                e.writer.batch(run_id, sounds=sounds, inputs=inputs, responses=responses, controls=controls)
+                sounds, inputs, responses, controls = [], [], [], []
+            if finished:
+                return next_wanted, end_frame
+            last_frame = now
+            change = audio.step()

@@ -1,0 +1,1 @@
+"""Input sources of a session (:class:`live.activities.types.InputSource`), one module each."""

@@ -1,1 +1,0 @@
-"""Session data: the store of clients, sessions, runs, events, responses and summaries."""
