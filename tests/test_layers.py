@@ -137,7 +137,7 @@ def test_every_layer_in_the_table_has_its_rule_and_a_module():
     assert set(PLACES.values()) <= set(ALLOWED)
     assert all(layer in allowed for layer, allowed in ALLOWED.items())
     empty = {layer for layer in ALLOWED if not any(place(m) == layer for m in modules)}
-    assert empty <= {"types"}, empty  # the rooms issue 11 is still moving into
+    assert empty == set(), empty
 
 
 def _synthetic(**sources: str) -> dict[str, tuple[Path, str]]:
