@@ -18,6 +18,7 @@ import mido
 import pytest
 
 from echo_toy_activity import EchoToy
+from live.activities import registry
 from live.activities.registry import activity_class, register
 from live.cli import main
 from live.presets import load_preset
@@ -40,8 +41,11 @@ gap_ms = 600
 
 @pytest.fixture(scope="module")
 def echo_toy():
+    """EchoToy registered for this module's tests, and forgotten after them (the registry is
+    the process's: other tests list the known activities)."""
     register(EchoToy)
-    return EchoToy
+    yield EchoToy
+    registry._REGISTRY.pop(EchoToy.name)
 
 
 class StatusLines:
