@@ -45,3 +45,32 @@ def _where(index: dict[str, Any]) -> str | None:
     options = index.get("dialect_options", {})
     where = options.get("sqlite_where") or options.get("postgresql_where")
     return None if where is None else " ".join(str(where).replace("(", " ").replace(")", " ").split()).lower()
+
+
+def copy_rows(source: str, url: str, version: int) -> dict[str, list[tuple]]:
+    """Make ``url`` (a path is a SQLite file) a database of schema ``version`` (the layout kept in
+    ``live.store.migrations``) holding every row of the SQLite file ``source`` of that version;
+    returns the rows copied, per table. On PostgreSQL the id sequences move past the given ids."""
+    from live.store.migrations import create_schema, tables_of
+
+    src = sqlalchemy.create_engine(f"sqlite:///{source}")
+    dst = sqlalchemy.create_engine(url if "://" in url else f"sqlite:///{url}")
+    rows: dict[str, list[tuple]] = {}
+    try:
+        with src.connect() as a, dst.begin() as b:
+            create_schema(b, version)
+            for table in tables_of(version):
+                if table.name == "meta":
+                    continue
+                rows[table.name] = [tuple(r) for r in a.execute(sqlalchemy.select(table))]
+                if rows[table.name]:
+                    b.execute(table.insert(), [dict(zip(table.c.keys(), r)) for r in rows[table.name]])
+                serial = "id" in table.c and isinstance(table.c.id.type, sqlalchemy.Integer)
+                if b.dialect.name == "postgresql" and serial:
+                    b.execute(sqlalchemy.text(
+                        f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
+                        f"(SELECT coalesce(max(id), 0) + 1 FROM {table.name}), false)"))
+    finally:
+        src.dispose()
+        dst.dispose()
+    return rows

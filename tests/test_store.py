@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import sqlalchemy
-from schemautil import layout
+from schemautil import copy_rows, layout
 
 from live.activities.types import Response, Summary, Target
 from live.engine.events import InputEvent, ScheduledSound
@@ -501,33 +501,8 @@ def _golden_v1(tmp_path: Path) -> Path:
     return path
 
 
-def _copy_v1_rows(source: Path, url: str) -> dict[str, list[tuple]]:
-    """Make ``url`` a version-1 database holding the rows of the v1 SQLite file ``source``."""
-    src = sqlalchemy.create_engine(f"sqlite:///{source}")
-    dst = sqlalchemy.create_engine(url if "://" in url else f"sqlite:///{url}")
-    rows = {}
-    try:
-        with src.connect() as a, dst.begin() as b:
-            create_schema(b, 1)
-            for table in tables_of(1):
-                if table.name == "meta":
-                    continue
-                rows[table.name] = [tuple(r) for r in a.execute(sqlalchemy.select(table))]
-                if rows[table.name]:
-                    b.execute(table.insert(), [dict(zip(table.c.keys(), r)) for r in rows[table.name]])
-                serial = "id" in table.c and isinstance(table.c.id.type, sqlalchemy.Integer)
-                if b.dialect.name == "postgresql" and serial:  # ids were given: move the sequence on
-                    b.execute(sqlalchemy.text(
-                        f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
-                        f"(SELECT coalesce(max(id), 0) + 1 FROM {table.name}), false)"))
-    finally:
-        src.dispose()
-        dst.dispose()
-    return rows
-
-
 def test_migration_from_version_1_keeps_every_session(url: str, tmp_path: Path) -> None:
-    before = _copy_v1_rows(_golden_v1(tmp_path), url)
+    before = copy_rows(str(_golden_v1(tmp_path)), url, 1)
     assert len(before["responses"]) == 200 and len(before["events"]) == 404
     with Store.open(url) as s:
         (session,) = s.list_sessions()

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy
-from schemautil import layout
+from schemautil import copy_rows, layout
 
 from live.store.exports import export_session
 from live.store.migrations import tables_of
@@ -42,31 +42,6 @@ def test_the_version_4_layout_kept_here_is_the_one_live_wrote_before_issue_11(tm
     assert layout(str(made)) == layout(str(DATA / "store.db"))
 
 
-def _load_into(url: str, source: Path) -> None:
-    """Make ``url`` a version-4 database (the layout kept in live.store.migrations) holding
-    every row of the version-4 SQLite file ``source``."""
-    src = sqlalchemy.create_engine(f"sqlite:///{source}")
-    dst = sqlalchemy.create_engine(url)
-    try:
-        with src.connect() as a, dst.begin() as b:
-            from live.store.migrations import create_schema
-
-            create_schema(b, 4)
-            for table in tables_of(4):
-                if table.name == "meta":
-                    continue
-                rows = [dict(r._mapping) for r in a.execute(sqlalchemy.select(table))]
-                if rows:
-                    b.execute(table.insert(), rows)
-                if "id" in table.c and isinstance(table.c.id.type, sqlalchemy.Integer):  # ids were given
-                    b.execute(sqlalchemy.text(
-                        f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
-                        f"(SELECT coalesce(max(id), 0) + 1 FROM {table.name}), false)"))
-    finally:
-        src.dispose()
-        dst.dispose()
-
-
 @pytest.fixture(params=["sqlite", "postgresql"])
 def old_store_url(request, tmp_path: Path) -> str:
     """The store made before issue 11: a copy of the SQLite file, or its rows in PostgreSQL."""
@@ -74,7 +49,7 @@ def old_store_url(request, tmp_path: Path) -> str:
     if request.param == "sqlite":
         return str(path)
     url = request.getfixturevalue("pg_server").new_database()
-    _load_into(url, path)
+    copy_rows(str(path), url, 4)
     return url
 
 
