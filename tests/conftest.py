@@ -2,9 +2,22 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from jackutil import JackServer
+
+
+
+@pytest.fixture
+def umask_022():
+    """The usual umask (022) for the test, so a file's 0600 mode is the code's doing."""
+    old = os.umask(0o022)
+    try:
+        yield
+    finally:
+        os.umask(old)
 
 
 @pytest.fixture

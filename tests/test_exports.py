@@ -45,11 +45,6 @@ def db(demo, tmp_path):
     return copy_db(demo[0], tmp_path / "db")
 
 
-@pytest.fixture
-def umask_022():
-    old = os.umask(0o022)
-    yield
-    os.umask(old)
 
 
 def live_session(store: Store) -> str:

@@ -18,13 +18,7 @@ from live.engine.files import WavWriter, create_private, open_private, pcm16, wr
 from live.engine.sampler import SamplerState
 
 
-@pytest.fixture(autouse=True)
-def umask_022():
-    old = os.umask(0o022)
-    try:
-        yield
-    finally:
-        os.umask(old)
+pytestmark = pytest.mark.usefixtures("umask_022")  # files made as under a usual umask
 
 
 def _mode(path: Path) -> int:

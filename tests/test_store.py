@@ -30,13 +30,6 @@ from live.store.store import Store
 RATE = 48_000
 
 
-@pytest.fixture
-def umask_022():
-    old = os.umask(0o022)
-    try:
-        yield
-    finally:
-        os.umask(old)
 
 
 @pytest.fixture
