@@ -48,7 +48,7 @@ def add_parsers(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> N
     dev.add_argument("--json", action="store_true", help="print one JSON object")
     dev.set_defaults(module="devices")
 
-    metrics = sub.add_parser("metrics", help="compute metrics from CSV files")
+    metrics = sub.add_parser("metrics", help="compute metrics from CSV or MIDI files")
     msub = metrics.add_subparsers(dest="metric", metavar="METRIC", required=True)
     sms = msub.add_parser(
         "sms",
@@ -63,6 +63,20 @@ def add_parsers(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> N
                      help="tolerance for within_window_pct, in ms, more than 0 and at most 1000 (default 50)")
     sms.add_argument("--json", action="store_true", help="print one JSON object")
     sms.set_defaults(module="metrics")
+    echo = msub.add_parser(
+        "echo",
+        help="call-and-response scores of an answer against its call, from two MIDI files",
+        description="Align the answer's note onsets to the call's (the shift that matches the most "
+        "onsets within the tolerance) and report precision, recall, F-measure, pitch accuracy, "
+        "IOI ratio error, response latency and timing errors (definitions: docs/metrics.md). Both "
+        "files are Standard MIDI Files on one time line: time 0 is the call's start.",
+    )
+    echo.add_argument("--call", required=True, metavar="CALL.mid", help="MIDI file of the call")
+    echo.add_argument("--answer", required=True, metavar="ANSWER.mid", help="MIDI file of the answer")
+    echo.add_argument("--tolerance-ms", action=number(0, 1000, "ms", lo_open=True), default=80.0, metavar="MS",
+                      help="matching tolerance in ms, more than 0 and at most 1000 (default 80)")
+    echo.add_argument("--json", action="store_true", help="print one JSON object")
+    echo.set_defaults(module="metrics")
 
     presets = sub.add_parser("presets", help="list and validate activity presets")
     psub = presets.add_subparsers(dest="action", metavar="ACTION", required=True)
