@@ -4,7 +4,8 @@ A session (offline or live) builds the activity from a preset's params, starts i
 engine, and then, every control step: asks it to :meth:`~Activity.plan` the sounds inside the
 look-ahead, hands it each input (:meth:`~Activity.on_input`) and each therapist's control
 (:meth:`~Activity.on_control`), shows its :meth:`~Activity.live_numbers` on the console and
-sends its :meth:`~Activity.take_cues` to the client's screen. At the end it stores its
+sends its :meth:`~Activity.take_cues` to the client's screen. The therapist's own notes go to
+:meth:`~Activity.on_therapist_input`. At the end it stores its
 :meth:`~Activity.summary` and :meth:`~Activity.final_responses`. The class itself declares
 what records need: its metric catalogue, how its responses are named, the extra fields they
 carry, and the simulated client that plays it in ``live demo`` and the tests.
@@ -82,6 +83,13 @@ class Activity(Protocol):
         ``client``; ``rates`` (e.g. ``miss_rate``, ``extra_rate``) set how often it errs."""
         ...
 
+    @classmethod
+    def simulated_therapist(cls, params: Any, *, seed: int, sample_rate: int) -> SimulatedClient | None:
+        """The simulated therapist who plays along in ``live demo`` on the therapist's channel
+        (inputs with ``client`` None, through the same input path as a therapist's keyboard),
+        seeded by ``seed``; None when a run with ``params`` has no part for the therapist."""
+        ...
+
     def start(self, ctx: ActivityContext) -> None:
         """Begin the run on an engine whose clock and bank ``ctx`` describes."""
         ...
@@ -96,6 +104,13 @@ class Activity(Protocol):
 
     def on_input(self, ev: InputEvent) -> Iterable[Response]:
         """Score one client input as it arrives (provisionally: the summary rescores the run)."""
+        ...
+
+    def on_therapist_input(self, ev: InputEvent) -> Iterable[ControlEvent]:
+        """Take one note the therapist played (``ev.client`` None: stored, never scored as the
+        client's), e.g. a call's note or a chord. Returns the controls it amounts to (a chord
+        recognised: ``ControlEvent(frame, "chord", text=...)``; none for most notes): the loop
+        hands each to :meth:`on_control` and stores it like a controller's."""
         ...
 
     def on_control(self, ev: ControlEvent) -> str | None:

@@ -30,7 +30,7 @@ from live.run.loop import Edges, Feedback
 from live.run.plain import LogConsole, NoScreen
 from live.run.session import Session, SessionSettings
 from live.run.sources.scripted import ScriptedControls
-from live.run.sources.simulated import SimulatedSource
+from live.run.sources.simulated import SimulatedSource, SimulatedTherapistSource
 
 __all__ = ["LoopTiming", "OfflineAudio", "InlineWriter", "SimulatedOutcome", "simulate_session"]
 
@@ -145,7 +145,8 @@ class InlineWriter:
 @dataclass(frozen=True, slots=True)
 class SimulatedOutcome:
     """What a simulated one-preset session produced; ``simulated`` is the simulated client's
-    true parameters and ``produced`` what it actually did (inputs, omitted, extra)."""
+    true parameters and ``produced`` what it actually did (inputs, omitted, extra);
+    ``therapist`` the simulated therapist's true parameters (empty when the activity has none)."""
 
     session_id: str
     run_id: int
@@ -156,6 +157,7 @@ class SimulatedOutcome:
     simulated: dict = field(default_factory=dict)
     produced: dict = field(default_factory=dict)
     end_frame: int = 0
+    therapist: dict = field(default_factory=dict)
 
 
 def simulate_session(
@@ -170,7 +172,9 @@ def simulate_session(
     controls: Sequence[tuple[int, str, float | None]] = (),
     console: Any = None,
 ) -> SimulatedOutcome:
-    """Render ``preset`` with its activity's simulated client playing; store and score everything.
+    """Render ``preset`` with its activity's simulated client playing (and its simulated
+    therapist, when it has one, on the therapist's side of the input path); store and score
+    everything.
 
     The session is flagged simulated; with ``wav_dir`` its audio is written there as
     ``session-<id>.wav``. If anything fails midway, what was written stays and the session is
@@ -195,7 +199,8 @@ def simulate_session(
     scripted = ScriptedControls(controls)
     audio = OfflineAudio(timing, record=wav_dir is not None, stops=scripted.frames)
     sim = SimulatedSource(client=client, seed=seed, sample_rate=timing.sample_rate, settings=settings)
-    edges = Edges(audio=audio, sources=(sim, scripted), listeners=(sim,),
+    therapist = SimulatedTherapistSource(seed=seed, sample_rate=timing.sample_rate, audience=sim)
+    edges = Edges(audio=audio, sources=(therapist, sim, scripted), listeners=(sim, therapist),
                   writer=InlineWriter(store, timing.flush_period_frames),
                   console=console if console is not None else LogConsole(lambda line: None),
                   screen=NoScreen("none (offline)"), feedback=Feedback(audio))
@@ -207,4 +212,4 @@ def simulate_session(
     if wav_dir is not None:
         wav_path = audio.write_wav(Path(wav_dir) / f"session-{outcome.session_id}.wav", end_frame=run.end_frame)
     return SimulatedOutcome(outcome.session_id, run.run_id, run.summary, run.responses, outcome.engine_stats,
-                            wav_path, sim.describe(), sim.produced(), run.end_frame)
+                            wav_path, sim.describe(), sim.produced(), run.end_frame, therapist.describe())
