@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from live.activities.entrainment import EntrainmentParams
+from live.activities.registry import activity_class
 from live.cli import main
 from live.presets import (
     Preset,
@@ -57,7 +58,7 @@ def test_every_shipped_preset_validates_and_loads(path):
     assert isinstance(preset, Preset)
     assert preset.name == path.stem and preset.activity == path.parent.name
     assert preset.title and preset.goal
-    assert isinstance(preset.params, EntrainmentParams)
+    assert isinstance(preset.params, activity_class(preset.activity).Params)
     assert "#" in path.read_text(encoding="utf-8")  # commented for the therapist
 
 
