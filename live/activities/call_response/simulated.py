@@ -7,7 +7,8 @@ How the simulated client knows a call has ended, as a listener would: by silence
 rests longer than two beats inside (the ladder's rhythms and every written phrase), so once it
 has heard two beats past a call note with no other, the call is complete. A therapist's call ends
 after ``phrase_gap_beats`` without a note (the activity's own rule), heard as it happens. The
-answer is then the model's: free, after its response latency from the call's end; in time, one
+answer is then the model's: free, after its response latency from the call's end (a live call's
+end: the silence that ended it); in time, one
 phrase (the call's span rounded up to whole bars, at the call's tempo) after the call's start.
 Answers decided after the moment they start are stamped with their own frames, as a real input
 edge stamps a late-delivered input.
@@ -112,8 +113,8 @@ class EchoClient:
     def _answer(self) -> None:
         sr, p = self.sr, self.params
         frames = [f for f, _, _ in self._call]
-        if p.calls == "live":
-            last_s = 0.0
+        if p.calls == "live":  # the turn is the client's once the silence has ended the call
+            last_s = self._gap_frames / sr
         else:  # the call's last note lasts one step of its grid (the activity's rule)
             bpm = _call_tempo_bpm(frames, p.tempo_bpm, sr) if p.calls == "generated" else p.tempo_bpm
             per_beat = GENERATED_STEPS_PER_BEAT if p.calls == "generated" else p.steps_per_beat
