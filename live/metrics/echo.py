@@ -134,10 +134,11 @@ def score_echo(call: Sequence[EchoNote], answer: Sequence[EchoNote], *, toleranc
       note with the latest onset (of several at that onset, the longest); None without answer;
     - ``mean_error_ms``, ``sd_error_ms`` (sample SD, n - 1), ``mean_abs_error_ms``: of ``e``
       over the matched pairs; None when nothing (SD: fewer than 2) matched;
-    - ``tempo_ratio``: the span of the matched answer onsets over the span of their call
-      onsets (first to last matched pair; 1 = the call's tempo, > 1 slower); None when fewer
-      than 2 pairs matched or the call span is 0. Matched onsets only, so an omitted or an
-      inserted note does not read as a change of tempo;
+    - ``tempo_ratio``: answer span / call span, each from its first onset to its last (all
+      onsets, matched or not; 1 = the call's tempo, > 1 slower); None with fewer than 2 answer
+      onsets or a call span of 0. A left-out first or last note or an added one changes it;
+      matched onsets alone would not serve, because a tempo far from the call's drifts out of
+      the tolerance and only the part that stayed near would be measured;
     - ``offset_ms``: the chosen offset ``d``; None when nothing matched;
     - ``lag_error_ms`` (``answer = "in_time"``, when ``expected_lag_s`` is given): the mean over
       matched pairs of ``(answer onset - call onset) - expected_lag_s``, i.e. ``offset_ms +

@@ -169,6 +169,9 @@ def _score(call, answer, tol_s, lag_s, out, pairs, errors_ms):  # pragma: no cov
     else:
         out[6] = nan
     out[7:] = nan
+    span_c = c_s[n_c - 1] - c_s[0]
+    if n_a > 1 and span_c > 0:
+        out[10] = (a_s[n_a - 1] - a_s[0]) / span_c
     if m > 0:
         mean = err_sum / m
         out[7] = 1000.0 * mean
@@ -178,17 +181,6 @@ def _score(call, answer, tol_s, lag_s, out, pairs, errors_ms):  # pragma: no cov
                 ss += (errors_ms[q] - out[7]) ** 2
             out[8] = np.sqrt(ss / (m - 1))
         out[9] = 1000.0 * abs_sum / m
-        if m > 1:
-            first_i = -1
-            last_i = -1
-            for i in range(n_c):
-                if call_answer[i] >= 0:
-                    if first_i < 0:
-                        first_i = i
-                    last_i = i
-            span_c = c_s[last_i] - c_s[first_i]
-            if span_c > 0:
-                out[10] = (a_s[call_answer[last_i]] - a_s[call_answer[first_i]]) / span_c
         out[11] = 1000.0 * d
         if not np.isnan(lag_s):
             out[12] = 1000.0 * (d + mean - lag_s)
