@@ -143,7 +143,7 @@ VALID = HEADER + "[params]\nbeats = 10\n"
         (VALID.replace("schema = 1", "schema = 2"), "schema: 2: must be 1"),
         (VALID.replace("schema = 1", 'schema = "1"'), 'schema: "1": must be 1'),
         (VALID.replace("schema = 1", "schema = true"), "schema: true: must be 1"),
-        (VALID.replace('"entrainment"', '"echo"'), 'activity: "echo": must be one of: entrainment'),
+        (VALID.replace('"entrainment"', '"echo"'), 'activity: "echo": must be one of: call_response, entrainment'),
         (VALID.replace('title = "Test"', 'title = "  "'), 'title: "  ": must be a non-empty string'),
         (
             VALID.replace('goal = "Motor timing"\n', ""),
@@ -260,4 +260,4 @@ def test_list_command_shows_every_shipped_preset(capsys):
     for path in shipped_presets():
         preset = load_preset(path)
         row = next(line for line in out.splitlines() if f" {preset.name} " in line)
-        assert "entrainment" in row and preset.title in row and preset.goal[:20] in row
+        assert preset.activity in row and preset.title in row and preset.goal[:20] in row
