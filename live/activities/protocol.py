@@ -27,7 +27,7 @@ from live.activities.types import (
     Response,
     Summary,
 )
-from live.engine.events import Cue, InputEvent, ScheduledSound
+from live.engine.events import InputEvent, ScheduledSound, ScreenCue
 from live.engine.instruments import PitchedNote
 from live.metrics.info import MetricInfo
 from live.sim.base import SimulatedClient
@@ -108,8 +108,14 @@ class Activity(Protocol):
         """Sounds starting before ``until_frame`` not returned by an earlier call, in frame order."""
         ...
 
-    def take_cues(self) -> list[Cue]:
-        """The visual cues planned since the last call (what the client's screen draws)."""
+    def take_cues(self) -> list[ScreenCue]:
+        """What the client's screen is to show, planned since the last call, each at its frame
+        (drawn early by the screen's display latency): beat cues (:class:`Cue`), a prompt
+        (:class:`ScreenPrompt`: ``"listen"``, ``"your turn"``, ``""`` to clear it), pads lit for
+        a while (:class:`PadLight`: a call's notes as they sound), and the pads' labels,
+        palette colours and marked pads from a frame on (:class:`PadLook`: the call's note
+        names; scale degrees, a colour per degree, the tonic marked). Classes from
+        :mod:`live.engine.events`."""
         ...
 
     def on_input(self, ev: InputEvent) -> Iterable[Response]:
