@@ -8,7 +8,8 @@ sends its :meth:`~Activity.take_cues` to the client's screen. The therapist's ow
 :meth:`~Activity.on_therapist_input`. At the end it stores its
 :meth:`~Activity.summary` and :meth:`~Activity.final_responses`. The class itself declares
 what records need: its metric catalogue, how its responses are named, the extra fields they
-carry, and the simulated client that plays it in ``live demo`` and the tests.
+carry, the simulated client that plays it in ``live demo`` and the tests, and the pitched notes
+a run will play (rendered into the bank before the session).
 
 Realtime-safe: no (control thread; never the audio callback).
 """
@@ -27,6 +28,7 @@ from live.activities.types import (
     Summary,
 )
 from live.engine.events import InputEvent, ScheduledSound, ScreenCue
+from live.engine.instruments import PitchedNote
 from live.metrics.info import MetricInfo
 from live.sim.base import SimulatedClient
 
@@ -88,6 +90,14 @@ class Activity(Protocol):
         """The simulated therapist who plays along in ``live demo`` on the therapist's channel
         (inputs with ``client`` None, through the same input path as a therapist's keyboard),
         seeded by ``seed``; None when a run with ``params`` has no part for the therapist."""
+        ...
+
+    @classmethod
+    def pitched_notes(cls, params: Any) -> Iterable[PitchedNote]:
+        """Every pitched note (instrument, MIDI note, velocity) a run with ``params`` may play,
+        its own and its simulated players': the session renders them into the bank before its
+        first run (the audio callback plays only what the bank holds). Empty when it plays no
+        pitched instrument."""
         ...
 
     def start(self, ctx: ActivityContext) -> None:
