@@ -106,6 +106,10 @@ class EchoToy:
     def simulated_therapist(cls, params: EchoToyParams, *, seed: int, sample_rate: int) -> None:
         return None  # the pulses are the engine's
 
+    @classmethod
+    def pitched_notes(cls, params: EchoToyParams) -> tuple[()]:
+        return ()  # a drum sound only
+
     def start(self, ctx: ActivityContext) -> None:
         self.sr, self.start_frame = ctx.sample_rate, ctx.start_frame
 

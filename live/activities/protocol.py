@@ -8,7 +8,8 @@ sends its :meth:`~Activity.take_cues` to the client's screen. The therapist's ow
 :meth:`~Activity.on_therapist_input`. At the end it stores its
 :meth:`~Activity.summary` and :meth:`~Activity.final_responses`. The class itself declares
 what records need: its metric catalogue, how its responses are named, the extra fields they
-carry, and the simulated client that plays it in ``live demo`` and the tests.
+carry, the simulated client that plays it in ``live demo`` and the tests, and the pitched notes
+a run will play (rendered into the bank before the session).
 
 Realtime-safe: no (control thread; never the audio callback).
 """
@@ -26,7 +27,8 @@ from live.activities.types import (
     Response,
     Summary,
 )
-from live.engine.events import Cue, InputEvent, ScheduledSound
+from live.engine.events import InputEvent, ScheduledSound, ScreenCue
+from live.engine.instruments import PitchedNote
 from live.metrics.info import MetricInfo
 from live.sim.base import SimulatedClient
 
@@ -90,6 +92,14 @@ class Activity(Protocol):
         seeded by ``seed``; None when a run with ``params`` has no part for the therapist."""
         ...
 
+    @classmethod
+    def pitched_notes(cls, params: Any) -> Iterable[PitchedNote]:
+        """Every pitched note (instrument, MIDI note, velocity) a run with ``params`` may play,
+        its own and its simulated players': the session renders them into the bank before its
+        first run (the audio callback plays only what the bank holds). Empty when it plays no
+        pitched instrument."""
+        ...
+
     def start(self, ctx: ActivityContext) -> None:
         """Begin the run on an engine whose clock and bank ``ctx`` describes."""
         ...
@@ -98,8 +108,14 @@ class Activity(Protocol):
         """Sounds starting before ``until_frame`` not returned by an earlier call, in frame order."""
         ...
 
-    def take_cues(self) -> list[Cue]:
-        """The visual cues planned since the last call (what the client's screen draws)."""
+    def take_cues(self) -> list[ScreenCue]:
+        """What the client's screen is to show, planned since the last call, each at its frame
+        (drawn early by the screen's display latency): beat cues (:class:`Cue`), a prompt
+        (:class:`ScreenPrompt`: ``"listen"``, ``"your turn"``, ``""`` to clear it), pads lit for
+        a while (:class:`PadLight`: a call's notes as they sound), and the pads' labels,
+        palette colours and marked pads from a frame on (:class:`PadLook`: the call's note
+        names; scale degrees, a colour per degree, the tonic marked). Classes from
+        :mod:`live.engine.events`."""
         ...
 
     def on_input(self, ev: InputEvent) -> Iterable[Response]:

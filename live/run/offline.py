@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 
 from live.activities.types import Response, Summary
-from live.engine.bank import default_bank
+from live.engine.bank import Bank, default_bank
 from live.engine.drivers import OfflineDriver
 from live.engine.engine import Engine
 from live.engine.files import write_wav
@@ -29,6 +29,7 @@ from live.run.edges import Control
 from live.run.loop import Edges, Feedback
 from live.run.plain import LogConsole, NoScreen
 from live.run.session import Session, SessionSettings
+from live.run.sounds import build_session_bank, declared_notes
 from live.run.sources.scripted import ScriptedControls
 from live.run.sources.simulated import SimulatedSource, SimulatedTherapistSource
 
@@ -57,12 +58,16 @@ class OfflineAudio:
         Keep what is rendered (for :meth:`write_wav`).
     stops : iterable of int
         Frames a control step must fall on (scripted controls'), besides every control period.
+    bank : Bank, optional
+        The session's sounds (:func:`live.run.sounds.build_session_bank`); default: the
+        default sounds alone.
     """
 
-    def __init__(self, timing: LoopTiming, *, record: bool = False, stops: Sequence[int] = ()):
+    def __init__(self, timing: LoopTiming, *, record: bool = False, stops: Sequence[int] = (),
+                 bank: Bank | None = None):
         self.timing = timing
         self.sample_rate = timing.sample_rate
-        bank = default_bank(timing.sample_rate)
+        bank = bank if bank is not None else default_bank(timing.sample_rate)
         self.driver = OfflineDriver(SamplerState(bank, channels=1), sample_rate=timing.sample_rate, record=record)
         self.engine = Engine(self.driver, bank)
         self.sound_names = frozenset(bank.slices)
@@ -197,7 +202,8 @@ def simulate_session(
         Where the session's view and lines go (default: nowhere).
     """
     scripted = ScriptedControls(controls)
-    audio = OfflineAudio(timing, record=wav_dir is not None, stops=scripted.frames)
+    bank = build_session_bank(declared_notes([preset]), sample_rate=timing.sample_rate)
+    audio = OfflineAudio(timing, record=wav_dir is not None, stops=scripted.frames, bank=bank)
     sim = SimulatedSource(client=client, seed=seed, sample_rate=timing.sample_rate, settings=settings)
     therapist = SimulatedTherapistSource(seed=seed, sample_rate=timing.sample_rate, audience=sim)
     edges = Edges(audio=audio, sources=(therapist, sim, scripted), listeners=(sim, therapist),

@@ -125,6 +125,11 @@ class Entrainment:
                                free_from_start=params.baseline_s > 0)
 
     @classmethod
+    def pitched_notes(cls, params: EntrainmentParams) -> tuple[()]:
+        """None: entrainment plays the metronome and the drum kit, no pitched instrument."""
+        return ()
+
+    @classmethod
     def simulated_therapist(cls, params: EntrainmentParams, *, seed: int, sample_rate: int) -> None:
         """None: the beat is the engine's; the therapist has no simulated part in entrainment."""
         return None
