@@ -195,3 +195,21 @@ def test_trials_do_not_depend_on_block_size_or_control_period(tmp_path, name):
         seen.append((out.summary.trials, stored, [(e["frame"], e["client"]) for e in inputs],
                      [(s["frame"], s["sound"]) for s in sounds], out.end_frame))
     assert all(s == seen[0] for s in seen[1:])
+
+
+def test_pentatonic_calls_sound_on_the_instrument_and_pitch_errors_come_back_as_pitch_accuracy(tmp_path):
+    preset = load_preset(find_preset("pentatonic-echo"))
+    scale = {60, 62, 64, 67, 69}
+    assert {n.note for n in CallResponse.pitched_notes(preset.params)} == scale
+    out, _, _, sounds = run(tmp_path, preset.params, seed=2,
+                            settings={**STEADY, "pitch_error_rate": 0.25, "memory_span": 8})
+    calls = [s for s in sounds if s["cue_index"] is not None]
+    assert calls and all(s["sound"].startswith("marimba:") for s in calls)
+    trials = out.summary.trials
+    assert all(n["note"] in scale for t in trials for n in t["call"])
+    matched = sum(t["matched"] for t in trials)
+    right = sum(t["pitch_accuracy"] * t["matched"] for t in trials if t["matched"])
+    accuracy = right / matched
+    half = 1.96 * math.sqrt(0.25 * 0.75 / matched)
+    assert abs(accuracy - 0.75) <= half + 1e-9, (accuracy, half)
+    assert out.summary.metrics["mean_pitch_accuracy"] is not None

@@ -27,12 +27,14 @@ from live.activities.call_response.catalogue import METRICS, NOTE_PLOTS, NOTE_TA
 from live.activities.call_response.params import CallResponseParams
 from live.activities.call_response.phrases import (GENERATED_STEPS_PER_BEAT, LADDER, CallNote, generate_call,
                                                    parse_phrase, phrase_steps)
-from live.activities.call_response.pitches import call_sound, note_number, sounds_needed
+from live.activities.call_response.pitches import call_notes, call_sound, note_name, note_number, pitched_notes, \
+    sounds_needed
 from live.activities.call_response.staircase import Staircase
 from live.activities.call_response.trials import TARGET_KIND, Trial
 from live.activities.registry import register
 from live.activities.types import ActivityContext, ControlEvent, LiveNumber, RecordNames, Response, Summary
-from live.engine.events import Cue, InputEvent, ScheduledSound
+from live.engine.events import Cue, InputEvent, PadLight, PadLook, ScheduledSound, ScreenPrompt
+from live.engine.instruments import PitchedNote
 
 __all__ = ["CallResponse", "FEEDBACK_DELAY_S", "END_TURN"]
 
@@ -62,7 +64,8 @@ class CallResponse:
         self.params = params
         self._trials: list[Trial] = []
         self._queue: list[tuple[int, int, ScheduledSound]] = []
-        self._cues: list[Cue] = []
+        self._cues: list[Cue | ScreenPrompt | PadLight | PadLook] = []
+        self._prompted: set[int] = set()  # live trials whose "your turn" has been sent
         self._inputs: list[InputEvent] = []
         self._ends: list[int] = []
         self._stair = Staircase.start(params.level, min_level=params.min_level, max_level=params.max_level)
@@ -99,9 +102,10 @@ class CallResponse:
         return sim.SimulatedTherapist(params, seed=seed, sample_rate=sample_rate)
 
     @classmethod
-    def sound_names(cls, params: CallResponseParams) -> frozenset[str]:
-        """Every bank sound a run with ``params`` may play."""
-        return sounds_needed(params)
+    def pitched_notes(cls, params: CallResponseParams) -> tuple[PitchedNote, ...]:
+        """The pitched notes its calls play (the preset's instrument on its pitches and its
+        phrases' notes); none for unpitched or live calls."""
+        return pitched_notes(params)
 
     # --- timing -------------------------------------------------------------------------------
     def _beat_frames(self, bpm: float) -> float:
@@ -121,8 +125,29 @@ class CallResponse:
         self._next_start = ctx.start_frame
         self._gap_frames = round(self.params.phrase_gap_beats * self._beat_frames(self.params.tempo_bpm))
         self._delay_frames = round(FEEDBACK_DELAY_S * self.sr)
+        self._pads = call_notes(self.params)  # pad k plays (and is labelled) the k-th of these
+        if self._pads:
+            self._cues.append(PadLook(ctx.start_frame, labels=tuple(note_name(n) for n in self._pads)))
         if self.params.calls != "live":
             self._begin_engine_trial()
+        else:
+            self._cues.append(ScreenPrompt(ctx.start_frame, "listen"))
+
+    # --- the client's screen -----------------------------------------------------------------
+    def _pad_of(self, note: int | None) -> int:
+        """The pad that plays ``note`` (unpitched: the first pad)."""
+        return self._pads.index(note) if note in self._pads else 0
+
+    def _note_of(self, ev: InputEvent) -> int | None:
+        """The MIDI note of a client's input: a touched pad's is the call note it is mapped to."""
+        if ev.source == "touch" and self._pads and ev.note is not None and 0 <= ev.note < len(self._pads):
+            return self._pads[ev.note]
+        return ev.note
+
+    def _prompts(self, trial: Trial) -> None:
+        """"listen" from the call's start, "your turn" from the window's opening, cleared at its close."""
+        self._cues += [ScreenPrompt(trial.call_frames[0], "listen"), ScreenPrompt(trial.open_frame, "your turn"),
+                       ScreenPrompt(trial.close_frame, "")]
 
     # --- engine calls -------------------------------------------------------------------------
     def _call_notes(self, index: int, level: int) -> tuple[tuple[CallNote, ...], int]:
@@ -164,8 +189,11 @@ class CallResponse:
                 k += 1
         for k, (frame, note, length) in enumerate(zip(trial.call_frames, trial.call_notes, trial.call_lengths_frames)):
             cue = trial.first_onset_index + k
-            self._push(call_sound(p, frame=frame, note=note, length_frames=length, cue_index=cue))
+            self._push(call_sound(p, frame=frame, note=note, cue_index=cue))
             self._cues.append(Cue(index=cue, frame=frame, accent=k == 0))
+            if p.light_pads:
+                self._cues.append(PadLight(frame, frame + max(1, length), (self._pad_of(note),)))
+        self._prompts(trial)
 
     # --- the therapist's calls ----------------------------------------------------------------
     def on_therapist_input(self, ev: InputEvent) -> list[ControlEvent]:
@@ -214,6 +242,11 @@ class CallResponse:
     # --- planning and scoring -----------------------------------------------------------------
     def plan(self, until_frame: int) -> list[ScheduledSound]:
         out: list[ScheduledSound] = []
+        for trial in self._trials:  # a live call's turn: once its silence is past the look-ahead
+            if self.params.calls == "live" and trial.index not in self._prompted and \
+                    trial.open_frame is not None and trial.open_frame + self._delay_frames < until_frame:
+                self._prompted.add(trial.index)
+                self._cues += [ScreenPrompt(trial.open_frame, "your turn"), ScreenPrompt(trial.close_frame, "")]
         while True:
             for trial in self._trials:
                 if trial.score is None and trial.close_frame is not None and \
@@ -226,7 +259,7 @@ class CallResponse:
 
     def _finish_trial(self, trial: Trial) -> None:
         p = self.params
-        score = trial.scored(self._inputs, sample_rate=self.sr)
+        score = trial.scored(self._inputs, sample_rate=self.sr, note_of=self._note_of)
         mean_abs = score.mean_abs_error_ms
         trial.success = score.f1 >= p.success_f1 and mean_abs is not None and mean_abs <= p.success_error_ms
         if p.adaptive:
@@ -242,7 +275,7 @@ class CallResponse:
         elif p.calls != "live" and trial is self._trials[-1]:
             self._begin_engine_trial()
 
-    def take_cues(self) -> list[Cue]:
+    def take_cues(self) -> list[Cue | ScreenPrompt | PadLight | PadLook]:
         out, self._cues = self._cues, []
         return out
 
@@ -320,7 +353,7 @@ class CallResponse:
     def _scored(self) -> list[Trial]:
         for t in self._trials:  # the run ended: anything not yet scored is scored as it stands
             if t.score is None and t.close_frame is not None:
-                t.scored(self._inputs, sample_rate=self.sr)
+                t.scored(self._inputs, sample_rate=self.sr, note_of=self._note_of)
         return [t for t in self._trials if t.score is not None]
 
     def final_responses(self) -> list[Response]:

@@ -17,6 +17,7 @@ from live.activities.call_response.pitches import note_number
 from live.config.params import param
 from live.config.problems import ParamProblem
 from live.engine.bank import INSTRUMENTS
+from live.engine.instruments import PITCHED
 from live.metrics.echo import DEFAULT_TOLERANCE_MS
 
 __all__ = ["CallResponseParams"]
@@ -54,6 +55,8 @@ class CallResponseParams:
     sound: str = param("woodblock", choices=INSTRUMENTS, help="the sound of unpitched calls")
     pitches: tuple[str, ...] = param((), help='generated calls: their notes, lowest first (e.g. a pentatonic scale: '
                                               '"C4", "D4", "E4", "G4", "A4"); none: unpitched')
+    instrument: str = param("marimba", choices=tuple(PITCHED), help="the instrument of pitched calls")
+    light_pads: bool = param(True, help="the client's screen lights the call's pads as its notes sound")
     pulse_sound: str = param("click", choices=INSTRUMENTS, help="the pulse's and count-in's sound")
     volume: float = param(0.8, range=(0.0, 1.0), help="linear gain of the call")
     feedback: bool = param(True, help="a short sound after each answer: cowbell when it succeeded, shaker otherwise")

@@ -89,7 +89,7 @@ class EchoClient:
         """A planned sound: a call note when it marks a cue (``cue_index`` >= 0)."""
         if sound.cue_index is None or sound.cue_index < 0:
             return
-        self._call.append((sound.frame, note_of_sound(self.params, sound.sound), 0))
+        self._call.append((sound.frame, note_of_sound(sound.sound), 0))
 
     def hear_therapist(self, ev: InputEvent) -> None:
         """A note of the therapist's live call."""

@@ -12,7 +12,7 @@ Realtime-safe: no.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 from live.activities.types import Response, Target
 from live.engine.events import InputEvent
@@ -57,6 +57,7 @@ class Trial:
     close_frame: int | None = None
     expected_lag_frames: int | None = None
     answer: list[InputEvent] = field(default_factory=list)
+    answer_notes: list[int | None] = field(default_factory=list)
     score: EchoScore | None = None
     success: bool | None = None
 
@@ -68,14 +69,17 @@ class Trial:
     def pitched(self) -> bool:
         return any(n is not None for n in self.call_notes)
 
-    def scored(self, inputs: list[InputEvent], *, sample_rate: int) -> EchoScore:
-        """Score the inputs in its window as its answer (kept in :attr:`answer` and :attr:`score`)."""
+    def scored(self, inputs: list[InputEvent], *, sample_rate: int,
+               note_of: Callable[[InputEvent], int | None] = lambda ev: ev.note) -> EchoScore:
+        """Score the inputs in its window as its answer (kept in :attr:`answer` and :attr:`score`;
+        ``note_of`` gives an input's MIDI note, e.g. a touched pad's)."""
         sr = sample_rate
         self.answer = sorted((ev for ev in inputs if self.in_window(ev.frame)), key=lambda ev: ev.frame)
         call = [EchoNote(f / sr, n, d / sr) for f, n, d in zip(self.call_frames, self.call_notes,
                                                                  self.call_lengths_frames)]
         pitched = self.pitched()
-        answer = [EchoNote(ev.frame / sr, ev.note if pitched else None) for ev in self.answer]
+        self.answer_notes = [note_of(ev) if pitched else None for ev in self.answer]
+        answer = [EchoNote(ev.frame / sr, n) for ev, n in zip(self.answer, self.answer_notes)]
         lag_s = None if self.expected_lag_frames is None else self.expected_lag_frames / sr
         self.score = score_echo(call, answer, tolerance_ms=self.tolerance_ms, expected_lag_s=lag_s)
         return self.score
@@ -87,7 +91,8 @@ class Trial:
         matched = {a: (c, e) for (c, a), e in zip(self.score.pairs, self.score.errors_ms)}
         out = []
         for k, ev in enumerate(self.answer):
-            extra = {"trial": self.index, "level": self.level, "pitch": ev.note, "timing_error_ms": None}
+            extra = {"trial": self.index, "level": self.level, "pitch": self.answer_notes[k],
+                     "timing_error_ms": None}
             if k in matched:
                 c, err = matched[k]
                 frame = self.call_frames[c]
@@ -102,17 +107,18 @@ class Trial:
         """The trial as ``live demo --json`` and the store give it: ``index``, ``level``,
         ``tolerance_ms``, ``call`` (``{onset_s, duration_s, note}``), ``answer`` (``{onset_s,
         note}``: the onsets scored), times in seconds from ``origin_frame`` (the session's
-        start), every key of ``live metrics echo --json`` and ``success`` (1 or 0)."""
+        start), every key of ``live metrics echo --json``, ``success`` (1 or 0) and ``call_frame``
+        (the engine frame of the call's first note: the call on the session's other records)."""
         assert self.score is not None
         sr = sample_rate
 
         def t(frame: int) -> float:
             return round((frame - origin_frame) / sr, 6)
 
-        pitched = self.pitched()
         call = [{"onset_s": t(f), "duration_s": round(d / sr, 6), "note": n}
                 for f, n, d in zip(self.call_frames, self.call_notes, self.call_lengths_frames)]
-        answer = [{"onset_s": t(ev.frame), "note": ev.note if pitched else None} for ev in self.answer]
+        answer = [{"onset_s": t(ev.frame), "note": n} for ev, n in zip(self.answer, self.answer_notes)]
         metrics = self.score.as_dict()
         return {"index": self.index, "level": self.level, "tolerance_ms": self.tolerance_ms, "call": call,
-                "answer": answer, **{k: metrics[k] for k in SCORE_KEYS}, "success": int(bool(self.success))}
+                "answer": answer, **{k: metrics[k] for k in SCORE_KEYS}, "success": int(bool(self.success)),
+                "call_frame": self.call_frames[0] if self.call_frames else None}
