@@ -31,6 +31,7 @@ BENCHMARKS = {
     "device_loss": ("device_loss", "run"),
     "touch_stamp": ("touch", "run_stamp"),
     "touch_delivery": ("touch", "run_delivery"),
+    "echo_scoring": ("echo_scoring", "run"),
 }
 ALL = list(BENCHMARKS)
 SLOW = ["soak", "busy_thread", "records_export"]

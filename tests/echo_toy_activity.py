@@ -58,6 +58,9 @@ class EchoClient:
         lag_ms = self.lag_ms + self._rng.gauss(0.0, self.jitter_ms)
         self._pending.append(sound.frame + round(lag_ms * self.sample_rate / 1000))
 
+    def hear_therapist(self, ev: InputEvent) -> None:
+        pass  # echoes the pulses only
+
     def inputs_before(self, frame: int, *, heard_until_frame: int) -> list[InputEvent]:
         due = sorted(f for f in self._pending if f < frame)
         self._pending = [f for f in self._pending if f >= frame]
@@ -99,6 +102,14 @@ class EchoToy:
                          **rates: float) -> EchoClient:
         return EchoClient(seed=seed, sample_rate=sample_rate, client=client, **rates)
 
+    @classmethod
+    def simulated_therapist(cls, params: EchoToyParams, *, seed: int, sample_rate: int) -> None:
+        return None  # the pulses are the engine's
+
+    @classmethod
+    def pitched_notes(cls, params: EchoToyParams) -> tuple[()]:
+        return ()  # a drum sound only
+
     def start(self, ctx: ActivityContext) -> None:
         self.sr, self.start_frame = ctx.sample_rate, ctx.start_frame
 
@@ -129,6 +140,9 @@ class EchoToy:
     def on_input(self, ev: InputEvent) -> Iterable[Response]:
         self._inputs.append(ev)
         return [self._score(ev)]
+
+    def on_therapist_input(self, ev: InputEvent) -> list[ControlEvent]:
+        return []  # the therapist's playing changes nothing here
 
     def on_control(self, ev: ControlEvent) -> str | None:
         return None  # no control changes a pulse train

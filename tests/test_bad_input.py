@@ -40,6 +40,7 @@ from live.cli import _parser, main
 from live.cli_args.values import CheckedValue, one_line
 from live.store.connection import pip_install
 from live_run_helpers import write_preset
+from midi_helpers import write_midi
 from records_helpers import copy_db, make_demo_db
 
 LIVE = str(Path(sys.executable).with_name("live"))  # the venv's console script
@@ -81,6 +82,7 @@ KINDS = {
     ("demo", "preset"): "preset", ("demo", "out"): "out_dir",
     ("devices", "controls"): "controls", ("devices", "audio_device"): "device",
     ("metrics sms", "beats"): "csv", ("metrics sms", "taps"): "csv",
+    ("metrics echo", "call"): "midi", ("metrics echo", "answer"): "midi", ("metrics improv", "midi"): "midi",
     ("presets validate", "files"): "preset",
     ("run", "presets"): "preset", ("run", "client"): "new_client_code", ("run", "controls"): "controls",
     ("run", "audio_device"): "device", ("run", "midi_in"): "device", ("run", "midi_out"): "device",
@@ -105,6 +107,8 @@ BASE: dict[str, tuple[dict[str, list[str]], dict[str, str | None]]] = {
     "demo": ({}, {"--out": "{tmp}/demo-out"}),
     "devices": ({}, {}),
     "metrics sms": ({}, {"--beats": "{beats}", "--taps": "{taps}"}),
+    "metrics echo": ({}, {"--call": "{call_mid}", "--answer": "{answer_mid}"}),
+    "metrics improv": ({}, {"--midi": "{call_mid}"}),
     "presets list": ({}, {}),
     "presets validate": ({"files": ["{preset}"]}, {}),
     "run": ({"presets": ["{preset}"]}, {"--client": "C-1", "--headless": None, "--no-console": None}),
@@ -167,8 +171,11 @@ def where(stored, tmp_path, monkeypatch):
     preset = write_preset(tmp_path / "beat.toml", tempo=120, beats=8)
     (tmp_path / "beats.csv").write_text("time_s\n0\n0.5\n1\n")
     (tmp_path / "taps.csv").write_text("time_s\n0.01\n0.52\n")
+    call_mid = write_midi(tmp_path / "call.mid", [(0, 60, 100), (500, 62, 100)])
+    answer_mid = write_midi(tmp_path / "answer.mid", [(1500, 60, 100), (2010, 62, 100)])
     return {"db": str(db), "sid": stored[1][0], "preset": str(preset), "beats": str(tmp_path / "beats.csv"),
-            "taps": str(tmp_path / "taps.csv"), "tmp": str(tmp_path)}
+            "taps": str(tmp_path / "taps.csv"), "call_mid": str(call_mid), "answer_mid": str(answer_mid),
+            "tmp": str(tmp_path)}
 
 
 def argv_for(command: str, where: dict, *, dest: str | None = None, value: str | list[str] | None = None) -> list[str]:
@@ -281,6 +288,14 @@ def bad_text(action: type[CheckedValue] | CheckedValue) -> st.SearchStrategy[str
             st.integers(max_minutes + 1, 10**6).map(lambda m: f"{m}:00"),
             st.floats(allow_nan=True, allow_infinity=True).map(lambda x: f"{x!r}:05"), words,
             st.sampled_from(["nan:5", "1e400:5", "inf", ":5", "1:2:3", "-0:5", "2:15.", "2.5:00", "1:5.1234567"]))
+    if action.kind == "channels":
+        lo, hi = int(action.lo), int(action.hi)
+        outside = st.one_of(st.integers(max_value=lo - 1), st.integers(min_value=hi + 1)).map(str)
+        good = st.integers(lo, hi).map(str)
+        return st.one_of(
+            outside, words, st.floats(allow_nan=False, allow_infinity=False).filter(lambda x: not x.is_integer()).map(repr),
+            st.tuples(good, outside).map(",".join), good.map(lambda c: f"{c},{c}"),
+            st.sampled_from(["", ",", "1,", ",2", "1,,2", "1;2", "1 2", "one"]))
     raise AssertionError(f"no strategy for checked values of kind {action.kind!r}")
 
 
@@ -426,7 +441,8 @@ TOML_CASES = {  # extra TOML texts (a preset's and a controller mapping's reader
 }
 
 
-FILE_VALUES = [(c, a) for c in sorted(COMMANDS) for a in values_of(c) if kind_of(c, a) in ("csv", "preset", "controls")]
+FILE_VALUES = [(c, a) for c in sorted(COMMANDS) for a in values_of(c)
+               if kind_of(c, a) in ("csv", "preset", "controls", "midi")]
 
 
 def expected_prefix(command: str, action: argparse.Action, path: str) -> str:
@@ -438,7 +454,13 @@ def expected_prefix(command: str, action: argparse.Action, path: str) -> str:
 def test_an_unreadable_empty_binary_or_midi_file_is_one_line_naming_it(command, action, where, tmp_path, capsys):
     kind = kind_of(command, action)
     cases = file_cases(tmp_path / "files")
-    if kind != "csv":
+    if kind == "midi":  # a MIDI file is what it reads: one without notes instead, and one cut short
+        song = next(p for p, _ in cases if p.endswith("song.mid"))
+        cases = [c for c in cases if c[0] != song]
+        cases.append((str(write_midi(tmp_path / "files" / "silent.mid", [])), ""))
+        (tmp_path / "files" / "cut.mid").write_bytes(Path(song).read_bytes()[:-6])
+        cases.append((str(tmp_path / "files" / "cut.mid"), ""))
+    if kind in ("preset", "controls"):
         for name, (text, _) in TOML_CASES.items():
             path = tmp_path / "files" / f"{name}.toml"
             path.write_bytes(text if isinstance(text, bytes) else text.encode())
@@ -448,7 +470,7 @@ def test_an_unreadable_empty_binary_or_midi_file_is_one_line_naming_it(command, 
         assert_one_line(code, err, expected_prefix(command, action, path))
         if command != "presets validate":
             assert out == ""
-    for name, (_, needle) in (TOML_CASES.items() if kind != "csv" else []):
+    for name, (_, needle) in (TOML_CASES.items() if kind in ("preset", "controls") else []):
         path = str(tmp_path / "files" / f"{name}.toml")
         code, _, err = call(capsys, argv_for(command, where, dest=action.dest, value=path))
         assert needle in err, (name, err)
@@ -475,11 +497,16 @@ def test_the_messages_for_bad_files_say_what_is_wanted(where, tmp_path, capsys):
         ("metrics sms", "beats", "empty"): "empty: empty file (allowed: a header row with a column time_s",
         ("metrics sms", "taps", "binary"): "binary: byte 128 is not UTF-8 text (allowed: a UTF-8 CSV file)",
         ("metrics sms", "taps", "folder"): "folder: is a folder (give a CSV file with a column time_s)",
+        ("metrics echo", "call", "empty"): "empty: not a Standard MIDI File (it does not start with MThd; give a "
+                                           "Standard MIDI File (.mid) of type 0 or 1)",
+        ("metrics echo", "answer", "missing.txt"): "missing.txt: no such file (give a Standard MIDI File",
+        ("metrics echo", "answer", "folder"): "folder: is a folder (give a Standard MIDI File",
     }
     for (command, dest, name), needle in expect.items():
         code, _, err = call(capsys, argv_for(command, where, dest=dest, value=cases[name]))
         assert_one_line(code, err, needle)
-    for command, dest in [("metrics sms", "taps"), ("demo", "preset"), ("run", "controls"), ("presets validate", "files")]:
+    for command, dest in [("metrics sms", "taps"), ("metrics echo", "call"), ("demo", "preset"), ("run", "controls"),
+                          ("presets validate", "files")]:
         name = tmp_path / "two\nlines.csv"  # a name with a line break is said in one line, escaped
         code, _, err = call(capsys, argv_for(command, where, dest=dest, value=str(name)))
         assert_one_line(code, err, f"{tmp_path}/two\\nlines.csv: ")

@@ -19,6 +19,7 @@ LIVE = Path(live.__file__).resolve().parent
 PLACES: dict[str, str] = {
     "live": "root",                       # live/__init__.py only: the version, nothing imported
     "live.engine": "engine",
+    "live.music": "music",                # pure music theory: scales, note names, chords (imports nothing of live)
     "live.metrics": "metrics",
     "live.calibration": "metrics",        # the tap-along estimate: pure numbers over offsets
     "live.config": "config",
@@ -38,25 +39,26 @@ PLACES: dict[str, str] = {
     "live.__main__": "cli",
 }
 
-_BELOW_ACTIVITIES = {"root", "engine", "metrics", "config", "sim", "types", "activities"}
+_BELOW_ACTIVITIES = {"root", "engine", "music", "metrics", "config", "sim", "types", "activities"}
 _BELOW_RUN = _BELOW_ACTIVITIES | {"store", "ui", "presets", "run"}
 
 # Layer -> the layers its modules may import (its own included).
 ALLOWED: dict[str, set[str]] = {
     "root": {"root"},
     "engine": {"root", "engine"},
-    "metrics": {"root", "engine", "metrics"},
-    "config": {"root", "engine", "metrics", "config"},
-    "sim": {"root", "engine", "metrics", "config", "sim"},
-    "types": {"root", "engine", "metrics", "config", "sim", "types"},
+    "music": {"root", "music"},
+    "metrics": {"root", "engine", "music", "metrics"},
+    "config": {"root", "engine", "music", "metrics", "config"},
+    "sim": {"root", "engine", "music", "metrics", "config", "sim"},
+    "types": {"root", "engine", "music", "metrics", "config", "sim", "types"},
     "activities": _BELOW_ACTIVITIES,
     "store": _BELOW_ACTIVITIES | {"store"},
-    "ui": {"root", "engine", "config", "types", "ui"},
+    "ui": {"root", "engine", "music", "config", "types", "ui"},
     "presets": _BELOW_ACTIVITIES | {"presets"},
     "run": _BELOW_RUN,
     "commands": _BELOW_RUN | {"commands", "cli", "crash"},
     "crash": {"root", "engine", "crash"},  # the engine's 0600 file helper
-    "cli": {"root", "cli", "crash"},  # argparse only: each command's module is loaded by name when it runs
+    "cli": {"root", "music", "cli", "crash"},  # argparse only: each command's module is loaded by name when it runs
 }
 
 
@@ -160,9 +162,9 @@ def test_an_upward_import_under_type_checking_is_caught():
               "    import live.commands.common\n")
     problems = upward_imports(_synthetic(**{"live.metrics.synthetic": source}))
     assert [p.split(": ", 1)[1] for p in problems] == [
-        "live.metrics.synthetic (metrics) imports live.ui.console (ui); metrics may import: engine, metrics, root",
+        "live.metrics.synthetic (metrics) imports live.ui.console (ui); metrics may import: engine, metrics, music, root",
         "live.metrics.synthetic (metrics) imports live.commands.common (commands); metrics may import: "
-        "engine, metrics, root",
+        "engine, metrics, music, root",
     ]
 
 
@@ -182,3 +184,11 @@ def test_a_downward_import_passes_and_a_module_in_no_layer_does_not():
     modules = _synthetic(**{"live.commands.synthetic": "from live.engine.events import InputEvent\n",
                             "live.synthetic": "x = 1\n"})
     assert upward_imports(modules) == ["live.synthetic: in no layer: give it a place in tests/test_layers.py"]
+
+
+def test_music_imports_nothing_of_live_and_every_layer_above_the_engine_may_import_it():
+    modules = _synthetic(**{"live.music.synthetic": "from live.engine.events import InputEvent\n",
+                            "live.metrics.synthetic": "from live.music.scales import pitch_class\n"})
+    assert [p.split(": ", 1)[1] for p in upward_imports(modules)] == [
+        "live.music.synthetic (music) imports live.engine.events (engine); music may import: music, root"]
+    assert {layer for layer, allowed in ALLOWED.items() if "music" in allowed} == set(ALLOWED) - {"root", "engine", "crash"}

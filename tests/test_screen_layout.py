@@ -57,7 +57,7 @@ def test_free_pads_where_the_preset_puts_them(tmp_path):
                            'cross, or "" for none'),
     ('layout = "ring"', 'screen.layout: "ring": must be "grid" or "free"'),
     ('feedback = "yes"', 'screen.feedback: "yes": must be true or false'),
-    ('colour = 1', 'screen.colour: 1: unknown key; allowed: layout, pads, columns, labels, symbols, feedback, cue, pad'),
+    ('colour = 1', 'screen.colour: 1: unknown key; allowed: layout, pads, columns, labels, symbols, feedback, cue, prompt, pad'),
     ('layout = "free"', 'screen.pad: (missing): must be 1..12 [[screen.pad]] tables with x, y, w, h'),
     ('layout = "free"\n[[screen.pad]]\nx = 0.9\ny = 0\nw = 0.2\nh = 0.5',
      'screen.pad[0].w: 0.2: x + w = 1.1: the pad must end on the screen (<= 1)'),

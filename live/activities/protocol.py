@@ -4,10 +4,12 @@ A session (offline or live) builds the activity from a preset's params, starts i
 engine, and then, every control step: asks it to :meth:`~Activity.plan` the sounds inside the
 look-ahead, hands it each input (:meth:`~Activity.on_input`) and each therapist's control
 (:meth:`~Activity.on_control`), shows its :meth:`~Activity.live_numbers` on the console and
-sends its :meth:`~Activity.take_cues` to the client's screen. At the end it stores its
+sends its :meth:`~Activity.take_cues` to the client's screen. The therapist's own notes go to
+:meth:`~Activity.on_therapist_input`. At the end it stores its
 :meth:`~Activity.summary` and :meth:`~Activity.final_responses`. The class itself declares
 what records need: its metric catalogue, how its responses are named, the extra fields they
-carry, and the simulated client that plays it in ``live demo`` and the tests.
+carry, the simulated client that plays it in ``live demo`` and the tests, and the pitched notes
+a run will play (rendered into the bank before the session).
 
 Realtime-safe: no (control thread; never the audio callback).
 """
@@ -25,7 +27,8 @@ from live.activities.types import (
     Response,
     Summary,
 )
-from live.engine.events import Cue, InputEvent, ScheduledSound
+from live.engine.events import InputEvent, ScheduledSound, ScreenCue
+from live.engine.instruments import PitchedNote
 from live.metrics.info import MetricInfo
 from live.sim.base import SimulatedClient
 
@@ -82,6 +85,21 @@ class Activity(Protocol):
         ``client``; ``rates`` (e.g. ``miss_rate``, ``extra_rate``) set how often it errs."""
         ...
 
+    @classmethod
+    def simulated_therapist(cls, params: Any, *, seed: int, sample_rate: int) -> SimulatedClient | None:
+        """The simulated therapist who plays along in ``live demo`` on the therapist's channel
+        (inputs with ``client`` None, through the same input path as a therapist's keyboard),
+        seeded by ``seed``; None when a run with ``params`` has no part for the therapist."""
+        ...
+
+    @classmethod
+    def pitched_notes(cls, params: Any) -> Iterable[PitchedNote]:
+        """Every pitched note (instrument, MIDI note, velocity) a run with ``params`` may play,
+        its own and its simulated players': the session renders them into the bank before its
+        first run (the audio callback plays only what the bank holds). Empty when it plays no
+        pitched instrument."""
+        ...
+
     def start(self, ctx: ActivityContext) -> None:
         """Begin the run on an engine whose clock and bank ``ctx`` describes."""
         ...
@@ -90,12 +108,25 @@ class Activity(Protocol):
         """Sounds starting before ``until_frame`` not returned by an earlier call, in frame order."""
         ...
 
-    def take_cues(self) -> list[Cue]:
-        """The visual cues planned since the last call (what the client's screen draws)."""
+    def take_cues(self) -> list[ScreenCue]:
+        """What the client's screen is to show, planned since the last call, each at its frame
+        (drawn early by the screen's display latency): beat cues (:class:`Cue`), a prompt
+        (:class:`ScreenPrompt`: ``"listen"``, ``"your turn"``, ``""`` to clear it), pads lit for
+        a while (:class:`PadLight`: a call's notes as they sound), and the pads' labels,
+        palette colours and marked pads from a frame on (:class:`PadLook`: the call's note
+        names; scale degrees, a colour per degree, the tonic marked). Classes from
+        :mod:`live.engine.events`."""
         ...
 
     def on_input(self, ev: InputEvent) -> Iterable[Response]:
         """Score one client input as it arrives (provisionally: the summary rescores the run)."""
+        ...
+
+    def on_therapist_input(self, ev: InputEvent) -> Iterable[ControlEvent]:
+        """Take one note the therapist played (``ev.client`` None: stored, never scored as the
+        client's), e.g. a call's note or a chord. Returns the controls it amounts to (a chord
+        recognised: ``ControlEvent(frame, "chord", text=...)``; none for most notes): the loop
+        hands each to :meth:`on_control` and stores it like a controller's."""
         ...
 
     def on_control(self, ev: ControlEvent) -> str | None:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 
-from live.cli_args.values import number, whole
+from live.cli_args.live_run import MAX_BPM, MIN_BPM
+from live.cli_args.values import channels, number, whole
+from live.music.scales import MODES  # a constant of a small pure module: 'live --help' stays fast
 
 MAX_SEED = 2**32 - 1
 """Largest seed of a simulated client (numpy takes seeds as unsigned 32-bit words)."""
@@ -48,7 +50,7 @@ def add_parsers(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> N
     dev.add_argument("--json", action="store_true", help="print one JSON object")
     dev.set_defaults(module="devices")
 
-    metrics = sub.add_parser("metrics", help="compute metrics from CSV files")
+    metrics = sub.add_parser("metrics", help="compute metrics from CSV or MIDI files")
     msub = metrics.add_subparsers(dest="metric", metavar="METRIC", required=True)
     sms = msub.add_parser(
         "sms",
@@ -63,6 +65,21 @@ def add_parsers(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> N
                      help="tolerance for within_window_pct, in ms, more than 0 and at most 1000 (default 50)")
     sms.add_argument("--json", action="store_true", help="print one JSON object")
     sms.set_defaults(module="metrics")
+    echo = msub.add_parser(
+        "echo",
+        help="call-and-response scores of an answer against its call, from two MIDI files",
+        description="Align the answer's note onsets to the call's (the shift that matches the most "
+        "onsets within the tolerance) and report precision, recall, F-measure, pitch accuracy, "
+        "IOI ratio error, response latency and timing errors (definitions: docs/metrics.md). Both "
+        "files are Standard MIDI Files on one time line: time 0 is the call's start.",
+    )
+    echo.add_argument("--call", required=True, metavar="CALL.mid", help="MIDI file of the call")
+    echo.add_argument("--answer", required=True, metavar="ANSWER.mid", help="MIDI file of the answer")
+    echo.add_argument("--tolerance-ms", action=number(0, 1000, "ms", lo_open=True), default=80.0, metavar="MS",
+                      help="matching tolerance in ms, more than 0 and at most 1000 (default 80)")
+    echo.add_argument("--json", action="store_true", help="print one JSON object")
+    echo.set_defaults(module="metrics")
+    _add_improv(msub)
 
     presets = sub.add_parser("presets", help="list and validate activity presets")
     psub = presets.add_subparsers(dest="action", metavar="ACTION", required=True)
@@ -76,3 +93,35 @@ def add_parsers(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> N
     )
     pval.add_argument("files", nargs="+", metavar="FILE")
     pval.set_defaults(module="presets")
+
+
+#: Tonics --key takes, as a therapist writes them (sharps and flats).
+KEY_NAMES = ("C", "C#", "Db", "D", "D#", "Eb", "E", "F", "F#", "Gb", "G", "G#", "Ab", "A", "A#", "Bb", "B")
+
+
+def _add_improv(msub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
+    """``live metrics improv`` (issue 13's improvisation metrics of a MIDI file)."""
+    improv = msub.add_parser(
+        "improv",
+        help="improvisation metrics of the client's notes in a MIDI file",
+        description="Describe what the client played: note density, velocity, register, pitch "
+        "classes, notes in the scale (--key), time active, longest silence, rhythm (IOI CV, nPVI), "
+        "locking to a pulse (--bpm), the estimated key, and turn-taking with the therapist "
+        "(--therapist-channels). Definitions: docs/metrics.md. Undefined values read n/a (null in JSON).",
+    )
+    improv.add_argument("--midi", required=True, metavar="FILE.mid", help="Standard MIDI File of the improvisation")
+    improv.add_argument("--client-channels", action=channels(), default=(1,), metavar="CH[,CH...]",
+                        help="the client's MIDI channels, 1..16 (default 1)")
+    improv.add_argument("--therapist-channels", action=channels(), default=None, metavar="CH[,CH...]",
+                        help="the therapist's MIDI channels, 1..16 (default none: no turn-taking metrics)")
+    improv.add_argument("--key", choices=KEY_NAMES, default=None, help="the tonic, for notes in the scale")
+    improv.add_argument("--mode", choices=tuple(MODES), default=None,
+                        help="the mode of --key (default major)")
+    improv.add_argument("--bpm", action=number(MIN_BPM, MAX_BPM, "BPM"), default=None, metavar="B",
+                        help=f"the pulse's tempo, {MIN_BPM}..{MAX_BPM} BPM, for pulse locking")
+    improv.add_argument("--beat-offset-s", action=number(-3600, 3600, "s"), default=0.0, metavar="S",
+                        help="when a beat falls, seconds from the file's start, -3600..3600 (default 0)")
+    improv.add_argument("--window-s", action=number(0, 3600, "s", lo_open=True), default=6.0, metavar="S",
+                        help="window of time active and turn-taking, more than 0 and at most 3600 s (default 6)")
+    improv.add_argument("--json", action="store_true", help="print one JSON object")
+    improv.set_defaults(module="metrics")

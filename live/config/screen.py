@@ -10,6 +10,7 @@ A preset may carry a ``[screen]`` table (checked here, called from preset valida
     symbols = ["circle", "square", "", ""]  # optional, one per pad: SYMBOLS or ""
     feedback = true        # a touched pad lights up and sounds (false: no feedback at all)
     cue = true             # the visual beat cue (the background flashes on each beat)
+    prompt = false         # keep a band at the top for the activity's prompts ("listen", "your turn")
 
     # layout = "free": one [[screen.pad]] per pad, in fractions of the screen (0..1 from the
     # top-left corner), e.g. two pads at the far edges for reaching:
@@ -22,7 +23,9 @@ A preset may carry a ``[screen]`` table (checked here, called from preset valida
     symbol = "triangle"    # optional
 
 Pads are numbered from 0 in the order given (grid: row by row); a touch on pad ``i`` is an
-input with ``note = i``. How pads are coloured and drawn is the screen's business
+input with ``note = i``. With ``prompt = true`` the top :data:`PROMPT_BAND` of the screen is kept
+for the prompt an activity shows (grid pads are laid out below it; free pads must start below
+it); without it a prompt is drawn over the top of the pads. How pads are coloured and drawn is the screen's business
 (:mod:`live.ui.colours`, :mod:`live.ui.touch`).
 
 Pure Python (no pygame): preset validation, the session and the screen process use it.
@@ -37,12 +40,13 @@ from typing import Any
 
 from live.config.problems import ParamProblem, unknown_keys
 
-__all__ = ["PadRect", "ScreenLayout", "SYMBOLS", "MAX_PADS", "parse_screen", "default_layout", "grid_pads"]
+__all__ = ["PadRect", "ScreenLayout", "SYMBOLS", "MAX_PADS", "PROMPT_BAND", "parse_screen", "default_layout", "grid_pads"]
 
 MAX_PADS = 12
 SYMBOLS = ("circle", "square", "triangle", "diamond", "star", "cross")
 MAX_LABEL_CHARS = 12
 GRID_MARGIN = 0.04   # fraction of the screen's smaller side around and between grid pads
+PROMPT_BAND = 0.16   # fraction of the screen's height kept at the top for prompts (prompt = true)
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,12 +94,15 @@ class ScreenLayout:
         A touched pad lights up (and sounds); False for goals that want no feedback.
     cue : bool
         Draw the visual beat cue.
+    prompt : bool
+        Keep the top :data:`PROMPT_BAND` of the screen for the activity's prompts.
     """
 
     kind: str
     pads: tuple[PadRect, ...]
     feedback: bool = True
     cue: bool = True
+    prompt: bool = False
 
     def pad_at(self, fx: float, fy: float) -> int | None:
         """Index of the pad under the point (fractions of the screen), None when none is."""
@@ -112,22 +119,23 @@ class ScreenLayout:
     def from_json(cls, data: dict[str, Any]) -> ScreenLayout:
         """The layout :meth:`to_json` gave."""
         return cls(kind=data["kind"], pads=tuple(PadRect(**p) for p in data["pads"]),
-                   feedback=bool(data["feedback"]), cue=bool(data["cue"]))
+                   feedback=bool(data["feedback"]), cue=bool(data["cue"]), prompt=bool(data.get("prompt", False)))
 
 
-def grid_pads(n: int, columns: int | None = None) -> tuple[PadRect, ...]:
+def grid_pads(n: int, columns: int | None = None, *, top: float = 0.0) -> tuple[PadRect, ...]:
     """``n`` equal pads in rows of ``columns`` (default ``ceil(sqrt(n))``), filling the screen
-    with a margin of :data:`GRID_MARGIN` around and between them; a short last row is centred."""
+    below ``top`` (a fraction of its height) with a margin of :data:`GRID_MARGIN` around and
+    between them; a short last row is centred."""
     cols = columns or math.ceil(math.sqrt(n))
     rows = math.ceil(n / cols)
     m = GRID_MARGIN
-    w, h = (1 - m * (cols + 1)) / cols, (1 - m * (rows + 1)) / rows
+    w, h = (1 - m * (cols + 1)) / cols, (1 - top - m * (rows + 1)) / rows
     pads = []
     for i in range(n):
         r, c = divmod(i, cols)
         in_row = min(cols, n - r * cols)
         shift = (cols - in_row) * (w + m) / 2
-        pads.append(PadRect(x=m + c * (w + m) + shift, y=m + r * (h + m), w=w, h=h))
+        pads.append(PadRect(x=m + c * (w + m) + shift, y=top + m + r * (h + m), w=w, h=h))
     return tuple(pads)
 
 
@@ -136,7 +144,7 @@ def default_layout() -> ScreenLayout:
     return ScreenLayout(kind="grid", pads=grid_pads(1))
 
 
-_SCREEN_KEYS = ("layout", "pads", "columns", "labels", "symbols", "feedback", "cue", "pad")
+_SCREEN_KEYS = ("layout", "pads", "columns", "labels", "symbols", "feedback", "cue", "prompt", "pad")
 _PAD_KEYS = ("x", "y", "w", "h", "label", "symbol")
 
 
@@ -169,8 +177,8 @@ def parse_screen(table: Any) -> tuple[ScreenLayout | None, list[ParamProblem]]:
     problems = unknown_keys(table, _SCREEN_KEYS, prefix="screen.")
     kind = table.get("layout", "grid")
     flags = {}
-    for key in ("feedback", "cue"):
-        v = table.get(key, True)
+    for key, default in (("feedback", True), ("cue", True), ("prompt", False)):
+        v = table.get(key, default)
         if not isinstance(v, bool):
             problems.append(ParamProblem(f"screen.{key}", v, "must be true or false"))
         flags[key] = v is True
@@ -191,7 +199,8 @@ def parse_screen(table: Any) -> tuple[ScreenLayout | None, list[ParamProblem]]:
             labels = _per_pad(table, "labels", n, _check_label, problems)
             symbols = _per_pad(table, "symbols", n, _check_symbol, problems)
             pads = [PadRect(p.x, p.y, p.w, p.h, label=lab, symbol=sym)
-                    for p, lab, sym in zip(grid_pads(n, min(cols, n) if cols else None), labels, symbols)]
+                    for p, lab, sym in zip(grid_pads(n, min(cols, n) if cols else None,
+                                                     top=PROMPT_BAND if flags["prompt"] else 0.0), labels, symbols)]
     elif kind == "free":
         for key in ("pads", "columns", "labels", "symbols"):
             if key in table:
@@ -204,6 +213,9 @@ def parse_screen(table: Any) -> tuple[ScreenLayout | None, list[ParamProblem]]:
         else:
             for i, p in enumerate(raw):
                 pad = _free_pad(f"screen.pad[{i}]", p, problems)
+                if pad is not None and flags["prompt"] and pad.y < PROMPT_BAND:
+                    problems.append(ParamProblem(f"screen.pad[{i}].y", p["y"], f"must be at least {PROMPT_BAND:g} "
+                                                 "with prompt = true (the top of the screen is the prompt's)"))
                 if pad is not None:
                     for j, other in enumerate(pads):
                         if other is not None and _overlap(pad, other):
@@ -214,7 +226,8 @@ def parse_screen(table: Any) -> tuple[ScreenLayout | None, list[ParamProblem]]:
         problems.append(ParamProblem("screen.layout", kind, 'must be "grid" or "free"'))
     if problems:
         return None, problems
-    return ScreenLayout(kind=kind, pads=tuple(pads), feedback=flags["feedback"], cue=flags["cue"]), []
+    return ScreenLayout(kind=kind, pads=tuple(pads), feedback=flags["feedback"], cue=flags["cue"],
+                        prompt=flags["prompt"]), []
 
 
 def _per_pad(table: dict, key: str, n: int, check, problems: list[ParamProblem]) -> list[str]:

@@ -18,10 +18,17 @@ import numpy as np
 
 @dataclass(frozen=True, slots=True)
 class SoundSlice:
-    """Where one sound lies in the bank: ``data[start_frame : start_frame + length_frames]``."""
+    """Where one sound lies in the bank: ``data[start_frame : start_frame + length_frames]``;
+    ``release_frames``: how long it fades out when ended before its last sample (0: the bank's
+    :data:`DEFAULT_RELEASE_FRAMES`)."""
 
     start_frame: int
     length_frames: int
+    release_frames: int = 0
+
+
+DEFAULT_RELEASE_FRAMES = 240
+"""Fade-out (frames; 5 ms at 48 kHz) of a sound ended early that names no release of its own."""
 
 
 class Bank:
@@ -33,9 +40,13 @@ class Bank:
         Name -> samples at ``sample_rate``.
     sample_rate : int
         Frames per second the sounds were made for.
+    release_frames : mapping of str to int, optional
+        Name -> frames of fade-out when the sound is ended early (a note-off); sounds not named
+        fade over :data:`DEFAULT_RELEASE_FRAMES`.
     """
 
-    def __init__(self, sounds: Mapping[str, np.ndarray], *, sample_rate: int):
+    def __init__(self, sounds: Mapping[str, np.ndarray], *, sample_rate: int,
+                 release_frames: Mapping[str, int] | None = None):
         if not sounds:
             raise ValueError("a bank needs at least one sound")
         slices: dict[str, SoundSlice] = {}
@@ -47,7 +58,8 @@ class Bank:
                 raise ValueError(f"sound {name!r} must be a non-empty 1-D array, got shape {samples.shape}")
             if not np.all(np.isfinite(samples)):
                 raise ValueError(f"sound {name!r} has NaN or infinite samples")
-            slices[name] = SoundSlice(at, samples.size)
+            release = int((release_frames or {}).get(name, 0)) or DEFAULT_RELEASE_FRAMES
+            slices[name] = SoundSlice(at, samples.size, release)
             parts.append(samples)
             at += samples.size
         self.data = np.ascontiguousarray(np.concatenate(parts), dtype=np.float32)
@@ -162,10 +174,17 @@ PLAIN_LEVEL = 0.6
 
 
 def default_bank(sample_rate: int = 48000) -> Bank:
+    """Every instrument of :data:`INSTRUMENTS`, each as ``NAME`` and ``NAME_accent``
+    (:func:`default_sounds`)."""
+    return Bank(default_sounds(sample_rate), sample_rate=sample_rate)
+
+
+def default_sounds(sample_rate: int = 48000) -> dict[str, np.ndarray]:
     """Every instrument of :data:`INSTRUMENTS`, each as ``NAME`` and ``NAME_accent``.
 
     The accented hit is the louder one (a brighter tone for the click); the drum kit is
-    synthesized here at start-up (about 3 s of samples, a few ms of work).
+    synthesized here at start-up (about 3 s of samples, a few ms of work). Pitched notes join
+    them in a session's bank (:mod:`live.engine.note_bank`).
     """
     wood = synth_woodblock(sample_rate)
     sounds = {
@@ -178,4 +197,4 @@ def default_bank(sample_rate: int = 48000) -> Bank:
         x = synth_drum(name, sample_rate)
         sounds[f"{name}_accent"] = x
         sounds[name] = PLAIN_LEVEL * x
-    return Bank(sounds, sample_rate=sample_rate)
+    return sounds

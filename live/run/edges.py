@@ -15,7 +15,8 @@ The loop (:mod:`live.run.loop`) knows these and nothing behind them:
 - :class:`BatchWriter`: hands batches to the store (offline: written at once; live: on the
   session writer's thread);
 - :class:`ConsoleEdge`: the therapist's view (the console, or nothing but log lines);
-- :class:`ScreenEdge`: the client's screen (the pads of each run and its visual cues).
+- :class:`ScreenEdge`: the client's screen (the pads of each run, its visual cues, the
+  activity's prompts and pad changes).
 
 Realtime-safe: no (control thread).
 """
@@ -26,7 +27,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Protocol, Sequence
 
 from live.activities.types import Response
-from live.engine.events import Cue, InputEvent, ScheduledSound
+from live.engine.events import InputEvent, ScheduledSound, ScreenCue
 
 __all__ = [
     "AudioBack", "AudioEdge", "AudioLost", "BatchWriter", "ConsoleEdge", "ConsoleView", "Listener", "ScreenEdge",
@@ -222,8 +223,9 @@ class ScreenEdge(Protocol):
         """Show a run's pads (its preset's ``[screen]``) at its start."""
         ...
 
-    def show_cues(self, cues: Iterable[Cue]) -> None:
-        """Cues just planned, to be drawn when they sound."""
+    def show_cues(self, cues: Iterable[ScreenCue]) -> None:
+        """Cues just planned (beats, prompts, pads lit, pads' looks), each to be drawn when its
+        frame sounds."""
         ...
 
     def status(self) -> str:

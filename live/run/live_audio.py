@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable
 
-from live.engine.bank import default_bank
 from live.engine.clock import FrameMap, HostClock
 from live.engine.engine import Engine
 from live.engine.events import ScheduledSound
@@ -29,6 +28,7 @@ from live.engine.layout import R_FRAME, R_HOST_NS, R_JACK_FRAME
 from live.engine.sampler import SamplerState
 from live.run.edges import AudioBack, AudioLost
 from live.run.options import LiveOptions, SessionError
+from live.run.sounds import build_session_bank
 from live.run.outage import Attempt, Outage, Retry, ServerWatch, StallWatch, close_within, resume_frame
 
 __all__ = ["LiveAudio", "Stream"]
@@ -91,7 +91,7 @@ class LiveAudio:
         self.jack_midi = midi_client is not None
         self.pad_notes = pad_notes
         self.log = log
-        self.bank = default_bank(options.sample_rate)
+        self.bank = build_session_bank(options.notes, sample_rate=options.sample_rate, log=log)
         self.sound_names = frozenset(self.bank.slices)
         self._outage: Outage | None = None
         self._lost: list[Stream] = []    # streams lost to outages: kept (the dead callbacks' memory), never used

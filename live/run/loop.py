@@ -6,8 +6,10 @@ Each control step (DESIGN.md section 3), in this order:
 2. the activity plans every sound inside the look-ahead; each is scheduled on the engine,
    heard by the listeners (a simulated client, the MIDI output) and kept for the store;
 3. every input source is polled: an input is stored, and scored by the activity unless it is
-   the therapist's (``client`` None); a control is acted on (the run's own: ``start_stop``,
-   ``next_activity``, ``mark``, ``quit``) or handed to the activity, and stored;
+   the therapist's (``client`` None: handed to the activity's ``on_therapist_input``, whose
+   controls, e.g. a chord recognised, are acted on like the controller's); a control is acted
+   on (the run's own: ``start_stop``, ``next_activity``, ``mark``, ``quit``) or handed to the
+   activity, and stored;
 4. the activity's new cues go to the client's screen, its live numbers to the console;
 5. what was gathered goes to the writer when a batch is due, or when the run ends.
 
@@ -152,8 +154,10 @@ class RunLoop:
                 polled = source.poll(now)
                 for ev in polled.inputs:
                     inputs.append(ev)
-                    if ev.client is not None:  # the therapist's playing is stored, never scored
+                    if ev.client is not None:
                         responses.extend(activity.on_input(ev))
+                    else:  # the therapist's playing is stored, never scored; it may amount to controls
+                        wanted.extend(activity.on_therapist_input(ev))
                 wanted.extend(polled.controls)
             sounds.extend(e.feedback.take_stored())
             for control in wanted:

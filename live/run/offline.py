@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 
 from live.activities.types import Response, Summary
-from live.engine.bank import default_bank
+from live.engine.bank import Bank, default_bank
 from live.engine.drivers import OfflineDriver
 from live.engine.engine import Engine
 from live.engine.files import write_wav
@@ -29,8 +29,9 @@ from live.run.edges import Control
 from live.run.loop import Edges, Feedback
 from live.run.plain import LogConsole, NoScreen
 from live.run.session import Session, SessionSettings
+from live.run.sounds import build_session_bank, declared_notes
 from live.run.sources.scripted import ScriptedControls
-from live.run.sources.simulated import SimulatedSource
+from live.run.sources.simulated import SimulatedSource, SimulatedTherapistSource
 
 __all__ = ["LoopTiming", "OfflineAudio", "InlineWriter", "SimulatedOutcome", "simulate_session"]
 
@@ -57,12 +58,16 @@ class OfflineAudio:
         Keep what is rendered (for :meth:`write_wav`).
     stops : iterable of int
         Frames a control step must fall on (scripted controls'), besides every control period.
+    bank : Bank, optional
+        The session's sounds (:func:`live.run.sounds.build_session_bank`); default: the
+        default sounds alone.
     """
 
-    def __init__(self, timing: LoopTiming, *, record: bool = False, stops: Sequence[int] = ()):
+    def __init__(self, timing: LoopTiming, *, record: bool = False, stops: Sequence[int] = (),
+                 bank: Bank | None = None):
         self.timing = timing
         self.sample_rate = timing.sample_rate
-        bank = default_bank(timing.sample_rate)
+        bank = bank if bank is not None else default_bank(timing.sample_rate)
         self.driver = OfflineDriver(SamplerState(bank, channels=1), sample_rate=timing.sample_rate, record=record)
         self.engine = Engine(self.driver, bank)
         self.sound_names = frozenset(bank.slices)
@@ -145,7 +150,8 @@ class InlineWriter:
 @dataclass(frozen=True, slots=True)
 class SimulatedOutcome:
     """What a simulated one-preset session produced; ``simulated`` is the simulated client's
-    true parameters and ``produced`` what it actually did (inputs, omitted, extra)."""
+    true parameters and ``produced`` what it actually did (inputs, omitted, extra);
+    ``therapist`` the simulated therapist's true parameters (empty when the activity has none)."""
 
     session_id: str
     run_id: int
@@ -156,6 +162,7 @@ class SimulatedOutcome:
     simulated: dict = field(default_factory=dict)
     produced: dict = field(default_factory=dict)
     end_frame: int = 0
+    therapist: dict = field(default_factory=dict)
 
 
 def simulate_session(
@@ -170,7 +177,9 @@ def simulate_session(
     controls: Sequence[tuple[int, str, float | None]] = (),
     console: Any = None,
 ) -> SimulatedOutcome:
-    """Render ``preset`` with its activity's simulated client playing; store and score everything.
+    """Render ``preset`` with its activity's simulated client playing (and its simulated
+    therapist, when it has one, on the therapist's side of the input path); store and score
+    everything.
 
     The session is flagged simulated; with ``wav_dir`` its audio is written there as
     ``session-<id>.wav``. If anything fails midway, what was written stays and the session is
@@ -193,9 +202,11 @@ def simulate_session(
         Where the session's view and lines go (default: nowhere).
     """
     scripted = ScriptedControls(controls)
-    audio = OfflineAudio(timing, record=wav_dir is not None, stops=scripted.frames)
+    bank = build_session_bank(declared_notes([preset]), sample_rate=timing.sample_rate)
+    audio = OfflineAudio(timing, record=wav_dir is not None, stops=scripted.frames, bank=bank)
     sim = SimulatedSource(client=client, seed=seed, sample_rate=timing.sample_rate, settings=settings)
-    edges = Edges(audio=audio, sources=(sim, scripted), listeners=(sim,),
+    therapist = SimulatedTherapistSource(seed=seed, sample_rate=timing.sample_rate, audience=sim)
+    edges = Edges(audio=audio, sources=(therapist, sim, scripted), listeners=(sim, therapist),
                   writer=InlineWriter(store, timing.flush_period_frames),
                   console=console if console is not None else LogConsole(lambda line: None),
                   screen=NoScreen("none (offline)"), feedback=Feedback(audio))
@@ -207,4 +218,4 @@ def simulate_session(
     if wav_dir is not None:
         wav_path = audio.write_wav(Path(wav_dir) / f"session-{outcome.session_id}.wav", end_frame=run.end_frame)
     return SimulatedOutcome(outcome.session_id, run.run_id, run.summary, run.responses, outcome.engine_stats,
-                            wav_path, sim.describe(), sim.produced(), run.end_frame)
+                            wav_path, sim.describe(), sim.produced(), run.end_frame, therapist.describe())

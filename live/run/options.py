@@ -62,6 +62,7 @@ class LiveOptions:
     flush_period_s: float = 0.4
     pad_delay_periods: int = 2
     pad_sound: str | None = "woodblock"  # None: pads play no sound
+    notes: tuple = ()                 # PitchedNote s the presets declare: rendered into the bank first
     stall_timeout_s: float = 1.0
     controls: ControlMap = field(default_factory=ControlMap.default)
     touch: bool = False

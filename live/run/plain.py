@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Callable, Iterable
 
-from live.engine.events import Cue
+from live.engine.events import ScreenCue
 from live.run.edges import ConsoleView
 
 __all__ = ["LogConsole", "NoScreen"]
@@ -43,7 +43,7 @@ class NoScreen:
     def set_layout(self, layout: Any) -> None:
         pass
 
-    def show_cues(self, cues: Iterable[Cue]) -> None:
+    def show_cues(self, cues: Iterable[ScreenCue]) -> None:
         pass
 
     def status(self) -> str:

@@ -160,6 +160,9 @@ class SimulatedTapper:
         self._m_ms = 0.0
         self._n_free = 0
 
+    def hear_therapist(self, ev: InputEvent) -> None:
+        """The therapist's playing: the tapper follows the beat only."""
+
     def hear(self, sound: ScheduledSound) -> None:
         """Learn of a scheduled beat; plan the tap that answers it."""
         if sound.cue_index is None:

@@ -4,7 +4,8 @@ fork of the engine process) and exchanges JSON lines with it.
 Touches arrive as (pad, velocity, host ns) on a reader thread and wait in a deque until the
 control loop takes them (:meth:`TouchLink.take`), so the loop never waits on the screen; the
 engine maps their host time onto frames (:class:`live.engine.clock.HostClock`). Beat cues go
-the other way with the host time each beat sounds. Realtime-safe: no.
+the other way with the host time each beat sounds, and so do an activity's prompts and pad
+changes (:func:`live.ui.screen_state.encode`). Realtime-safe: no.
 """
 
 from __future__ import annotations
@@ -115,6 +116,13 @@ class TouchLink:
         cues = [[int(b), int(t), bool(a)] for b, t, a in cues]
         if cues:
             self._send({"cues": cues})
+
+    def send_changes(self, changes: Iterable[dict]) -> None:
+        """An activity's prompts and pad changes, each with the host time it is seen from (the
+        messages :func:`live.ui.screen_state.encode` makes)."""
+        changes = list(changes)
+        if changes:
+            self._send({"screen": changes})
 
     def take(self) -> list[tuple[int, int, int]]:
         """Touches since the last call: (pad, velocity, host ns), in arrival order."""

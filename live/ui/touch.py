@@ -1,4 +1,5 @@
-"""The client's touchscreen: big pads, a visual beat cue, touches stamped on the host clock.
+"""The client's touchscreen: big pads, a visual beat cue, an activity's prompts and pad changes,
+touches stamped on the host clock.
 
 Runs in its own process (``python -m live.ui.touch``, started by :mod:`live.ui.link`; never
 forked from the engine process, which holds JACK and LLVM threads: DESIGN.md section 8), so
@@ -8,6 +9,8 @@ writes on its stdout (nothing else goes there: pygame's banner is hidden).
 engine -> screen
     ``{"layout": {...}}`` (a :class:`~live.config.screen.ScreenLayout`, at each run),
     ``{"cues": [[cue_index, host_ns, accent], ...]}`` (cues to show: host time the cue sounds),
+    ``{"screen": [change, ...]}`` (an activity's prompts, pads lit, pads' labels, colours and
+    marks, each from a host time on: :func:`live.ui.screen_state.encode`),
     ``{"quit": true}`` (or end of input).
 screen -> engine
     ``{"ready": {"size": [w, h], "display": n, "displays": k, "display_latency_ms": ms}}`` once
@@ -19,8 +22,8 @@ Timing: while it runs, the loop polls SDL's events at ``--poll-hz`` (default 100
 least 500) and stamps each touch with ``time.perf_counter_ns()`` (``CLOCK_MONOTONIC`` on
 Linux: the clock the engine's callback rows are stamped on), and redraws at ``--fps``
 (software surface, no vsync wait, so a redraw takes the poll loop away for only the time it
-takes to draw). The beat cue is drawn ``--display-latency-ms`` early, so light and sound reach
-the client together. Touches: FINGERDOWN (multi-touch: each finger is its own input; velocity
+takes to draw). The beat cue, and everything an activity changes on the screen, is drawn
+``--display-latency-ms`` early, so light and sound reach the client together. Touches: FINGERDOWN (multi-touch: each finger is its own input; velocity
 from pressure, 1..127) and left mouse clicks (velocity 100). With ``SDL_MOUSE_TOUCH_EVENTS=1``
 SDL also reports each mouse click as a touch; the touch is taken and the click ignored, and a
 real finger's synthesized mouse click is always ignored, so nothing counts twice.
@@ -45,8 +48,9 @@ os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 
 import pygame  # noqa: E402  (after the banner is hidden)
 
-from live.config.screen import ScreenLayout, default_layout  # noqa: E402
-from live.ui.colours import pad_colour, text_colour  # noqa: E402
+from live.config.screen import PROMPT_BAND, ScreenLayout, default_layout  # noqa: E402
+from live.ui.colours import OKABE_ITO, pad_colour, text_colour  # noqa: E402
+from live.ui.screen_state import ScreenTimeline  # noqa: E402
 
 MOUSE_VELOCITY = 100
 CUE_FLASH_NS = 100_000_000          # the background stays lit this long after a beat
@@ -54,7 +58,8 @@ FEEDBACK_NS = 150_000_000           # a touched pad stays white this long
 BACKGROUND = (0, 0, 0)
 CUE_COLOUR = (70, 70, 70)
 ACCENT_COLOUR = (130, 130, 130)
-FEEDBACK_COLOUR = (255, 255, 255)
+FEEDBACK_COLOUR = (255, 255, 255)  # a touched pad, and a pad the activity lights
+PROMPT_COLOUR = (255, 255, 255)
 SDL_MOUSE_TOUCHID = -1              # SDL's touch id of touches synthesized from the mouse
 
 
@@ -120,6 +125,8 @@ class TouchScreen:
         self.layout = default_layout()
         self.cues: list[tuple[int, int, bool]] = []   # (cue_index, host_ns, accent), by time
         self.lit: dict[int, int] = {}                  # pad -> host_ns of its last touch
+        self.timeline = ScreenTimeline()               # the activity's prompts and pad changes
+        self._prompt_font: tuple[int, pygame.font.Font] | None = None  # (band height, font)
         self._fonts: dict[int, pygame.font.Font] = {}
         pygame.event.set_allowed(None)
         pygame.event.set_allowed([pygame.FINGERDOWN, pygame.MOUSEBUTTONDOWN, pygame.QUIT])
@@ -161,6 +168,11 @@ class TouchScreen:
     def set_layout(self, layout: ScreenLayout) -> None:
         self.layout = layout
         self.lit.clear()
+        self.timeline.clear()
+
+    def add_changes(self, changes: list[dict]) -> None:
+        """An activity's prompts and pad changes (:func:`live.ui.screen_state.encode`)."""
+        self.timeline.add(changes)
 
     def add_cues(self, cues: list[tuple[int, int, bool]]) -> None:
         self.cues = sorted(self.cues + [(int(b), int(t), bool(a)) for b, t, a in cues], key=lambda c: c[1])
@@ -176,13 +188,38 @@ class TouchScreen:
             background = ACCENT_COLOUR if self.cues[0][2] else CUE_COLOUR
         self.surface.fill(background)
         w, h = self.size
+        state = self.timeline.at(seen_ns)
         for i, pad in enumerate(self.layout.pads):
             rect = pygame.Rect(pad.pixels(w, h))
-            lit = self.layout.feedback and now_ns - self.lit.get(i, -FEEDBACK_NS) < FEEDBACK_NS
-            colour = FEEDBACK_COLOUR if lit else pad_colour(i)
-            pygame.draw.rect(self.surface, colour, rect, border_radius=min(rect.w, rect.h) // 12)
-            self._draw_marks(rect, pad.label, pad.symbol, text_colour(colour))
+            touched = self.layout.feedback and now_ns - self.lit.get(i, -FEEDBACK_NS) < FEEDBACK_NS
+            own = state.colour(i)
+            colour = FEEDBACK_COLOUR if touched or i in state.lit else (
+                pad_colour(i) if own is None else OKABE_ITO[own][1])
+            radius = min(rect.w, rect.h) // 12
+            pygame.draw.rect(self.surface, colour, rect, border_radius=radius)
+            ink = text_colour(colour)
+            if i in state.marked:  # a ring inside the pad's edge (the tonic)
+                ring = max(3, min(rect.w, rect.h) // 16)
+                pygame.draw.rect(self.surface, ink, rect.inflate(-ring, -ring), width=ring, border_radius=radius)
+            self._draw_marks(rect, state.label(i, pad.label), pad.symbol, ink)
+        if state.prompt:
+            self._draw_prompt(state.prompt)
         pygame.display.flip()
+
+    def _draw_prompt(self, text: str) -> None:
+        """The prompt, centred in the band at the top (the layout's own band with ``prompt``;
+        otherwise on a black box over the top of the pads)."""
+        w, h = self.size
+        band = max(12, round(PROMPT_BAND * h))
+        font = self._prompt_font if self._prompt_font and self._prompt_font[0] == band else None
+        if font is None:
+            font = self._prompt_font = (band, pygame.font.Font(None, band * 7 // 10))
+        font = font[1]
+        ink = font.render(text, True, PROMPT_COLOUR)
+        box = ink.get_rect(center=(w // 2, band // 2))
+        if not self.layout.prompt:
+            pygame.draw.rect(self.surface, BACKGROUND, box.inflate(band // 3, band // 6))
+        self.surface.blit(ink, box)
 
     def _draw_marks(self, rect: pygame.Rect, label: str, symbol: str, ink: tuple[int, int, int]) -> None:
         side = min(rect.w, rect.h)
@@ -251,6 +288,8 @@ def serve(screen: TouchScreen, *, fps: float, poll_hz: float, inbox: queue.Simpl
                 screen.set_layout(ScreenLayout.from_json(msg["layout"]))
             if "cues" in msg:
                 screen.add_cues(msg["cues"])
+            if "screen" in msg:
+                screen.add_changes(msg["screen"])
         for touch in screen.poll():
             send({"touch": [touch.pad, touch.velocity, touch.host_ns]})
         now = time.perf_counter_ns()

@@ -124,6 +124,16 @@ class Entrainment:
         return SimulatedTapper(TapperParams(seed=seed, **settings), sample_rate=sample_rate, client=client,
                                free_from_start=params.baseline_s > 0)
 
+    @classmethod
+    def pitched_notes(cls, params: EntrainmentParams) -> tuple[()]:
+        """None: entrainment plays the metronome and the drum kit, no pitched instrument."""
+        return ()
+
+    @classmethod
+    def simulated_therapist(cls, params: EntrainmentParams, *, seed: int, sample_rate: int) -> None:
+        """None: the beat is the engine's; the therapist has no simulated part in entrainment."""
+        return None
+
     # --- Activity protocol ----------------------------------------------------------------
     def start(self, ctx: ActivityContext) -> None:
         p = self.params
@@ -184,6 +194,10 @@ class Entrainment:
             out = [scoring.scored(ev, k, beat_frame, self.sample_rate)]
         self.tally.add_responses(out)
         return out
+
+    def on_therapist_input(self, ev: InputEvent) -> list[ControlEvent]:
+        """The therapist playing along: stored by the session, nothing here (no controls)."""
+        return []
 
     def on_control(self, ev: ControlEvent) -> str | None:
         """Apply a therapist's control; returns what it did, for the record (None: ignored).

@@ -1,5 +1,7 @@
 """A simulated client as an input source: the activity's own (``Activity.simulated_client``),
-made anew for each run, hearing every sound the run plans and answering with inputs.
+made anew for each run, hearing every sound the run plans and answering with inputs; and the
+activity's simulated therapist (``Activity.simulated_therapist``), whose notes come in on the
+therapist's side (``client`` None) and are heard by the simulated client, as in the room.
 
 It is what ``live demo`` and the tests play with, through the same loop and scoring as a
 person at a pad. Realtime-safe: no (control thread).
@@ -10,10 +12,10 @@ from __future__ import annotations
 from typing import Any, Mapping, Sequence
 
 from live.activities.types import Polled
-from live.engine.events import ScheduledSound
+from live.engine.events import InputEvent, ScheduledSound
 from live.sim.base import SimulatedClient
 
-__all__ = ["SimulatedSource"]
+__all__ = ["SimulatedSource", "SimulatedTherapistSource"]
 
 
 class SimulatedSource:
@@ -54,6 +56,10 @@ class SimulatedSource:
             self.sim.hear(sound)
         self._heard_until_frame = until_frame
 
+    def hear_therapist(self, ev: InputEvent) -> None:
+        """A note the therapist played (the simulated therapist's), heard by this run's client."""
+        self.sim.hear_therapist(ev)
+
     def poll(self, now_frame: int) -> Polled:
         """Its inputs before ``now_frame`` (each at its exact frame, as a real edge stamps them)."""
         return Polled(inputs=self.sim.inputs_before(now_frame, heard_until_frame=self._heard_until_frame))
@@ -69,3 +75,63 @@ class SimulatedSource:
     def produced(self) -> dict[str, int]:
         """What the latest run's client did: inputs, omitted, extra (empty before a run)."""
         return self.sim.produced() if self.sim is not None else {}
+
+
+class SimulatedTherapistSource:
+    """The activity's simulated therapist for each run, an input source (and a listener) on the
+    therapist's side: its notes are inputs with ``client`` None, handed to the activity's
+    ``on_therapist_input`` by the loop like a therapist's keyboard's, and heard by ``audience``
+    (the simulated client) once they have happened. Poll it before the client's source, so the
+    client hears a note in the same control step. Silent for activities without a simulated
+    therapist (``simulated_therapist`` returns None).
+
+    Parameters
+    ----------
+    seed : int
+        Seeds each run's therapist.
+    sample_rate : int
+        Engine frames per second.
+    audience : SimulatedSource
+        The simulated client who hears the therapist play.
+    """
+
+    name = "sim-therapist"
+
+    def __init__(self, *, seed: int, sample_rate: int, audience: SimulatedSource):
+        self.seed = seed
+        self.sample_rate = sample_rate
+        self.audience = audience
+        self.sim: SimulatedClient | None = None
+        self._heard_until_frame = 0
+
+    def run_started(self, activity: type, params: Any, start_frame: int) -> None:
+        self.sim = activity.simulated_therapist(params, seed=self.seed, sample_rate=self.sample_rate)
+        if self.sim is not None:
+            self.sim.start(start_frame)
+        self._heard_until_frame = start_frame
+
+    def planned(self, sounds: Sequence[ScheduledSound], until_frame: int) -> None:
+        if self.sim is None:
+            return
+        for sound in sounds:
+            self.sim.hear(sound)
+        self._heard_until_frame = until_frame
+
+    def poll(self, now_frame: int) -> Polled:
+        """The therapist's notes before ``now_frame`` (each at its exact frame), passed on to
+        the simulated client too."""
+        if self.sim is None:
+            return Polled()
+        notes: list[InputEvent] = self.sim.inputs_before(now_frame, heard_until_frame=self._heard_until_frame)
+        for ev in notes:
+            self.audience.hear_therapist(ev)
+        return Polled(inputs=notes)
+
+    def status(self) -> str:
+        if self.sim is None:
+            return "simulated therapist: none"
+        return f"simulated therapist: {self.sim.produced().get('inputs', 0)} notes"
+
+    def describe(self) -> dict[str, Any]:
+        """The latest run's therapist's true parameters (empty without one)."""
+        return self.sim.describe() if self.sim is not None else {}

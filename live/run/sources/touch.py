@@ -1,5 +1,5 @@
-"""The client's touch screen: the screen edge (each run's pads, its cues drawn when they sound)
-and an input source (touches, mapped from host time onto engine frames and moved back by the
+"""The client's touch screen: the screen edge (each run's pads, its cues drawn when they sound,
+its prompts and pad changes from the moment they are due) and an input source (touches, mapped from host time onto engine frames and moved back by the
 touch path's calibrated latency). The screen is its own process (:mod:`live.ui.link`).
 
 Realtime-safe: no (control thread).
@@ -11,7 +11,8 @@ from typing import Any, Callable, Iterable
 
 from live.activities.types import Polled
 from live.engine.clock import HostClock
-from live.engine.events import Cue, InputEvent, ScheduledSound
+from live.engine.events import Cue, InputEvent, ScheduledSound, ScreenCue
+from live.ui.screen_state import encode
 
 __all__ = ["TouchScreen", "touch_input"]
 
@@ -61,18 +62,28 @@ class TouchScreen:
         self.log = log
         self._sound: str | None = None
         self._gone = False
+        self._changes: list[ScreenCue] = []  # prompts and pad changes waiting for the host clock
 
     def set_layout(self, layout: Any) -> None:
         self._sound = self.pad_sound if layout.feedback else None
+        self._changes = []  # a new run: the last run's changes are not shown on its pads
         self.link.set_layout(layout)
 
-    def show_cues(self, cues: Iterable[Cue]) -> None:
+    def show_cues(self, cues: Iterable[ScreenCue]) -> None:
+        """Beats are sent with the host time they sound (dropped before the host clock is known:
+        a beat shown late is worse than none); prompts and pad changes wait for the clock (a
+        label or a prompt must not be lost) and are shown at once if their moment has passed."""
         if not self.link.alive and not self._gone:
             self._gone = True
             self.log("the client screen has closed; the session goes on (MIDI and microphone still count)")
+        beats = []
+        for c in cues:
+            (beats if isinstance(c, Cue) else self._changes).append(c)
         clock = self.audio.stream.host_clock
         if clock.ready:
-            self.link.send_cues((c.index, self.audio.host_ns_at(c.frame), c.accent) for c in cues)
+            self.link.send_cues((c.index, self.audio.host_ns_at(c.frame), c.accent) for c in beats)
+            self.link.send_changes(encode(c, self.audio.host_ns_at) for c in self._changes)
+            self._changes = []
 
     def poll(self, now_frame: int) -> Polled:
         clock = self.audio.stream.host_clock
