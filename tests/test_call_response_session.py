@@ -50,7 +50,7 @@ def ceiling_level(memory_span: int, success_f1: float) -> int:
 
 
 def test_staircase_converges_within_one_level_of_a_simulated_ceiling_in_40_trials(tmp_path):
-    params = CallResponseParams(trials=40, tempo_bpm=120, level=1, adaptive=True, rest_beats=0.5, margin_beats=1.0,
+    params = CallResponseParams(trials=40, tempo_bpm=120, start_level=1, adaptive=True, rest_beats=0.5, margin_beats=1.0,
                                 feedback=False)
     ceiling = ceiling_level(4, params.success_f1)
     assert ceiling == 4
@@ -67,7 +67,7 @@ def test_staircase_converges_within_one_level_of_a_simulated_ceiling_in_40_trial
 
 def test_omission_rate_comes_back_as_recall_within_the_binomial_band_over_200_trials(tmp_path):
     p_omit = 0.2
-    params = CallResponseParams(trials=200, tempo_bpm=160, level=3, rest_beats=0.5, margin_beats=1.0, feedback=False)
+    params = CallResponseParams(trials=200, tempo_bpm=160, start_level=3, rest_beats=0.5, margin_beats=1.0, feedback=False)
     out, _, _, _ = run(tmp_path, params, seed=4, settings={**STEADY, "omission_rate": p_omit, "memory_span": 8})
     trials = out.summary.trials
     assert len(trials) == 200
@@ -79,7 +79,7 @@ def test_omission_rate_comes_back_as_recall_within_the_binomial_band_over_200_tr
 
 
 def test_tempo_scaling_comes_back_within_one_percent(tmp_path):
-    params = CallResponseParams(trials=30, tempo_bpm=120, level=7, max_level=8, margin_beats=3.0, rest_beats=0.5,
+    params = CallResponseParams(trials=30, tempo_bpm=120, start_level=7, max_level=8, margin_beats=3.0, rest_beats=0.5,
                                 feedback=False)
     out, _, _, _ = run(tmp_path, params, seed=2, settings={**STEADY, "tempo_scale": 1.1, "memory_span": 8})
     ratios = [t["tempo_ratio"] for t in out.summary.trials]
@@ -89,7 +89,7 @@ def test_tempo_scaling_comes_back_within_one_percent(tmp_path):
 
 
 def test_in_time_answers_belong_one_phrase_later_and_their_lag_error_is_the_timing_noise(tmp_path):
-    params = CallResponseParams(trials=12, tempo_bpm=100, level=3, answer="in_time", pulse=True, count_in_beats=4,
+    params = CallResponseParams(trials=12, tempo_bpm=100, start_level=3, answer="in_time", pulse=True, count_in_beats=4,
                                 feedback=False)
     out, _, _, sounds = run(tmp_path, params, settings={**STEADY, "timing_sd_ms": 5.0})
     bar_s = 60.0 * 4 / 100
@@ -157,7 +157,7 @@ def test_every_shipped_call_response_preset_runs_with_its_goal(tmp_path):
 
 
 def test_live_calls_are_the_simulated_therapists_notes_and_the_client_answers_them(tmp_path):
-    params = CallResponseParams(calls="live", trials=6, tempo_bpm=90, level=2, feedback=True)
+    params = CallResponseParams(calls="live", trials=6, tempo_bpm=90, start_level=2, feedback=True)
     out, stored, inputs, _ = run(tmp_path, params, seed=7, settings=STEADY)
     therapist = [e for e in inputs if e["client"] is None]
     trials = out.summary.trials
@@ -169,7 +169,7 @@ def test_live_calls_are_the_simulated_therapists_notes_and_the_client_answers_th
 
 
 def test_end_turn_ends_a_live_call_at_its_frame(tmp_path):
-    params = CallResponseParams(calls="live", trials=1, tempo_bpm=90, level=3, phrase_gap_beats=2.0)
+    params = CallResponseParams(calls="live", trials=1, tempo_bpm=90, start_level=3, phrase_gap_beats=2.0)
     beat = round(60 * SR / 90)
     start = LoopTiming().start_frame
     # The simulated therapist's first call starts one beat after the run (level 3: four notes in

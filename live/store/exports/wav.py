@@ -53,7 +53,6 @@ def scheduled(session: dict[str, Any]) -> list[tuple[int, str, float]]:
 
 
 def write(session: dict[str, Any], f: BinaryIO) -> None:
-    from live.engine.bank import default_bank
     from live.engine.drivers import OfflineDriver
     from live.engine.files import WavWriter
     from live.engine.sampler import SamplerState
@@ -61,8 +60,11 @@ def write(session: dict[str, Any], f: BinaryIO) -> None:
     sr = session["sample_rate"]
     runs = session["runs"]
     channels = max([(r.get("playback") or {}).get("channels", 1) for r in runs] or [1])
-    bank = default_bank(sr)
     sounds = scheduled(session)
+    # The default sounds and the pitched notes the session played (built-in voices).
+    from live.engine.note_bank import session_bank
+
+    bank = session_bank({name for _, name, _ in sounds}, sample_rate=sr)
     ends = [r["end_frame"] for r in runs if r["end_frame"] is not None]
     if any(r["end_frame"] is None for r in runs) and sounds:
         ends.append(max(frame + bank[name].length_frames for frame, name, _ in sounds))
