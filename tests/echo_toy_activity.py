@@ -110,6 +110,10 @@ class EchoToy:
     def pitched_notes(cls, params: EchoToyParams) -> tuple[()]:
         return ()  # a drum sound only
 
+    @classmethod
+    def soundfont(cls, params: EchoToyParams) -> None:
+        return None
+
     def start(self, ctx: ActivityContext) -> None:
         self.sr, self.start_frame = ctx.sample_rate, ctx.start_frame
 

@@ -100,6 +100,12 @@ class Activity(Protocol):
         pitched instrument."""
         ...
 
+    @classmethod
+    def soundfont(cls, params: Any) -> str | None:
+        """The SoundFont file (.sf2/.sf3) a run with ``params`` names for its pitched notes;
+        None: the setting's (``LIVE_SOUNDFONT``) or Debian's General MIDI one."""
+        ...
+
     def start(self, ctx: ActivityContext) -> None:
         """Begin the run on an engine whose clock and bank ``ctx`` describes."""
         ...

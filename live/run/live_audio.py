@@ -91,7 +91,8 @@ class LiveAudio:
         self.jack_midi = midi_client is not None
         self.pad_notes = pad_notes
         self.log = log
-        self.bank = build_session_bank(options.notes, sample_rate=options.sample_rate, log=log)
+        self.bank = build_session_bank(options.notes, sample_rate=options.sample_rate, soundfont=options.soundfont,
+                                       log=log)
         self.sound_names = frozenset(self.bank.slices)
         self._outage: Outage | None = None
         self._lost: list[Stream] = []    # streams lost to outages: kept (the dead callbacks' memory), never used

@@ -29,7 +29,7 @@ from live.run.edges import Control
 from live.run.loop import Edges, Feedback
 from live.run.plain import LogConsole, NoScreen
 from live.run.session import Session, SessionSettings
-from live.run.sounds import build_session_bank, declared_notes
+from live.run.sounds import build_session_bank, declared_notes, declared_soundfont
 from live.run.sources.scripted import ScriptedControls
 from live.run.sources.simulated import SimulatedSource, SimulatedTherapistSource
 
@@ -176,6 +176,7 @@ def simulate_session(
     timing: LoopTiming = LoopTiming(),
     controls: Sequence[tuple[int, str, float | None]] = (),
     console: Any = None,
+    log: Callable[[str], None] = lambda line: None,
 ) -> SimulatedOutcome:
     """Render ``preset`` with its activity's simulated client playing (and its simulated
     therapist, when it has one, on the therapist's side of the input path); store and score
@@ -200,9 +201,13 @@ def simulate_session(
         the session at its own frame, as ``live run`` does with a controller's, and stored.
     console : ConsoleEdge, optional
         Where the session's view and lines go (default: nowhere).
+    log : callable
+        One line at a time about the bank built before the session (a missing FluidSynth or
+        SoundFont, the notes rendered; default: nowhere).
     """
     scripted = ScriptedControls(controls)
-    bank = build_session_bank(declared_notes([preset]), sample_rate=timing.sample_rate)
+    bank = build_session_bank(declared_notes([preset]), sample_rate=timing.sample_rate,
+                              soundfont=declared_soundfont([preset]), log=log)
     audio = OfflineAudio(timing, record=wav_dir is not None, stops=scripted.frames, bank=bank)
     sim = SimulatedSource(client=client, seed=seed, sample_rate=timing.sample_rate, settings=settings)
     therapist = SimulatedTherapistSource(seed=seed, sample_rate=timing.sample_rate, audience=sim)

@@ -130,6 +130,11 @@ class Entrainment:
         return ()
 
     @classmethod
+    def soundfont(cls, params: EntrainmentParams) -> None:
+        """None: no pitched notes to render."""
+        return None
+
+    @classmethod
     def simulated_therapist(cls, params: EntrainmentParams, *, seed: int, sample_rate: int) -> None:
         """None: the beat is the engine's; the therapist has no simulated part in entrainment."""
         return None
