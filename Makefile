@@ -1,5 +1,6 @@
 # make demo   creates .venv, installs live, runs a simulated session offline (no sound card).
-# make test   installs what the tests need (Debian packages below, from apt when root) and runs them all.
+# make test   installs what the tests need (Debian packages below, from apt when root) and runs them all:
+#             the realtime ones (a JACK or X server) one at a time after the others.
 # make bench  runs the benchmarks (slow soak runs included) and prints figures for docs/performance.md.
 # make screenshots  renders each client screen layout to docs/screenshots/ (SDL's dummy driver).
 
@@ -68,8 +69,11 @@ demo: sound-deps $(VENV)/.installed
 	$(BIN)/live demo
 	@echo "To type 'live' without .venv/bin/ in this shell: . .venv/bin/activate"
 
+# Tests that time a JACK or X server run one at a time after the others (tests/conftest.py marks them).
 test: system-deps $(VENV)/.installed-test
-	$(BIN)/python -m pytest
+	@$(BIN)/python -m pytest -m "not realtime" -n 2 --dist loadfile; a=$$?; \
+	$(BIN)/python -m pytest -m realtime; b=$$?; \
+	echo "make test: other tests exit $$a, realtime tests exit $$b (0 = passed)"; [ $$a -eq 0 ] && [ $$b -eq 0 ]
 
 bench: system-deps $(VENV)/.installed-test
 	$(BIN)/python -m benchmarks

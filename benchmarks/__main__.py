@@ -2,7 +2,7 @@
 
     python -m benchmarks                  everything (what ``make bench`` runs; the soak takes
                                           10 minutes of audio for the engine, 2 for the peer: ~22 min wall)
-    python -m benchmarks --quick          everything but the slow ones (SLOW: the soak, records_export), ~2 min
+    python -m benchmarks --quick          everything but the slow ones (SLOW: the soak, busy_thread, records_export), ~2 min
     python -m benchmarks NAME [NAME ...]  just those, e.g. ``callback_load``
     python -m benchmarks soak --minutes 1 the soak, shorter (default 10 minutes)
     ... soak --peer-minutes M             the Python-callback peer's length (default 2; on the synchronous
@@ -25,6 +25,7 @@ BENCHMARKS = {
     "entrainment": ("entrainment", "run_accuracy"),
     "callback_load": ("jack_live", "run_callback_load"),
     "soak": ("jack_live", "run_soak"),
+    "busy_thread": ("busy_thread", "run"),
     "records_export": ("records", "run_export"),
     "writer_batches": ("records", "run_writer_batches"),
     "device_loss": ("device_loss", "run"),
@@ -33,7 +34,7 @@ BENCHMARKS = {
     "echo_scoring": ("echo_scoring", "run"),
 }
 ALL = list(BENCHMARKS)
-SLOW = ["soak", "records_export"]
+SLOW = ["soak", "busy_thread", "records_export"]
 
 
 def main(argv: list[str]) -> int:

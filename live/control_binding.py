@@ -18,7 +18,7 @@ from live.engine.gm import GM_DRUM_CHANNEL, GM_DRUMS, note_name
 __all__ = ["ACTIONS", "BUTTON_THRESHOLD", "Binding", "DEFAULT_MAX_BPM", "DEFAULT_MIN_BPM", "DEFAULT_STEP_BPM",
            "MESSAGES", "check_binding", "clash", "whole"]
 
-ACTIONS = ("tempo_up", "tempo_down", "tempo_set", "start_stop", "next_activity")
+ACTIONS = ("tempo_up", "tempo_down", "tempo_set", "start_stop", "next_activity", "end_turn")
 """What a binding can do."""
 
 MESSAGES = ("note", "cc")
@@ -81,6 +81,7 @@ class Binding:
             "tempo_set": f"tempo knob, {plain_number(self.min_bpm)}..{plain_number(self.max_bpm)} BPM",
             "start_stop": "start/stop",
             "next_activity": "next activity",
+            "end_turn": "end of turn",
         }[self.action]
         return f"{control}: {what}{press}"
 

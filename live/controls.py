@@ -5,7 +5,7 @@ A mapping is a list of bindings, each tying one MIDI control to one action::
     schema = 1
 
     [[bindings]]
-    action = "tempo_set"     # tempo_up, tempo_down, tempo_set, start_stop, next_activity
+    action = "tempo_set"     # tempo_up, tempo_down, tempo_set, start_stop, next_activity, end_turn
     message = "cc"           # "note" (a key or pad) or "cc" (a button, knob or fader)
     channel = 1              # 1..16; leave out to answer on every channel
     number = 22              # note or controller number, 0..127
@@ -16,7 +16,9 @@ A mapping is a list of bindings, each tying one MIDI control to one action::
 - ``tempo_set`` is a knob or fader (``message = "cc"`` only): its value 0..127 maps linearly
   onto ``min_bpm..max_bpm`` (defaults 40..160).
 - ``start_stop`` stops the current activity (the session loop decides what a second press
-  does); ``next_activity`` ends it and moves to the next.
+  does); ``next_activity`` ends it and moves to the next; ``end_turn`` ends the current turn
+  (call-and-response: the therapist's call ends, or the client's answer window closes; a
+  sustain pedal, CC 64, is a natural one).
 
 The therapist can also play along on a keyboard or pad of their own, on MIDI channels the
 client's instrument does not use::

@@ -1,13 +1,39 @@
-"""Shared fixtures. Nothing here skips: a test that needs jackd fails when jackd is missing."""
+"""Shared fixtures. Nothing here skips: a test that needs jackd fails when jackd is missing.
+
+Every test that runs a JACK server or an X server is marked ``realtime`` here (by its fixtures
+or its own code naming them): ``make test`` runs the other tests on both cores first
+(``pytest -m "not realtime" -n 2``), then these one at a time on a quiet machine (``pytest -m
+realtime``), because their timing checks measure the machine as much as the code.
+"""
 
 from __future__ import annotations
 
+import inspect
 import os
 
 import pytest
 
 from jackutil import JackServer
 
+REALTIME_FIXTURES = {"jack_server", "jack_server_sync"}
+# what a test's own code (or its module's helpers it calls by these names) starts a server with
+REALTIME_WORDS = ("JackServer", "jack_", "Xvfb", "xvfb", "touch_screen(", "start_live")
+
+
+def _is_realtime(item: pytest.Item) -> bool:
+    if REALTIME_FIXTURES & set(getattr(item, "fixturenames", ())):
+        return True
+    try:
+        source = inspect.getsource(item.function)
+    except (AttributeError, OSError, TypeError):
+        return False
+    return any(word in source for word in REALTIME_WORDS)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if _is_realtime(item):
+            item.add_marker(pytest.mark.realtime)
 
 
 @pytest.fixture

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import numpy as np
 
+from jackutil import start_recorder
+
 PRESET = """schema = 1
 activity = "entrainment"
 title = "Test beat"
@@ -111,3 +113,43 @@ def click_offset(stored_click_frames, recorded_onsets, *, window=None, anchors=(
 
 
 _ONSET_QUIET_FRAMES = 256  # jack_recorder's --min-gap: no onset is reported closer to the recording's start
+
+
+RECORDER_ATTEMPTS = 3  # runs at most. Measured 2026-11-30: the recorder (on the synchronous
+# server) had 0 gaps in the 12 runs whose result was read, of 19 at load average 0.7-7; 3 runs cost
+# nothing more when the first has none (docs/performance.md, "Timing tests measured again").
+
+
+def busy_thread_run(server, folder, *, clicks: int) -> dict:
+    """One ``live run`` of ``clicks`` clicks at 120 BPM (0.5 s apart) with a busy pure-Python
+    thread in its process, recorded by a separate JACK-Client process. Returns what the engine and
+    the recorder each saw."""
+    folder.mkdir()
+    preset = write_preset(folder / "beat.toml", tempo=120, beats=clicks)
+    db = folder / "live.db"
+    proc = start_live_run(server, preset, db, busy=True)
+    with start_recorder(server, "live:", seconds=clicks / 2 + 5, threshold=0.01, name="rec") as rec:
+        rec.wait_ready()
+        code, out, err = finish(proc, timeout_s=clicks / 2 + 80)
+        recorded = rec.result(timeout_s=60, close_stdin=True)
+    assert code == 0, err
+    stored = [f for (f,) in rows(db, "SELECT frame FROM events WHERE kind = 'sound' ORDER BY frame")]
+    assert len(stored) == clicks and set(np.diff(stored)) == {24000}
+    onsets = recorded["onset_frames"]
+    window = (recorded["first_frame"], recorded["n_frames_recorded"])
+    offset, heard = click_offset(stored, onsets, window=window)
+    # the clicks played while the recorder was recording (it connects after live run starts)
+    expected = [f for f in stored if window[0] + 256 <= f + offset < window[0] + window[1]]
+    busy_line = [line for line in err.splitlines() if line.startswith("busy thread")][0]
+    return {"engine": json.loads(out)["engine"], "clicks": stored, "heard": heard, "expected": len(expected),
+            "gaps": recorded["gaps"], "gap_frames": recorded["gap_frames"], "recorder_xruns": recorded["xruns"],
+            "busy_line": busy_line}
+
+
+def busy_thread_line(fig: dict, server) -> str:
+    """One line of what :func:`busy_thread_run` saw (the engine's account, the recorder's)."""
+    engine = fig["engine"]
+    return (f"engine missed {engine['missed_cycles']} cycles, {engine['late']} late, {engine['dropped']} dropped; "
+            f"recorder heard {fig['heard']}/{fig['expected']} clicks at their planned frames (recorder gaps "
+            f"{fig['gaps']} {fig['gap_frames']}, its xruns {fig['recorder_xruns']}); {fig['busy_line']}; "
+            f"jackd xrun messages so far {len(server.xrun_messages())}")

@@ -17,7 +17,7 @@ from live.sim.base import SimulatedClient
 def test_the_registry_imports_a_built_in_activity_only_when_it_is_asked_for():
     code = ("import sys; from live.activities import registry as r; "
             "assert 'live.activities.entrainment' not in sys.modules; "
-            "assert r.activity_names() == ['entrainment']; "
+            "assert r.activity_names() == ['call_response', 'entrainment']; "
             "assert 'live.activities.entrainment' not in sys.modules; "
             "assert r.activity_class('entrainment').__name__ == 'Entrainment'; print('ok')")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
@@ -25,7 +25,7 @@ def test_the_registry_imports_a_built_in_activity_only_when_it_is_asked_for():
 
 
 def test_unknown_activity_names_the_known_ones_and_a_second_class_cannot_take_a_name():
-    with pytest.raises(KeyError, match="unknown activity 'drumming'; known: entrainment"):
+    with pytest.raises(KeyError, match="unknown activity 'drumming'; known: call_response, entrainment"):
         activity_class("drumming")
 
     class Impostor:
@@ -96,3 +96,16 @@ def test_live_number_prints_its_value_with_its_unit():
     assert LiveNumber("Beats", "3 / 40").text() == "3 / 40"
     assert LiveNumber("Hits", 7, fmt="d").text() == "7"
     assert LiveNumber("SD", None, "ms").text() == "-"
+
+
+def test_call_response_keeps_the_activity_protocol_and_declares_its_records():
+    from live.activities.call_response import CallResponse, CallResponseParams
+    from live.metrics.echo import SCORE_KEYS
+
+    assert activity_class("call_response") is CallResponse
+    assert isinstance(CallResponse(CallResponseParams()), Activity)
+    assert CallResponse.target_kind == "call_onset"
+    names = CallResponse.record_names
+    assert (names.index, names.time_s, names.error) == ("call_onset_index", "call_onset_time_s", "lag_ms")
+    assert set(SCORE_KEYS) | {"level", "tolerance_ms", "threshold_level", "mean_f1"} <= set(CallResponse.metrics)
+    assert metric_catalogue("call_response") is CallResponse.metrics

@@ -82,7 +82,7 @@ KINDS = {
     ("demo", "preset"): "preset", ("demo", "out"): "out_dir",
     ("devices", "controls"): "controls", ("devices", "audio_device"): "device",
     ("metrics sms", "beats"): "csv", ("metrics sms", "taps"): "csv",
-    ("metrics echo", "call"): "midi", ("metrics echo", "answer"): "midi",
+    ("metrics echo", "call"): "midi", ("metrics echo", "answer"): "midi", ("metrics improv", "midi"): "midi",
     ("presets validate", "files"): "preset",
     ("run", "presets"): "preset", ("run", "client"): "new_client_code", ("run", "controls"): "controls",
     ("run", "audio_device"): "device", ("run", "midi_in"): "device", ("run", "midi_out"): "device",
@@ -108,6 +108,7 @@ BASE: dict[str, tuple[dict[str, list[str]], dict[str, str | None]]] = {
     "devices": ({}, {}),
     "metrics sms": ({}, {"--beats": "{beats}", "--taps": "{taps}"}),
     "metrics echo": ({}, {"--call": "{call_mid}", "--answer": "{answer_mid}"}),
+    "metrics improv": ({}, {"--midi": "{call_mid}"}),
     "presets list": ({}, {}),
     "presets validate": ({"files": ["{preset}"]}, {}),
     "run": ({"presets": ["{preset}"]}, {"--client": "C-1", "--headless": None, "--no-console": None}),
@@ -287,6 +288,14 @@ def bad_text(action: type[CheckedValue] | CheckedValue) -> st.SearchStrategy[str
             st.integers(max_minutes + 1, 10**6).map(lambda m: f"{m}:00"),
             st.floats(allow_nan=True, allow_infinity=True).map(lambda x: f"{x!r}:05"), words,
             st.sampled_from(["nan:5", "1e400:5", "inf", ":5", "1:2:3", "-0:5", "2:15.", "2.5:00", "1:5.1234567"]))
+    if action.kind == "channels":
+        lo, hi = int(action.lo), int(action.hi)
+        outside = st.one_of(st.integers(max_value=lo - 1), st.integers(min_value=hi + 1)).map(str)
+        good = st.integers(lo, hi).map(str)
+        return st.one_of(
+            outside, words, st.floats(allow_nan=False, allow_infinity=False).filter(lambda x: not x.is_integer()).map(repr),
+            st.tuples(good, outside).map(",".join), good.map(lambda c: f"{c},{c}"),
+            st.sampled_from(["", ",", "1,", ",2", "1,,2", "1;2", "1 2", "one"]))
     raise AssertionError(f"no strategy for checked values of kind {action.kind!r}")
 
 

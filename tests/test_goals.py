@@ -81,10 +81,10 @@ def levelled(monkeypatch):
 
 
 def test_a_goal_on_a_metric_no_activity_declares_is_refused_with_the_declared_ones():
-    with pytest.raises(GoalError, match="metric 'f1' is not a metric any activity declares; metrics: .*sd_async_ms"):
-        check_goal(parse_goal("f1 >= 0.8 at level 4"))
-    with pytest.raises(GoalError, match="'level' is neither a parameter nor a trial field"):
-        check_goal(parse_goal("sd_async_ms <= 40 at level 4"))
+    with pytest.raises(GoalError, match="metric 'groove_f1' is not a metric any activity declares; metrics: .*sd_async_ms"):
+        check_goal(parse_goal("groove_f1 >= 0.8 at stage 4"))
+    with pytest.raises(GoalError, match="'stage' is neither a parameter nor a trial field"):
+        check_goal(parse_goal("sd_async_ms <= 40 at stage 4"))
     with pytest.raises(GoalError, match="activity 'drumming' is not an activity"):
         check_goal(parse_goal("R >= 0.9 activity drumming"))
 
@@ -133,6 +133,6 @@ def test_live_goals_add_refuses_a_metric_only_an_unregistered_activity_would_dec
     db = str(tmp_path / "levels.db")
     with Store.open(db) as store:
         store.add_client("C-1")
-    assert main(["goals", "add", "C-1", "f1 >= 0.8 at level 4", "--db", db]) == 2
+    assert main(["goals", "add", "C-1", "groove_f1 >= 0.8 at stage 4", "--db", db]) == 2
     err = capsys.readouterr().err
-    assert err.count("\n") == 1 and "'f1' is not a metric any activity declares" in err
+    assert err.count("\n") == 1 and "'groove_f1' is not a metric any activity declares" in err

@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from jackutil import start_midi_harness, start_recorder
-from live_run_helpers import click_offset, finish, rows, start_live_run, write_preset
+from live_run_helpers import (RECORDER_ATTEMPTS, busy_thread_line, busy_thread_run, click_offset, finish, rows,
+                              start_live_run, write_preset)
 
 
 def test_notes_are_stored_at_their_exact_frames_and_pads_sound_two_periods_later(jack_server_sync, tmp_path):
@@ -66,53 +67,20 @@ def test_notes_are_stored_at_their_exact_frames_and_pads_sound_two_periods_later
             assert r["asynchrony_ms"] == pytest.approx(1000 * (r["time_s"] - r["beat_time_s"]))
 
 
-RECORDER_ATTEMPTS = 3  # 2-minute runs at most. Measured 2026-11-30: the recorder (on the synchronous
-# server) had 0 gaps in the 12 runs whose result was read, of 19 at load average 0.7-7; 3 runs cost
-# nothing more when the first has none (docs/performance.md, "Timing tests measured again").
-
-
-def _two_minutes_with_a_busy_thread(server, folder) -> dict:
-    """One 2-minute ``live run`` (240 clicks at 120 BPM) with a busy pure-Python thread in its
-    process, recorded by a separate JACK-Client process. Returns what the engine and the recorder
-    each saw."""
-    folder.mkdir()
-    preset = write_preset(folder / "beat.toml", tempo=120, beats=240)
-    db = folder / "live.db"
-    proc = start_live_run(server, preset, db, busy=True)
-    with start_recorder(server, "live:", seconds=125, threshold=0.01, name="rec") as rec:
-        rec.wait_ready()
-        code, out, err = finish(proc, timeout_s=200)
-        recorded = rec.result(timeout_s=60, close_stdin=True)
-    assert code == 0, err
-    clicks = [f for (f,) in rows(db, "SELECT frame FROM events WHERE kind = 'sound' ORDER BY frame")]
-    assert len(clicks) == 240 and set(np.diff(clicks)) == {24000}
-    onsets = recorded["onset_frames"]
-    window = (recorded["first_frame"], recorded["n_frames_recorded"])
-    offset, heard = click_offset(clicks, onsets, window=window)
-    # the clicks played while the recorder was recording (it connects after live run starts)
-    expected = [f for f in clicks if window[0] + 256 <= f + offset < window[0] + window[1]]
-    busy_line = [line for line in err.splitlines() if line.startswith("busy thread")][0]
-    return {"engine": json.loads(out)["engine"], "clicks": clicks, "heard": heard, "expected": len(expected),
-            "gaps": recorded["gaps"], "gap_frames": recorded["gap_frames"], "recorder_xruns": recorded["xruns"],
-            "busy_line": busy_line}
-
-
-def test_two_minutes_with_a_busy_python_thread_every_click_heard_at_its_planned_frame(jack_server_sync, tmp_path):
+def test_thirty_seconds_with_a_busy_python_thread_every_click_heard_at_its_planned_frame(jack_server_sync, tmp_path):
     """The engine's own account and an independent one, both required. The engine: its callback
     ran in every JACK cycle (no cycle missed), took every sound in time and dropped none. The
     recorder (a separate Python JACK client): every click played while it recorded is an onset
     exactly on its planned frame. On a loaded machine the recorder itself can miss a cycle (it
     reports gaps) and then cannot vouch for the clicks around them: that run is measured again,
     up to RECORDER_ATTEMPTS runs, and one run without gaps must pass the whole check. The engine's
-    own account is required in every run (a failure there is never measured again)."""
+    own account is required in every run (a failure there is never measured again). The same
+    check over 2 minutes is a benchmark (``python -m benchmarks busy_thread``)."""
     server = jack_server_sync
     for attempt in range(1, RECORDER_ATTEMPTS + 1):
-        fig = _two_minutes_with_a_busy_thread(server, tmp_path / f"run{attempt}")
+        fig = busy_thread_run(server, tmp_path / f"run{attempt}", clicks=60)
         engine = fig["engine"]
-        print(f"\n2 min with a busy thread, run {attempt}: engine missed {engine['missed_cycles']} cycles, "
-              f"{engine['late']} late, {engine['dropped']} dropped; recorder heard {fig['heard']}/{fig['expected']} "
-              f"clicks at their planned frames (recorder gaps {fig['gaps']} {fig['gap_frames']}, its xruns "
-              f"{fig['recorder_xruns']}); {fig['busy_line']}; jackd xrun messages so far {len(server.xrun_messages())}"
+        print(f"\n30 s with a busy thread, run {attempt}: " + busy_thread_line(fig, server)
               + ("; recorder gaps: measuring again" if fig["gaps"] and attempt < RECORDER_ATTEMPTS else ""),
               file=sys.stderr)
         assert (engine["missed_cycles"], engine["late"], engine["dropped"]) == (0, 0, 0), engine
@@ -120,7 +88,8 @@ def test_two_minutes_with_a_busy_python_thread_every_click_heard_at_its_planned_
         if not fig["gaps"]:
             break
     assert not fig["gaps"], f"the recorder had gaps in all {RECORDER_ATTEMPTS} runs: the clicks were not checked"
-    assert fig["expected"] >= 230 and fig["heard"] == fig["expected"], (fig["heard"], fig["expected"])
+    # the recorder connects after live run starts: it may miss the first click or two
+    assert fig["expected"] >= 56 and fig["heard"] == fig["expected"], (fig["heard"], fig["expected"])
 
 
 def test_tempo_knob_changes_the_tempo_from_the_next_beat_beyond_the_look_ahead(jack_server_sync, tmp_path):

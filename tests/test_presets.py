@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from live.activities.entrainment import EntrainmentParams
+from live.activities.registry import activity_class
 from live.cli import main
 from live.presets import (
     Preset,
@@ -57,7 +58,7 @@ def test_every_shipped_preset_validates_and_loads(path):
     assert isinstance(preset, Preset)
     assert preset.name == path.stem and preset.activity == path.parent.name
     assert preset.title and preset.goal
-    assert isinstance(preset.params, EntrainmentParams)
+    assert isinstance(preset.params, activity_class(preset.activity).Params)
     assert "#" in path.read_text(encoding="utf-8")  # commented for the therapist
 
 
@@ -142,7 +143,7 @@ VALID = HEADER + "[params]\nbeats = 10\n"
         (VALID.replace("schema = 1", "schema = 2"), "schema: 2: must be 1"),
         (VALID.replace("schema = 1", 'schema = "1"'), 'schema: "1": must be 1'),
         (VALID.replace("schema = 1", "schema = true"), "schema: true: must be 1"),
-        (VALID.replace('"entrainment"', '"echo"'), 'activity: "echo": must be one of: entrainment'),
+        (VALID.replace('"entrainment"', '"echo"'), 'activity: "echo": must be one of: call_response, entrainment'),
         (VALID.replace('title = "Test"', 'title = "  "'), 'title: "  ": must be a non-empty string'),
         (
             VALID.replace('goal = "Motor timing"\n', ""),
@@ -259,4 +260,4 @@ def test_list_command_shows_every_shipped_preset(capsys):
     for path in shipped_presets():
         preset = load_preset(path)
         row = next(line for line in out.splitlines() if f" {preset.name} " in line)
-        assert "entrainment" in row and preset.title in row and preset.goal[:20] in row
+        assert preset.activity in row and preset.title in row and preset.goal[:20] in row

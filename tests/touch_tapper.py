@@ -12,8 +12,12 @@ offset measured back to back at the start) and taps the screen at ``--x``, ``--y
 release through the X server's XTest extension (what xdotool uses), sent from this process at
 the planned host time (no process start in the way). It prints ``ready`` on stderr once
 connected, and after ``--taps`` taps (or ``--seconds``) one JSON object on stdout:
-``planned_ns`` and ``sent_ns`` of every tap, and ``clock_offset_us`` (JACK's time minus
-``time.perf_counter_ns()``, us).
+``planned_ns`` and ``sent_ns`` of every tap, ``heard_ns`` (the host time of every click onset
+it heard, on the same clock) and ``clock_offset_us`` (JACK's time minus
+``time.perf_counter_ns()``, us). A tap's true lateness is its ``sent_ns`` minus the last click
+heard before it: the dummy driver's frames drift against host time (a few ms over one beat), so
+the click the tap aims at can come a little earlier or later than ``--beat-s`` after the one
+that set it off.
 """
 
 from __future__ import annotations
@@ -103,7 +107,7 @@ def main() -> int:
     # which NTP does not slew): measure the offset, back to back, and take JACK times across.
     offset_us = float(np.median([libjack.jack_get_time() - time.perf_counter_ns() / 1000 for _ in range(21)]))
     print("ready", file=sys.stderr, flush=True)
-    planned, sent = [], []
+    planned, sent, heard = [], [], []
     deadline = time.monotonic() + args.seconds
     while len(sent) < args.taps and time.monotonic() < deadline:
         try:
@@ -111,6 +115,7 @@ def main() -> int:
         except queue.Empty:
             continue
         onset_ns = round((frames_to_us(frame) - offset_us) * 1000)
+        heard.append(onset_ns)
         target = onset_ns + round((args.beat_s + args.late_ms / 1000) * 1e9)
         while (left := target - time.perf_counter_ns()) > 2_000_000:
             time.sleep((left - 1_000_000) / 1e9)
@@ -119,9 +124,12 @@ def main() -> int:
         xt.click()
         planned.append(target)
         sent.append(time.perf_counter_ns())
+    time.sleep(0.1)  # the click after the last tap (heard ~40 ms before it) is in the queue by now
+    while not onsets.empty():
+        heard.append(round((frames_to_us(onsets.get()) - offset_us) * 1000))
     client.deactivate()
     client.close()
-    print(json.dumps({"planned_ns": planned, "sent_ns": sent, "clock_offset_us": offset_us}))
+    print(json.dumps({"planned_ns": planned, "sent_ns": sent, "heard_ns": heard, "clock_offset_us": offset_us}))
     return 0
 
 

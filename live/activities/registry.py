@@ -17,6 +17,7 @@ __all__ = ["register", "activity_class", "activity_names", "metric_catalogue"]
 # Built-in activity name -> the module that defines (and registers) it.
 _BUILTIN: dict[str, str] = {
     "entrainment": "live.activities.entrainment",
+    "call_response": "live.activities.call_response",
 }
 
 _REGISTRY: dict[str, type] = {}

@@ -39,11 +39,14 @@ class ActivityContext:
         Engine frame of the run's first moment (its first sound, or the start of a baseline).
     sound_names : frozenset of str
         Sounds the bank holds.
+    session_start_frame : int
+        Engine frame of the session's start (its time 0 in records that count from it).
     """
 
     sample_rate: int
     start_frame: int
     sound_names: frozenset[str] = frozenset()
+    session_start_frame: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,7 +106,8 @@ class Summary:
         dict, in the order the phases ran.
     trials : tuple of dict
         Per trial (a call and its answer, ...): metric name -> value, plus ``"index"`` (the
-        trial's number, 0-based); empty for activities without trials.
+        trial's number, 0-based); a field may also be a list (of numbers, or of dicts of
+        numbers and None: a call's notes), stored as it is. Empty for activities without trials.
     """
 
     metrics: dict[str, Any]

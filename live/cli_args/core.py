@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 
-from live.cli_args.values import number, whole
+from live.cli_args.live_run import MAX_BPM, MIN_BPM
+from live.cli_args.values import channels, number, whole
+from live.music.scales import MODES  # a constant of a small pure module: 'live --help' stays fast
 
 MAX_SEED = 2**32 - 1
 """Largest seed of a simulated client (numpy takes seeds as unsigned 32-bit words)."""
@@ -77,6 +79,7 @@ def add_parsers(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> N
                       help="matching tolerance in ms, more than 0 and at most 1000 (default 80)")
     echo.add_argument("--json", action="store_true", help="print one JSON object")
     echo.set_defaults(module="metrics")
+    _add_improv(msub)
 
     presets = sub.add_parser("presets", help="list and validate activity presets")
     psub = presets.add_subparsers(dest="action", metavar="ACTION", required=True)
@@ -90,3 +93,35 @@ def add_parsers(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> N
     )
     pval.add_argument("files", nargs="+", metavar="FILE")
     pval.set_defaults(module="presets")
+
+
+#: Tonics --key takes, as a therapist writes them (sharps and flats).
+KEY_NAMES = ("C", "C#", "Db", "D", "D#", "Eb", "E", "F", "F#", "Gb", "G", "G#", "Ab", "A", "A#", "Bb", "B")
+
+
+def _add_improv(msub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
+    """``live metrics improv`` (issue 13's improvisation metrics of a MIDI file)."""
+    improv = msub.add_parser(
+        "improv",
+        help="improvisation metrics of the client's notes in a MIDI file",
+        description="Describe what the client played: note density, velocity, register, pitch "
+        "classes, notes in the scale (--key), time active, longest silence, rhythm (IOI CV, nPVI), "
+        "locking to a pulse (--bpm), the estimated key, and turn-taking with the therapist "
+        "(--therapist-channels). Definitions: docs/metrics.md. Undefined values read n/a (null in JSON).",
+    )
+    improv.add_argument("--midi", required=True, metavar="FILE.mid", help="Standard MIDI File of the improvisation")
+    improv.add_argument("--client-channels", action=channels(), default=(1,), metavar="CH[,CH...]",
+                        help="the client's MIDI channels, 1..16 (default 1)")
+    improv.add_argument("--therapist-channels", action=channels(), default=None, metavar="CH[,CH...]",
+                        help="the therapist's MIDI channels, 1..16 (default none: no turn-taking metrics)")
+    improv.add_argument("--key", choices=KEY_NAMES, default=None, help="the tonic, for notes in the scale")
+    improv.add_argument("--mode", choices=tuple(MODES), default=None,
+                        help="the mode of --key (default major)")
+    improv.add_argument("--bpm", action=number(MIN_BPM, MAX_BPM, "BPM"), default=None, metavar="B",
+                        help=f"the pulse's tempo, {MIN_BPM}..{MAX_BPM} BPM, for pulse locking")
+    improv.add_argument("--beat-offset-s", action=number(-3600, 3600, "s"), default=0.0, metavar="S",
+                        help="when a beat falls, seconds from the file's start, -3600..3600 (default 0)")
+    improv.add_argument("--window-s", action=number(0, 3600, "s", lo_open=True), default=6.0, metavar="S",
+                        help="window of time active and turn-taking, more than 0 and at most 3600 s (default 6)")
+    improv.add_argument("--json", action="store_true", help="print one JSON object")
+    improv.set_defaults(module="metrics")

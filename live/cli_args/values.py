@@ -1,7 +1,7 @@
 """Checks of command-line values, one per kind of value, run while the arguments are parsed.
 
 Each is an ``argparse`` action made by a small factory (:func:`whole`, :func:`number`,
-:func:`size`, :func:`moment`, :func:`day`) that converts the text and checks it against what is allowed; a bad value ends the
+:func:`size`, :func:`moment`, :func:`day`, :func:`channels`) that converts the text and checks it against what is allowed; a bad value ends the
 command at once, before any file, database or device is touched, with one line on stderr in the
 project's style (``live demo: --seed -1: must be 0..4294967295``) and exit status 2.
 
@@ -18,7 +18,7 @@ import math
 import re
 from typing import Any, Callable
 
-__all__ = ["CheckedValue", "OneLineParser", "day", "moment", "number", "one_line", "size", "whole"]
+__all__ = ["CheckedValue", "OneLineParser", "channels", "day", "moment", "number", "one_line", "size", "whole"]
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -165,3 +165,17 @@ def day() -> type[CheckedValue]:
         return datetime.date.fromisoformat(text)
 
     return _make("date", "must be a date written YYYY-MM-DD, e.g. 2024-03-18", parse)
+
+
+def channels() -> type[CheckedValue]:
+    """MIDI channels as a therapist reads them, 1..16, comma-separated (``1`` or ``1,10``): a
+    tuple of distinct channel numbers 1..16, in the order given."""
+
+    def parse(text: str) -> tuple[int, ...]:
+        numbers = tuple(int(part.strip(), 10) for part in text.split(","))  # ValueError for "", "a", "1.5"
+        if not all(1 <= n <= 16 for n in numbers) or len(set(numbers)) != len(numbers):
+            raise ValueError(text)
+        return numbers
+
+    return _make("channels", "must be MIDI channels 1..16, comma-separated, each once (e.g. 1 or 1,10)", parse,
+                 lo=1, hi=16)

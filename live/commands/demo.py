@@ -71,8 +71,13 @@ def run(args) -> int:
     simulated = outcome.simulated
     commands = next_commands(outcome.session_id, DEMO_CLIENT, db, out_dir)
     if args.json:
-        json.dump({"session_id": outcome.session_id, "summary": outcome.summary.metrics,
-                   "phases": outcome.summary.phases, "simulated": simulated, "outputs": outputs}, sys.stdout)
+        doc = {"session_id": outcome.session_id, "summary": outcome.summary.metrics,
+               "phases": outcome.summary.phases, "simulated": simulated, "outputs": outputs}
+        if outcome.summary.trials:  # activities with trials: one object per trial, as the activity gives it
+            doc["trials"] = list(outcome.summary.trials)
+        if outcome.therapist:
+            doc["therapist"] = outcome.therapist
+        json.dump(doc, sys.stdout)
         sys.stdout.write("\n")
         print_next(commands, err)  # stdout stays one JSON object
         return 0

@@ -1,7 +1,8 @@
-"""``live metrics sms`` and ``live metrics echo``: metrics from files.
+"""``live metrics sms``, ``live metrics echo`` and ``live metrics improv``: metrics from files.
 
 ``sms``: synchronisation metrics of a tapping run, from two CSV files. ``echo``: the
-call-and-response scores of an answer against its call, from two MIDI files.
+call-and-response scores of an answer against its call, from two MIDI files. ``improv``: the
+improvisation metrics of the client's notes in a MIDI file (and turn-taking with the therapist's).
 Exit status 0 with the result on stdout; 2 with one line on stderr for bad input.
 """
 
@@ -15,12 +16,14 @@ from live.activities.entrainment.catalogue import METRICS
 from live.cli_args.values import one_line
 from live.metrics.csvio import read_times_csv
 from live.metrics.echo import SCORE_METRICS, EchoNote, score_echo
+from live.metrics.improv import IMPROV_METRICS, improv_from_channels
 from live.metrics.info import format_value, metric_info
 from live.metrics.midi_notes import read_midi_notes
 from live.metrics.sms import sms_summary
 
 _PROG = "live metrics sms"
 _ECHO_PROG = "live metrics echo"
+_IMPROV_PROG = "live metrics improv"
 
 # The readable table's rows, in order (labels, units and formats: entrainment's catalogue).
 _KEYS = ("n_beats", "n_taps", "matched", "missed", "extra", "mean_async_ms", "sd_async_ms",
@@ -51,6 +54,8 @@ def run(args: argparse.Namespace) -> int:
     """Run ``live metrics sms`` or ``live metrics echo``; return the exit status."""
     if args.metric == "echo":
         return _run_echo(args)
+    if args.metric == "improv":
+        return _run_improv(args)
     window_ms = args.window_ms  # checked while parsing (live.cli_args.values)
     try:
         beats_s = read_times_csv(args.beats)
@@ -87,4 +92,51 @@ def _run_echo(args: argparse.Namespace) -> int:
     else:
         print(f"call:   {args.call}\nanswer: {args.answer}\ntolerance: {args.tolerance_ms:g} ms\n")
         print(_table({k: v for k, v in score.as_dict().items() if k != "lag_error_ms"}, SCORE_METRICS))
+    return 0
+
+
+def _channel_list(numbers) -> str:
+    return ", ".join(str(c) for c in numbers)
+
+
+def _run_improv(args: argparse.Namespace) -> int:
+    """``live metrics improv --midi FILE [--client-channels 1] [--therapist-channels 2] [--key C
+    --mode major] [--bpm B] [--beat-offset-s S] [--window-s 6] [--json]`` (channels 1..16)."""
+    from live.music.scales import pitch_class
+
+    client = tuple(args.client_channels)
+    therapist = None if args.therapist_channels is None else tuple(args.therapist_channels)
+    if therapist is not None and set(client) & set(therapist):
+        return _fail(f"--therapist-channels {_channel_list(therapist)}: channel "
+                     f"{_channel_list(sorted(set(client) & set(therapist)))} is also the client's "
+                     f"(--client-channels {_channel_list(client)}): a channel is either's, not both's", _IMPROV_PROG)
+    if args.mode is not None and args.key is None:
+        return _fail(f"--mode {args.mode}: needs --key (the scale's tonic, e.g. --key C --mode {args.mode})",
+                     _IMPROV_PROG)
+    try:
+        notes, length_s = read_midi_notes(args.midi)
+    except (OSError, ValueError) as exc:
+        return _fail(str(exc), _IMPROV_PROG)
+    if not notes:
+        return _fail(f"{args.midi}: no notes (a note-on with velocity > 0); give a MIDI file of the improvisation",
+                     _IMPROV_PROG)
+    channels = sorted({n.channel + 1 for n in notes})
+    if not set(client) & set(channels):
+        return _fail(f"{args.midi}: no notes on the client's channel {_channel_list(client)}; the file has notes on "
+                     f"channel {_channel_list(channels)} (give them with --client-channels)", _IMPROV_PROG)
+    key = {} if args.key is None else {"key_pc": pitch_class(args.key), "mode": args.mode or "major"}
+    result = improv_from_channels(
+        [n.onset_s for n in notes], [n.note for n in notes], [n.velocity for n in notes], [n.channel for n in notes],
+        duration_s=length_s, client_channels=[c - 1 for c in client],
+        therapist_channels=None if therapist is None else [c - 1 for c in therapist],
+        bpm=args.bpm, beat_offset_s=args.beat_offset_s, window_s=args.window_s, **key)
+    if args.json:
+        print(json.dumps(result, allow_nan=False))
+        return 0
+    print(f"midi:   {args.midi}\nclient: channel {_channel_list(client)}"
+          + ("" if therapist is None else f"; therapist: channel {_channel_list(therapist)}")
+          + ("" if not key else f"\nkey:    {args.key} {key['mode']}")
+          + ("" if args.bpm is None else f"\npulse:  {args.bpm:g} BPM from {args.beat_offset_s:g} s")
+          + f"\nwindow: {args.window_s:g} s\n")
+    print(_table(result, IMPROV_METRICS))
     return 0

@@ -110,7 +110,7 @@ def _trials(run: dict, catalogue) -> list[str]:
     trials = run.get("trials") or []
     if not trials:
         return []
-    names = list(dict.fromkeys(m for t in trials for m in t if m != "index"))
+    names = list(dict.fromkeys(m for t in trials for m, v in t.items() if m != "index" and not isinstance(v, list)))
     return ["", f"Run {run['position']} ({run['preset_name']}), per trial:",
             table(["trial", *(metric_info(m, catalogue).label for m in names)],
                   [[t["index"], *(format_value(m, t.get(m), catalogue) for m in names)] for t in trials])]

@@ -82,8 +82,11 @@ def _c_caller(restype, *argtypes):
     elif len(argtypes) == 4:
         def call(typingctx, fn, a, b, c, d):
             return sig, codegen
+    elif len(argtypes) == 6:
+        def call(typingctx, fn, a, b, c, d, e, f):
+            return sig, codegen
     else:
-        raise ValueError("1..4 arguments")
+        raise ValueError("1..4 or 6 arguments")
     return intrinsic(call)
 
 
@@ -99,6 +102,11 @@ call_i32_p_p_u32 = _c_caller(types.int32, types.voidptr, types.voidptr, types.ui
 call_void_p = _c_caller(types.void, types.voidptr)
 # int jack_midi_event_write(void *port_buffer, jack_nframes_t time, const jack_midi_data_t *, size_t)
 call_i32_p_u32_p_u64 = _c_caller(types.int32, types.voidptr, types.uint32, types.voidptr, types.uint64)
+
+# int PaStreamCallback(const void *input, void *output, unsigned long frameCount,
+#                      const PaStreamCallbackTimeInfo *timeInfo, PaStreamCallbackFlags, void *userData)
+call_pa_callback = _c_caller(types.int32, types.voidptr, types.voidptr, types.uint64, types.voidptr, types.uint64,
+                             types.voidptr)
 
 CLOCK_MONOTONIC = 1  # Linux <time.h>; the clock of time.monotonic_ns() and time.perf_counter_ns()
 

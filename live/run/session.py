@@ -187,7 +187,8 @@ class Session:
             self.session_id, activity=preset.activity, preset_name=preset.name, preset_path=str(preset.path),
             params=dataclasses.asdict(params), start_frame=start_frame, calibration=s.calibration,
             playback=s.playback(), resumes_run_id=resumes, outage_id=outage_id)
-        activity.start(ActivityContext(e.audio.sample_rate, start_frame, e.audio.sound_names))
+        activity.start(ActivityContext(e.audio.sample_rate, start_frame, e.audio.sound_names,
+                                       session_start_frame=self._session_start))
         for listener in e.listeners:
             listener.run_started(cls, params, start_frame)
         again = f", played again after the audio came back (it resumes run {resumes})" if resumes is not None else ""

@@ -27,7 +27,7 @@ from live.store.schema import (
     t_sessions,
     t_summaries,
 )
-from live.store.values import check_int, json_or_none
+from live.store.values import check_int, json_or_none, stored_value
 
 __all__ = ["Reads"]
 
@@ -106,7 +106,7 @@ class Reads(Outages):
         """Metric name -> value (a number, a text, or None where undefined) of a run's summary
         for ``phase``, in the order stored. Empty while the run has no summary for that phase."""
         rows = self._summary_rows(run_id, t_summaries.c.phase == phase, t_summaries.c.trial.is_(None))
-        return {r.metric: r.text_value if r.text_value is not None else r.value for r in rows}
+        return {r.metric: stored_value(r.value, r.text_value) for r in rows}
 
     def run_phases(self, run_id: int) -> dict[str, dict[str, float | str | None]]:
         """Every phase summary of a run: phase -> metric -> value.
@@ -118,17 +118,17 @@ class Reads(Outages):
         out: dict[str, dict[str, float | str | None]] = {}
         first: dict[str, int] = {}
         for r in self._summary_rows(run_id, t_summaries.c.trial.is_(None)):
-            out.setdefault(r.phase, {})[r.metric] = r.text_value if r.text_value is not None else r.value
+            out.setdefault(r.phase, {})[r.metric] = stored_value(r.value, r.text_value)
             first.setdefault(r.phase, r.position)
         return dict(sorted(out.items(), key=lambda kv: (first[kv[0]], _PHASE_RANK.get(kv[0], 2), kv[0])))
 
     def run_trials(self, run_id: int) -> list[dict[str, float | str | None]]:
         """A run's per-trial summaries by trial: each ``{"index": n, metric: value, ...}``
-        (metrics in the order stored); empty for a run without trials."""
+        (metrics in the order stored; a list field, e.g. a call's notes, as the list it was);
+        empty for a run without trials."""
         trials: dict[int, dict[str, float | str | None]] = {}
         for r in self._summary_rows(run_id, t_summaries.c.phase == TRIAL_PHASE, t_summaries.c.trial.is_not(None)):
-            trials.setdefault(r.trial, {"index": r.trial})[r.metric] = (
-                r.text_value if r.text_value is not None else r.value)
+            trials.setdefault(r.trial, {"index": r.trial})[r.metric] = stored_value(r.value, r.text_value)
         return [trials[k] for k in sorted(trials)]
 
     def run_controls(self, run_id: int) -> list[dict[str, Any]]:

@@ -88,7 +88,9 @@ def summary_rows(run_id: int, summary: Mapping[str, Any] | Summary, phase: str =
     ``index`` as ``trial`` (phase :data:`~live.store.schema.TRIAL_PHASE`). Positions run on
     across them all, so the order given is the order read back.
 
-    A metric's value is a number, a text (``text_value``) or None where undefined (never NaN).
+    A metric's value is a number, a text (``text_value``) or None where undefined (never NaN);
+    a trial's field may also be a list of numbers or dicts of numbers (a call's notes), kept as
+    JSON text and read back as the list.
     """
     metrics = summary.metrics if isinstance(summary, Summary) else summary
     if not isinstance(metrics, Mapping):

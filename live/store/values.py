@@ -14,11 +14,13 @@ from numbers import Real
 from typing import Any
 
 __all__ = ["check_client_code", "check_int", "opt_int", "opt_float", "check_name", "dump_json", "now",
-           "metric_value"]
+           "metric_value", "stored_value"]
 
 _CODE_RE = re.compile(r"[A-Za-z0-9_-]{1,64}")
 MAX_TEXT_VALUE = 200
 """Longest text a summary metric may hold (a key estimate, a chord symbol, ...)."""
+MAX_LIST_VALUE = 20000
+"""Longest JSON text a trial's list field may take (a call's notes, an answer's onsets)."""
 
 
 def check_client_code(code: object) -> str:
@@ -63,12 +65,28 @@ def opt_float(name: str, value: object) -> float | None:
 def metric_value(name: str, value: object) -> tuple[float | None, str | None]:
     """A summary metric's value as ``(value, text_value)``: a number goes in the first, a text
     (an activity's text metric, e.g. a key estimate ``"F# minor"``) in the second, None in
-    neither."""
+    neither. A list (a trial's call: its notes as dicts of numbers) goes in the second as JSON
+    text, read back as the list (:func:`stored_value`)."""
+    if isinstance(value, (list, tuple)):
+        text = json.dumps(list(value), allow_nan=False, ensure_ascii=False, separators=(",", ":"))
+        if len(text) > MAX_LIST_VALUE:
+            raise ValueError(f"metric {name!r}: a list value must be at most {MAX_LIST_VALUE} characters as JSON")
+        return None, text
     if isinstance(value, str):
+        if value.startswith("["):
+            raise ValueError(f"metric {name!r} = {value!r:.60}: a text value must not start with '[' "
+                             "(that marks a list value)")
         if not 1 <= len(value) <= MAX_TEXT_VALUE:
             raise ValueError(f"metric {name!r} = {value!r:.60}: a text value must be 1..{MAX_TEXT_VALUE} characters")
         return None, value
     return opt_float(f"metric {name!r}", value), None
+
+
+def stored_value(value: float | None, text_value: str | None) -> float | str | list | None:
+    """A summary row's value as it was given: the number, the text, or a list stored as JSON."""
+    if text_value is None:
+        return value
+    return json.loads(text_value) if text_value.startswith("[") else text_value
 
 
 def check_name(name: str, value: object, max_len: int) -> str:

@@ -76,7 +76,7 @@ class ConsoleCommand:
 
     Parameters
     ----------
-    action : {"start_stop", "tempo_up", "tempo_down", "next_activity", "mark", "quit"}
+    action : {"start_stop", "tempo_up", "tempo_down", "next_activity", "end_turn", "mark", "quit"}
     host_ns : int
         ``time.perf_counter_ns()`` at the key press (for a mark: when ``m`` was pressed).
     text : str
@@ -88,9 +88,9 @@ class ConsoleCommand:
     text: str = ""
 
 
-KEYS_HELP = "space start/stop   Up/Down tempo   n next activity   m mark a moment   q end and save"
+KEYS_HELP = "space start/stop   Up/Down tempo   n next activity   t end of turn   m mark a moment   q end and save"
 _KEY_ACTIONS = {" ": "start_stop", "KEY_UP": "tempo_up", "KEY_DOWN": "tempo_down", "n": "next_activity",
-                "q": "quit"}
+                "t": "end_turn", "q": "quit"}
 
 
 def console_wanted() -> bool:

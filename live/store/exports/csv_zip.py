@@ -152,6 +152,8 @@ def _cell(v: Any) -> Any:
         return int(v)
     if isinstance(v, datetime):
         return v.isoformat()
+    if isinstance(v, list):  # a trial's list field (a call's notes): as JSON
+        return json.dumps(v, separators=(",", ":"))
     return v
 
 

@@ -101,6 +101,8 @@ def bundle(session: dict[str, Any]) -> dict[str, Any]:
                         "code": "not-applicable"}]}
                 elif isinstance(value, str):
                     obs["valueString"] = value
+                elif isinstance(value, list):  # a trial's list field (a call's notes): as JSON text
+                    obs["valueString"] = json.dumps(value, separators=(",", ":"))
                 else:
                     obs["valueQuantity"] = {"value": value, "unit": info.ucum, "system": UCUM,
                                             "code": info.ucum}
