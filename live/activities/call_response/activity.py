@@ -107,6 +107,11 @@ class CallResponse:
         phrases' notes); none for unpitched or live calls."""
         return pitched_notes(params)
 
+    @classmethod
+    def soundfont(cls, params: CallResponseParams) -> None:
+        """None: its pitched calls use the session's SoundFont (the setting's or Debian's)."""
+        return None
+
     # --- timing -------------------------------------------------------------------------------
     def _beat_frames(self, bpm: float) -> float:
         return 60.0 * self.sr / bpm
