@@ -12,11 +12,16 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 # Debian packages the tests use: a JACK server and PortAudio (live audio/MIDI), PostgreSQL (the
 # store's server tests), Xvfb + xdotool (a real client window), tmux (the therapist console),
-# poppler-utils (PDF pages checked with pdftoppm).
-APT_PACKAGES := jackd2 libjack-jackd2-0 libportaudio2 postgresql xvfb xauth xdotool tmux poppler-utils
+# poppler-utils (PDF pages checked with pdftoppm), FluidSynth and a General MIDI SoundFont (the
+# pitched instruments, rendered before a session; SOUND_PACKAGES).
+SOUND_PACKAGES := libfluidsynth3 timgm6mb-soundfont
+APT_PACKAGES := jackd2 libjack-jackd2-0 libportaudio2 postgresql xvfb xauth xdotool tmux poppler-utils $(SOUND_PACKAGES)
 NEEDED_COMMANDS := jackd jack_wait initdb pg_ctl Xvfb xdotool tmux pdftoppm
+# What the sound packages install (the library FluidSynth loads, the SoundFont live looks for first).
+FLUIDSYNTH_LIB := libfluidsynth.so.3
+GM_SOUNDFONT := /usr/share/sounds/sf2/TimGM6mb.sf2
 
-.PHONY: demo test bench screenshots system-deps clean
+.PHONY: demo test bench screenshots system-deps sound-deps clean
 
 $(BIN)/python:
 	@$(PYTHON) -c '$(PYTHON_OK)' 2>/dev/null || { v=$$($(PYTHON) --version 2>/dev/null || echo "not found"); \
@@ -37,6 +42,8 @@ system-deps:
 	@missing=""; for c in $(NEEDED_COMMANDS); do \
 	  command -v $$c >/dev/null || ls /usr/lib/postgresql/*/bin/$$c >/dev/null 2>&1 || missing="$$missing $$c"; done; \
 	ldconfig -p | grep -q 'libportaudio.so.2 ' || missing="$$missing libportaudio2"; \
+	ldconfig -p | grep -q '$(FLUIDSYNTH_LIB) ' || missing="$$missing libfluidsynth3"; \
+	[ -f $(GM_SOUNDFONT) ] || missing="$$missing timgm6mb-soundfont"; \
 	if [ -z "$$missing" ]; then :; \
 	elif [ "$$(id -u)" = 0 ]; then \
 	  echo "installing with apt-get (missing:$$missing)"; \
@@ -45,7 +52,20 @@ system-deps:
 	  echo "make test needs$$missing: run 'sudo apt-get install $(APT_PACKAGES)' and try again" >&2; exit 1; \
 	fi
 
-demo: $(VENV)/.installed
+# make demo: FluidSynth and the SoundFont from apt when root; otherwise, without them, live plays its
+# built-in synthesized instruments (said here, and by live in one line), and the demo still runs.
+sound-deps:
+	@missing=""; ldconfig -p | grep -q '$(FLUIDSYNTH_LIB) ' || missing="$$missing libfluidsynth3"; \
+	[ -f $(GM_SOUNDFONT) ] || missing="$$missing timgm6mb-soundfont"; \
+	if [ -z "$$missing" ]; then :; \
+	elif [ "$$(id -u)" = 0 ]; then \
+	  echo "installing with apt-get (missing:$$missing)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(SOUND_PACKAGES) >/dev/null; \
+	else \
+	  echo "live will play its built-in synthesized instruments (missing:$$missing); for General MIDI sounds run 'sudo apt-get install $(SOUND_PACKAGES)'" >&2; \
+	fi
+
+demo: sound-deps $(VENV)/.installed
 	$(BIN)/live demo
 	@echo "To type 'live' without .venv/bin/ in this shell: . .venv/bin/activate"
 
@@ -59,7 +79,7 @@ bench: system-deps $(VENV)/.installed-test
 	$(BIN)/python -m benchmarks
 
 screenshots: $(VENV)/.installed
-	$(BIN)/python -m live.ui.screenshots docs/screenshots
+	$(BIN)/python -m live.run.screenshots docs/screenshots
 
 clean:
 	rm -rf $(VENV) live-demo-output .pytest_cache .hypothesis

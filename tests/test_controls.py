@@ -107,7 +107,8 @@ def test_values_out_of_range_or_of_the_wrong_type(tmp_path):
         '[[bindings]]\naction = "start_stop"\nmessage = "note"\nchannel = 0\nnumber = true\n'
     )
     assert problems(tmp_path, text) == [
-        'bindings[0].action: "faster": must be one of: tempo_up, tempo_down, tempo_set, start_stop, next_activity, end_turn',
+        'bindings[0].action: "faster": must be one of: tempo_up, tempo_down, tempo_set, start_stop, next_activity, end_turn, '
+        'next_chord, key_up, key_down, drone, intensity_up, intensity_down, fill, stop',
         'bindings[0].message: "sysex": must be one of: note, cc',
         "bindings[0].channel: 17: must be a whole number, 1..16 (leave out for any channel)",
         "bindings[0].number: 200: must be a whole number, 0..127",

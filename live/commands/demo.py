@@ -65,7 +65,8 @@ def run(args) -> int:
 
     print(f"live demo: rendering '{preset.name}' with a simulated client (seed {args.seed})...", file=err)
     with store:
-        outcome = simulate_session(preset, store=store, seed=args.seed, wav_dir=out_dir, client=DEMO_CLIENT)
+        outcome = simulate_session(preset, store=store, seed=args.seed, wav_dir=out_dir, client=DEMO_CLIENT,
+                                   log=lambda line: print(f"live demo: {line}", file=err))
     outputs = {"wav": str(outcome.wav_path), "db": db}
     simulated = outcome.simulated
     commands = next_commands(outcome.session_id, DEMO_CLIENT, db, out_dir)
@@ -76,6 +77,7 @@ def run(args) -> int:
             doc["trials"] = list(outcome.summary.trials)
         if outcome.therapist:
             doc["therapist"] = outcome.therapist
+        doc.update({k: v for k, v in outcome.summary.extras.items() if k not in doc})  # e.g. backing
         json.dump(doc, sys.stdout)
         sys.stdout.write("\n")
         print_next(commands, err)  # stdout stays one JSON object

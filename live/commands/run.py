@@ -47,7 +47,7 @@ def run(args) -> int:
     from live.run.live import LiveSetup, install_signal_handlers
     from live.run.options import LiveOptions, SessionError
     from live.run.outcome import outages_json, responses_json
-    from live.run.sounds import declared_notes
+    from live.run.sounds import declared_notes, declared_soundfont
     from live.ui.console import console_wanted
 
     with store:
@@ -59,7 +59,7 @@ def run(args) -> int:
                               midi_backend=args.midi_backend, rtmidi_api=args.rtmidi_api, mic=args.mic,
                               mic_threshold=args.mic_threshold, touch=not args.headless,
                               console=console_wanted() and not args.no_console,
-                              notes=declared_notes(presets), **screen)
+                              notes=declared_notes(presets), soundfont=declared_soundfont(presets), **screen)
         try:
             session = LiveSetup(options)
         except SessionError as exc:

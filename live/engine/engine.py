@@ -39,8 +39,11 @@ class Engine:
         """The engine clock: frames played so far (end of the last block)."""
         return self.driver.state.frame
 
-    def schedule(self, sound: ScheduledSound, *, fade_frames: int = 0) -> None:
-        """Queue ``sound`` to start at ``sound.frame``. Never blocks.
+    def schedule(self, sound: ScheduledSound, *, fade_frames: int = 0, key: int = -1) -> None:
+        """Queue ``sound`` to start at ``sound.frame`` (its release, the bank sound's, from
+        ``sound.end_frame`` when it has one). Never blocks.
+
+        ``key`` (0 .. 2**20 - 1) names the voice for a later :meth:`release` (a live note-off).
 
         Raises
         ------
@@ -53,8 +56,15 @@ class Engine:
         with self._lock:
             self.driver.state.push(
                 frame=sound.frame, bank_start=where.start_frame, length_frames=where.length_frames,
-                gain=sound.gain, fade_frames=fade_frames,
+                gain=sound.gain, fade_frames=fade_frames, end_frame=sound.end_frame,
+                release_frames=where.release_frames, key=key,
             )
+
+    def release(self, key: int, frame: int) -> None:
+        """Start the release of the sounds scheduled with ``key`` at ``frame`` (a note-off).
+        Never blocks."""
+        with self._lock:
+            self.driver.state.release(key=key, frame=frame)
 
     def post_input(self, event: InputEvent) -> None:
         """Hand an input to the control thread (thread-safe; called by input edges)."""

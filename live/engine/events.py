@@ -27,12 +27,16 @@ class ScheduledSound:
         Index of the cue this sound marks (a beat, a call's onset, ...: the activity's own
         numbering, 0 = the first scored one, count-in beats negative); None for sounds that
         mark no cue (a groove's other hits, a pad's sound).
+    end_frame : int or None
+        Frame its release starts (a sustained note's note-off): it fades out over the bank
+        sound's release from there; None plays the whole sample.
     """
 
     frame: int
     sound: str
     gain: float = 1.0
     cue_index: int | None = None
+    end_frame: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -71,7 +71,13 @@ C_FRAME = 0            # frame of the first sample
 C_BANK_START = 1       # first bank frame of the slice
 C_LENGTH = 2           # frames to play
 C_FADE = 3             # frames of linear fade-out at the end (0 = none)
-CMD_FIELDS = 4
+C_END = 4              # frame its release starts (a note-off), or -1: plays to its end
+C_RELEASE = 5          # frames of linear fade from C_END to silence
+C_KEY = 6              # the voice's key, a later release finds it by (-1: none)
+C_KIND = 7             # CK_PLAY, or CK_RELEASE: voices with key C_KEY release from C_FRAME
+CMD_FIELDS = 8
+CK_PLAY = 0
+CK_RELEASE = 1
 
 # ---------------------------------------------------------------- voice table (int64; gains in their own float32 array)
 V_ACTIVE = 0
@@ -79,12 +85,17 @@ V_FRAME = 1
 V_BANK_START = 2
 V_LENGTH = 3
 V_FADE = 4
-VOICE_FIELDS = 5
+V_END = 5              # frame its release starts, or -1
+V_RELEASE = 6          # frames of its release (>= 1)
+V_KEY = 7              # -1, or the key a release names (KEY_MIDI | channel << 7 | note for pads)
+VOICE_FIELDS = 8
+KEY_MIDI = 1 << 20     # keys of the notes the callback's pads start (Python's keys stay below)
 
 # ---------------------------------------------------------------- pad sounds per MIDI note (int64[128, FEEDBACK_FIELDS])
 FB_BANK_START = 0
 FB_LENGTH = 1          # 0: the note plays no sound
-FEEDBACK_FIELDS = 2
+FB_RELEASE = 2         # > 0: the note sustains until its note-off, then fades over this many frames
+FEEDBACK_FIELDS = 3
 
 # ---------------------------------------------------------------- sizes
 MAX_CHANNELS = 32

@@ -16,7 +16,10 @@ import numpy as np
 
 from live.engine.bank import Bank
 from live.engine.cabi import clock_gettime_address
+from live.engine.instruments import parse_note_sound
 from live.engine.layout import (
+    C_BANK_START, C_END, C_FADE, C_FRAME, C_KEY, C_KIND, C_LENGTH, C_RELEASE, CK_PLAY, CK_RELEASE, FB_BANK_START,
+    FB_LENGTH, FB_RELEASE,
     CMD_FIELDS, FEEDBACK_FIELDS, H_ACTIVE_MAX, H_BANK_ADDR, H_BANK_FRAMES, H_BLOCKS, H_CHANNELS, H_CLOCK_FN,
     H_CMD_ADDR, H_CMD_GAIN_ADDR, H_CMD_MASK, H_CMD_READ, H_CMD_WRITTEN, H_DROPPED, H_FEEDBACK_ADDR,
     H_FEEDBACK_DELAY, H_FEEDBACK_GAIN_ADDR, H_FEEDBACK_PLAYED, H_FRAME, H_IN_ADDR, H_IN_CHANNELS, H_IN_MASK,
@@ -110,20 +113,41 @@ class SamplerState:
         """Frames rendered so far: the engine clock as of the last finished block."""
         return int(self.header[H_FRAME])
 
-    def push(self, *, frame: int, bank_start: int, length_frames: int, gain: float, fade_frames: int = 0) -> None:
-        """Queue one bank slice to start at ``frame``.
+    def push(self, *, frame: int, bank_start: int, length_frames: int, gain: float, fade_frames: int = 0,
+             end_frame: int | None = None, release_frames: int = 1, key: int = -1) -> None:
+        """Queue one bank slice to start at ``frame``; with ``end_frame``, its release (a linear
+        fade over ``release_frames``) starts there; ``key`` (>= 0, below
+        :data:`~live.engine.layout.KEY_MIDI`) lets :meth:`release` end it later.
 
         Raises
         ------
         RingFull
             When the callback has not yet taken the slots (never blocks).
         """
+        self._command(frame, bank_start, length_frames, fade_frames, -1 if end_frame is None else end_frame,
+                      release_frames, key, CK_PLAY, gain)
+
+    def release(self, *, key: int, frame: int) -> None:
+        """Queue the release of every voice started with ``key`` (and not yet released before
+        ``frame``), from ``frame``: a note-off.
+
+        Raises
+        ------
+        RingFull
+            When the callback has not yet taken the slots (never blocks).
+        """
+        self._command(frame, 0, 0, 0, -1, 1, key, CK_RELEASE, 0.0)
+
+    def _command(self, frame: int, bank_start: int, length: int, fade: int, end: int, release: int, key: int,
+                 kind: int, gain: float) -> None:
         h = self.header
         written = int(h[H_CMD_WRITTEN])
         if written - int(h[H_CMD_READ]) >= self.commands.shape[0]:
             raise RingFull(f"command ring full ({self.commands.shape[0]} commands waiting): is the stream running?")
         slot = written & (self.commands.shape[0] - 1)
-        self.commands[slot] = (frame, bank_start, length_frames, fade_frames)
+        row = self.commands[slot]
+        row[C_FRAME], row[C_BANK_START], row[C_LENGTH], row[C_FADE] = frame, bank_start, length, fade
+        row[C_END], row[C_RELEASE], row[C_KEY], row[C_KIND] = end, release, key, kind
         self.command_gains[slot] = gain
         h[H_CMD_WRITTEN] = written + 1  # payload first, then the count (see module notes)
 
@@ -166,14 +190,17 @@ class SamplerState:
         self.header[H_MIDI_HEADER] = midi_header.ctypes.data
 
     def set_note_sounds(self, sounds: dict[int, tuple[str, float]]) -> None:
-        """Which bank sound each MIDI note plays (notes not given: silent)."""
+        """Which bank sound each MIDI note plays (notes not given: silent). A pitched note's
+        sound (:mod:`live.engine.instruments`) sustains until the note-off, then fades over its
+        release; the others play to their end."""
         table = np.zeros((128, FEEDBACK_FIELDS), dtype=np.int64)
         gains = np.zeros(128, dtype=np.float32)
         for note, (name, gain) in sounds.items():
             if not 0 <= note <= 127:
                 raise ValueError(f"MIDI note must be 0..127, got {note}")
             where = self.bank[name]
-            table[note] = (where.start_frame, where.length_frames)
+            table[note, FB_BANK_START], table[note, FB_LENGTH] = where.start_frame, where.length_frames
+            table[note, FB_RELEASE] = where.release_frames if parse_note_sound(name) is not None else 0
             gains[note] = gain
         self.feedback_gains[:] = gains  # gains first: a note never plays at an old gain
         self.feedback[:] = table

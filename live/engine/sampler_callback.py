@@ -6,10 +6,15 @@ The callback contract (what runs in the audio thread, and what may not)
 PortAudio (live) or called over a numpy buffer (offline) as a C function pointer. Per block it
 
 1. takes every command Python has queued in the command ring and puts it in a free voice
-   (a voice may start in a later block: it waits in its slot until its frame comes);
+   (a voice may start in a later block: it waits in its slot until its frame comes), or, for a
+   release command, sets the frame from which the voices with its key fade out;
+1b. plays the pads of the JACK MIDI client's notes: a note-on starts its note's sound at the
+   input frame + a fixed delay; a note-off releases it there, when the note sustains;
 2. mixes, for every voice sounding in this block, the voice's slice of the sample bank into a
    mono scratch buffer, from the exact frame offset at which it starts, times its gain, with an
-   optional linear fade over its last frames, and copies the scratch to every output channel;
+   optional linear fade over its last frames and a linear release from its end frame (a
+   note-off), and copies the scratch to every output channel. Every gain depends only on the
+   voice's frame, never on where a block starts, so any block sizes render the same samples;
 3. advances the frame counter (the engine's one clock) and its statistics.
 
 It may not: take the GIL, allocate, raise, block, or read or write outside the arrays it is
@@ -42,6 +47,7 @@ from live.engine.cabi import (
     CLOCK_MONOTONIC, acquire_fence, address_of, as_voidptr, call_i32_i32_p, call_u32_p, release_fence,
 )
 from live.engine.layout import (
+    C_END, C_KEY, C_KIND, C_RELEASE, CK_RELEASE, FB_RELEASE, KEY_MIDI, V_END, V_KEY, V_RELEASE,
     C_BANK_START, C_FADE, C_FRAME, C_LENGTH, CMD_FIELDS, FB_BANK_START, FB_LENGTH, FEEDBACK_FIELDS, H_ACTIVE_MAX,
     H_BANK_ADDR, H_BANK_FRAMES, H_BLOCKS, H_CHANNELS, H_CLOCK_FN, H_CMD_ADDR, H_CMD_GAIN_ADDR, H_CMD_MASK,
     H_CMD_READ, H_CMD_WRITTEN, H_DROPPED, H_FEEDBACK_ADDR, H_FEEDBACK_DELAY, H_FEEDBACK_GAIN_ADDR,
@@ -81,9 +87,12 @@ def _host_ns(hdr) -> np.int64:
 
 
 @njit(inline="always", error_model="numpy")  # inlined: one body to inspect
-def _start_voice(hdr, voice, voice_gain, block_start, bank_frames, start, bank_start, length, fade, gain) -> bool:
+def _start_voice(hdr, voice, voice_gain, block_start, bank_frames, start, bank_start, length, fade, gain,
+                 end, release, key) -> bool:
     """Put a bank slice in a free voice to start at frame ``start`` (now, counted late, if that
-    has passed). False, counted as dropped, when the slice is outside the bank or no voice is free."""
+    has passed), its release from frame ``end`` (-1: none; never before its start) over
+    ``release`` frames, findable by ``key`` for a later release. False, counted as dropped, when
+    the slice is outside the bank or no voice is free."""
     if bank_start < 0 or length <= 0 or bank_start >= bank_frames:
         hdr[H_DROPPED] += 1
         return False
@@ -102,9 +111,28 @@ def _start_voice(hdr, voice, voice_gain, block_start, bank_frames, start, bank_s
     voice[free, V_BANK_START] = bank_start
     voice[free, V_LENGTH] = length
     voice[free, V_FADE] = min(max(fade, 0), length)
+    voice[free, V_END] = max(end, start) if end >= 0 else np.int64(-1)
+    voice[free, V_RELEASE] = max(release, 1)
+    voice[free, V_KEY] = key
     voice_gain[free] = gain
     voice[free, V_ACTIVE] = 1
     return True
+
+
+@njit(inline="always", error_model="numpy")  # inlined: one body to inspect
+def _release_key(hdr, voice, block_start, key, frame) -> None:
+    """Start the release of every sounding or waiting voice with ``key`` not yet released
+    before ``frame``: at ``frame`` (at once, counted late, when that has passed; never before a
+    voice's start)."""
+    if key < 0:
+        return
+    if frame < block_start:
+        hdr[H_LATE] += 1
+        hdr[H_LATE_MAX_FRAMES] = max(hdr[H_LATE_MAX_FRAMES], block_start - frame)
+        frame = block_start
+    for v in range(voice.shape[0]):
+        if voice[v, V_ACTIVE] != 0 and voice[v, V_KEY] == key and (voice[v, V_END] < 0 or voice[v, V_END] > frame):
+            voice[v, V_END] = max(frame, voice[v, V_FRAME])
 
 
 def _sampler_body(input_ptr, output_ptr, frame_count, time_info, status_flags, userdata):
@@ -144,8 +172,12 @@ def _sampler_body(input_ptr, output_ptr, frame_count, time_info, status_flags, u
     while taken < written:
         slot = taken & mask
         taken += 1
+        if cmd[slot, C_KIND] == CK_RELEASE:
+            _release_key(hdr, voice, block_start, cmd[slot, C_KEY], cmd[slot, C_FRAME])
+            continue
         _start_voice(hdr, voice, voice_gain, block_start, bank_frames, cmd[slot, C_FRAME], cmd[slot, C_BANK_START],
-                     cmd[slot, C_LENGTH], cmd[slot, C_FADE], cmd_gain[slot])
+                     cmd[slot, C_LENGTH], cmd[slot, C_FADE], cmd_gain[slot], cmd[slot, C_END], cmd[slot, C_RELEASE],
+                     cmd[slot, C_KEY])
     hdr[H_CMD_READ] = taken
 
     # 1b. Pads: a note-on from the JACK MIDI client starts that note's sound at its input frame
@@ -172,15 +204,21 @@ def _sampler_body(input_ptr, output_ptr, frame_count, time_info, status_flags, u
             status = midi[slot, MI_STATUS]
             note = midi[slot, MI_DATA1] & 0x7F
             velocity = midi[slot, MI_DATA2] & 0x7F
-            if (status & 0xF0) != 0x90 or velocity == 0 or delay <= 0:
-                continue
-            if fb[note, FB_LENGTH] <= 0:
-                continue  # this note plays no sound
+            kind = status & 0xF0
+            if (kind != 0x90 and kind != 0x80) or delay <= 0 or fb[note, FB_LENGTH] <= 0:
+                continue  # not a note, or this note plays no sound
             # JACK frame times are 32-bit: take the difference modulo 2**32, as a signed value
             since_t0 = (((midi[slot, MI_JACK_FRAME] & 0xFFFFFFFF) - jack_t0 + 0x80000000) & 0xFFFFFFFF) - 0x80000000
+            sustains = fb[note, FB_RELEASE] > 0
+            key = KEY_MIDI | ((status & 0x0F) << 7) | note if sustains else np.int64(-1)
+            if kind == 0x80 or velocity == 0:  # note-off: a sustained note's release starts
+                if sustains:
+                    _release_key(hdr, voice, block_start, key, block_start + since_t0 + delay)
+                continue
             gain = fb_gain[note] * np.float32(velocity) / np.float32(127.0)
             if _start_voice(hdr, voice, voice_gain, block_start, bank_frames, block_start + since_t0 + delay,
-                            fb[note, FB_BANK_START], fb[note, FB_LENGTH], 0, gain):
+                            fb[note, FB_BANK_START], fb[note, FB_LENGTH], 0, gain, np.int64(-1),
+                            fb[note, FB_RELEASE], key):
                 hdr[H_FEEDBACK_PLAYED] += 1
         hdr[H_MIDI_READ] = taken_midi
 
@@ -220,18 +258,29 @@ def _sampler_body(input_ptr, output_ptr, frame_count, time_info, status_flags, u
             if start >= chunk_end:
                 continue  # waits for a later chunk
             length = voice[v, V_LENGTH]
+            fade = voice[v, V_FADE]
+            release = voice[v, V_RELEASE]
+            # Sound frames: the fade starts at length - fade, the release at rel (if it has an
+            # end); the voice stops at the slice's end or the release's, whichever comes first.
+            rel = voice[v, V_END] - start if voice[v, V_END] >= 0 else length
+            total = min(length, rel + release) if voice[v, V_END] >= 0 else length
             first = start - chunk_start if start > chunk_start else 0  # first scratch frame
             pos = chunk_start + first - start                            # sound frame there
-            count = min(m - first, length - pos)
+            count = min(m - first, total - pos)
             src = voice[v, V_BANK_START] + pos
             gain = voice_gain[v]
-            fade = voice[v, V_FADE]
-            plain = min(max(length - fade - pos, 0), count)  # frames before the fade starts
+            plain = min(max(min(length - fade, rel) - pos, 0), count)  # frames before fade or release
             for j in range(plain):
                 scratch[first + j] += bank[src + j] * gain
-            for j in range(plain, count):  # here 0 < length - (pos + j) <= fade
-                scratch[first + j] += bank[src + j] * gain * (np.float32(length - pos - j) / np.float32(fade))
-            if pos + count >= length:
+            for j in range(plain, count):
+                p = pos + j
+                g = gain
+                if p >= length - fade:  # here 0 < length - p <= fade
+                    g *= np.float32(length - p) / np.float32(fade)
+                if p >= rel:  # here 0 < rel + release - p <= release
+                    g *= np.float32(rel + release - p) / np.float32(release)
+                scratch[first + j] += bank[src + j] * g
+            if pos + count >= total:
                 voice[v, V_ACTIVE] = 0
         for i in range(m):
             o = (done + i) * channels

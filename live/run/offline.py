@@ -29,7 +29,7 @@ from live.run.edges import Control
 from live.run.loop import Edges, Feedback
 from live.run.plain import LogConsole, NoScreen
 from live.run.session import Session, SessionSettings
-from live.run.sounds import build_session_bank, declared_notes
+from live.run.sounds import build_session_bank, declared_notes, declared_soundfont
 from live.run.sources.scripted import ScriptedControls
 from live.run.sources.simulated import SimulatedSource, SimulatedTherapistSource
 
@@ -176,6 +176,7 @@ def simulate_session(
     timing: LoopTiming = LoopTiming(),
     controls: Sequence[tuple[int, str, float | None]] = (),
     console: Any = None,
+    log: Callable[[str], None] = lambda line: None,
 ) -> SimulatedOutcome:
     """Render ``preset`` with its activity's simulated client playing (and its simulated
     therapist, when it has one, on the therapist's side of the input path); store and score
@@ -184,6 +185,13 @@ def simulate_session(
     The session is flagged simulated; with ``wav_dir`` its audio is written there as
     ``session-<id>.wav``. If anything fails midway, what was written stays and the session is
     marked incomplete.
+
+    Offline, an input the activity gives a sound (:meth:`Activity.input_sounds`) sounds one
+    control period after its frame: the least fixed delay at which every input polled in the
+    control step it falls in can still be scheduled ahead of the clock, so the audio never
+    depends on the block size. An input a simulated client gives later than that (the
+    simulated improviser decides a beat's notes once it has heard the next beat) sounds at the
+    step it arrives in.
 
     Parameters
     ----------
@@ -200,16 +208,21 @@ def simulate_session(
         the session at its own frame, as ``live run`` does with a controller's, and stored.
     console : ConsoleEdge, optional
         Where the session's view and lines go (default: nowhere).
+    log : callable
+        One line at a time about the bank built before the session (a missing FluidSynth or
+        SoundFont, the notes rendered; default: nowhere).
     """
     scripted = ScriptedControls(controls)
-    bank = build_session_bank(declared_notes([preset]), sample_rate=timing.sample_rate)
+    bank = build_session_bank(declared_notes([preset]), sample_rate=timing.sample_rate,
+                              soundfont=declared_soundfont([preset]), log=log)
     audio = OfflineAudio(timing, record=wav_dir is not None, stops=scripted.frames, bank=bank)
     sim = SimulatedSource(client=client, seed=seed, sample_rate=timing.sample_rate, settings=settings)
     therapist = SimulatedTherapistSource(seed=seed, sample_rate=timing.sample_rate, audience=sim)
     edges = Edges(audio=audio, sources=(therapist, sim, scripted), listeners=(sim, therapist),
                   writer=InlineWriter(store, timing.flush_period_frames),
                   console=console if console is not None else LogConsole(lambda line: None),
-                  screen=NoScreen("none (offline)"), feedback=Feedback(audio))
+                  screen=NoScreen("none (offline)"),
+                  feedback=Feedback(audio, default_delay_frames=timing.control_period_frames))
     settings_ = SessionSettings(clients=(client,), simulated=True, lookahead_frames=timing.lookahead_frames,
                                 start_delay_frames=timing.start_frame)
     outcome = Session(edges, store, settings_).run([preset])

@@ -63,6 +63,7 @@ class LiveOptions:
     pad_delay_periods: int = 2
     pad_sound: str | None = "woodblock"  # None: pads play no sound
     notes: tuple = ()                 # PitchedNote s the presets declare: rendered into the bank first
+    soundfont: str | None = None      # the SoundFont a preset names (None: LIVE_SOUNDFONT's, or Debian's)
     stall_timeout_s: float = 1.0
     controls: ControlMap = field(default_factory=ControlMap.default)
     touch: bool = False

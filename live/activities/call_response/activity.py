@@ -61,6 +61,7 @@ class CallResponse:
     note_table: ClassVar[dict[str, str]] = NOTE_TABLE
     note_plots: ClassVar[tuple] = NOTE_PLOTS
     midi_tracks: ClassVar[tuple[MidiTrack, ...]] = MIDI_TRACKS
+    plays_inputs: ClassVar[bool] = False  # an answer sounds as the session's pad sound
 
     def __init__(self, params: CallResponseParams):
         self.params = params
@@ -108,6 +109,11 @@ class CallResponse:
         """The pitched notes its calls play (the preset's instrument on its pitches and its
         phrases' notes); none for unpitched or live calls."""
         return pitched_notes(params)
+
+    @classmethod
+    def soundfont(cls, params: CallResponseParams) -> None:
+        """None: its pitched calls use the session's SoundFont (the setting's or Debian's)."""
+        return None
 
     # --- timing -------------------------------------------------------------------------------
     def _beat_frames(self, bpm: float) -> float:
@@ -289,6 +295,9 @@ class CallResponse:
         extra = {"trial": None if trial is None else trial.index, "level": None if trial is None else trial.level,
                  "pitch": ev.note, "timing_error_ms": None}
         return [Response(ev, None, None, extra)]
+
+    def input_sounds(self, ev: InputEvent, at_frame: int) -> list[ScheduledSound]:
+        return []  # plays_inputs is False: an answer sounds as the session's pad sound
 
     def on_control(self, ev: ControlEvent) -> str | None:
         """``end_turn``: ends the therapist's call (the answer window opens) or closes the window
