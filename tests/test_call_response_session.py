@@ -61,6 +61,8 @@ def test_staircase_converges_within_one_level_of_a_simulated_ceiling_in_40_trial
     assert all(abs(lv - ceiling) <= 1 for lv in levels[-20:]), levels
     m = out.summary.metrics
     assert m["reversals"] >= 6 and abs(m["threshold_level"] - ceiling) <= 1, m
+    print(f"\nstaircase, memory span 4 (ceiling level {ceiling}): levels {levels}; {m['reversals']} reversals, "
+          f"threshold {m['threshold_level']:.2f}", file=sys.stderr)
     # Stored per trial as played.
     assert [t["level"] for t in stored] == levels
 
@@ -75,6 +77,8 @@ def test_omission_rate_comes_back_as_recall_within_the_binomial_band_over_200_tr
     recall = sum(t["matched"] for t in trials) / n
     half = 1.96 * math.sqrt(p_omit * (1 - p_omit) / n)
     assert abs(recall - (1 - p_omit)) <= half, (recall, half)
+    print(f"\nomission rate {p_omit}: recall {recall:.4f} over {n} call notes of 200 trials "
+          f"(band {1 - p_omit - half:.4f}..{1 - p_omit + half:.4f})", file=sys.stderr)
     assert all(t["precision"] == 1.0 for t in trials if t["n_answer"])  # nothing inserted, nothing mismatched
 
 
@@ -85,6 +89,7 @@ def test_tempo_scaling_comes_back_within_one_percent(tmp_path):
     ratios = [t["tempo_ratio"] for t in out.summary.trials]
     assert len(ratios) == 30 and None not in ratios
     assert abs(sum(ratios) / len(ratios) - 1.1) <= 0.011
+    print(f"\ntempo scale 1.1: mean tempo ratio {sum(ratios) / len(ratios):.4f} over 30 trials", file=sys.stderr)
     assert abs(out.summary.metrics["mean_tempo_ratio"] - 1.1) <= 0.011
 
 
