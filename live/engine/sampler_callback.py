@@ -272,14 +272,19 @@ def _sampler_body(input_ptr, output_ptr, frame_count, time_info, status_flags, u
             plain = min(max(min(length - fade, rel) - pos, 0), count)  # frames before fade or release
             for j in range(plain):
                 scratch[first + j] += bank[src + j] * gain
-            for j in range(plain, count):
-                p = pos + j
-                g = gain
-                if p >= length - fade:  # here 0 < length - p <= fade
-                    g *= np.float32(length - p) / np.float32(fade)
-                if p >= rel:  # here 0 < rel + release - p <= release
-                    g *= np.float32(rel + release - p) / np.float32(release)
-                scratch[first + j] += bank[src + j] * g
+            per_release = np.float32(1.0) / np.float32(release)  # release >= 1
+            if fade == 0:  # the rest is all release (a sustained note's): one branch-free loop
+                for j in range(plain, count):  # here 0 < rel + release - (pos + j) <= release
+                    scratch[first + j] += bank[src + j] * (gain * (np.float32(rel + release - pos - j) * per_release))
+            else:
+                for j in range(plain, count):
+                    p = pos + j
+                    g = gain
+                    if p >= length - fade:  # here 0 < length - p <= fade
+                        g *= np.float32(length - p) / np.float32(fade)
+                    if p >= rel:  # here 0 < rel + release - p <= release
+                        g *= np.float32(rel + release - p) * per_release
+                    scratch[first + j] += bank[src + j] * g
             if pos + count >= total:
                 voice[v, V_ACTIVE] = 0
         for i in range(m):
