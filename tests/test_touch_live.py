@@ -183,9 +183,18 @@ def test_calibrate_touch_measures_a_tapper_that_taps_a_known_time_late(jack_serv
           f"IQR {result['iqr_ms']:.2f} ms", file=sys.stderr)
     assert result["input"] == "touch" and result["device"] == "touch screen 0"
     assert result["kept"] >= 12
-    # On top of the tapper's 40 ms (and its own lateness in sending): the X server, SDL, the
-    # 1 kHz poll and the host-clock mapping, a few ms (measured 2-6 ms; more on a loaded machine).
-    assert late_ms <= result["latency_ms"] <= late_ms + sent_late_ms.mean() + 20, result
+    # The tapper aims 40 ms after the next click from the frame of the one it heard; the dummy
+    # driver's frames drift against host time (up to ~20 ms/s here), so that click comes a few ms
+    # early or late and the truth is the tap's lateness behind the click it heard before it
+    # (median: a click it missed makes one tap look a beat late). Measured 39.8 and 41.9 ms
+    # (2026-11-30, load average 4-5). The full suite's runs that measured 33-36 ms against the
+    # planned 40 are what that drift gives over half a second (docs/performance.md, "Touch
+    # calibration against the clicks the tapper heard").
+    true_ms = float(np.median(true_late_ms))
+    assert abs(true_ms - late_ms) <= 15, true_late_ms
+    # On top of that: the X server, SDL, the 1 kHz poll and the host-clock mapping, a few ms
+    # (measured 2-6 ms against the planned lateness on a quiet machine; 17-24 ms at load 4-5).
+    assert true_ms <= result["latency_ms"] <= true_ms + 20, result
     [(path, device, frames)] = rows(db, "SELECT input_path, device, latency_frames FROM calibrations "
                                         "WHERE input_path = 'touch'")
     assert (path, device, frames) == ("touch", "touch screen 0", result["latency_frames"])
