@@ -19,7 +19,7 @@ from live.engine.cabi import clock_gettime_address
 from live.engine.instruments import LAYER_VELOCITIES, NoteSound, parse_note_sound
 from live.engine.layout import (
     C_BANK_START, C_END, C_FADE, C_FRAME, C_KEY, C_KIND, C_LENGTH, C_RELEASE, CK_PLAY, CK_RELEASE, FB_BANK_START,
-    FB_LAYERS, FB_LENGTH, FB_RELEASE,
+    FB_FULL_VELOCITY, FB_LAYERS, FB_LENGTH, FB_RELEASE,
     CMD_FIELDS, FEEDBACK_FIELDS, H_ACTIVE_MAX, H_BANK_ADDR, H_BANK_FRAMES, H_BLOCKS, H_CHANNELS, H_CLOCK_FN,
     H_CMD_ADDR, H_CMD_GAIN_ADDR, H_CMD_MASK, H_CMD_READ, H_CMD_WRITTEN, H_DROPPED, H_FEEDBACK_ADDR,
     H_FEEDBACK_DELAY, H_FEEDBACK_GAIN_ADDR, H_FEEDBACK_PLAYED, H_FRAME, H_IN_ADDR, H_IN_CHANNELS, H_IN_MASK,
@@ -211,7 +211,8 @@ class SamplerState:
                 where = self.bank[layer_name]
                 table[row, FB_BANK_START], table[row, FB_LENGTH] = where.start_frame, where.length_frames
                 table[row, FB_RELEASE] = where.release_frames if pitched is not None else 0
-                gains[row] = gain / (LAYER_VELOCITIES[layer] if pitched is not None else 127.0)
+                table[row, FB_FULL_VELOCITY] = LAYER_VELOCITIES[layer] if pitched is not None else 127
+                gains[row] = gain
             gains[note] = gain
         self.feedback_gains[:] = gains  # gains first: a note never plays at an old gain
         self.feedback[:] = table

@@ -48,7 +48,7 @@ from live.engine.cabi import (
     CLOCK_MONOTONIC, acquire_fence, address_of, as_voidptr, call_i32_i32_p, call_u32_p, release_fence,
 )
 from live.engine.layout import (
-    C_END, C_KEY, C_KIND, C_RELEASE, CK_RELEASE, FB_LAYERS, FB_RELEASE, KEY_MIDI, LAYER_TOPS, V_END, V_KEY,
+    C_END, C_KEY, C_KIND, C_RELEASE, CK_RELEASE, FB_FULL_VELOCITY, FB_LAYERS, FB_RELEASE, KEY_MIDI, LAYER_TOPS, V_END, V_KEY,
     V_RELEASE,
     C_BANK_START, C_FADE, C_FRAME, C_LENGTH, CMD_FIELDS, FB_BANK_START, FB_LENGTH, FEEDBACK_FIELDS, H_ACTIVE_MAX,
     H_BANK_ADDR, H_BANK_FRAMES, H_BLOCKS, H_CHANNELS, H_CLOCK_FN, H_CMD_ADDR, H_CMD_GAIN_ADDR, H_CMD_MASK,
@@ -221,7 +221,7 @@ def _sampler_body(input_ptr, output_ptr, frame_count, time_info, status_flags, u
                 if sustains:
                     _release_key(hdr, voice, block_start, key, block_start + since_t0 + delay)
                 continue
-            gain = fb_gain[row] * np.float32(velocity)
+            gain = fb_gain[row] * np.float32(velocity) / np.float32(max(fb[row, FB_FULL_VELOCITY], 1))
             if _start_voice(hdr, voice, voice_gain, block_start, bank_frames, block_start + since_t0 + delay,
                             fb[row, FB_BANK_START], fb[row, FB_LENGTH], 0, gain, np.int64(-1),
                             fb[row, FB_RELEASE], key):
