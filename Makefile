@@ -79,7 +79,7 @@ bench: system-deps $(VENV)/.installed-test
 	$(BIN)/python -m benchmarks
 
 screenshots: $(VENV)/.installed
-	$(BIN)/python -m live.ui.screenshots docs/screenshots
+	$(BIN)/python -m live.run.screenshots docs/screenshots
 
 clean:
 	rm -rf $(VENV) live-demo-output .pytest_cache .hypothesis

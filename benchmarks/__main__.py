@@ -20,6 +20,7 @@ import time
 # name -> (module in benchmarks/, function returning markdown lines)
 BENCHMARKS = {
     "render_speed": ("render_speed", "run"),
+    "render_backing": ("render_speed", "run_backing"),
     "startup": ("startup", "run"),
     "metrics": ("entrainment", "run_metrics"),
     "entrainment": ("entrainment", "run_accuracy"),

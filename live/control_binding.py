@@ -18,7 +18,9 @@ from live.engine.gm import GM_DRUM_CHANNEL, GM_DRUMS, note_name
 __all__ = ["ACTIONS", "BUTTON_THRESHOLD", "Binding", "DEFAULT_MAX_BPM", "DEFAULT_MIN_BPM", "DEFAULT_STEP_BPM",
            "MESSAGES", "check_binding", "clash", "whole"]
 
-ACTIONS = ("tempo_up", "tempo_down", "tempo_set", "start_stop", "next_activity", "end_turn")
+ACTIONS = ("tempo_up", "tempo_down", "tempo_set", "start_stop", "next_activity", "end_turn",
+           # the improvisation's band (other activities ignore them)
+           "next_chord", "key_up", "key_down", "drone", "intensity_up", "intensity_down", "fill", "stop")
 """What a binding can do."""
 
 MESSAGES = ("note", "cc")
@@ -82,6 +84,14 @@ class Binding:
             "start_stop": "start/stop",
             "next_activity": "next activity",
             "end_turn": "end of turn",
+            "next_chord": "the band's next chord",
+            "key_up": "key up a semitone",
+            "key_down": "key down a semitone",
+            "drone": "drone on/off",
+            "intensity_up": "band intensity up",
+            "intensity_down": "band intensity down",
+            "fill": "a drum fill",
+            "stop": "the band stops after the bar",
         }[self.action]
         return f"{control}: {what}{press}"
 

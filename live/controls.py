@@ -5,7 +5,7 @@ A mapping is a list of bindings, each tying one MIDI control to one action::
     schema = 1
 
     [[bindings]]
-    action = "tempo_set"     # tempo_up, tempo_down, tempo_set, start_stop, next_activity, end_turn
+    action = "tempo_set"     # tempo_up, tempo_down, tempo_set, start_stop, next_activity, end_turn, next_chord, ...
     message = "cc"           # "note" (a key or pad) or "cc" (a button, knob or fader)
     channel = 1              # 1..16; leave out to answer on every channel
     number = 22              # note or controller number, 0..127
@@ -19,6 +19,10 @@ A mapping is a list of bindings, each tying one MIDI control to one action::
   does); ``next_activity`` ends it and moves to the next; ``end_turn`` ends the current turn
   (call-and-response: the therapist's call ends, or the client's answer window closes; a
   sustain pedal, CC 64, is a natural one).
+- The improvisation's band: ``next_chord`` (the progression's next chord), ``key_up`` /
+  ``key_down`` (a semitone), ``drone`` (on/off), ``intensity_up`` / ``intensity_down`` (by 0.1),
+  ``fill`` (a drum fill at the bar's end), ``stop`` (the band ends after the bar); each from
+  the next beat or bar (the preset's ``chord_change``). Other activities ignore them.
 
 The therapist can also play along on a keyboard or pad of their own, on MIDI channels the
 client's instrument does not use::

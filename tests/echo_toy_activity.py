@@ -85,6 +85,7 @@ class EchoToy:
     response_fields: ClassVar[tuple[str, ...]] = ("pitch",)
     note_table: ClassVar[dict[str, str]] = {"pulses": "pulses", "echoes": "echoes", "mean_echo_lag_ms": "lag (ms)"}
     note_plots: ClassVar[tuple] = ()
+    plays_inputs: ClassVar[bool] = False
 
     def __init__(self, params: EchoToyParams):
         self.params = params
@@ -147,6 +148,9 @@ class EchoToy:
 
     def on_therapist_input(self, ev: InputEvent) -> list[ControlEvent]:
         return []  # the therapist's playing changes nothing here
+
+    def input_sounds(self, ev: InputEvent, at_frame: int) -> list[ScheduledSound]:
+        return []
 
     def on_control(self, ev: ControlEvent) -> str | None:
         return None  # no control changes a pulse train

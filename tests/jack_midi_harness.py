@@ -26,7 +26,8 @@ Run as a subprocess with ``JackServer.env`` (``jackutil.start_midi_harness`` doe
       --wait S               seconds to wait for the ports to appear (default 5)
       --record-from PATTERN  also record 1 or 2 (--channels) audio outputs matching PATTERN
                              (a regex); onsets as jack_recorder.py finds them (--threshold,
-                             --min-gap)
+                             --min-gap); --save FILE.npz keeps the samples (``audio``, channels x n)
+                             and each one's absolute JACK frame (``frames``)
       --channel 1..16        MIDI channel (default 10, General MIDI drums)
       --go-immediately       start the schedule at once instead of on a line on stdin
       --disconnect-at S --reconnect-at S
@@ -105,6 +106,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--channels", type=int, choices=(1, 2), default=1)
     p.add_argument("--threshold", type=float, default=0.05)
     p.add_argument("--min-gap", type=int, default=256)
+    p.add_argument("--save", metavar="FILE.npz",
+                   help="also save the recording: samples (channels, n) and each sample's absolute frame")
     p.add_argument("--channel", type=int, default=10, help="MIDI channel 1..16 (default 10)")
     p.add_argument("--go-immediately", action="store_true")
     p.add_argument("--seconds", type=float, default=30.0)
@@ -561,6 +564,8 @@ def run(args, client, st, out, inports, stop, go, stdin_usable, result) -> int:
             "record_gaps": int(seg.size),
             "peak": float(mix.max()) if n else 0.0,
         })
+        if args.save:
+            np.savez(args.save, audio=audio, frames=sample_frames)
     if args.mode == "tapper":
         result.update({
             "click_onsets": result.get("onset_frames", []),

@@ -17,7 +17,7 @@ from live.sim.base import SimulatedClient
 def test_the_registry_imports_a_built_in_activity_only_when_it_is_asked_for():
     code = ("import sys; from live.activities import registry as r; "
             "assert 'live.activities.entrainment' not in sys.modules; "
-            "assert r.activity_names() == ['call_response', 'entrainment']; "
+            "assert r.activity_names() == ['call_response', 'entrainment', 'improvisation']; "
             "assert 'live.activities.entrainment' not in sys.modules; "
             "assert r.activity_class('entrainment').__name__ == 'Entrainment'; print('ok')")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
@@ -25,7 +25,7 @@ def test_the_registry_imports_a_built_in_activity_only_when_it_is_asked_for():
 
 
 def test_unknown_activity_names_the_known_ones_and_a_second_class_cannot_take_a_name():
-    with pytest.raises(KeyError, match="unknown activity 'drumming'; known: call_response, entrainment"):
+    with pytest.raises(KeyError, match="unknown activity 'drumming'; known: call_response, entrainment, improvisation"):
         activity_class("drumming")
 
     class Impostor:

@@ -107,7 +107,8 @@ def test_values_out_of_range_or_of_the_wrong_type(tmp_path):
         '[[bindings]]\naction = "start_stop"\nmessage = "note"\nchannel = 0\nnumber = true\n'
     )
     assert problems(tmp_path, text) == [
-        'bindings[0].action: "faster": must be one of: tempo_up, tempo_down, tempo_set, start_stop, next_activity, end_turn',
+        'bindings[0].action: "faster": must be one of: tempo_up, tempo_down, tempo_set, start_stop, next_activity, end_turn, '
+        'next_chord, key_up, key_down, drone, intensity_up, intensity_down, fill, stop',
         'bindings[0].message: "sysex": must be one of: note, cc',
         "bindings[0].channel: 17: must be a whole number, 1..16 (leave out for any channel)",
         "bindings[0].number: 200: must be a whole number, 0..127",
@@ -265,3 +266,18 @@ def test_therapist_channels_keep_the_therapists_notes_apart(tmp_path):
 ])
 def test_bad_therapist_channels_say_what_is_allowed(tmp_path, table, problem):
     assert problems(tmp_path, HEADER + KNOB + f"[therapist]\n{table}\n") == [problem]
+
+
+def test_the_band_mapping_binds_the_improvisations_controls_and_the_therapists_channel():
+    cm = ControlMap.load(default_path().parent / "controls-band.toml")
+    assert cm.describe()[5:] == [
+        "CC 25 (any channel): the band's next chord (on press: value 64..127)",
+        "CC 26 (any channel): key up a semitone (on press: value 64..127)",
+        "CC 27 (any channel): key down a semitone (on press: value 64..127)",
+        "CC 28 (any channel): drone on/off (on press: value 64..127)",
+        "CC 29 (any channel): band intensity up (on press: value 64..127)",
+        "CC 30 (any channel): band intensity down (on press: value 64..127)",
+        "CC 31 (any channel): a drum fill (on press: value 64..127)",
+        "CC 32 (any channel): the band stops after the bar (on press: value 64..127)",
+    ]
+    assert cm.match(0xB0, 25, 127).action == "next_chord" and cm.is_therapist(0x91) and not cm.is_therapist(0x90)

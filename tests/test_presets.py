@@ -143,7 +143,7 @@ VALID = HEADER + "[params]\nbeats = 10\n"
         (VALID.replace("schema = 1", "schema = 2"), "schema: 2: must be 1"),
         (VALID.replace("schema = 1", 'schema = "1"'), 'schema: "1": must be 1'),
         (VALID.replace("schema = 1", "schema = true"), "schema: true: must be 1"),
-        (VALID.replace('"entrainment"', '"echo"'), 'activity: "echo": must be one of: call_response, entrainment'),
+        (VALID.replace('"entrainment"', '"echo"'), 'activity: "echo": must be one of: call_response, entrainment, improvisation'),
         (VALID.replace('title = "Test"', 'title = "  "'), 'title: "  ": must be a non-empty string'),
         (
             VALID.replace('goal = "Motor timing"\n', ""),

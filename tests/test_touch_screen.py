@@ -168,13 +168,28 @@ def test_screenshots_render_every_layout_to_the_folder_given(tmp_path):
     import subprocess
     import sys
 
-    proc = subprocess.run([sys.executable, "-m", "live.ui.screenshots", str(tmp_path / "shots")], capture_output=True,
-                          text=True, timeout=60)
+    proc = subprocess.run([sys.executable, "-m", "live.run.screenshots", str(tmp_path / "shots")], capture_output=True,
+                          text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     names = sorted(p.name for p in (tmp_path / "shots").iterdir())
-    assert names == ["screen-default-one-pad.png", "screen-drum-circle-six-100.png",
-                     "screen-reach-to-the-edges-80.png"]
-    assert proc.stdout.split() == [str(tmp_path / "shots" / n) for n in names]
+    from live.ui.screenshots import shipped_screens
+
+    assert names == sorted(f"screen-{name}.png" for name, _ in shipped_screens()[0])  # every [screen] and the default
+    assert {"screen-default-one-pad.png", "screen-drum-circle-six-100.png", "screen-reach-to-the-edges-80.png",
+            *(f"screen-{n}.png" for n in IMPROVISATION)} <= set(names)
+    assert sorted(proc.stdout.split()) == [str(tmp_path / "shots" / n) for n in names]
     image = pygame.image.load(str(tmp_path / "shots" / "screen-reach-to-the-edges-80.png"))
     assert image.get_size() == (1024, 768)
     assert image.get_at((10, 384))[:3] == pad_colour(0) and image.get_at((512, 100))[:3] == (0, 0, 0)
+    # an improvisation's pads as its run starts: a colour per scale degree (C major pentatonic:
+    # C D E G A C D E), the same colour an octave up, the tonics ringed
+    pop = pygame.image.load(str(tmp_path / "shots" / "screen-engagement-pop-major.png"))
+    top = [pop.get_at((140 + 245 * i, 120))[:3] for i in range(4)]
+    bottom = [pop.get_at((140 + 245 * i, 480))[:3] for i in range(4)]
+    assert top == [pad_colour(d) for d in (0, 1, 2, 3)] and bottom == [pad_colour(d) for d in (4, 0, 1, 2)]
+    ring = pop.get_at((52, 200))[:3]
+    assert ring == (0, 0, 0) != pop.get_at((52 + 245 * 1, 200))[:3]  # the tonic's ring, no ring on D4
+
+
+IMPROVISATION = ["emotional-expression-ballad", "engagement-pop-major", "impulse-control-drone", "relaxation-ambient",
+                 "therapist-led-chords", "turn-taking", "twelve-bar-blues"]

@@ -58,6 +58,9 @@ class Activity(Protocol):
         The session note's per-phase table: metric -> column heading, in order.
     note_plots : tuple of NotePlot
         The session note's plots of this activity's runs.
+    plays_inputs : bool
+        The client's inputs sound as :meth:`input_sounds` says (a pad plays the scale note it
+        stands for); False: they sound as the session's pad sound, the same for every input.
 
     Realtime-safe: no.
     """
@@ -70,6 +73,7 @@ class Activity(Protocol):
     response_fields: ClassVar[tuple[str, ...]]
     note_table: ClassVar[Mapping[str, str]]
     note_plots: ClassVar[tuple[NotePlot, ...]]
+    plays_inputs: ClassVar[bool]
 
     def __init__(self, params: Any) -> None: ...
 
@@ -133,6 +137,11 @@ class Activity(Protocol):
         client's), e.g. a call's note or a chord. Returns the controls it amounts to (a chord
         recognised: ``ControlEvent(frame, "chord", text=...)``; none for most notes): the loop
         hands each to :meth:`on_control` and stores it like a controller's."""
+        ...
+
+    def input_sounds(self, ev: InputEvent, at_frame: int) -> Iterable[ScheduledSound]:
+        """With ``plays_inputs``: the sounds the client's input ``ev`` makes, starting at
+        ``at_frame`` (its frame + the input path's fixed feedback delay); empty for none."""
         ...
 
     def on_control(self, ev: ControlEvent) -> str | None:

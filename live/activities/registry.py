@@ -18,6 +18,7 @@ __all__ = ["register", "activity_class", "activity_names", "metric_catalogue"]
 _BUILTIN: dict[str, str] = {
     "entrainment": "live.activities.entrainment",
     "call_response": "live.activities.call_response",
+    "improvisation": "live.activities.improvisation",
 }
 
 _REGISTRY: dict[str, type] = {}

@@ -108,11 +108,16 @@ class Summary:
         Per trial (a call and its answer, ...): metric name -> value, plus ``"index"`` (the
         trial's number, 0-based); a field may also be a list (of numbers, or of dicts of
         numbers and None: a call's notes), stored as it is. Empty for activities without trials.
+    extras : dict
+        What else the activity tells about the run, JSON-ready, under keys of its own that
+        ``live demo --json`` gives beside the summary (the improvisation's ``backing``: the key
+        and the chords that sounded); not metrics, so not stored as such.
     """
 
     metrics: dict[str, Any]
     phases: dict[str, dict[str, Any]] = field(default_factory=dict)
     trials: tuple[dict[str, Any], ...] = ()
+    extras: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

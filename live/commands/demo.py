@@ -77,6 +77,7 @@ def run(args) -> int:
             doc["trials"] = list(outcome.summary.trials)
         if outcome.therapist:
             doc["therapist"] = outcome.therapist
+        doc.update({k: v for k, v in outcome.summary.extras.items() if k not in doc})  # e.g. backing
         json.dump(doc, sys.stdout)
         sys.stdout.write("\n")
         print_next(commands, err)  # stdout stays one JSON object

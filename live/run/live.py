@@ -151,7 +151,11 @@ class LiveSetup:
             if outs:
                 self.log(f"beats also sent as MIDI to {', '.join(outs)}")
             audio.start()
-            feedback = Feedback(audio)
+            touch_delay = round(opts.touch_pad_delay_s * audio.sample_rate)
+            feedback = Feedback(audio, delays={"midi": latency.get("midi", 0) + audio.pad_delay_frames(),
+                                               "touch": latency.get("touch", 0) + touch_delay},
+                                default_delay_frames=audio.pad_delay_frames(), lead_frames=64,
+                                pads_by_source=audio.pads_sounding)
             pad = (rtmidi_pad(feedback, sound=opts.pad_sound, delay_frames=audio.pad_delay_frames(),
                               silent_notes=self.bound)
                    if self.midi.path == "rtmidi" and opts.pad_sound is not None else (lambda msg: None))
@@ -168,7 +172,7 @@ class LiveSetup:
 
                 screen = TouchScreen(self.link, audio, feedback, client=opts.client,
                                      latency_frames=latency.get("touch", 0), pad_sound=opts.pad_sound,
-                                     pad_delay_frames=round(opts.touch_pad_delay_s * audio.sample_rate),
+                                     pad_delay_frames=touch_delay,
                                      display=opts.display, log=self._log)
                 sources.append(screen)
             console: Any = LogConsole(self.log)

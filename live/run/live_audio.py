@@ -90,6 +90,7 @@ class LiveAudio:
         self.options = options
         self.jack_midi = midi_client is not None
         self.pad_notes = pad_notes
+        self._pads_on = True
         self.log = log
         self.bank = build_session_bank(options.notes, sample_rate=options.sample_rate, soundfont=options.soundfont,
                                        log=log)
@@ -133,6 +134,14 @@ class LiveAudio:
             midi_in = JackMidiInput(midi_client, frame_map)
         return Stream(state, driver, Engine(driver, self.bank), frame_map, HostClock(), midi_client, midi_in)
 
+    def pads_sounding(self, on: bool) -> None:
+        """Under JACK, whether the callback plays the pads of MIDI notes itself (off while a
+        run's activity gives its inputs their own sounds)."""
+        self._pads_on = on
+        stream = getattr(self, "stream", None)
+        if self.pad_notes and stream is not None and stream.midi_client is not None:
+            stream.state.set_note_sounds(self.pad_notes if on else {})
+
     def pad_delay_frames(self) -> int:
         """How long after its input frame a pad sounds: whole JACK periods, or rtmidi's delay."""
         opts = self.options
@@ -145,7 +154,7 @@ class LiveAudio:
         once its first block has played, with that block's (frame, CLOCK_MONOTONIC ns)."""
         if self.pad_notes and stream.midi_client is not None:
             stream.state.play_midi_notes(stream.midi_client.header, delay_frames=self.pad_delay_frames(),
-                                         sounds=self.pad_notes)
+                                         sounds=self.pad_notes if self._pads_on else {})
         stream.driver.open()
         asked_ns = time.monotonic_ns()
         stream.state.start_at(start_frame() if callable(start_frame) else start_frame)

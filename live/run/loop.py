@@ -23,7 +23,7 @@ Realtime-safe: no (control thread).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 
 from live.activities.types import ControlEvent, InputSource, Response
 from live.engine.events import InputEvent, ScheduledSound
@@ -40,12 +40,42 @@ RUN_ENDS = {"start_stop": "stop", "next_activity": "next"}
 
 
 class Feedback:
-    """Sounds an input source starts in answer to an input (a pad's own sound), scheduled while
-    the audio plays; those ``stored`` go into the run's sounds (the session's audio can be
-    rendered again from the store)."""
+    """Sounds an input starts in answer to it (a pad's own sound), scheduled while the audio
+    plays; those ``stored`` go into the run's sounds (the session's audio can be rendered again
+    from the store).
 
-    def __init__(self, audio: AudioEdge) -> None:
+    Parameters
+    ----------
+    audio : AudioEdge
+    delays : mapping of str to int
+        By input source (``"sim"``, ``"touch"``, ``"midi"``): the fixed delay in frames after an
+        input's frame at which a sound the activity gives it starts (so its latency is
+        constant); a source not named gets ``default_delay_frames``.
+    default_delay_frames : int
+    lead_frames : int
+        Such a sound never starts sooner than this after the engine's frame now (live: what
+        the callback may already have passed; offline: 0).
+    pads_by_source : callable, optional
+        Told False when a run's activity gives its inputs their sounds (the sources' own pad
+        sound, e.g. the one the audio callback starts for a JACK MIDI note, must stay silent)
+        and True when it does not.
+
+    Attributes
+    ----------
+    by_activity : bool
+        The run's activity gives its inputs their sounds (:meth:`Activity.input_sounds`): the
+        sources' own pad sound stays silent. Set for each run by the session
+        (:meth:`use_activity_sounds`).
+    """
+
+    def __init__(self, audio: AudioEdge, *, delays: Mapping[str, int] | None = None, default_delay_frames: int = 0,
+                 lead_frames: int = 0, pads_by_source: Callable[[bool], None] = lambda on: None) -> None:
         self.audio = audio
+        self._pads_by_source = pads_by_source
+        self.delays = dict(delays or {})
+        self.default_delay_frames = default_delay_frames
+        self.lead_frames = lead_frames
+        self.by_activity = False
         self._stored: list[ScheduledSound] = []
 
     def play(self, sound: ScheduledSound, *, stored: bool) -> None:
@@ -54,6 +84,16 @@ class Feedback:
         self.audio.schedule(sound)
         if stored:
             self._stored.append(sound)
+
+    def use_activity_sounds(self, on: bool) -> None:
+        """Whether the run starting now has its activity give its inputs their sounds."""
+        self.by_activity = on
+        self._pads_by_source(not on)
+
+    def sound_frame(self, ev: InputEvent, now_frame: int) -> int:
+        """Where the sound of input ``ev`` starts: its frame + its source's fixed delay (never
+        sooner than ``lead_frames`` after ``now_frame``)."""
+        return max(ev.frame + self.delays.get(ev.source, self.default_delay_frames), now_frame + self.lead_frames)
 
     def take_stored(self) -> list[ScheduledSound]:
         out, self._stored = self._stored, []
@@ -156,6 +196,9 @@ class RunLoop:
                     inputs.append(ev)
                     if ev.client is not None:
                         responses.extend(activity.on_input(ev))
+                        if e.feedback.by_activity:
+                            for sound in activity.input_sounds(ev, e.feedback.sound_frame(ev, now)):
+                                e.feedback.play(sound, stored=True)
                     else:  # the therapist's playing is stored, never scored; it may amount to controls
                         wanted.extend(activity.on_therapist_input(ev))
                 wanted.extend(polled.controls)

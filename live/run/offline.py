@@ -186,6 +186,13 @@ def simulate_session(
     ``session-<id>.wav``. If anything fails midway, what was written stays and the session is
     marked incomplete.
 
+    Offline, an input the activity gives a sound (:meth:`Activity.input_sounds`) sounds one
+    control period after its frame: the least fixed delay at which every input polled in the
+    control step it falls in can still be scheduled ahead of the clock, so the audio never
+    depends on the block size. An input a simulated client gives later than that (the
+    simulated improviser decides a beat's notes once it has heard the next beat) sounds at the
+    step it arrives in.
+
     Parameters
     ----------
     preset : live.presets.Preset
@@ -214,7 +221,8 @@ def simulate_session(
     edges = Edges(audio=audio, sources=(therapist, sim, scripted), listeners=(sim, therapist),
                   writer=InlineWriter(store, timing.flush_period_frames),
                   console=console if console is not None else LogConsole(lambda line: None),
-                  screen=NoScreen("none (offline)"), feedback=Feedback(audio))
+                  screen=NoScreen("none (offline)"),
+                  feedback=Feedback(audio, default_delay_frames=timing.control_period_frames))
     settings_ = SessionSettings(clients=(client,), simulated=True, lookahead_frames=timing.lookahead_frames,
                                 start_delay_frames=timing.start_frame)
     outcome = Session(edges, store, settings_).run([preset])

@@ -183,12 +183,16 @@ class Session:
         activity = cls(params)
         start_frame = e.audio.now_frame() + s.start_delay_frames
         outage_id = self._resumes[-1]["outage_id"] if resumes is not None and self._resumes else None
+        playback = s.playback()
+        if playback and cls.plays_inputs:  # its inputs' own sounds are stored with the run's sounds
+            playback = {**playback, "pad_sound": None}
         run_id = self.store.create_run(
             self.session_id, activity=preset.activity, preset_name=preset.name, preset_path=str(preset.path),
             params=dataclasses.asdict(params), start_frame=start_frame, calibration=s.calibration,
-            playback=s.playback(), resumes_run_id=resumes, outage_id=outage_id)
+            playback=playback, resumes_run_id=resumes, outage_id=outage_id)
         activity.start(ActivityContext(e.audio.sample_rate, start_frame, e.audio.sound_names,
                                        session_start_frame=self._session_start))
+        e.feedback.use_activity_sounds(cls.plays_inputs)
         for listener in e.listeners:
             listener.run_started(cls, params, start_frame)
         again = f", played again after the audio came back (it resumes run {resumes})" if resumes is not None else ""

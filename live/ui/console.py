@@ -88,9 +88,13 @@ class ConsoleCommand:
     text: str = ""
 
 
-KEYS_HELP = "space start/stop   Up/Down tempo   n next activity   t end of turn   m mark a moment   q end and save"
+KEYS_HELP = ("space start/stop   Up/Down tempo   n next activity   t end of turn   m mark a moment   "
+             "q end and save   band: c next chord  ]/[ key up/down  d drone  +/- intensity  f fill  s stop")
 _KEY_ACTIONS = {" ": "start_stop", "KEY_UP": "tempo_up", "KEY_DOWN": "tempo_down", "n": "next_activity",
-                "t": "end_turn", "q": "quit"}
+                "t": "end_turn", "q": "quit",
+                # the improvisation's band (other activities ignore them)
+                "c": "next_chord", "]": "key_up", "[": "key_down", "d": "drone", "+": "intensity_up",
+                "-": "intensity_down", "f": "fill", "s": "stop"}
 
 
 def console_wanted() -> bool:

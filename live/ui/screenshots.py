@@ -1,5 +1,6 @@
-"""Render each client screen layout to a PNG: ``python -m live.ui.screenshots OUTDIR``
-(``make screenshots`` writes them to ``docs/screenshots/``).
+"""Render each client screen layout to a PNG: ``python -m live.ui.screenshots OUTDIR`` (the
+layouts alone; ``make screenshots`` runs :mod:`live.run.screenshots`, which adds what each
+preset's activity shows on the pads at its start, into ``docs/screenshots/``).
 
 One image per shipped preset that has a ``[screen]`` table, plus the default screen (one big
 pad) that every other preset shows, drawn by the real :class:`live.ui.touch.TouchScreen` on SDL's
@@ -14,6 +15,7 @@ import os
 import sys
 import time
 from pathlib import Path
+from typing import Any, Mapping, Sequence
 
 from live.config.preset_files import shipped_presets
 from live.config.problems import problem_lines
@@ -38,8 +40,14 @@ def shipped_screens() -> tuple[list[tuple[str, ScreenLayout]], list[str]]:
 
 
 def render(out_dir: str | os.PathLike, screens: list[tuple[str, ScreenLayout]], *,
-           size: tuple[int, int] = (1024, 768)) -> list[Path]:
-    """Write ``screen-NAME.png`` for each (name, layout) in ``out_dir``; returns their paths."""
+           size: tuple[int, int] = (1024, 768), changes: Mapping[str, Sequence[Any]] | None = None) -> list[Path]:
+    """Write ``screen-NAME.png`` for each (name, layout) in ``out_dir``; returns their paths.
+
+    ``changes``: by name, what the activity shows on the pads at the run's start (prompts,
+    lit pads, labels, colours and marked pads: :class:`~live.engine.events.PadLook` ...),
+    drawn over the layout."""
+    from live.ui.screen_state import encode
+
     os.environ["SDL_VIDEODRIVER"] = "dummy"
     os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
     import pygame
@@ -53,7 +61,9 @@ def render(out_dir: str | os.PathLike, screens: list[tuple[str, ScreenLayout]], 
     try:
         for name, layout in screens:
             screen.set_layout(layout)
-            screen.draw(time.perf_counter_ns())  # between beats: pads on black
+            now_ns = time.perf_counter_ns()
+            screen.add_changes([encode(c, lambda frame: now_ns - 1) for c in (changes or {}).get(name, ())])
+            screen.draw(now_ns)  # between beats: pads on black
             target = out / f"screen-{name}.png"
             pygame.image.save(screen.surface, str(target))
             written.append(target)

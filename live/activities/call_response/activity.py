@@ -59,6 +59,7 @@ class CallResponse:
     response_fields: ClassVar[tuple[str, ...]] = ("trial", "level", "pitch", "timing_error_ms")
     note_table: ClassVar[dict[str, str]] = NOTE_TABLE
     note_plots: ClassVar[tuple] = NOTE_PLOTS
+    plays_inputs: ClassVar[bool] = False  # an answer sounds as the session's pad sound
 
     def __init__(self, params: CallResponseParams):
         self.params = params
@@ -292,6 +293,9 @@ class CallResponse:
         extra = {"trial": None if trial is None else trial.index, "level": None if trial is None else trial.level,
                  "pitch": ev.note, "timing_error_ms": None}
         return [Response(ev, None, None, extra)]
+
+    def input_sounds(self, ev: InputEvent, at_frame: int) -> list[ScheduledSound]:
+        return []  # plays_inputs is False: an answer sounds as the session's pad sound
 
     def on_control(self, ev: ControlEvent) -> str | None:
         """``end_turn``: ends the therapist's call (the answer window opens) or closes the window

@@ -85,6 +85,7 @@ class Entrainment:
     note_table: ClassVar[Mapping[str, str]] = {
         "n_beats": "beats", "matched": "matched", "mean_async_ms": "mean async (ms)", "sd_async_ms": "SD async (ms)",
         "within_window_pct": "in window (%)", "R": "R", "iti_cv": "ITI CV"}
+    plays_inputs: ClassVar[bool] = False  # a tap sounds as the session's pad sound
     note_plots: ClassVar[tuple[NotePlot, ...]] = (
         NotePlot("asynchrony", plots.asynchrony_plot, wide=True),
         NotePlot("histogram", plots.histogram_plot),
@@ -203,6 +204,9 @@ class Entrainment:
     def on_therapist_input(self, ev: InputEvent) -> list[ControlEvent]:
         """The therapist playing along: stored by the session, nothing here (no controls)."""
         return []
+
+    def input_sounds(self, ev: InputEvent, at_frame: int) -> list[ScheduledSound]:
+        return []  # plays_inputs is False: a tap sounds as the session's pad sound
 
     def on_control(self, ev: ControlEvent) -> str | None:
         """Apply a therapist's control; returns what it did, for the record (None: ignored).

@@ -197,6 +197,6 @@ class MidiSource:
 def rtmidi_pad(feedback: Any, *, sound: str, delay_frames: int, silent_notes: set[int]) -> Callable[[MidiMessage], None]:
     """rtmidi's pads: each note-on not bound to a control plays ``sound`` ``delay_frames`` after it."""
     def play(msg: MidiMessage) -> None:
-        if msg.data1 not in silent_notes:
+        if msg.data1 not in silent_notes and not feedback.by_activity:
             feedback.play(ScheduledSound(msg.frame + delay_frames, sound, gain=0.8 * msg.data2 / 127), stored=False)
     return play

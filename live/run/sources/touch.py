@@ -93,7 +93,7 @@ class TouchScreen:
         for pad, velocity, host_ns in self.link.take():
             ev = touch_input(pad, velocity, host_ns, clock, latency_frames=self.latency_frames, client=self.client)
             inputs.append(ev)
-            if self._sound is not None:
+            if self._sound is not None and not self.feedback.by_activity:
                 at = max(ev.frame + self.latency_frames + self.pad_delay_frames, self.audio.now_frame() + 64)
                 self.feedback.play(ScheduledSound(at, self._sound, gain=0.8 * velocity / 127), stored=True)
         return Polled(inputs=inputs)

@@ -4,8 +4,13 @@ Tracks: 0 ``conductor`` (tempo, the session id, marked moments as markers, and `
 ``audio back`` markers at each audio outage); 1 ``cues`` (every sound live played, channel 10:
 the sounds that mark one of the activity's cues (a beat, a call's onset: those stored with a
 cue index) as GM Hi/Low Wood Block 76/77, the accented ones high, pads as Side Stick 37, other
-sounds as Claves 75; none planned to start inside an outage, which never sounded); one track per client (``client C-014``: their inputs, channel 1
-for MIDI notes, channel 2 for mic and touch hits as note 60 with their velocity); and
+sounds as Claves 75; none planned to start inside an outage, which never sounded); one track per
+pitched instrument that played (``band piano``, ``band bass``: each stored pitched sound,
+:func:`live.engine.instruments.parse_note_sound`, as its note, with its layer's velocity scaled
+by its gain, on a channel of its own from 4 up, 10 skipped); one track per client
+(``client C-014``: their inputs, channel 1 for MIDI notes, channel 2 for mic and touch hits as
+note 60 with their velocity, or as the note the activity says it played, a response's
+``played_note``, e.g. an improvisation's pad); and
 ``therapist`` (the notes the therapist played along, on their own MIDI channels, as channel 3
 notes with their note and velocity; the therapist's controls as markers with their effect,
 and as the control's value on CC 16 channel 16 where it has one). Notes last 50 ms (the store
@@ -23,6 +28,7 @@ from typing import Any
 
 import mido
 
+from live.engine.instruments import parse_note_sound
 from live.store.exports import origin_frame, outage_spans, sounded
 
 TICKS_PER_BEAT = 960
@@ -72,12 +78,19 @@ def render(session: dict[str, Any]) -> bytes:
     cues: list = []
     clients: dict[str, list] = {code: [] for code in session["clients"]}
     therapist: list = []
+    band: dict[str, list] = {}
     for r in session["runs"]:
         pad = (r.get("playback") or {}).get("pad_sound")
+        played = {(x["frame"], x["source"]): (x.get("extra") or {}).get("played_note") for x in r.get("responses", ())}
         for e in r["sounds"]:
             if not sounded(e["frame"], spans):
                 continue
-            if e["cue_index"] is not None:
+            pitched = parse_note_sound(e["sound"])
+            if pitched is not None:
+                velocity = round(pitched.velocity * min(1.0, e["gain"] if e["gain"] is not None else 1.0))
+                band.setdefault(pitched.instrument, []).extend(
+                    _notes(tick(e["frame"]), 0, pitched.note, velocity, off))
+            elif e["cue_index"] is not None:
                 note = GM_ACCENT if e["sound"].endswith("_accent") else GM_CUE
             else:
                 note = GM_PAD if e["sound"] == pad else GM_OTHER
@@ -89,7 +102,8 @@ def render(session: dict[str, Any]) -> bytes:
             elif e["source"] == "midi" and e["note"] is not None:
                 clients[e["client"]] += _notes(tick(e["frame"]), 0, e["note"], e["velocity"], off)
             else:
-                clients[e["client"]] += _notes(tick(e["frame"]), 1, 60, e["velocity"], off)
+                note = played.get((e["frame"], e["source"]))
+                clients[e["client"]] += _notes(tick(e["frame"]), 1, 60 if note is None else note, e["velocity"], off)
         for c in r["controls"]:
             at = max(0, tick(c["frame"]))
             therapist.append((at, 1, mido.MetaMessage("marker", text=(c["effect"] or c["action"])[:120])))
@@ -99,6 +113,10 @@ def render(session: dict[str, Any]) -> bytes:
     mid = mido.MidiFile(type=1, ticks_per_beat=TICKS_PER_BEAT)
     mid.tracks.append(_track("conductor", conductor))
     mid.tracks.append(_track("cues", cues))
+    channels = [c for c in range(3, 16) if c != 9]
+    for k, (instrument, events) in enumerate(sorted(band.items())):
+        ch = channels[k % len(channels)]
+        mid.tracks.append(_track(f"band {instrument}", [(t, o, m.copy(channel=ch)) for t, o, m in events]))
     for code, events in clients.items():
         mid.tracks.append(_track(f"client {code}", events))
     mid.tracks.append(_track("therapist", therapist))
