@@ -266,3 +266,18 @@ def test_therapist_channels_keep_the_therapists_notes_apart(tmp_path):
 ])
 def test_bad_therapist_channels_say_what_is_allowed(tmp_path, table, problem):
     assert problems(tmp_path, HEADER + KNOB + f"[therapist]\n{table}\n") == [problem]
+
+
+def test_the_band_mapping_binds_the_improvisations_controls_and_the_therapists_channel():
+    cm = ControlMap.load(default_path().parent / "controls-band.toml")
+    assert cm.describe()[5:] == [
+        "CC 25 (any channel): the band's next chord (on press: value 64..127)",
+        "CC 26 (any channel): key up a semitone (on press: value 64..127)",
+        "CC 27 (any channel): key down a semitone (on press: value 64..127)",
+        "CC 28 (any channel): drone on/off (on press: value 64..127)",
+        "CC 29 (any channel): band intensity up (on press: value 64..127)",
+        "CC 30 (any channel): band intensity down (on press: value 64..127)",
+        "CC 31 (any channel): a drum fill (on press: value 64..127)",
+        "CC 32 (any channel): the band stops after the bar (on press: value 64..127)",
+    ]
+    assert cm.match(0xB0, 25, 127).action == "next_chord" and cm.is_therapist(0x91) and not cm.is_therapist(0x90)
