@@ -146,6 +146,8 @@ class Improvisation:
         self.wanted_drone = self.harmony.drone
         self._last_at: Any = None
         self._prev_at: Any = None
+        self._table: dict[int, tuple[str, float]] = {}
+        self._table_tonic: int | None = None
 
     def plan(self, until_frame: int) -> Iterator[ScheduledSound]:
         while self.next_beat < self.n_beats and self.tempo.frame_at_beat(self.next_beat) < until_frame:
@@ -226,6 +228,25 @@ class Improvisation:
             return []
         sound = client_sound(self.params.instrument, note, ev.velocity, at_frame, self.params.volume)
         return [sound] if sound.sound in self.sound_names else []  # a keyboard beyond its range: silent
+
+    def note_sounds(self, now_frame: int) -> dict[int, tuple[str, float]]:
+        """Each keyboard note's sound in the key sounding at ``now_frame``: its note as ``snap``
+        says on the preset's instrument (full layer, gain as :meth:`input_sounds` at velocity
+        127); filtered notes and notes beyond the bank left out (silent). The same dict until
+        the key changes."""
+        h = self.harmony
+        sounding = [s for s in h.segments if s.start_frame <= now_frame]
+        tonic = sounding[-1].tonic_pc if sounding else h.key_pc0
+        if self._table_tonic != tonic:
+            table = {}
+            for note in range(128):
+                played = keyboard_note(note, tonic_pc=tonic, mode=h.mode, snap=self.params.snap)
+                if played is not None:
+                    sound = client_sound(self.params.instrument, played, 127, 0, self.params.volume)
+                    if sound.sound in self.sound_names:
+                        table[note] = (sound.sound, sound.gain)
+            self._table, self._table_tonic = table, tonic
+        return self._table
 
     def _scored(self, ev: InputEvent, note: int | None) -> Response:
         h = self.harmony
