@@ -8,8 +8,14 @@ beat's chord comes from :class:`~live.activities.improvisation.harmony.Harmony`:
 progression, the drone, or what the therapist asked for (:mod:`~live.activities.improvisation.steering`:
 a chord they played on their channel, recognised, or a control), from the next beat or bar.
 
-Every client note is logged with the note it played (pads: scale degrees; keyboard: snapped,
-filtered or as played) and scored against the nearest beat (its offset from the pulse); the
+A chord changed mid-bar (``chord_change = "beat"``) is struck on its beat by the bass and the
+chords where the style has no hit there; a chord the style held from the bar's start rings on
+under it, decaying, to its planned end (a planned note's end is not moved).
+
+Every client note sounds as the preset's instrument playing its note (:meth:`input_sounds`; a
+JACK keyboard's from the audio callback's note table, :meth:`note_sounds`), is logged with the
+note it played (pads: scale degrees; keyboard: snapped, filtered or as played) and is scored
+against the nearest beat (its offset from the pulse); the
 summary holds the improvisation metrics of :mod:`live.metrics.improv` over the client's notes
 (and the therapist's for the interaction metrics), and one trial per chord segment of the
 backing: what sounded, when.
