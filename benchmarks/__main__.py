@@ -25,6 +25,8 @@ BENCHMARKS = {
     "metrics": ("entrainment", "run_metrics"),
     "entrainment": ("entrainment", "run_accuracy"),
     "callback_load": ("jack_live", "run_callback_load"),
+    "callback_load_sustained": ("jack_live", "run_callback_load_sustained"),
+    "soundfont_render": ("soundfont_render", "run"),
     "soak": ("jack_live", "run_soak"),
     "busy_thread": ("busy_thread", "run"),
     "records_export": ("records", "run_export"),

@@ -103,12 +103,13 @@ def _xrun_summary(server: JackServer) -> str:
 
 # -- callback load -----------------------------------------------------------------------------
 
-def callback_load(*, busy: bool, seconds: float = LOAD_SECONDS, voices: int = VOICES) -> dict:
-    """One run of the engine probe in load mode on a private synchronous server."""
+def callback_load(*, busy: bool, seconds: float = LOAD_SECONDS, voices: int = VOICES, releasing: bool = False) -> dict:
+    """One run of the engine probe in load mode on a private synchronous server (``releasing``:
+    every voice in its release, the sustained notes' slowest mixing path)."""
     with tempfile.TemporaryDirectory(prefix="live-load-") as tmp, JackServer(sync=True) as server:
         rows_path = Path(tmp) / "rows.npy"
         args = ["--name", "live-load", "--voices", str(voices), "--seconds", str(seconds),
-                "--rows-out", str(rows_path)] + (["--busy"] if busy else [])
+                "--rows-out", str(rows_path)] + (["--busy"] if busy else []) + (["--releasing"] if releasing else [])
         load_before = _loadavg()
         with JackClientProcess(ENGINE_PROBE, args, server.env, "engine probe (load)") as eng:
             eng.wait_ready(timeout_s=60)
@@ -125,7 +126,7 @@ def callback_load(*, busy: bool, seconds: float = LOAD_SECONDS, voices: int = VO
     ratio = sel[:, R_DURATION_NS] / period_ns
     q = np.quantile(ratio, [0.5, 0.99, 0.999])
     return {
-        "busy": busy, "blocks": int(ratio.size), "block_frames": block, "period_us": period_ns / 1000,
+        "busy": busy, "voices": voices, "releasing": releasing, "blocks": int(ratio.size), "block_frames": block, "period_us": period_ns / 1000,
         "median": q[0], "p99": q[1], "p999": q[2], "max": float(ratio.max()),
         "over_quarter": int((ratio > 0.25).sum()), "over_one": int((ratio > 1.0).sum()),
         "rows_lost": int((steps != block).sum()), "voices_at_end": out["voices_sounding_at_end"],
@@ -138,27 +139,40 @@ def callback_load(*, busy: bool, seconds: float = LOAD_SECONDS, voices: int = VO
 
 
 def run_callback_load(seconds: float = LOAD_SECONDS) -> list[str]:
-    runs = [callback_load(busy=False, seconds=seconds), callback_load(busy=True, seconds=seconds)]
+    return _load_table([callback_load(busy=False, seconds=seconds), callback_load(busy=True, seconds=seconds)])
+
+
+def run_callback_load_sustained(seconds: float = LOAD_SECONDS) -> list[str]:
+    """Sustained notes: 64 and 128 voices, every one releasing for the whole measure."""
+    return _load_table([callback_load(busy=b, seconds=seconds, voices=v, releasing=True)
+                        for v in (VOICES, 2 * VOICES) for b in (False, True)])
+
+
+def _load_table(runs: list[dict]) -> list[str]:
     period_us = runs[0]["period_us"]
+    voices = sorted({r["voices"] for r in runs})
     lines = [
-        f"| callback time / period, {runs[0]['block_frames']} frames ({period_us:.1f} us), {VOICES} voices, "
-        f"2 ch, live on JACK | blocks | median | p99 | p99.9 | max | blocks > 0.25 | target |",
+        f"| callback time / period, {runs[0]['block_frames']} frames ({period_us:.1f} us), "
+        f"{' or '.join(map(str, voices))} voices, 2 ch, live on JACK | blocks | median | p99 | p99.9 | max | "
+        "blocks > 0.25 | target |",
         "|---|---|---|---|---|---|---|---|",
     ]
     for r in runs:
-        label = "numba sampler callback (LiveDriver)" + (", busy Python thread in the process" if r["busy"] else "")
+        label = ("numba sampler callback (LiveDriver)" + (f", {r['voices']} voices all releasing" if r["releasing"] else "")
+                 + (", busy Python thread in the process" if r["busy"] else ""))
         us = lambda x: f"{x:.3f} ({x * r['period_us']:.0f} us)"  # noqa: E731
         lines.append(f"| {label} | {r['blocks']} | {us(r['median'])} | {us(r['p99'])} | {us(r['p999'])} | "
                      f"{us(r['max'])} | {r['over_quarter']} | p99.9 <= 0.25 |")
     lines.append("")
     for r in runs:
         lines.append(
-            f"- {'busy' if r['busy'] else 'idle'}: {r['blocks']} blocks over {r['wall_s']:.1f} s; every voice sounding "
-            f"throughout ({r['voices_at_end']} of {VOICES} still sounding at the end, active max {r['active_max']}); "
+            f"- {r['voices']} voices, {'busy' if r['busy'] else 'idle'}: {r['blocks']} blocks over {r['wall_s']:.1f} s; "
+            f"every voice sounding throughout ({r['voices_at_end']} of {r['voices']} still sounding at the end, "
+            f"active max {r['active_max']}); "
             f"rows lost {r['rows_lost']}; late {r['late']}, dropped {r['dropped']}, underflows {r['underflows']}; "
             f"blocks > 1 period {r['over_one']}; busy-thread iterations {r['busy_iterations']}; jackd {r['mode']}, "
             f"engine process: {r['rt']}; jackd xrun messages {r['jackd_xruns']}; load average {r['load']}")
-    lines += ["", "```", f"{runs[0]['jackd_cmd']} &", runs[0]["probe_cmd"], runs[1]["probe_cmd"], "```"]
+    lines += ["", "```", f"{runs[0]['jackd_cmd']} &", *(r["probe_cmd"] for r in runs), "```"]
     return lines
 
 

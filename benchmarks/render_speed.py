@@ -33,14 +33,17 @@ def _bank() -> Bank:
     return Bank({"tone": (0.01 * np.cos(2 * np.pi * 220 * t)).astype(np.float32)}, sample_rate=SR)
 
 
-def compiled(block_frames: int, repeats: int = 5) -> dict:
+def compiled(block_frames: int, repeats: int = 5, *, releasing: bool = False) -> dict:
+    """``releasing``: every voice in a release (a note-off's linear fade) spanning the whole
+    render, so every sample takes the mixer's fade-and-release path (sustained notes' worst case)."""
     bank = _bank()
     rtfs = []
     for _ in range(repeats):
         state = SamplerState(bank, channels=2, n_voices=VOICES)
         driver = OfflineDriver(state, sample_rate=SR)
         for v in range(VOICES):
-            state.push(frame=v, bank_start=0, length_frames=bank.data.size, gain=0.5)
+            release = {"end_frame": v, "release_frames": bank.data.size, "key": v} if releasing else {}
+            state.push(frame=v, bank_start=0, length_frames=bank.data.size, gain=0.5, **release)
         n_blocks = int(SECONDS * SR) // block_frames
         t0 = time.perf_counter()
         driver.render(block_frames, n_blocks)
@@ -125,6 +128,10 @@ def run() -> list[str]:
     for bf in (64, 256):
         r = compiled(bf)
         rows.append(f"| numba sampler callback (OfflineDriver) | {bf} | {r['rtf_median']:.0f}x ({r['rtf_min']:.0f}x) |")
+    for bf in (64, 256):
+        r = compiled(bf, releasing=True)
+        rows.append(f"| numba sampler callback (OfflineDriver), every voice releasing | {bf} | "
+                    f"{r['rtf_median']:.0f}x ({r['rtf_min']:.0f}x) |")
     for bf in (64, 256):
         r = numpy_peer(bf)
         rows.append(f"| peer: Python + numpy per-block mixing | {bf} | {r['rtf_median']:.1f}x |")

@@ -68,7 +68,11 @@ def run_load(args, driver: LiveDriver, state: SamplerState, bank: Bank, length: 
     drone = bank["drone"]
     first = state.frame + 4800
     for v in range(args.voices):
-        state.push(frame=first, bank_start=drone.start_frame + v * stagger, length_frames=length, gain=0.5)
+        # --releasing: each voice's release (a note-off's fade) spans its whole length, so every
+        # sample goes through the mixer's fade-and-release path: the sustained notes' worst case.
+        release = {"end_frame": first, "release_frames": length, "key": v} if args.releasing else {}
+        state.push(frame=first, bank_start=drone.start_frame + v * stagger, length_frames=length, gain=0.5,
+                   **release)
     end = first + int(round(args.seconds * SR))
     rows = []
     t0 = time.monotonic()
@@ -98,6 +102,8 @@ def main() -> int:
                     help="load mode: this many voices sounding for --seconds, no clicks")
     ap.add_argument("--seconds", type=float, default=20.0, help="load mode: seconds to measure")
     ap.add_argument("--rows-out", metavar="FILE.npy", help="load mode: save the callback's block rows")
+    ap.add_argument("--releasing", action="store_true",
+                    help="load mode: every voice releasing (a linear fade) for the whole measure")
     args = ap.parse_args()
 
     if args.voices:

@@ -118,3 +118,27 @@ def test_a_session_declares_no_notes_for_entrainment():
     from live.run.sounds import declared_notes
 
     assert declared_notes([load_preset(find_preset("steady-beat-100"))]) == ()
+
+
+def test_the_wav_export_renders_stored_pitched_notes_into_its_bank_as_the_session_did(tmp_path, monkeypatch):
+    import io
+    import wave
+
+    from live.store.exports import wav
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    stored = [{"frame": 100, "sound": "synth_pad:60:v2", "gain": 0.5},
+              {"frame": 5000, "sound": "synth_bass:40:v3", "gain": 0.25},
+              {"frame": 9000, "sound": "click", "gain": None}]
+    session = {"sample_rate": SR, "runs": [{"sounds": stored, "inputs": [], "end_frame": SR, "playback": None}]}
+    f = io.BytesIO()
+    wav.write(session, f)
+    f.seek(0)
+    with wave.open(f) as w:
+        got = np.frombuffer(w.readframes(w.getnframes()), dtype="<i2").astype(np.float64) / 32767
+    bank = session_bank([s["sound"] for s in stored], sample_rate=SR)
+    expected = np.zeros(SR)
+    for s in stored:
+        x = bank.samples(s["sound"]).astype(np.float64) * (s["gain"] or 1.0)
+        expected[s["frame"] : s["frame"] + x.size] += x[: SR - s["frame"]]
+    np.testing.assert_allclose(got, expected, atol=1.5 / 32767)

@@ -196,3 +196,28 @@ def test_a_pads_pitched_note_sustains_until_its_note_off_plus_the_delay_and_a_dr
     expected[1020 - 1000 + 128 - 64 :][:300] += 0.5
     np.testing.assert_allclose(y, expected, atol=1e-6)
     assert st.stats()["pad_sounds"] == 3
+
+
+def test_a_pads_pitched_note_plays_the_velocitys_layer_or_the_nearest_the_bank_has():
+    from numba import carray, cfunc, types
+
+    @cfunc(types.uint32(types.voidptr), nopython=True, error_model="numpy", cache=False)
+    def fake_last_frame_time(client):
+        return carray(client, (1,), np.uint32)[0]
+
+    bank = Bank({"piano:60:v0": np.full(100, 1.0, np.float32), "piano:60:v3": np.full(100, 2.0, np.float32)},
+                sample_rate=SR, release_frames={"piano:60:v0": 10, "piano:60:v3": 10})
+    st = SamplerState(bank, channels=1, n_voices=8, ring_capacity=8)
+    clock = np.array([0], dtype=np.uint32)
+    st.use_jack_clock(fake_last_frame_time.address, clock.ctypes.data)
+    ring = np.zeros((8, 4), np.int64)
+    hdr = np.zeros(32, np.int64)
+    hdr[L.J_IN_ADDR], hdr[L.J_IN_MASK] = ring.ctypes.data, 7
+    st.play_midi_notes(hdr, delay_frames=64, sounds={60: ("piano:60:v3", 0.5)})
+    ring[:2] = [(0, 0x90, 60, 30), (200, 0x90, 60, 100)]  # layer 0; layer 2 (not in the bank: v3 is nearest)
+    hdr[L.J_IN_WRITTEN] = 2
+    out = np.zeros(512, np.float32)
+    CALL(None, out.ctypes.data, 512, None, 0, st.userdata)
+    np.testing.assert_allclose(out[64:164], 0.5 * 30 / 48 * 1.0, rtol=1e-6)
+    np.testing.assert_allclose(out[264:364], 0.5 * 100 / 104 * 2.0, rtol=1e-6)
+    assert not out[164:264].any() and not out[364:].any()

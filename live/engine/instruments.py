@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Mapping
 
+from live.engine.layout import LAYER_TOPS
+
 __all__ = [
     "Instrument", "LAYER_VELOCITIES", "NoteSound", "PITCHED", "PitchedNote", "layer_velocity", "note_gain",
     "note_sound", "parse_note_sound", "pitched_instrument", "velocity_layer",
@@ -80,7 +82,7 @@ PITCHED: Mapping[str, Instrument] = _table(
 )
 """Every pitched instrument, by name (read-only)."""
 
-LAYER_VELOCITIES: tuple[int, ...] = (48, 80, 104, 127)
+LAYER_VELOCITIES: tuple[int, ...] = LAYER_TOPS
 """Velocity layers: layer k holds velocities above ``LAYER_VELOCITIES[k-1]`` up to
 ``LAYER_VELOCITIES[k]`` and is rendered at that top velocity."""
 

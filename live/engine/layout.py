@@ -54,8 +54,8 @@ H_OVERFLOWS = 30       # blocks PortAudio flagged as input overflow
 H_MIDI_HEADER = 31     # a JACK MIDI client's header (J_*), or 0
 H_MIDI_READ = 32       # MIDI events this callback has taken from that client's input ring
 H_FEEDBACK_DELAY = 33  # frames from a note's input frame to its own sound (> 0 to play any)
-H_FEEDBACK_ADDR = 34   # int64[128, FEEDBACK_FIELDS]: per MIDI note, its slice of the bank
-H_FEEDBACK_GAIN_ADDR = 35  # float32[128]: per MIDI note gain (times velocity / 127)
+H_FEEDBACK_ADDR = 34   # int64[128 * FB_LAYERS, FEEDBACK_FIELDS]: per MIDI note and velocity layer, its slice
+H_FEEDBACK_GAIN_ADDR = 35  # float32[128 * FB_LAYERS]: per note and layer, gain (x velocity / FB_FULL_VELOCITY)
 H_FEEDBACK_PLAYED = 36 # note sounds started by the callback
 H_SIZE = 37
 
@@ -95,7 +95,10 @@ KEY_MIDI = 1 << 20     # keys of the notes the callback's pads start (Python's k
 FB_BANK_START = 0
 FB_LENGTH = 1          # 0: the note plays no sound
 FB_RELEASE = 2         # > 0: the note sustains until its note-off, then fades over this many frames
-FEEDBACK_FIELDS = 3
+FB_FULL_VELOCITY = 3   # the velocity its sample is played at gain 1 for (127; a pitched layer's top)
+FEEDBACK_FIELDS = 4
+LAYER_TOPS = (48, 80, 104, 127)  # velocity layers: layer k takes velocities up to LAYER_TOPS[k]
+FB_LAYERS = 4          # rows per note: row note * FB_LAYERS + layer
 
 # ---------------------------------------------------------------- sizes
 MAX_CHANNELS = 32

@@ -2,7 +2,8 @@
 before the session starts.
 
 The run layer collects the notes each run declares (the activity's ``pitched_notes``) and calls
-:func:`session_bank` once, before the first run: the audio callback only ever plays samples
+:func:`build_session_bank` once, before the first run (the WAV export too, with the notes a
+session's stored sounds name): the audio callback only ever plays samples
 already in the bank. A note of an instrument with a GM program comes from ``renderer`` (the
 FluidSynth renderer with its disk cache, :mod:`live.engine.soundfont`) when one is given, and
 from the built-in voice (:mod:`live.engine.synth_voices`) otherwise; ``synth_*`` instruments
@@ -14,15 +15,17 @@ Realtime-safe: no (runs before the session).
 
 from __future__ import annotations
 
-from typing import Iterable, Protocol
+from typing import Callable, Iterable, Protocol
 
 import numpy as np
 
 from live.engine.bank import Bank, default_sounds
-from live.engine.instruments import Instrument, NoteSound, PitchedNote, parse_note_sound, pitched_instrument
+from live.engine.instruments import PITCHED, Instrument, NoteSound, PitchedNote, parse_note_sound, pitched_instrument
 from live.engine.synth_voices import synth_note
 
-__all__ = ["NoteRenderer", "note_sounds_of", "session_bank", "synth_note_sound"]
+__all__ = ["NoteRenderer", "build_session_bank", "note_sounds_of", "session_bank", "synth_note_sound"]
+
+SYNTH_FALLBACK = "playing the built-in synthesized instruments"
 
 
 class NoteRenderer(Protocol):
@@ -74,3 +77,27 @@ def session_bank(notes: Iterable[PitchedNote | NoteSound | str], *, sample_rate:
         sounds[sound.name] = rendered[sound.name] if sound.name in rendered else synth_note_sound(sound, sample_rate=sample_rate)
         releases[sound.name] = max(1, round(inst.release_s * sample_rate))
     return Bank(sounds, sample_rate=sample_rate, release_frames=releases)
+
+
+def build_session_bank(notes: Iterable[PitchedNote | NoteSound | str], *, sample_rate: int, soundfont: str | None = None,
+                       log: Callable[[str], None] = lambda line: None) -> Bank:
+    """The default sounds and ``notes``, rendered at ``sample_rate``: the notes of GM
+    instruments from ``soundfont`` (or the setting's, or Debian's) by FluidSynth, cached on
+    disk; when FluidSynth or a SoundFont is missing, ``log`` gets one line saying which
+    package, and the built-in voices play them."""
+    from live.engine.soundfont import fluid_renderer
+    from live.engine.system_parts import MissingPart
+
+    notes = note_sounds_of(notes)
+    renderer = None
+    if any(PITCHED[n.instrument].gm_program is not None for n in notes):
+        try:
+            renderer = fluid_renderer(soundfont, log=log)
+        except MissingPart as exc:
+            log(f"{exc}; {SYNTH_FALLBACK}")
+    bank = session_bank(notes, sample_rate=sample_rate, renderer=renderer)
+    if renderer is not None and renderer.last["notes"]:
+        r = renderer.last
+        log(f"{r['notes']} notes from {renderer.soundfont.name}: {r['cached']} from the cache, "
+            f"{r['rendered']} rendered in {r['render_s']:.1f} s ({r['total_s']:.1f} s in all)")
+    return bank

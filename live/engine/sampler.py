@@ -16,10 +16,10 @@ import numpy as np
 
 from live.engine.bank import Bank
 from live.engine.cabi import clock_gettime_address
-from live.engine.instruments import parse_note_sound
+from live.engine.instruments import LAYER_VELOCITIES, NoteSound, parse_note_sound
 from live.engine.layout import (
     C_BANK_START, C_END, C_FADE, C_FRAME, C_KEY, C_KIND, C_LENGTH, C_RELEASE, CK_PLAY, CK_RELEASE, FB_BANK_START,
-    FB_LENGTH, FB_RELEASE,
+    FB_FULL_VELOCITY, FB_LAYERS, FB_LENGTH, FB_RELEASE,
     CMD_FIELDS, FEEDBACK_FIELDS, H_ACTIVE_MAX, H_BANK_ADDR, H_BANK_FRAMES, H_BLOCKS, H_CHANNELS, H_CLOCK_FN,
     H_CMD_ADDR, H_CMD_GAIN_ADDR, H_CMD_MASK, H_CMD_READ, H_CMD_WRITTEN, H_DROPPED, H_FEEDBACK_ADDR,
     H_FEEDBACK_DELAY, H_FEEDBACK_GAIN_ADDR, H_FEEDBACK_PLAYED, H_FRAME, H_IN_ADDR, H_IN_CHANNELS, H_IN_MASK,
@@ -77,8 +77,8 @@ class SamplerState:
         self.timespec = np.zeros(2, dtype=np.int64)
         self.rows = np.zeros((rows, ROW_FIELDS), dtype=np.int64)
         self.in_channels = in_channels
-        self.feedback = np.zeros((128, FEEDBACK_FIELDS), dtype=np.int64)
-        self.feedback_gains = np.zeros(128, dtype=np.float32)
+        self.feedback = np.zeros((128 * FB_LAYERS, FEEDBACK_FIELDS), dtype=np.int64)
+        self.feedback_gains = np.zeros(128 * FB_LAYERS, dtype=np.float32)
         self.input_ring = np.zeros((in_frames if in_channels else 2) * max(in_channels, 1), dtype=np.float32)
         h = self.header
         h[H_CMD_MASK] = ring_capacity - 1
@@ -190,17 +190,29 @@ class SamplerState:
         self.header[H_MIDI_HEADER] = midi_header.ctypes.data
 
     def set_note_sounds(self, sounds: dict[int, tuple[str, float]]) -> None:
-        """Which bank sound each MIDI note plays (notes not given: silent). A pitched note's
-        sound (:mod:`live.engine.instruments`) sustains until the note-off, then fades over its
-        release; the others play to their end."""
-        table = np.zeros((128, FEEDBACK_FIELDS), dtype=np.int64)
-        gains = np.zeros(128, dtype=np.float32)
+        """Which bank sound each MIDI note plays (notes not given: silent), at ``gain`` x
+        velocity / 127.
+
+        A pitched note's sound (``"piano:60:v2"``, :mod:`live.engine.instruments`) plays in the
+        velocity's layer (the bank's ``piano:60:v<layer>``; a layer the bank lacks: the nearest
+        it has), at ``gain`` x :func:`~live.engine.instruments.note_gain`, and sustains until
+        the note-off, then fades over its release; the others play to their end.
+        """
+        table = np.zeros((128 * FB_LAYERS, FEEDBACK_FIELDS), dtype=np.int64)
+        gains = np.zeros(128 * FB_LAYERS, dtype=np.float32)
         for note, (name, gain) in sounds.items():
             if not 0 <= note <= 127:
                 raise ValueError(f"MIDI note must be 0..127, got {note}")
-            where = self.bank[name]
-            table[note, FB_BANK_START], table[note, FB_LENGTH] = where.start_frame, where.length_frames
-            table[note, FB_RELEASE] = where.release_frames if parse_note_sound(name) is not None else 0
+            self.bank[name]  # KeyError naming the sounds there are
+            pitched = parse_note_sound(name)
+            for layer in range(FB_LAYERS):
+                row = note * FB_LAYERS + layer
+                layer_name = name if pitched is None else _nearest_layer(self.bank, pitched, layer)
+                where = self.bank[layer_name]
+                table[row, FB_BANK_START], table[row, FB_LENGTH] = where.start_frame, where.length_frames
+                table[row, FB_RELEASE] = where.release_frames if pitched is not None else 0
+                table[row, FB_FULL_VELOCITY] = LAYER_VELOCITIES[layer] if pitched is not None else 127
+                gains[row] = gain
             gains[note] = gain
         self.feedback_gains[:] = gains  # gains first: a note never plays at an old gain
         self.feedback[:] = table
@@ -244,3 +256,15 @@ class SamplerState:
             "overflows": int(h[H_OVERFLOWS]),
             "pad_sounds": int(h[H_FEEDBACK_PLAYED]),
         }
+
+
+def _nearest_layer(bank: Bank, sound: NoteSound, layer: int) -> str:
+    """The bank name of ``sound``'s note in ``layer``, or in the nearest layer the bank has
+    (``sound`` itself is in it)."""
+    for distance in range(len(LAYER_VELOCITIES)):
+        for k in (layer - distance, layer + distance):
+            name = NoteSound(sound.instrument, sound.note, k).name
+            if 0 <= k < len(LAYER_VELOCITIES) and name in bank:
+                return name
+    return sound.name
+

@@ -8,8 +8,9 @@ PortAudio (live) or called over a numpy buffer (offline) as a C function pointer
 1. takes every command Python has queued in the command ring and puts it in a free voice
    (a voice may start in a later block: it waits in its slot until its frame comes), or, for a
    release command, sets the frame from which the voices with its key fade out;
-1b. plays the pads of the JACK MIDI client's notes: a note-on starts its note's sound at the
-   input frame + a fixed delay; a note-off releases it there, when the note sustains;
+1b. plays the pads of the JACK MIDI client's notes: a note-on starts its note's sound (in the
+   velocity's layer) at the input frame + a fixed delay; a note-off releases it there, when the
+   note sustains;
 2. mixes, for every voice sounding in this block, the voice's slice of the sample bank into a
    mono scratch buffer, from the exact frame offset at which it starts, times its gain, with an
    optional linear fade over its last frames and a linear release from its end frame (a
@@ -47,7 +48,8 @@ from live.engine.cabi import (
     CLOCK_MONOTONIC, acquire_fence, address_of, as_voidptr, call_i32_i32_p, call_u32_p, release_fence,
 )
 from live.engine.layout import (
-    C_END, C_KEY, C_KIND, C_RELEASE, CK_RELEASE, FB_RELEASE, KEY_MIDI, V_END, V_KEY, V_RELEASE,
+    C_END, C_KEY, C_KIND, C_RELEASE, CK_RELEASE, FB_FULL_VELOCITY, FB_LAYERS, FB_RELEASE, KEY_MIDI, LAYER_TOPS, V_END, V_KEY,
+    V_RELEASE,
     C_BANK_START, C_FADE, C_FRAME, C_LENGTH, CMD_FIELDS, FB_BANK_START, FB_LENGTH, FEEDBACK_FIELDS, H_ACTIVE_MAX,
     H_BANK_ADDR, H_BANK_FRAMES, H_BLOCKS, H_CHANNELS, H_CLOCK_FN, H_CMD_ADDR, H_CMD_GAIN_ADDR, H_CMD_MASK,
     H_CMD_READ, H_CMD_WRITTEN, H_DROPPED, H_FEEDBACK_ADDR, H_FEEDBACK_DELAY, H_FEEDBACK_GAIN_ADDR,
@@ -192,8 +194,8 @@ def _sampler_body(input_ptr, output_ptr, frame_count, time_info, status_flags, u
         acquire_fence()
         midi_mask = mh[J_IN_MASK]
         midi = carray(as_voidptr(mh[J_IN_ADDR]), (midi_mask + 1, MIDI_IN_FIELDS), np.int64)
-        fb = carray(as_voidptr(hdr[H_FEEDBACK_ADDR]), (128, FEEDBACK_FIELDS), np.int64)
-        fb_gain = carray(as_voidptr(hdr[H_FEEDBACK_GAIN_ADDR]), (128,), np.float32)
+        fb = carray(as_voidptr(hdr[H_FEEDBACK_ADDR]), (128 * FB_LAYERS, FEEDBACK_FIELDS), np.int64)
+        fb_gain = carray(as_voidptr(hdr[H_FEEDBACK_GAIN_ADDR]), (128 * FB_LAYERS,), np.float32)
         delay = hdr[H_FEEDBACK_DELAY]
         taken_midi = hdr[H_MIDI_READ]
         if midi_written - taken_midi > midi_mask + 1:
@@ -205,20 +207,24 @@ def _sampler_body(input_ptr, output_ptr, frame_count, time_info, status_flags, u
             note = midi[slot, MI_DATA1] & 0x7F
             velocity = midi[slot, MI_DATA2] & 0x7F
             kind = status & 0xF0
-            if (kind != 0x90 and kind != 0x80) or delay <= 0 or fb[note, FB_LENGTH] <= 0:
+            layer = 0
+            while layer < FB_LAYERS - 1 and velocity > LAYER_TOPS[layer]:
+                layer += 1
+            row = note * FB_LAYERS + layer  # a note-off (velocity 0..127) finds the note's sustain in any row
+            if (kind != 0x90 and kind != 0x80) or delay <= 0 or fb[row, FB_LENGTH] <= 0:
                 continue  # not a note, or this note plays no sound
             # JACK frame times are 32-bit: take the difference modulo 2**32, as a signed value
             since_t0 = (((midi[slot, MI_JACK_FRAME] & 0xFFFFFFFF) - jack_t0 + 0x80000000) & 0xFFFFFFFF) - 0x80000000
-            sustains = fb[note, FB_RELEASE] > 0
+            sustains = fb[row, FB_RELEASE] > 0
             key = KEY_MIDI | ((status & 0x0F) << 7) | note if sustains else np.int64(-1)
             if kind == 0x80 or velocity == 0:  # note-off: a sustained note's release starts
                 if sustains:
                     _release_key(hdr, voice, block_start, key, block_start + since_t0 + delay)
                 continue
-            gain = fb_gain[note] * np.float32(velocity) / np.float32(127.0)
+            gain = fb_gain[row] * np.float32(velocity) / np.float32(max(fb[row, FB_FULL_VELOCITY], 1))
             if _start_voice(hdr, voice, voice_gain, block_start, bank_frames, block_start + since_t0 + delay,
-                            fb[note, FB_BANK_START], fb[note, FB_LENGTH], 0, gain, np.int64(-1),
-                            fb[note, FB_RELEASE], key):
+                            fb[row, FB_BANK_START], fb[row, FB_LENGTH], 0, gain, np.int64(-1),
+                            fb[row, FB_RELEASE], key):
                 hdr[H_FEEDBACK_PLAYED] += 1
         hdr[H_MIDI_READ] = taken_midi
 
@@ -272,14 +278,19 @@ def _sampler_body(input_ptr, output_ptr, frame_count, time_info, status_flags, u
             plain = min(max(min(length - fade, rel) - pos, 0), count)  # frames before fade or release
             for j in range(plain):
                 scratch[first + j] += bank[src + j] * gain
-            for j in range(plain, count):
-                p = pos + j
-                g = gain
-                if p >= length - fade:  # here 0 < length - p <= fade
-                    g *= np.float32(length - p) / np.float32(fade)
-                if p >= rel:  # here 0 < rel + release - p <= release
-                    g *= np.float32(rel + release - p) / np.float32(release)
-                scratch[first + j] += bank[src + j] * g
+            per_release = np.float32(1.0) / np.float32(release)  # release >= 1
+            if fade == 0:  # the rest is all release (a sustained note's): one branch-free loop
+                for j in range(plain, count):  # here 0 < rel + release - (pos + j) <= release
+                    scratch[first + j] += bank[src + j] * (gain * (np.float32(rel + release - pos - j) * per_release))
+            else:
+                for j in range(plain, count):
+                    p = pos + j
+                    g = gain
+                    if p >= length - fade:  # here 0 < length - p <= fade
+                        g *= np.float32(length - p) / np.float32(fade)
+                    if p >= rel:  # here 0 < rel + release - p <= release
+                        g *= np.float32(rel + release - p) * per_release
+                    scratch[first + j] += bank[src + j] * g
             if pos + count >= total:
                 voice[v, V_ACTIVE] = 0
         for i in range(m):

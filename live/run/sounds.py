@@ -13,17 +13,13 @@ Realtime-safe: no (before the session).
 
 from __future__ import annotations
 
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any, Sequence
 
 from live.activities.registry import activity_class
-from live.engine.bank import Bank
-from live.engine.instruments import PITCHED, PitchedNote
-from live.engine.note_bank import session_bank
-from live.engine.system_parts import MissingPart
+from live.engine.instruments import PitchedNote
+from live.engine.note_bank import build_session_bank
 
 __all__ = ["build_session_bank", "declared_notes", "declared_soundfont"]
-
-SYNTH_FALLBACK = "playing the built-in synthesized instruments"
 
 
 def declared_notes(presets: Sequence[Any]) -> tuple[PitchedNote, ...]:
@@ -41,26 +37,3 @@ def declared_soundfont(presets: Sequence[Any]) -> str | None:
         if named:
             return named
     return None
-
-
-def build_session_bank(notes: Iterable[PitchedNote], *, sample_rate: int, soundfont: str | None = None,
-                       log: Callable[[str], None] = lambda line: None) -> Bank:
-    """The default sounds and ``notes``, rendered at ``sample_rate``: the notes of GM
-    instruments from ``soundfont`` (or the setting's, or Debian's) by FluidSynth, cached on
-    disk; when FluidSynth or a SoundFont is missing, ``log`` gets one line saying which
-    package, and the built-in voices play them."""
-    from live.engine.soundfont import fluid_renderer
-
-    notes = tuple(notes)
-    renderer = None
-    if any(PITCHED[n.instrument].gm_program is not None for n in notes):
-        try:
-            renderer = fluid_renderer(soundfont, log=log)
-        except MissingPart as exc:
-            log(f"{exc}; {SYNTH_FALLBACK}")
-    bank = session_bank(notes, sample_rate=sample_rate, renderer=renderer)
-    if renderer is not None and renderer.last["notes"]:
-        r = renderer.last
-        log(f"{r['notes']} notes from {renderer.soundfont.name}: {r['cached']} from the cache, "
-            f"{r['rendered']} rendered in {r['render_s']:.1f} s ({r['total_s']:.1f} s in all)")
-    return bank

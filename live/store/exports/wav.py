@@ -17,6 +17,12 @@ rendered; microphone onsets sound no pad live either); a sound the live engine s
 (its stats count these) is rendered at its planned frame. A run that did not end normally is
 rendered up to its last stored sound plus that sound's length.
 
+Pitched notes (``piano:60:v2``) are rendered into the bank again as the session did
+(:func:`~live.engine.note_bank.build_session_bank`: FluidSynth from the SoundFont found the same
+way, through the same disk cache, or the built-in voices), so the WAV matches when the same
+SoundFont is there. Not stored yet: a sustained note's end (``ScheduledSound.end_frame``), so
+here such a note plays its whole sample, without the release it had.
+
 16-bit PCM, the run's channel count (mono for simulated sessions), clipped to full scale as the
 demo's WAV; written in blocks, so a 60-minute session needs no more memory than a few seconds.
 """
@@ -53,7 +59,7 @@ def scheduled(session: dict[str, Any]) -> list[tuple[int, str, float]]:
 
 
 def write(session: dict[str, Any], f: BinaryIO) -> None:
-    from live.engine.bank import default_bank
+    from live.engine.note_bank import build_session_bank
     from live.engine.drivers import OfflineDriver
     from live.engine.files import WavWriter
     from live.engine.sampler import SamplerState
@@ -61,8 +67,8 @@ def write(session: dict[str, Any], f: BinaryIO) -> None:
     sr = session["sample_rate"]
     runs = session["runs"]
     channels = max([(r.get("playback") or {}).get("channels", 1) for r in runs] or [1])
-    bank = default_bank(sr)
     sounds = scheduled(session)
+    bank = build_session_bank({name for _, name, _ in sounds}, sample_rate=sr)  # pitched notes too
     ends = [r["end_frame"] for r in runs if r["end_frame"] is not None]
     if any(r["end_frame"] is None for r in runs) and sounds:
         ends.append(max(frame + bank[name].length_frames for frame, name, _ in sounds))
