@@ -154,11 +154,17 @@ class Improvisation:
         self._prev_at: Any = None
         self._table: dict[int, tuple[str, float]] = {}
         self._table_tonic: int | None = None
+        self._next_frame: int | None = None
 
     def plan(self, until_frame: int) -> Iterator[ScheduledSound]:
-        while self.next_beat < self.n_beats and self.tempo.frame_at_beat(self.next_beat) < until_frame:
+        while self.next_beat < self.n_beats:
+            if self._next_frame is None:  # the next beat's frame, until it is planned or the tempo moves
+                self._next_frame = self.tempo.frame_at_beat(self.next_beat)
+            if self._next_frame >= until_frame:
+                break
             self._commit_beat(self.next_beat)
             self.next_beat += 1
+            self._next_frame = None
         while self._pending and self._pending[0][0] < until_frame:
             yield heapq.heappop(self._pending)[2]
 
@@ -307,6 +313,7 @@ class Improvisation:
         if new == old:
             return None
         self.tempo = self.tempo.with_tempo(k, new)
+        self._next_frame = None
         return f"tempo {old:g} -> {new:g} BPM from beat {k}"
 
     def change_beat(self) -> int:
