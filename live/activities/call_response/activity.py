@@ -299,6 +299,9 @@ class CallResponse:
     def input_sounds(self, ev: InputEvent, at_frame: int) -> list[ScheduledSound]:
         return []  # plays_inputs is False: an answer sounds as the session's pad sound
 
+    def note_sounds(self, now_frame: int) -> None:
+        return None  # the session's pads
+
     def on_control(self, ev: ControlEvent) -> str | None:
         """``end_turn``: ends the therapist's call (the answer window opens) or closes the window
         of the trial under way; other actions are the session's."""
