@@ -152,6 +152,9 @@ class EchoToy:
     def input_sounds(self, ev: InputEvent, at_frame: int) -> list[ScheduledSound]:
         return []
 
+    def note_sounds(self, now_frame: int) -> None:
+        return None
+
     def on_control(self, ev: ControlEvent) -> str | None:
         return None  # no control changes a pulse train
 

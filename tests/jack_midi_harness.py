@@ -10,7 +10,9 @@ Run as a subprocess with ``JackServer.env`` (``jackutil.start_midi_harness`` doe
                placed at offset (k * --offset-step) % period inside its JACK period, so the
                offsets are spread over the period (with the default step 37 and a 64-frame
                period, 64 notes hit every offset once). Notes and velocities cycle through
-               --notes and --velocities.
+               --notes and --velocities. Or, with --note-events '[[frame, channel, note,
+               velocity], ...]', exactly those notes at those frames after the start (channels
+               1..16, so one harness plays the therapist's and the client's notes).
       cc       control changes: --controller C --value V at --delay seconds after go, and/or
                --events '[[delay_s, controller, value], ...]'.
       tapper   a tap-along client for calibration: it records --record-from, detects the
@@ -121,6 +123,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--offset-step", type=int, default=37)
     p.add_argument("--notes", default="38", help="comma-separated MIDI notes, cycled")
     p.add_argument("--velocities", default="100", help="comma-separated velocities, cycled")
+    p.add_argument("--note-events", help="JSON list of [frame after the start, channel 1..16, note, velocity]")
     # cc
     p.add_argument("--controller", type=int)
     p.add_argument("--value", type=int)
@@ -193,6 +196,14 @@ def notes_schedule(args, period: int, rate: int) -> list[tuple[int, bytes]]:
     ch = args.channel - 1
     start = -(-int(round(args.start_delay * rate)) // period) * period  # whole cycles
     events = []
+    if args.note_events:
+        for frame, channel, note, vel in json.loads(args.note_events):
+            if frame < 0 or not 1 <= channel <= 16 or not 0 <= note <= 127 or not 1 <= vel <= 127:
+                raise SystemExit(f"jack_midi_harness: bad note event {(frame, channel, note, vel)}")
+            events.append((start + frame, 0, bytes((0x90 | (channel - 1), note, vel))))
+            events.append((start + frame + args.note_length, 1, bytes((0x80 | (channel - 1), note, 0))))
+        events.sort(key=lambda e: (e[0], e[1]))
+        return [(f, m) for f, _, m in events]
     for k in range(args.count):
         nominal = start + k * args.spacing_frames
         frame = nominal - nominal % period + (k * args.offset_step) % period

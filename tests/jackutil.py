@@ -584,7 +584,8 @@ def _cli_args(options: dict) -> list[str]:
     ``["--spacing-frames", "600", "--go-immediately", "--notes", "38,40"]``.
 
     ``False``/``None`` leave an option out; lists and tuples of numbers are joined with commas;
-    ``events`` (a list of ``[delay_s, controller, value]``) is passed as JSON.
+    ``events`` (a list of ``[delay_s, controller, value]``) and ``note_events`` (``[frame,
+    channel, note, velocity]``) are passed as JSON.
     """
     args: list[str] = []
     for key, value in options.items():
@@ -593,7 +594,7 @@ def _cli_args(options: dict) -> list[str]:
             continue
         if value is True:
             args.append(flag)
-        elif key == "events":
+        elif key in ("events", "note_events"):
             args += [flag, value if isinstance(value, str) else json.dumps(value)]
         elif isinstance(value, (list, tuple)):
             args += [flag, ",".join(str(v) for v in value)]

@@ -83,7 +83,7 @@ def test_generated_calls_are_seeded_and_use_more_of_the_scale_as_the_level_rises
     ({"calls": "live", "adaptive": True}, 'adaptive: true: must be false unless calls = "generated" '
                                           '(only generated calls have levels to climb)'),
     ({"min_level": 5, "max_level": 3}, "min_level: 5: must be at most max_level (3)"),
-    ({"level": 7, "max_level": 5}, "level: 7: must be 1..5 (min_level..max_level)"),
+    ({"start_level": 7, "max_level": 5}, "start_level: 7: must be 1..5 (min_level..max_level)"),
 ])
 def test_preset_problems_are_one_line_each(table, line):
     _, problems = check_params(CallResponseParams, table)
@@ -91,7 +91,7 @@ def test_preset_problems_are_one_line_each(table, line):
 
 
 def test_an_engine_call_plays_at_exact_frames_and_its_window_scores_the_inputs_inside_it():
-    act = started(tempo_bpm=120, level=3, trials=2, count_in_beats=2, feedback=True)
+    act = started(tempo_bpm=120, start_level=3, trials=2, count_in_beats=2, feedback=True)
     assert isinstance(act, Activity)
     sounds = act.plan(10_000 + 4 * SR)  # the count-in and the call (the window closes later)
     step = SR * 60 // 120 // 2  # 12000 frames an eighth at 120 BPM
@@ -128,7 +128,7 @@ def test_an_engine_call_plays_at_exact_frames_and_its_window_scores_the_inputs_i
 
 
 def test_the_staircase_sets_the_next_calls_level_and_each_trial_keeps_its_own():
-    act = started(tempo_bpm=160, level=2, adaptive=True, trials=4, feedback=False, rest_beats=0.5, margin_beats=0.5)
+    act = started(tempo_bpm=160, start_level=2, adaptive=True, trials=4, feedback=False, rest_beats=0.5, margin_beats=0.5)
     bar = round(4 * SR * 60 / 160)
     for _ in range(3):
         trial = act._trials[-1]
@@ -162,7 +162,7 @@ def test_a_live_call_ends_after_the_gap_or_at_end_turn_and_the_window_follows_it
 
 
 def test_stopping_early_keeps_the_trials_whose_call_had_started():
-    act = started(tempo_bpm=120, level=1, trials=5, feedback=False)
+    act = started(tempo_bpm=120, start_level=1, trials=5, feedback=False)
     act.plan(10_000 + 3 * SR)
     act.stop(until_frame=10_000 + SR // 4 + 1)  # after the first note only
     assert act.is_finished(10 ** 9)

@@ -50,7 +50,7 @@ def ceiling_level(memory_span: int, success_f1: float) -> int:
 
 
 def test_staircase_converges_within_one_level_of_a_simulated_ceiling_in_40_trials(tmp_path):
-    params = CallResponseParams(trials=40, tempo_bpm=120, level=1, adaptive=True, rest_beats=0.5, margin_beats=1.0,
+    params = CallResponseParams(trials=40, tempo_bpm=120, start_level=1, adaptive=True, rest_beats=0.5, margin_beats=1.0,
                                 feedback=False)
     ceiling = ceiling_level(4, params.success_f1)
     assert ceiling == 4
@@ -61,13 +61,15 @@ def test_staircase_converges_within_one_level_of_a_simulated_ceiling_in_40_trial
     assert all(abs(lv - ceiling) <= 1 for lv in levels[-20:]), levels
     m = out.summary.metrics
     assert m["reversals"] >= 6 and abs(m["threshold_level"] - ceiling) <= 1, m
+    print(f"\nstaircase, memory span 4 (ceiling level {ceiling}): levels {levels}; {m['reversals']} reversals, "
+          f"threshold {m['threshold_level']:.2f}", file=sys.stderr)
     # Stored per trial as played.
     assert [t["level"] for t in stored] == levels
 
 
 def test_omission_rate_comes_back_as_recall_within_the_binomial_band_over_200_trials(tmp_path):
     p_omit = 0.2
-    params = CallResponseParams(trials=200, tempo_bpm=160, level=3, rest_beats=0.5, margin_beats=1.0, feedback=False)
+    params = CallResponseParams(trials=200, tempo_bpm=160, start_level=3, rest_beats=0.5, margin_beats=1.0, feedback=False)
     out, _, _, _ = run(tmp_path, params, seed=4, settings={**STEADY, "omission_rate": p_omit, "memory_span": 8})
     trials = out.summary.trials
     assert len(trials) == 200
@@ -75,21 +77,24 @@ def test_omission_rate_comes_back_as_recall_within_the_binomial_band_over_200_tr
     recall = sum(t["matched"] for t in trials) / n
     half = 1.96 * math.sqrt(p_omit * (1 - p_omit) / n)
     assert abs(recall - (1 - p_omit)) <= half, (recall, half)
+    print(f"\nomission rate {p_omit}: recall {recall:.4f} over {n} call notes of 200 trials "
+          f"(band {1 - p_omit - half:.4f}..{1 - p_omit + half:.4f})", file=sys.stderr)
     assert all(t["precision"] == 1.0 for t in trials if t["n_answer"])  # nothing inserted, nothing mismatched
 
 
 def test_tempo_scaling_comes_back_within_one_percent(tmp_path):
-    params = CallResponseParams(trials=30, tempo_bpm=120, level=7, max_level=8, margin_beats=3.0, rest_beats=0.5,
+    params = CallResponseParams(trials=30, tempo_bpm=120, start_level=7, max_level=8, margin_beats=3.0, rest_beats=0.5,
                                 feedback=False)
     out, _, _, _ = run(tmp_path, params, seed=2, settings={**STEADY, "tempo_scale": 1.1, "memory_span": 8})
     ratios = [t["tempo_ratio"] for t in out.summary.trials]
     assert len(ratios) == 30 and None not in ratios
     assert abs(sum(ratios) / len(ratios) - 1.1) <= 0.011
+    print(f"\ntempo scale 1.1: mean tempo ratio {sum(ratios) / len(ratios):.4f} over 30 trials", file=sys.stderr)
     assert abs(out.summary.metrics["mean_tempo_ratio"] - 1.1) <= 0.011
 
 
 def test_in_time_answers_belong_one_phrase_later_and_their_lag_error_is_the_timing_noise(tmp_path):
-    params = CallResponseParams(trials=12, tempo_bpm=100, level=3, answer="in_time", pulse=True, count_in_beats=4,
+    params = CallResponseParams(trials=12, tempo_bpm=100, start_level=3, answer="in_time", pulse=True, count_in_beats=4,
                                 feedback=False)
     out, _, _, sounds = run(tmp_path, params, settings={**STEADY, "timing_sd_ms": 5.0})
     bar_s = 60.0 * 4 / 100
@@ -157,7 +162,7 @@ def test_every_shipped_call_response_preset_runs_with_its_goal(tmp_path):
 
 
 def test_live_calls_are_the_simulated_therapists_notes_and_the_client_answers_them(tmp_path):
-    params = CallResponseParams(calls="live", trials=6, tempo_bpm=90, level=2, feedback=True)
+    params = CallResponseParams(calls="live", trials=6, tempo_bpm=90, start_level=2, feedback=True)
     out, stored, inputs, _ = run(tmp_path, params, seed=7, settings=STEADY)
     therapist = [e for e in inputs if e["client"] is None]
     trials = out.summary.trials
@@ -169,7 +174,7 @@ def test_live_calls_are_the_simulated_therapists_notes_and_the_client_answers_th
 
 
 def test_end_turn_ends_a_live_call_at_its_frame(tmp_path):
-    params = CallResponseParams(calls="live", trials=1, tempo_bpm=90, level=3, phrase_gap_beats=2.0)
+    params = CallResponseParams(calls="live", trials=1, tempo_bpm=90, start_level=3, phrase_gap_beats=2.0)
     beat = round(60 * SR / 90)
     start = LoopTiming().start_frame
     # The simulated therapist's first call starts one beat after the run (level 3: four notes in

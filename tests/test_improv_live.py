@@ -3,9 +3,11 @@
 25 ms) at a known frame and records the engine's output. The chord is recognised, stored as a
 control at the frame of the note that completed it, and the band plays it from the first beat
 not planned yet: in the stored sounds and in the recorded audio (a chromagram of the beat
-before and of the beat from it). The client's notes are stored exact to the frame."""
+before and of the beat from it). The client's notes are stored exact to the frame, and sound as
+their scale notes on the preset's instrument 2 periods after each, played by the audio callback."""
 
 import json
+import sys
 
 import numpy as np
 
@@ -126,3 +128,19 @@ def test_a_therapists_chord_changes_the_harmony_from_the_planned_beat_and_client
 
     assert triad(chroma_of(beat(k - 1) + 4800, beat(k) - 2400)) == (0, 4)   # C major
     assert triad(chroma_of(beat(k) + 4800, beat(k + 1) - 2400)) == (6, 4)   # F# major
+
+    # the keyboard's notes sound as their snapped notes on the preset's instrument, played by the
+    # audio callback exactly 2 periods (128 frames) after each note: stored so, and heard so
+    client = [(f, n) for f, name in sounds for n in [parse_note_sound(name)] if n is not None and n.instrument == "marimba"]
+    assert [(f, n.note) for f, n in client] == [(f + 128, p) for (f, _, _), p in zip(c_rows, [60, 64, 65] * 2)]
+    level = np.abs(audio)
+
+    def rise(jack_frame):
+        at = np.searchsorted(frames, jack_frame)
+        return float(level[at:at + 64].max()) - float(level[at - 64:at].max())
+
+    heard = [rise(f + 128) for f, _, _ in c_sent]
+    early = [rise(f + 64) for f, _, _ in c_sent]  # a period sooner: nothing starts there
+    print(f"\nkeyboard notes: level rise at note + 128 frames {heard}, at + 64 {early}", file=sys.stderr)
+    assert all(r <= 0.05 for r in early), early
+    assert sum(r > 0.05 for r in heard) >= 5, heard   # a strike right at the frame, 5 of 6 at least

@@ -251,3 +251,11 @@ def test_records_carry_the_band_tracks_the_plots_the_metrics_and_goals(tmp_path,
     assert main(["report", "SIM-001", "--format", "html", "--out", str(tmp_path / "r.html"), "--db", str(db)]) == 0
     assert "density" in (tmp_path / "r.html").read_text()
     capsys.readouterr()
+
+
+def test_in_turn_taking_the_simulated_client_answers_between_the_therapists_phrases(tmp_path):
+    out = run(short("turn-taking", 40.0), tmp_path)
+    m = out.summary.metrics
+    # the therapist plays two bars of four, the client listens while they play and answers after
+    assert m["therapist_only_pct"] >= 25 and m["client_only_pct"] >= 25 and m["both_active_pct"] <= 40
+    assert m["turn_switches_per_min"] >= 6

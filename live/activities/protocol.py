@@ -144,6 +144,14 @@ class Activity(Protocol):
         ``at_frame`` (its frame + the input path's fixed feedback delay); empty for none."""
         ...
 
+    def note_sounds(self, now_frame: int) -> Mapping[int, tuple[str, float]] | None:
+        """With ``plays_inputs``: what each MIDI note of the client's keyboard plays as of
+        ``now_frame`` (note -> (bank sound, gain), velocity / 127 applied on top; a note left
+        out is silent), for the audio callback to play them itself at the note's frame + the
+        pad delay (under JACK); the same object until it changes. None: no table, every input
+        sounds as :meth:`input_sounds` says."""
+        ...
+
     def on_control(self, ev: ControlEvent) -> str | None:
         """Apply a therapist's control; return what it did, for the record (None: ignored)."""
         ...

@@ -22,7 +22,7 @@ from typing import Any, Callable, Mapping, Protocol, runtime_checkable
 from live.engine.events import InputEvent
 
 __all__ = [
-    "ActivityContext", "ControlEvent", "InputSource", "LiveNumber", "NotePlot", "Polled", "RecordNames", "Response",
+    "ActivityContext", "ControlEvent", "InputSource", "LiveNumber", "MidiTrack", "NotePlot", "Polled", "RecordNames", "Response",
     "Summary", "Target", "GENERIC_RECORD_NAMES",
 ]
 
@@ -239,6 +239,26 @@ class NotePlot:
     name: str
     draw: Callable[[Mapping[str, Any]], Any]
     wide: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class MidiTrack:
+    """A track of its own an activity adds to the session's MIDI export (``live export --format
+    midi``), e.g. call-and-response's calls and answers. Declared (optionally) as the class's
+    ``midi_tracks``.
+
+    Parameters
+    ----------
+    name : str
+        The track's name (``"call"``).
+    notes : callable
+        ``notes(run, sample_rate) -> list of (frame, channel, note, velocity, length_frames)``
+        for one stored run of the activity (as :class:`NotePlot` gets them): engine frames,
+        MIDI channel 0..15, note 0..127, velocity 1..127, length in frames.
+    """
+
+    name: str
+    notes: Callable[[Mapping[str, Any], int], list[tuple[int, int, int, int, int]]]
 
 
 @dataclass(frozen=True, slots=True)

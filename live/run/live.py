@@ -155,7 +155,7 @@ class LiveSetup:
             feedback = Feedback(audio, delays={"midi": latency.get("midi", 0) + audio.pad_delay_frames(),
                                                "touch": latency.get("touch", 0) + touch_delay},
                                 default_delay_frames=audio.pad_delay_frames(), lead_frames=64,
-                                pads_by_source=audio.pads_sounding)
+                                note_table=audio.use_note_table)
             pad = (rtmidi_pad(feedback, sound=opts.pad_sound, delay_frames=audio.pad_delay_frames(),
                               silent_notes=self.bound)
                    if self.midi.path == "rtmidi" and opts.pad_sound is not None else (lambda msg: None))

@@ -17,7 +17,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 
 from live.engine.clock import FrameMap, HostClock
 from live.engine.engine import Engine
@@ -90,7 +90,8 @@ class LiveAudio:
         self.options = options
         self.jack_midi = midi_client is not None
         self.pad_notes = pad_notes
-        self._pads_on = True
+        self._table: dict[int, tuple[str, float]] | None = None
+        self._callback_reads_midi = False
         self.log = log
         self.bank = build_session_bank(options.notes, sample_rate=options.sample_rate, soundfont=options.soundfont,
                                        log=log)
@@ -134,13 +135,19 @@ class LiveAudio:
             midi_in = JackMidiInput(midi_client, frame_map)
         return Stream(state, driver, Engine(driver, self.bank), frame_map, HostClock(), midi_client, midi_in)
 
-    def pads_sounding(self, on: bool) -> None:
-        """Under JACK, whether the callback plays the pads of MIDI notes itself (off while a
-        run's activity gives its inputs their own sounds)."""
-        self._pads_on = on
+    def use_note_table(self, table: Mapping[int, tuple[str, float]] | None) -> bool:
+        """Under JACK, the MIDI note table the callback plays from: a run's activity's (note ->
+        (bank sound, gain), e.g. each key's scale note on the preset's instrument) or, with
+        None, the session's own pads. True when the callback plays MIDI notes itself (JACK)."""
+        self._table = None if table is None else dict(table)
         stream = getattr(self, "stream", None)
-        if self.pad_notes and stream is not None and stream.midi_client is not None:
-            stream.state.set_note_sounds(self.pad_notes if on else {})
+        if stream is None or stream.midi_client is None or not self._callback_reads_midi:
+            return False
+        stream.state.set_note_sounds(self._note_table())
+        return True
+
+    def _note_table(self) -> dict[int, tuple[str, float]]:
+        return self.pad_notes if self._table is None else self._table
 
     def pad_delay_frames(self) -> int:
         """How long after its input frame a pad sounds: whole JACK periods, or rtmidi's delay."""
@@ -152,9 +159,10 @@ class LiveAudio:
         """Start ``stream`` (its pads sounding from the callback under JACK), its clock counting
         from ``start_frame`` (or what it returns, asked just before the stream starts); returns
         once its first block has played, with that block's (frame, CLOCK_MONOTONIC ns)."""
-        if self.pad_notes and stream.midi_client is not None:
+        self._callback_reads_midi = bool(self.pad_notes or self._table) and stream.midi_client is not None
+        if self._callback_reads_midi:
             stream.state.play_midi_notes(stream.midi_client.header, delay_frames=self.pad_delay_frames(),
-                                         sounds=self.pad_notes if self._pads_on else {})
+                                         sounds=self._note_table())
         stream.driver.open()
         asked_ns = time.monotonic_ns()
         stream.state.start_at(start_frame() if callable(start_frame) else start_frame)

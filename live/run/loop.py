@@ -23,7 +23,7 @@ Realtime-safe: no (control thread).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Sequence
 
 from live.activities.types import ControlEvent, InputSource, Response
 from live.engine.events import InputEvent, ScheduledSound
@@ -55,27 +55,31 @@ class Feedback:
     lead_frames : int
         Such a sound never starts sooner than this after the engine's frame now (live: what
         the callback may already have passed; offline: 0).
-    pads_by_source : callable, optional
-        Told False when a run's activity gives its inputs their sounds (the sources' own pad
-        sound, e.g. the one the audio callback starts for a JACK MIDI note, must stay silent)
-        and True when it does not.
+    note_table : callable, optional
+        Hands the audio callback the MIDI note table of a run whose activity gives its inputs
+        their sounds (note -> (bank sound, gain); None: the session's own pads), and says
+        whether the callback plays MIDI notes itself (under JACK, at the note's frame + the pad
+        delay, GIL-free): then those notes' sounds are only stored from here, not scheduled.
 
     Attributes
     ----------
     by_activity : bool
-        The run's activity gives its inputs their sounds (:meth:`Activity.input_sounds`): the
-        sources' own pad sound stays silent. Set for each run by the session
-        (:meth:`use_activity_sounds`).
+        The run's activity gives its inputs their sounds (:meth:`Activity.input_sounds`,
+        :meth:`Activity.note_sounds`): the sources' own pad sound stays silent. Set for each run
+        by the session (:meth:`use_activity_sounds`).
     """
 
     def __init__(self, audio: AudioEdge, *, delays: Mapping[str, int] | None = None, default_delay_frames: int = 0,
-                 lead_frames: int = 0, pads_by_source: Callable[[bool], None] = lambda on: None) -> None:
+                 lead_frames: int = 0,
+                 note_table: Callable[[Mapping[int, tuple[str, float]] | None], bool] = lambda table: False) -> None:
         self.audio = audio
-        self._pads_by_source = pads_by_source
+        self._note_table = note_table
         self.delays = dict(delays or {})
         self.default_delay_frames = default_delay_frames
         self.lead_frames = lead_frames
         self.by_activity = False
+        self._midi_by_callback = False
+        self._table: Any = None
         self._stored: list[ScheduledSound] = []
 
     def play(self, sound: ScheduledSound, *, stored: bool) -> None:
@@ -88,12 +92,34 @@ class Feedback:
     def use_activity_sounds(self, on: bool) -> None:
         """Whether the run starting now has its activity give its inputs their sounds."""
         self.by_activity = on
-        self._pads_by_source(not on)
+        self._table = None
+        self._note_table({} if on else None)  # the session's pads silent until the activity's table
+        self._midi_by_callback = False
+
+    def follow(self, activity: "Activity", now_frame: int) -> None:
+        """Keep the callback's MIDI note table the activity's as of ``now_frame`` (a key change
+        moves it); a no-op unless the run's activity gives its inputs their sounds."""
+        if not self.by_activity:
+            return
+        table = activity.note_sounds(now_frame)
+        if table is not self._table:
+            self._table = table
+            self._midi_by_callback = self._note_table(table) if table is not None else False
+
+    def give(self, sounds: Iterable[ScheduledSound], ev: InputEvent) -> None:
+        """The sounds the activity gives input ``ev``: scheduled and stored, or only stored when
+        the audio callback plays them itself (a MIDI note under JACK)."""
+        for sound in sounds:
+            if ev.source == "midi" and self._midi_by_callback:
+                self._stored.append(sound)
+            else:
+                self.play(sound, stored=True)
 
     def sound_frame(self, ev: InputEvent, now_frame: int) -> int:
         """Where the sound of input ``ev`` starts: its frame + its source's fixed delay (never
-        sooner than ``lead_frames`` after ``now_frame``)."""
-        return max(ev.frame + self.delays.get(ev.source, self.default_delay_frames), now_frame + self.lead_frames)
+        sooner than ``lead_frames`` after ``now_frame``, unless the callback plays it)."""
+        at = ev.frame + self.delays.get(ev.source, self.default_delay_frames)
+        return at if ev.source == "midi" and self._midi_by_callback else max(at, now_frame + self.lead_frames)
 
     def take_stored(self) -> list[ScheduledSound]:
         out, self._stored = self._stored, []
@@ -197,8 +223,7 @@ class RunLoop:
                     if ev.client is not None:
                         responses.extend(activity.on_input(ev))
                         if e.feedback.by_activity:
-                            for sound in activity.input_sounds(ev, e.feedback.sound_frame(ev, now)):
-                                e.feedback.play(sound, stored=True)
+                            e.feedback.give(activity.input_sounds(ev, e.feedback.sound_frame(ev, now)), ev)
                     else:  # the therapist's playing is stored, never scored; it may amount to controls
                         wanted.extend(activity.on_therapist_input(ev))
                 wanted.extend(polled.controls)
@@ -217,6 +242,7 @@ class RunLoop:
                     controls.append((control.frame, control.action, control.value, effect))
                     if effect:
                         self.log(effect)
+            e.feedback.follow(activity, now)
             e.screen.show_cues(activity.take_cues())
             e.console.show(lambda: describe("playing", activity.live_numbers(audio.now_frame())))
             # The activity ends at its own planned end (every phase of a protocol), at the first

@@ -193,6 +193,7 @@ class Session:
         activity.start(ActivityContext(e.audio.sample_rate, start_frame, e.audio.sound_names,
                                        session_start_frame=self._session_start))
         e.feedback.use_activity_sounds(cls.plays_inputs)
+        e.feedback.follow(activity, start_frame)
         for listener in e.listeners:
             listener.run_started(cls, params, start_frame)
         again = f", played again after the audio came back (it resumes run {resumes})" if resumes is not None else ""

@@ -9,7 +9,9 @@ through the registry (:mod:`live.activities.registry`), for
 - its metric catalogue (labels, UCUM units, formats);
 - the extra fields its responses carry (``response_fields``: columns after the common ones);
 - the session note's per-phase table (``note_table``: metric -> column heading) and plots
-  (``note_plots``).
+  (``note_plots``);
+- the tracks of its own in the MIDI export (``midi_tracks``, optional: none when it declares
+  none).
 
 A run of an activity this version does not know (an old or foreign database) gets generic
 names (``target_index``, ``target_time_s``, ``error_ms``), metrics shown by name, the first
@@ -25,7 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from live.activities.registry import activity_class, metric_catalogue
-from live.activities.types import GENERIC_RECORD_NAMES, NotePlot, RecordNames
+from live.activities.types import GENERIC_RECORD_NAMES, MidiTrack, NotePlot, RecordNames
 from live.metrics.info import Catalogue
 
 __all__ = ["Declared", "declared", "session_declared", "UNKNOWN_TABLE_METRICS"]
@@ -45,6 +47,7 @@ class Declared:
     response_fields: tuple[str, ...] = ()
     note_table: Mapping[str, str] = field(default_factory=dict)
     note_plots: tuple[NotePlot, ...] = ()
+    midi_tracks: tuple[MidiTrack, ...] = ()
 
     def table_metrics(self, runs: Iterable[Mapping[str, Any]]) -> dict[str, str]:
         """Metric -> heading of the note's per-phase table for these runs of the activity: the
@@ -67,7 +70,7 @@ def declared(activity: str) -> Declared:
     except KeyError:
         return Declared(activity, False, GENERIC_RECORD_NAMES, Catalogue([]))
     return Declared(activity, True, cls.record_names, metric_catalogue(activity), tuple(cls.response_fields),
-                    dict(cls.note_table), tuple(cls.note_plots))
+                    dict(cls.note_table), tuple(cls.note_plots), tuple(getattr(cls, "midi_tracks", ())))
 
 
 def session_declared(session: Mapping[str, Any]) -> dict[str, Declared]:

@@ -24,6 +24,7 @@ from typing import Any, ClassVar, Iterable
 
 from live.activities.call_response import simulated as sim
 from live.activities.call_response.catalogue import METRICS, NOTE_PLOTS, NOTE_TABLE, run_metrics
+from live.activities.call_response.plots import MIDI_TRACKS
 from live.activities.call_response.params import CallResponseParams
 from live.activities.call_response.phrases import (GENERATED_STEPS_PER_BEAT, LADDER, CallNote, generate_call,
                                                    parse_phrase, phrase_steps)
@@ -32,7 +33,7 @@ from live.activities.call_response.pitches import call_notes, call_sound, note_n
 from live.activities.call_response.staircase import Staircase
 from live.activities.call_response.trials import TARGET_KIND, Trial
 from live.activities.registry import register
-from live.activities.types import ActivityContext, ControlEvent, LiveNumber, RecordNames, Response, Summary
+from live.activities.types import ActivityContext, ControlEvent, LiveNumber, MidiTrack, RecordNames, Response, Summary
 from live.engine.events import Cue, InputEvent, PadLight, PadLook, ScheduledSound, ScreenPrompt
 from live.engine.instruments import PitchedNote
 
@@ -59,6 +60,7 @@ class CallResponse:
     response_fields: ClassVar[tuple[str, ...]] = ("trial", "level", "pitch", "timing_error_ms")
     note_table: ClassVar[dict[str, str]] = NOTE_TABLE
     note_plots: ClassVar[tuple] = NOTE_PLOTS
+    midi_tracks: ClassVar[tuple[MidiTrack, ...]] = MIDI_TRACKS
     plays_inputs: ClassVar[bool] = False  # an answer sounds as the session's pad sound
 
     def __init__(self, params: CallResponseParams):
@@ -69,7 +71,7 @@ class CallResponse:
         self._prompted: set[int] = set()  # live trials whose "your turn" has been sent
         self._inputs: list[InputEvent] = []
         self._ends: list[int] = []
-        self._stair = Staircase.start(params.level, min_level=params.min_level, max_level=params.max_level)
+        self._stair = Staircase.start(params.start_level, min_level=params.min_level, max_level=params.max_level)
         self._limit = params.trials
         self._onsets = 0
         self._seq = 0
@@ -165,7 +167,7 @@ class CallResponse:
 
     def _begin_engine_trial(self) -> None:
         p, index = self.params, len(self._trials)
-        level = self._stair.level if p.adaptive else p.level
+        level = self._stair.level if p.adaptive else p.start_level
         bpm = p.tempo_bpm * (LADDER[level - 1].tempo_factor if p.calls == "generated" else 1.0)
         notes, steps_per_beat = self._call_notes(index, level)
         beat = self._beat_frames(bpm)
@@ -218,7 +220,7 @@ class CallResponse:
             self._settle_live(current)
         elif (current is None or ev.frame > current.close_frame) and len(self._trials) < self._limit \
                 and ev.frame >= self._next_start:
-            trial = Trial(len(self._trials), self.params.level, self.params.tolerance_ms, self._onsets,
+            trial = Trial(len(self._trials), self.params.start_level, self.params.tolerance_ms, self._onsets,
                           call_frames=[ev.frame], call_notes=[note], call_lengths_frames=[0])
             self._onsets += 1
             self._trials.append(trial)
@@ -297,6 +299,9 @@ class CallResponse:
     def input_sounds(self, ev: InputEvent, at_frame: int) -> list[ScheduledSound]:
         return []  # plays_inputs is False: an answer sounds as the session's pad sound
 
+    def note_sounds(self, now_frame: int) -> None:
+        return None  # the session's pads
+
     def on_control(self, ev: ControlEvent) -> str | None:
         """``end_turn``: ends the therapist's call (the answer window opens) or closes the window
         of the trial under way; other actions are the session's."""
@@ -314,7 +319,7 @@ class CallResponse:
 
     def live_numbers(self, now_frame: int) -> tuple[LiveNumber, ...]:
         scored = [t for t in self._trials if t.score is not None]
-        level = self._trials[-1].level if self._trials else self.params.level
+        level = self._trials[-1].level if self._trials else self.params.start_level
         last_f1 = scored[-1].score.f1 if scored else None
         return (LiveNumber("Trial", f"{len(self._trials)} / {self._limit}"), LiveNumber("Level", level, fmt="d"),
                 LiveNumber("Last F1", last_f1, fmt=".2f"), LiveNumber("Turn", self._turn(now_frame)))

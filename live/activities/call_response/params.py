@@ -43,7 +43,7 @@ class CallResponseParams:
     rest_beats: float = param(1.0, range=(0.5, 16.0), unit="beats", help="pause after an answer before the next call")
     phrase_gap_beats: float = param(1.5, range=(0.5, 8.0), unit="beats",
                                     help="calls = live: the therapist's call ends after this long without a note")
-    level: int = param(1, range=(1, len(LADDER)), help="the first call's level (1 = easiest)")
+    start_level: int = param(1, range=(1, len(LADDER)), help="the first call's level (1 = easiest)")
     min_level: int = param(1, range=(1, len(LADDER)), help="the staircase never goes below this level")
     max_level: int = param(len(LADDER), range=(1, len(LADDER)), help="... nor above this one")
     adaptive: bool = param(False, help="2-down/1-up staircase: harder after two successes, easier after a failure")
@@ -91,9 +91,9 @@ class CallResponseParams:
         if calls != "generated" and v("adaptive"):
             problems.append(ParamProblem("adaptive", True, 'must be false unless calls = "generated" '
                                                            "(only generated calls have levels to climb)"))
-        lo, hi, start = v("min_level", 1), v("max_level", len(LADDER)), v("level", 1)
+        lo, hi, start = v("min_level", 1), v("max_level", len(LADDER)), v("start_level", 1)
         if lo > hi:
             problems.append(ParamProblem("min_level", lo, f"must be at most max_level ({hi})"))
         elif not lo <= start <= hi:
-            problems.append(ParamProblem("level", start, f"must be {lo}..{hi} (min_level..max_level)"))
+            problems.append(ParamProblem("start_level", start, f"must be {lo}..{hi} (min_level..max_level)"))
         return problems

@@ -1,4 +1,7 @@
-"""Call-and-response's plots of a session, declared for the session note (``note_plots``).
+"""Call-and-response's plots of a session, declared for the session note (``note_plots``), and its
+two tracks of the MIDI export (``midi_tracks``): ``call`` (pitched calls on channel 4 with their
+notes and lengths, unpitched ones as GM Hi Wood Block 76 on channel 10) and ``answer`` (the
+onsets each trial scored, channel 1, with their notes, unpitched as 60).
 
 - trials: each trial's call over its answer on one time line (seconds from the call's first
   note): a row per trial, the call's notes above (filled), the answer's below (open), matched
@@ -19,12 +22,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Mapping
 
-from live.activities.types import NotePlot
+from live.activities.types import MidiTrack, NotePlot
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-__all__ = ["NOTE_PLOTS", "progress_plot", "trials", "trials_plot"]
+__all__ = ["MIDI_TRACKS", "NOTE_PLOTS", "progress_plot", "trials", "trials_plot", "trial_notes"]
 
 _MAX_ROWS = 40  # the trials plot shows the last this many trials
 
@@ -86,4 +89,35 @@ def progress_plot(record: Mapping[str, Any], size: tuple[float, float] = (7.0, 2
 NOTE_PLOTS: tuple[NotePlot, ...] = (
     NotePlot("echo-trials", trials_plot, wide=True),
     NotePlot("echo-progress", progress_plot, wide=True),
+)
+
+
+_GM_WOOD_BLOCK = 76
+_SHORT_S = 0.05
+
+
+def trial_notes(run: Mapping[str, Any], sample_rate: int, part: str) -> list[tuple[int, int, int, int, int]]:
+    """The notes of every trial's ``part`` (``"call"`` or ``"answer"``) of a stored run as MIDI
+    track notes (frame, channel, note, velocity, length in frames): frames from each trial's
+    ``call_frame`` and its notes' onsets."""
+    out = []
+    short = round(_SHORT_S * sample_rate)
+    for t in run.get("trials", ()):
+        call, notes = t.get("call") or [], t.get(part) or []
+        if not call or t.get("call_frame") is None:
+            continue
+        t0 = call[0]["onset_s"]
+        for n in notes:
+            frame = int(t["call_frame"]) + round((n["onset_s"] - t0) * sample_rate)
+            length = max(short, round(n.get("duration_s", 0.0) * sample_rate))
+            if part == "call":
+                out.append((frame, 9, _GM_WOOD_BLOCK, 100, length) if n["note"] is None else (frame, 3, n["note"], 100, length))
+            else:
+                out.append((frame, 0, 60 if n["note"] is None else n["note"], 90, short))
+    return out
+
+
+MIDI_TRACKS: tuple[MidiTrack, ...] = (
+    MidiTrack("call", lambda run, sr: trial_notes(run, sr, "call")),
+    MidiTrack("answer", lambda run, sr: trial_notes(run, sr, "answer")),
 )

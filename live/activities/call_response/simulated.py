@@ -174,7 +174,7 @@ class SimulatedTherapist:
         pitches = [note_number(n) for n in p.pitches]
         longest_steps = max(1, int((p.phrase_gap_beats - 0.5) * GENERATED_STEPS_PER_BEAT))
         for attempt in range(1000):
-            notes = generate_call(p.level, seed=self.seed, trial=self._calls * 1000 + attempt, pitches=pitches)
+            notes = generate_call(p.start_level, seed=self.seed, trial=self._calls * 1000 + attempt, pitches=pitches)
             steps = [n.step for n in notes]
             if all(b - a <= longest_steps for a, b in zip(steps, steps[1:])):
                 break
@@ -217,7 +217,7 @@ class SimulatedTherapist:
         return out
 
     def describe(self) -> dict[str, Any]:
-        return {"model": "therapist", "seed": self.seed, "level": self.params.level,
+        return {"model": "therapist", "seed": self.seed, "level": self.params.start_level,
                 "timing_sd_ms": self.timing_sd_ms, "calls": self.params.trials}
 
     def produced(self) -> dict[str, int]:

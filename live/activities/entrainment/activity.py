@@ -208,6 +208,9 @@ class Entrainment:
     def input_sounds(self, ev: InputEvent, at_frame: int) -> list[ScheduledSound]:
         return []  # plays_inputs is False: a tap sounds as the session's pad sound
 
+    def note_sounds(self, now_frame: int) -> None:
+        return None  # the session's pads
+
     def on_control(self, ev: ControlEvent) -> str | None:
         """Apply a therapist's control; returns what it did, for the record (None: ignored).
 

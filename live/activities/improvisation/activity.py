@@ -8,8 +8,14 @@ beat's chord comes from :class:`~live.activities.improvisation.harmony.Harmony`:
 progression, the drone, or what the therapist asked for (:mod:`~live.activities.improvisation.steering`:
 a chord they played on their channel, recognised, or a control), from the next beat or bar.
 
-Every client note is logged with the note it played (pads: scale degrees; keyboard: snapped,
-filtered or as played) and scored against the nearest beat (its offset from the pulse); the
+A chord changed mid-bar (``chord_change = "beat"``) is struck on its beat by the bass and the
+chords where the style has no hit there; a chord the style held from the bar's start rings on
+under it, decaying, to its planned end (a planned note's end is not moved).
+
+Every client note sounds as the preset's instrument playing its note (:meth:`input_sounds`; a
+JACK keyboard's from the audio callback's note table, :meth:`note_sounds`), is logged with the
+note it played (pads: scale degrees; keyboard: snapped, filtered or as played) and is scored
+against the nearest beat (its offset from the pulse); the
 summary holds the improvisation metrics of :mod:`live.metrics.improv` over the client's notes
 (and the therapist's for the interaction metrics), and one trial per chord segment of the
 backing: what sounded, when.
@@ -146,11 +152,19 @@ class Improvisation:
         self.wanted_drone = self.harmony.drone
         self._last_at: Any = None
         self._prev_at: Any = None
+        self._table: dict[int, tuple[str, float]] = {}
+        self._table_tonic: int | None = None
+        self._next_frame: int | None = None
 
     def plan(self, until_frame: int) -> Iterator[ScheduledSound]:
-        while self.next_beat < self.n_beats and self.tempo.frame_at_beat(self.next_beat) < until_frame:
+        while self.next_beat < self.n_beats:
+            if self._next_frame is None:  # the next beat's frame, until it is planned or the tempo moves
+                self._next_frame = self.tempo.frame_at_beat(self.next_beat)
+            if self._next_frame >= until_frame:
+                break
             self._commit_beat(self.next_beat)
             self.next_beat += 1
+            self._next_frame = None
         while self._pending and self._pending[0][0] < until_frame:
             yield heapq.heappop(self._pending)[2]
 
@@ -227,6 +241,25 @@ class Improvisation:
         sound = client_sound(self.params.instrument, note, ev.velocity, at_frame, self.params.volume)
         return [sound] if sound.sound in self.sound_names else []  # a keyboard beyond its range: silent
 
+    def note_sounds(self, now_frame: int) -> dict[int, tuple[str, float]]:
+        """Each keyboard note's sound in the key sounding at ``now_frame``: its note as ``snap``
+        says on the preset's instrument (full layer, gain as :meth:`input_sounds` at velocity
+        127); filtered notes and notes beyond the bank left out (silent). The same dict until
+        the key changes."""
+        h = self.harmony
+        sounding = [s for s in h.segments if s.start_frame <= now_frame]
+        tonic = sounding[-1].tonic_pc if sounding else h.key_pc0
+        if self._table_tonic != tonic:
+            table = {}
+            for note in range(128):
+                played = keyboard_note(note, tonic_pc=tonic, mode=h.mode, snap=self.params.snap)
+                if played is not None:
+                    sound = client_sound(self.params.instrument, played, 127, 0, self.params.volume)
+                    if sound.sound in self.sound_names:
+                        table[note] = (sound.sound, sound.gain)
+            self._table, self._table_tonic = table, tonic
+        return self._table
+
     def _scored(self, ev: InputEvent, note: int | None) -> Response:
         h = self.harmony
         extra = {"played_note": note,
@@ -280,6 +313,7 @@ class Improvisation:
         if new == old:
             return None
         self.tempo = self.tempo.with_tempo(k, new)
+        self._next_frame = None
         return f"tempo {old:g} -> {new:g} BPM from beat {k}"
 
     def change_beat(self) -> int:

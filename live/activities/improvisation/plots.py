@@ -53,17 +53,18 @@ def piano_roll_plot(record: Mapping[str, Any], size: tuple[float, float] = (7.0,
     offset_s = t0 / sr   # trials' times are from the engine's frame 0
     fig = _figure(size)
     ax = fig.add_subplot()
+    spans = [(seg["start_s"] - offset_s, seg["end_s"] - offset_s, seg.get("symbol", ""))
+             for run in record["runs"] for seg in run.get("trials", ())
+             if seg.get("start_s") is not None and seg.get("end_s") is not None]
+    total_s = max((end for _, end, _ in spans), default=0.0) - min((start for start, _, _ in spans), default=0.0)
+    for k, (start, end, symbol) in enumerate(spans):
+        ax.axvspan(start, end, color="0.93" if k % 2 else "0.85", lw=0)
+        if end - start >= total_s / 30:  # a label where it fits (a long run's bars are narrow)
+            ax.text(start, 1.0, f" {symbol}", transform=ax.get_xaxis_transform(), va="top", fontsize=7)
     for run in record["runs"]:
-        for k, seg in enumerate(run.get("trials", ())):
-            start, end = seg.get("start_s"), seg.get("end_s")
-            if start is None or end is None:
-                continue
-            start, end = start - offset_s, end - offset_s
-            ax.axvspan(start, end, color="0.93" if k % 2 else "0.85", lw=0)
-            ax.text(start, 1.0, f" {seg.get('symbol', '')}", transform=ax.get_xaxis_transform(), va="top",
-                    fontsize=7)
+        client_instrument = run["params"].get("instrument")  # the client's pads are drawn as theirs below
         band = [(s["frame"], parse_note_sound(s["sound"])) for s in run.get("sounds", ())]
-        band = [(f, n) for f, n in band if n is not None]
+        band = [(f, n) for f, n in band if n is not None and n.instrument != client_instrument]
         if band:
             ax.scatter([(f - t0) / sr for f, _ in band], [n.note for _, n in band], s=3, marker="s",
                        color="0.55", label="band" if run is record["runs"][0] else None)

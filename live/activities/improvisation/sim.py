@@ -4,8 +4,8 @@ session client: it learns the beats from the sounds that mark them) and a simula
 on their keyboard.
 
 The therapist (:class:`SimulatedTherapist`, inputs with ``client`` None on the therapist's side
-of the input path) plays, by the preset's ``therapist_part``: ``"turns"``, a one-bar phrase of
-scale notes every other bar for the client to answer in the bar between; ``"chords"``, a
+of the input path) plays, by the preset's ``therapist_part``: ``"turns"``, a two-bar phrase of
+scale notes every four bars, for the client to answer in the two between; ``"chords"``, a
 chord of three notes within 12 ms on beat 2 of every second bar, walking through the key's
 I, IV, V and vi, which the run recognises and the band takes up. Beats are placed on the
 preset's tempo from the run's start (a simulated therapist does not follow live tempo changes).
@@ -77,13 +77,14 @@ class SimulatedTherapist:
         events: list[InputEvent] = []
         for bar in range(0, bars, 2):
             first = bar * self.meter
-            if p.therapist_part == "turns":
-                for i, eighth in enumerate(_PHRASE_EIGHTHS):
-                    if eighth >= 2 * self.meter:
-                        break
-                    note = pad_note(self._rng.randrange(0, 6), tonic_pc=tonic, mode=p.mode, octave=p.octave)
-                    frame = self._beat_frame(start_frame, first + eighth / 2)
-                    events.append(InputEvent(frame, "sim", note, self._rng.randint(70, 100), None))
+            if p.therapist_part == "turns" and bar % 4 == 0:   # two bars of phrase, two to answer
+                for phrase_bar in (0, 1):
+                    for eighth in _PHRASE_EIGHTHS:
+                        if eighth >= 2 * self.meter:
+                            break
+                        note = pad_note(self._rng.randrange(0, 6), tonic_pc=tonic, mode=p.mode, octave=p.octave)
+                        frame = self._beat_frame(start_frame, first + phrase_bar * self.meter + eighth / 2)
+                        events.append(InputEvent(frame, "sim", note, self._rng.randint(70, 100), None))
             elif p.therapist_part == "chords":
                 chord = chord_from_roman(THERAPIST_CHORDS[(bar // 2) % len(THERAPIST_CHORDS)], tonic, p.mode)
                 at = self._beat_frame(start_frame, first + 1)

@@ -22,7 +22,7 @@ __all__ = ["CHORD_RANGE", "BASS_RANGE", "KEYBOARD_RANGE", "band_sound", "client_
 CHORD_RANGE = (52, 76)      # E3..E5: where chord voices sit
 BASS_RANGE = (BASS_LOW - 1, BASS_LOW + 23)   # B1..B3: every note the bass lines reach
 BAND_VELOCITY = 104        # the band's one velocity layer (its velocities are gains over it)
-CLIENT_VELOCITIES = (80, 127)  # the client's two layers: soft (velocity <= 80) and full
+CLIENT_VELOCITY = 127      # the client's one layer (velocity is a gain over it)
 KEYBOARD_RANGE = (48, 84)   # C3..C6: a keyboard's notes that sound (others are logged, silent)
 # The highest pad above the first pad's octave's C: a tonic up to B (11), then 12 pentatonic
 # pads reach two octaves and a second above it (11 + 24 + 2).
@@ -46,19 +46,20 @@ def band_sound(note: BandNote, start_frame: int, end_frame: int, volume: float, 
 
 
 def client_sound(instrument: str, note: int, velocity: int, at_frame: int, volume: float) -> ScheduledSound:
-    """A client's note: ``instrument`` playing ``note`` from ``at_frame`` (its sample's own length:
-    a pad is struck, not held), from the soft layer up to velocity 80 and the full one above
-    (:data:`CLIENT_VELOCITIES`), loudness following ``velocity`` by gain."""
+    """A client's note: ``instrument`` playing ``note`` from ``at_frame`` (a pitched note ends
+    with its sample: a pad is struck, not held), from its full velocity layer
+    (:data:`CLIENT_VELOCITY`), loudness following ``velocity`` by gain, as the audio callback
+    plays a JACK keyboard's note."""
     velocity = max(1, min(127, velocity))
-    layer = CLIENT_VELOCITIES[0] if velocity <= CLIENT_VELOCITIES[0] else CLIENT_VELOCITIES[1]
-    return ScheduledSound(at_frame, note_sound(instrument, note, layer), gain=max(volume, 0.6) * velocity / layer)
+    return ScheduledSound(at_frame, note_sound(instrument, note, CLIENT_VELOCITY),
+                          gain=max(volume, 0.6) * velocity / CLIENT_VELOCITY)
 
 
 def declared_notes(params: object, style: Style) -> list[PitchedNote]:
     """Every pitched note a run of ``params`` (an ImprovisationParams) may play in any key the
     therapist moves it to: the bass over :data:`BASS_RANGE` and the chords over
     :data:`CHORD_RANGE` in the band's layer, the client's pads in every key from the first
-    pad's octave up and a keyboard's :data:`KEYBOARD_RANGE` in the client's two layers."""
+    pad's octave up and a keyboard's :data:`KEYBOARD_RANGE` in the client's layer."""
     p = params
     out: list[PitchedNote] = []
     if p.bass:
@@ -69,5 +70,5 @@ def declared_notes(params: object, style: Style) -> list[PitchedNote]:
         out += [PitchedNote(inst, n, BAND_VELOCITY) for n in range(CHORD_RANGE[0], CHORD_RANGE[1] + 1)]
     first = 12 * (p.octave + 1)
     lo, hi = min(first, KEYBOARD_RANGE[0]), min(127, max(first + _CLIENT_SPAN, KEYBOARD_RANGE[1]))
-    out += [PitchedNote(p.instrument, n, v) for n in range(lo, hi + 1) for v in CLIENT_VELOCITIES]
+    out += [PitchedNote(p.instrument, n, CLIENT_VELOCITY) for n in range(lo, hi + 1)]
     return out

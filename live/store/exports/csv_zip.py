@@ -79,7 +79,8 @@ COLUMNS: dict[str, list[tuple[str, str]]] = {
     ],
     "summaries.csv": [
         ("run_id", "the run"),
-        ("phase", "which part of the run: all, or a phase the activity names"),
+        ("phase", "which part of the run: all, a phase the activity names, or `trial N` (a trial's own "
+                  "values, e.g. call-and-response's; a list such as a trial's `call` and `answer` is written as JSON)"),
         ("metric", "metric name (docs/records.md lists them)"),
         ("label", "what the metric is"),
         ("value", "the value (empty where undefined)"),

@@ -13,8 +13,10 @@ note 60 with their velocity, or as the note the activity says it played, a respo
 ``played_note``, e.g. an improvisation's pad); and
 ``therapist`` (the notes the therapist played along, on their own MIDI channels, as channel 3
 notes with their note and velocity; the therapist's controls as markers with their effect,
-and as the control's value on CC 16 channel 16 where it has one). Notes last 50 ms (the store
-keeps onsets only).
+and as the control's value on CC 16 channel 16 where it has one); then the tracks an activity
+declares of its own (``midi_tracks``: call-and-response's ``call`` and ``answer``), one track
+each over the session's runs of that activity. Notes last 50 ms (the store keeps onsets only)
+unless the activity's track gives their length.
 
 Timing: 960 ticks per quarter note at a fixed 120 BPM tempo, so a tick is 1/1920 s (0.52 ms)
 and every onset is within 0.27 ms of its stored time. Time 0 is the first run's start
@@ -29,6 +31,7 @@ from typing import Any
 import mido
 
 from live.engine.instruments import parse_note_sound
+from live.store.declared import session_declared
 from live.store.exports import origin_frame, outage_spans, sounded
 
 TICKS_PER_BEAT = 960
@@ -120,6 +123,15 @@ def render(session: dict[str, Any]) -> bytes:
     for code, events in clients.items():
         mid.tracks.append(_track(f"client {code}", events))
     mid.tracks.append(_track("therapist", therapist))
+    own: dict[str, list] = {}
+    declared = session_declared(session)
+    for r in session["runs"]:
+        for track in declared[r["activity"]].midi_tracks:
+            events = own.setdefault(track.name, [])
+            for frame, channel, note, velocity, length in track.notes(r, sr):
+                events += _notes(max(0, tick(frame)), channel, note, velocity, max(1, round(length * TICKS_PER_S / sr)))
+    for name, events in own.items():
+        mid.tracks.append(_track(name, events))
     buf = io.BytesIO()
     mid.save(file=buf)
     return buf.getvalue()
