@@ -44,9 +44,7 @@ def test_the_debian_soundfont_is_found_and_the_notes_are_cached_under_xdg_cache_
     assert str(find_soundfont()) in [p for p, _ in DEBIAN_SOUNDFONTS]
     bank = _bank([PitchedNote("piano", 60, 100)])
     assert "piano:60:v2" in bank
-    # the note and the piano's level reference (C4 at full velocity)
-    assert sorted(p.name for p in cache.rglob("*.npy")) == ["p000-n060-v104-48000-h4000.npy",
-                                                           "p000-n060-v127-48000-h4000.npy"]
+    assert len(list(cache.rglob("*.npy"))) == 1
 
 
 def test_fluidsynth_notes_are_in_tune_within_5_cents(cache):
@@ -90,8 +88,7 @@ def test_a_warm_cache_renders_nothing_and_loads_a_band_presets_notes_in_under_3_
     warm_s = time.perf_counter() - t0
     with capsys.disabled():
         print(f"\n{len(notes)} notes: cold {cold_s:.2f} s, warm {warm_s:.2f} s")
-    # 214 and two level references (the bass's E2 and the pad's C4 at full velocity; the piano's is among them)
-    assert lines[0].startswith(f"rendering {len(notes) + 2} notes from ")
+    assert lines[0].startswith(f"rendering {len(notes)} notes from ")
     assert lines[-2].startswith(f"{len(notes)} notes from ") and f": 0 from the cache, {len(notes)} rendered" in lines[-2]
     assert f": {len(notes)} from the cache, 0 rendered" in lines[-1]
     assert warm_s < 3.0
@@ -155,13 +152,3 @@ def test_synth_instruments_and_no_notes_never_load_fluidsynth(cache, monkeypatch
     build_session_bank([PitchedNote("synth_pad", 60, 100)], sample_rate=SR, log=lines.append)
     build_session_bank([], sample_rate=SR, log=lines.append)
     assert lines == [] and "fluidsynth" not in sys.modules
-
-
-def test_each_instrument_is_levelled_so_its_reference_note_peaks_as_the_built_in_voices_do(cache):
-    from live.engine.soundfont import REFERENCE_PEAK
-
-    bank = _bank([PitchedNote("piano", 60, 127), PitchedNote("piano", 72, 60), PitchedNote("bass", 40, 127),
-                  PitchedNote("marimba", 60, 127)])
-    for name in ("piano:60:v3", "bass:40:v3", "marimba:60:v3"):
-        assert np.abs(bank.samples(name)).max() == pytest.approx(REFERENCE_PEAK, rel=1e-5), name
-    assert np.abs(bank.samples("piano:72:v1")).max() < REFERENCE_PEAK  # the SoundFont's own dynamics kept

@@ -2,8 +2,7 @@
 
 Before a session, each note a run will play (:mod:`live.engine.instruments`) that is not in the
 cache is rendered by FluidSynth (``pyfluidsynth`` over Debian's ``libfluidsynth3``) at the
-engine's rate, mono (the mean of FluidSynth's two channels), reverb and chorus off, each
-instrument levelled so its reference note peaks as the built-in voices do (:func:`_level`): note-on,
+engine's rate, mono (the mean of FluidSynth's two channels), reverb and chorus off: note-on,
 the instrument's ``hold_s``, note-off, then its release tail until it falls silent (at most
 :data:`TAIL_MAX_S`). Leading silence (FluidSynth's block start, a sample's own delay) is cut,
 so the note's first sample is its onset, to the frame, as the bank's other sounds; the last
@@ -32,7 +31,7 @@ from typing import Callable
 
 import numpy as np
 
-from live.engine.instruments import LAYER_VELOCITIES, Instrument, NoteSound
+from live.engine.instruments import Instrument, NoteSound
 from live.engine.system_parts import MissingPart
 
 __all__ = ["DEBIAN_SOUNDFONTS", "FluidRenderer", "cache_dir", "find_soundfont", "fluid_renderer"]
@@ -52,7 +51,7 @@ TAIL_MAX_S = 2.0
 END_S = 0.004
 SILENT = 1e-4          # a tail below this (full scale 1) for 10 ms is over
 SYNTH_GAIN = 1.0       # FluidSynth's master gain: a piano's middle C at full velocity peaks near 0.2
-RENDER_VERSION = 1     # part of every cache key: bump when rendering changes (levelling is applied after the cache)
+RENDER_VERSION = 1     # part of every cache key: bump when rendering changes
 
 
 def find_soundfont(named: str | os.PathLike | None = None) -> Path:
@@ -149,32 +148,22 @@ class FluidRenderer:
 
     def render_all(self, sounds: list[tuple[NoteSound, Instrument]], *, sample_rate: int) -> dict[str, np.ndarray]:
         """Samples of every ``(sound, instrument)`` by bank name: from the cache, the rest rendered
-        (and cached), each instrument at the built-in voices' level (:func:`_level`). A program
-        the SoundFont lacks is left out (the caller synthesizes it)."""
+        (and cached). A program the SoundFont lacks is left out (the caller synthesizes it)."""
         t0 = time.perf_counter()
-        refs = {inst.name: (_reference(inst), inst) for _, inst in sounds}
-        wanted = {s.name: (s, inst) for s, inst in [*sounds, *refs.values()]}
-        raw: dict[str, np.ndarray] = {}
+        out: dict[str, np.ndarray] = {}
         missing: list[tuple[NoteSound, Instrument, Path]] = []
-        for name, (sound, inst) in wanted.items():
+        for sound, inst in sounds:
             path = self._path(inst, sound, sample_rate)
             try:
-                raw[name] = np.load(path, allow_pickle=False)
+                out[sound.name] = np.load(path, allow_pickle=False)
             except (OSError, ValueError):
                 missing.append((sound, inst, path))
         render_s = 0.0
         if missing:
             t1 = time.perf_counter()
-            raw.update(self._render(missing, sample_rate))
+            out.update(self._render(missing, sample_rate))
             render_s = time.perf_counter() - t1
-        asked = {s.name for s, _ in sounds}
-        out = {}
-        for sound, inst in sounds:
-            ref = refs[inst.name][0].name
-            if sound.name in raw and ref in raw:
-                out[sound.name] = raw[sound.name] * np.float32(_level(raw[ref]))
-        rendered = sum(1 for s, _, _ in missing if s.name in asked)
-        self.last = {"notes": len(asked), "cached": len(asked) - rendered, "rendered": rendered,
+        self.last = {"notes": len(sounds), "cached": len(sounds) - len(missing), "rendered": len(missing),
                      "render_s": render_s, "total_s": time.perf_counter() - t0}
         return out
 
@@ -233,22 +222,6 @@ class FluidRenderer:
         finally:
             synth.delete()
         return out
-
-
-REFERENCE_PEAK = 0.5
-"""Peak of each instrument's reference note (:func:`_reference`) after levelling: the built-in
-voices' peak at full velocity, so a band mixed with them sounds balanced with either."""
-
-
-def _reference(inst: Instrument) -> NoteSound:
-    """The note an instrument's level is set by: C4 at full velocity (E2 for a bass voice)."""
-    return NoteSound(inst.name, 40 if inst.voice == "bass" else 60, len(LAYER_VELOCITIES) - 1)
-
-
-def _level(reference: np.ndarray) -> float:
-    """The gain that brings ``reference`` to :data:`REFERENCE_PEAK` (every note of its
-    instrument gets the same, so the SoundFont's own dynamics across notes and layers stay)."""
-    return REFERENCE_PEAK / max(float(np.max(np.abs(reference))), 1e-9)
 
 
 def _onset_first(x: np.ndarray, sample_rate: int) -> np.ndarray | None:
