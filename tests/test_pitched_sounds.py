@@ -120,16 +120,17 @@ def test_a_session_declares_no_notes_for_entrainment():
     assert declared_notes([load_preset(find_preset("steady-beat-100"))]) == ()
 
 
-def test_the_wav_export_renders_stored_pitched_notes_into_its_bank_as_the_session_did(tmp_path, monkeypatch):
+def test_the_wav_export_renders_stored_pitched_notes_into_its_bank_and_releases_them_at_their_stored_end(
+        tmp_path, monkeypatch):
     import io
     import wave
 
     from live.store.exports import wav
 
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
-    stored = [{"frame": 100, "sound": "synth_pad:60:v2", "gain": 0.5},
-              {"frame": 5000, "sound": "synth_bass:40:v3", "gain": 0.25},
-              {"frame": 9000, "sound": "click", "gain": None}]
+    stored = [{"frame": 100, "sound": "synth_pad:60:v2", "gain": 0.5, "end_frame": 20000},
+              {"frame": 5000, "sound": "synth_bass:40:v3", "gain": 0.25, "end_frame": None},
+              {"frame": 9000, "sound": "click", "gain": None, "end_frame": None}]
     session = {"sample_rate": SR, "runs": [{"sounds": stored, "inputs": [], "end_frame": SR, "playback": None}]}
     f = io.BytesIO()
     wav.write(session, f)
@@ -140,5 +141,8 @@ def test_the_wav_export_renders_stored_pitched_notes_into_its_bank_as_the_sessio
     expected = np.zeros(SR)
     for s in stored:
         x = bank.samples(s["sound"]).astype(np.float64) * (s["gain"] or 1.0)
+        if s["end_frame"] is not None:  # a linear release over the pad's 0.6 s from there
+            r, rel = bank[s["sound"]].release_frames, s["end_frame"] - s["frame"]
+            x = (x * np.where(np.arange(x.size) >= rel, (rel + r - np.arange(x.size)) / r, 1.0))[: rel + r]
         expected[s["frame"] : s["frame"] + x.size] += x[: SR - s["frame"]]
     np.testing.assert_allclose(got, expected, atol=1.5 / 32767)

@@ -14,6 +14,7 @@ version  what it changed
          ``cue_index``; ``summaries`` got an ``id``, ``trial`` (per-trial rows) and
          ``text_value`` (text metrics), its uniqueness per run, phase and metric kept for
          phase rows
+6        ``events.end_frame``: where a sustained sound's release began (its note-off)
 =======  ===================================================================================
 
 Up to version 4 the one activity was entrainment, and those columns had the names its records
@@ -128,11 +129,37 @@ def _v4() -> MetaData:
     return meta
 
 
+@cache
+def _v5() -> MetaData:
+    """Schema version 5's tables: today's, ``events`` without version 6's ``end_frame``."""
+    meta = MetaData(naming_convention=NAMING)
+    for table in metadata.sorted_tables:
+        if "column_added" not in table.info:
+            table.to_metadata(meta)
+    Table(
+        "events", meta,
+        Column("id", BigId, primary_key=True),
+        Column("run_id", Integer, ForeignKey("runs.id", ondelete="CASCADE"), nullable=False),
+        Column("kind", String(8), nullable=False),
+        Column("frame", BigInteger, nullable=False),
+        Column("client_id", Integer, ForeignKey("clients.id"), nullable=True),
+        Column("source", String(16), nullable=True),
+        Column("note", Integer, nullable=True),
+        Column("velocity", Integer, nullable=True),
+        Column("sound", String(64), nullable=True),
+        Column("gain", Float, nullable=True),
+        Column("cue_index", Integer, nullable=True),
+        CheckConstraint("kind IN ('sound', 'input')", name="kind"),
+        Index("ix_events_run_id_frame", "run_id", "frame"),
+    )
+    return meta
+
+
 def tables_of(version: int) -> list[Table]:
     """The tables of schema ``version`` (1..:data:`SCHEMA_VERSION`), in dependency order."""
     if not 1 <= version <= SCHEMA_VERSION:
         raise ValueError(f"version = {version}: must be 1..{SCHEMA_VERSION}")
-    meta = metadata if version == SCHEMA_VERSION else _v4()
+    meta = metadata if version == SCHEMA_VERSION else _v5() if version == 5 else _v4()
     return [t for t in meta.sorted_tables if t.info.get("since", 1) <= version]
 
 
@@ -189,11 +216,17 @@ def _to_version_5(conn: Connection) -> None:
     ddl("DROP TABLE summaries_v4")
 
 
+def _to_version_6(conn: Connection) -> None:
+    """``events.end_frame`` (NULL for every stored sound: each played whole)."""
+    conn.exec_driver_sql("ALTER TABLE events ADD COLUMN end_frame BIGINT")
+
+
 STEPS: dict[int, Callable[[Connection], None]] = {
     2: _add_tables(2),
     3: _add_tables(3),
     4: _add_tables(4),
     5: _to_version_5,
+    6: _to_version_6,
 }
 """Version -> the step that brings a database of the version before to it."""
 

@@ -152,15 +152,15 @@ class Reads(Outages):
         -------
         list of dict
             Keys: id, kind, frame, client (code; None for sounds and the therapist's inputs),
-            source, note, velocity, sound, gain, cue_index (None where a kind has no such
-            field).
+            source, note, velocity, sound, gain, cue_index, end_frame (None where a kind has no
+            such field; end_frame: where a sustained sound's release began, None: played whole).
         """
         if kind is not None and kind not in EVENT_KINDS:
             raise ValueError(f"kind = {kind!r}: must be 'sound', 'input' or None")
         run_id = check_int("run_id", run_id)
         e = t_events.c
         query = (select(e.id, e.kind, e.frame, t_clients.c.code.label("client"), e.source, e.note, e.velocity,
-                        e.sound, e.gain, e.cue_index)
+                        e.sound, e.gain, e.cue_index, e.end_frame)
                  .select_from(t_events.outerjoin(t_clients, t_clients.c.id == e.client_id))
                  .where(e.run_id == run_id).order_by(e.frame, e.id))
         if kind is not None:

@@ -39,7 +39,8 @@ def sound_row(run_id: int, s: ScheduledSound) -> dict[str, Any]:
     """An ``events`` row of kind ``sound``: a scheduled sound and the cue it marks."""
     return {"run_id": run_id, "kind": "sound", "frame": check_int("sound frame", s.frame),
             "client_id": None, "source": None, "note": None, "velocity": None,
-            "sound": s.sound, "gain": opt_float("gain", s.gain), "cue_index": opt_int("cue_index", s.cue_index)}
+            "sound": s.sound, "gain": opt_float("gain", s.gain), "cue_index": opt_int("cue_index", s.cue_index),
+            "end_frame": opt_int("end_frame", s.end_frame)}
 
 
 def input_row(run_id: int, ev: InputEvent, client_ids: Mapping[str, int], session_id: str) -> dict[str, Any]:
@@ -49,7 +50,7 @@ def input_row(run_id: int, ev: InputEvent, client_ids: Mapping[str, int], sessio
     client = None if ev.client is None else _session_client(client_ids, ev.client, session_id, frame)
     return {"run_id": run_id, "kind": "input", "frame": frame, "client_id": client, "source": ev.source,
             "note": opt_int("note", ev.note), "velocity": check_int("velocity", ev.velocity),
-            "sound": None, "gain": None, "cue_index": None}
+            "sound": None, "gain": None, "cue_index": None, "end_frame": None}
 
 
 def response_row(run_id: int, r: Response, client_ids: Mapping[str, int], session_id: str, *,

@@ -1,4 +1,4 @@
-"""The store's tables, schema version 5 (``meta`` holds ``schema_version``; older databases are
+"""The store's tables, schema version 6 (``meta`` holds ``schema_version``; older databases are
 migrated when opened: :mod:`live.store.migrations`).
 
 SQLAlchemy Core tables with portable column types: the same layout on SQLite and PostgreSQL.
@@ -16,8 +16,9 @@ table                     columns
                           start_frame, end_frame, started_at, ended_at, status
 ``events``                id, run_id, kind (``sound``/``input``), frame, client_id, source,
                           note, velocity, sound, gain, cue_index (the cue a sound marks: a
-                          beat, a call's onset...; count-in cues negative) -- cue_index since
-                          version 5
+                          beat, a call's onset...; count-in cues negative), end_frame (where a
+                          sustained sound's release began, its note-off; NULL: played whole)
+                          -- cue_index since version 5, end_frame since version 6
 ``responses``             id, run_id, client_id, frame, source, note, velocity,
                           target_index, target_frame, target_kind (what the input was scored
                           against: ``beat``, ``call_onset``...; all NULL when unmatched),
@@ -87,7 +88,7 @@ __all__ = [
     "t_run_playback", "t_outages", "t_run_segments",
 ]
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 """Version of the table layout this module describes (older ones are migrated on open)."""
 
 GOAL_DIRECTIONS = ("<=", ">=")
@@ -240,9 +241,10 @@ t_events = Table(
     Column("sound", String(64), nullable=True),
     Column("gain", Float, nullable=True),
     Column("cue_index", Integer, nullable=True),
+    Column("end_frame", BigInteger, nullable=True),  # since version 6
     CheckConstraint("kind IN ('sound', 'input')", name="kind"),
     Index("ix_events_run_id_frame", "run_id", "frame"),
-    info={"changed": 5},
+    info={"changed": 5, "column_added": 6},
 )
 
 t_responses = Table(

@@ -8,7 +8,7 @@ the hits that need more and scales every level; a fill replaces the drums of a b
 with a run of snare sixteenths.
 
 Bass notes sit in C2..B2 (MIDI 36..47) by the chord's root; the walking bass plays root, third,
-fifth and a chromatic step into the next chord's root. Chords are voiced by
+fifth and the tone of the chord's triad nearest the next chord's root. Chords are voiced by
 :func:`live.music.voicing.voice` near middle C, each chord moving as little as it can from
 the last (smooth voice leading).
 
@@ -101,7 +101,7 @@ def velocity_of(level: float, intensity: float) -> int:
 
 def bass_note(role: str, chord: Chord, next_chord: Chord, bar_beat: int) -> int:
     """The bass's MIDI note for ``role`` over ``chord`` (walking: by the beat of the bar, the
-    fourth a half step below or above the next chord's root)."""
+    fourth the tone of its triad nearest the next chord's root)."""
     root = BASS_LOW + chord.root_pc % 12
     if role == "root":
         return root
@@ -117,10 +117,13 @@ def bass_note(role: str, chord: Chord, next_chord: Chord, bar_beat: int) -> int:
             return root + _nearest(chord, 4 if 4 in _intervals(chord) else 3)
         if step == 2:
             return root + _nearest(chord, 7)
+        # into the next root through a tone of this chord's triad (root, third, fifth): the one
+        # nearest that root, not its pitch class (ties below), so the line stays in the harmony
         target = BASS_LOW + next_chord.root_pc % 12
-        if target == root:
-            return root + 11 if root + 11 <= BASS_LOW + 23 else root - 1  # the leading tone into the root again
-        return target - 1 if target > root else target + 1
+        triad = {chord.root_pc % 12, (root + _nearest(chord, 4 if 4 in _intervals(chord) else 3)) % 12,
+                 (root + _nearest(chord, 7)) % 12}
+        tones = [n for n in range(BASS_LOW - 1, BASS_LOW + 24) if n % 12 in triad and n % 12 != target % 12]
+        return min(tones, key=lambda n: (abs(n - target), n)) if tones else root
     raise ValueError(f"unknown bass role {role!r}")
 
 

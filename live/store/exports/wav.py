@@ -20,8 +20,7 @@ rendered up to its last stored sound plus that sound's length.
 Pitched notes (``piano:60:v2``) are rendered into the bank again as the session did
 (:func:`~live.engine.note_bank.build_session_bank`: FluidSynth from the SoundFont found the same
 way, through the same disk cache, or the built-in voices), so the WAV matches when the same
-SoundFont is there. Not stored yet: a sustained note's end (``ScheduledSound.end_frame``), so
-here such a note plays its whole sample, without the release it had.
+SoundFont is there; a sustained note releases from its stored end frame (its note-off), as it did.
 
 16-bit PCM, the run's channel count (mono for simulated sessions), clipped to full scale as the
 demo's WAV; written in blocks, so a 60-minute session needs no more memory than a few seconds.
@@ -37,15 +36,17 @@ _STEP_FRAMES = 128 * 375  # rendered and written 1 s at a time (48 kHz), in 128-
 _BLOCK = 128
 
 
-def scheduled(session: dict[str, Any]) -> list[tuple[int, str, float]]:
-    """Every sound to render: (frame, bank sound, gain), by frame; none that would start
-    inside an audio outage (it never sounded: :func:`live.store.exports.sounded`)."""
+def scheduled(session: dict[str, Any]) -> list[tuple[int, str, float, int | None]]:
+    """Every sound to render: (frame, bank sound, gain, frame its release began or None), by
+    frame; none that would start inside an audio outage (it never sounded:
+    :func:`live.store.exports.sounded`)."""
     from live.store.exports import outage_spans, sounded
 
     spans = outage_spans(session)
     out = []
     for run in session["runs"]:
-        out += [(e["frame"], e["sound"], e["gain"] if e["gain"] is not None else 1.0) for e in run["sounds"]]
+        out += [(e["frame"], e["sound"], e["gain"] if e["gain"] is not None else 1.0, e.get("end_frame"))
+                for e in run["sounds"]]
         pb = run.get("playback") or {}
         if not pb.get("pad_sound"):
             continue
@@ -54,7 +55,7 @@ def scheduled(session: dict[str, Any]) -> list[tuple[int, str, float]]:
         for e in run["inputs"]:
             if e["source"] == pb.get("pad_source", "midi") and e["note"] is not None and e["note"] not in silent:
                 gain = np.float32(pb["pad_gain"]) * np.float32(e["velocity"]) / np.float32(127.0)
-                out.append((e["frame"] + latency + pb["pad_delay_frames"], pb["pad_sound"], float(gain)))
+                out.append((e["frame"] + latency + pb["pad_delay_frames"], pb["pad_sound"], float(gain), None))
     return sorted((s for s in out if sounded(s[0], spans)), key=lambda s: s[0])
 
 
@@ -68,10 +69,10 @@ def write(session: dict[str, Any], f: BinaryIO) -> None:
     runs = session["runs"]
     channels = max([(r.get("playback") or {}).get("channels", 1) for r in runs] or [1])
     sounds = scheduled(session)
-    bank = build_session_bank({name for _, name, _ in sounds}, sample_rate=sr)  # pitched notes too
+    bank = build_session_bank({name for _, name, *_ in sounds}, sample_rate=sr)  # pitched notes too
     ends = [r["end_frame"] for r in runs if r["end_frame"] is not None]
     if any(r["end_frame"] is None for r in runs) and sounds:
-        ends.append(max(frame + bank[name].length_frames for frame, name, _ in sounds))
+        ends.append(max(frame + bank[name].length_frames for frame, name, *_ in sounds))
     end = max(ends, default=0)
     state = SamplerState(bank, channels=channels)
     driver = OfflineDriver(state, sample_rate=sr)
@@ -81,9 +82,10 @@ def write(session: dict[str, Any], f: BinaryIO) -> None:
             step = min(_STEP_FRAMES, end - now)
             horizon = now + step
             while i < len(sounds) and sounds[i][0] < horizon + _STEP_FRAMES:
-                frame, name, gain = sounds[i]
+                frame, name, gain, end_frame = sounds[i]
                 where = bank[name]
-                state.push(frame=frame, bank_start=where.start_frame, length_frames=where.length_frames, gain=gain)
+                state.push(frame=frame, bank_start=where.start_frame, length_frames=where.length_frames, gain=gain,
+                           end_frame=end_frame, release_frames=where.release_frames)
                 i += 1
             blocks = [_BLOCK] * (step // _BLOCK) + ([step % _BLOCK] if step % _BLOCK else [])
             audio = driver.render(blocks)
