@@ -71,8 +71,11 @@ def test_a_live_call_and_its_answer_are_stored_to_the_frame_and_scored_as_from_t
     db = tmp_path / "live.db"
     therapist, client = schedule()
     proc = start_live_run(server, preset, db, "--controls", str(controls))
+    # The first note 2 s after the harness starts: well after the run's own start (0.5 s after
+    # the session opens, which on a loaded machine can come a moment after live's ports appear);
+    # a therapist's note before the run starts is no call.
     harness = start_midi_harness(server, "notes", name="echo-harness", note_events=therapist + client,
-                                 start_delay=0.5, go_immediately=True, tail=1.0, seconds=40)
+                                 start_delay=2.0, go_immediately=True, tail=1.0, seconds=40)
     harness.wait_ready(timeout_s=20)
     sent = harness.result(timeout_s=60)
     code, out, err = finish(proc, timeout_s=90)
