@@ -84,7 +84,7 @@ def run(args) -> int:
         return 0
 
     from live.activities.registry import metric_catalogue
-    from live.commands.summary_tables import format_phases, format_summary
+    from live.commands.summary_tables import format_phases, format_summary, format_trials
 
     catalogue = metric_catalogue(preset.activity)
     print(f"Simulated session {outcome.session_id}")
@@ -97,6 +97,10 @@ def run(args) -> int:
         print()
         print("Per phase:")
         print(format_phases(outcome.summary.phases, catalogue))
+    if outcome.summary.trials:
+        print()
+        print("Per trial:")
+        print(format_trials(outcome.summary.trials, catalogue))
     print()
     print("Wrote:")
     print(f"  audio    {outputs['wav']}")

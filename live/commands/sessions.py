@@ -105,15 +105,12 @@ def describe(session: dict) -> str:
 
 def _trials(run: dict, catalogue) -> list[str]:
     """A run's per-trial summaries as one table (a row per trial), for activities with trials."""
-    from live.metrics.info import format_value, metric_info
+    from live.commands.summary_tables import format_trials
 
     trials = run.get("trials") or []
     if not trials:
         return []
-    names = list(dict.fromkeys(m for t in trials for m, v in t.items() if m != "index" and not isinstance(v, list)))
-    return ["", f"Run {run['position']} ({run['preset_name']}), per trial:",
-            table(["trial", *(metric_info(m, catalogue).label for m in names)],
-                  [[t["index"], *(format_value(m, t.get(m), catalogue) for m in names)] for t in trials])]
+    return ["", f"Run {run['position']} ({run['preset_name']}), per trial:", format_trials(trials, catalogue)]
 
 
 def _cue_tempo(run: dict) -> str | float | None:

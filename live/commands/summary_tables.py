@@ -4,11 +4,11 @@ produced them (:mod:`live.metrics.info`). ``--json`` prints the same numbers unf
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 from live.metrics.info import MetricInfo, format_value, metric_info
 
-__all__ = ["format_summary", "format_phases"]
+__all__ = ["format_summary", "format_phases", "format_trials"]
 
 
 def _shown(value: Any) -> bool:
@@ -54,3 +54,13 @@ def format_phases(phases: Mapping[str, Mapping[str, Any]], catalogue: Mapping[st
 
 def _value(name: str, value: Any, catalogue: Mapping[str, MetricInfo]) -> str:
     return value if isinstance(value, str) else format_value(name, value, catalogue)
+
+
+def format_trials(trials: Sequence[Mapping[str, Any]], catalogue: Mapping[str, MetricInfo]) -> str:
+    """A run's trials as one table, a row per trial (its ``index``) and a column per field
+    any trial has (list fields such as a call's notes left out), labelled from the catalogue."""
+    from live.commands.common import table
+
+    names = list(dict.fromkeys(m for t in trials for m, v in t.items() if m != "index" and not isinstance(v, list)))
+    return table(["trial", *(metric_info(m, catalogue).label for m in names)],
+                 [[t["index"], *(_value(m, t.get(m), catalogue) for m in names)] for t in trials])
