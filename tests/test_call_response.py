@@ -44,6 +44,9 @@ def test_written_phrases_become_notes_on_steps_each_lasting_until_the_next():
     assert rhythm_problem(parse_phrase(".x"), steps_per_beat=2, meter=4) == "must start with a note, not a rest"
     assert rhythm_problem(parse_phrase("x......." + ".x"), steps_per_beat=2, meter=4) == \
         "must start each bar (8 steps) with a note: step 8 is a rest"
+    assert rhythm_problem(parse_phrase("x....x.."), steps_per_beat=2, meter=4) == \
+        "rests 4 steps after step 1: at most 3 (two beats between notes)"
+    assert rhythm_problem(parse_phrase("x...x..."), steps_per_beat=2, meter=4) is None
 
 
 def test_the_ladder_climbs_in_notes_and_each_level_has_only_rhythms_of_its_kind():

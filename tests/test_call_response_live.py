@@ -71,13 +71,16 @@ def test_a_live_call_and_its_answer_are_stored_to_the_frame_and_scored_as_from_t
     db = tmp_path / "live.db"
     therapist, client = schedule()
     proc = start_live_run(server, preset, db, "--controls", str(controls))
+    # The first note 2 s after the harness starts: well after the run's own start (0.5 s after
+    # the session opens, which on a loaded machine can come a moment after live's ports appear);
+    # a therapist's note before the run starts is no call.
     harness = start_midi_harness(server, "notes", name="echo-harness", note_events=therapist + client,
-                                 start_delay=0.5, go_immediately=True, tail=1.0, seconds=40)
+                                 start_delay=2.0, go_immediately=True, tail=1.0, seconds=40)
     harness.wait_ready(timeout_s=20)
     sent = harness.result(timeout_s=60)
     code, out, err = finish(proc, timeout_s=90)
     assert code == 0, err
-    assert sent["late"] == 0 and sent["complete"]
+    assert sent["late"] == 0 and sent["complete"], {k: sent[k] for k in ("late", "complete", "xruns", "gaps")}
     ons = [(f, status & 0x0F, d1) for f, status, d1, d2 in sent["sent"] if status & 0xF0 == 0x90 and d2 > 0]
     t_sent = [f for f, ch, _ in ons if ch == 1]
     c_sent = [f for f, ch, _ in ons if ch == 0]
@@ -87,7 +90,8 @@ def test_a_live_call_and_its_answer_are_stored_to_the_frame_and_scored_as_from_t
     t_stored = [f for f, cid in stored if cid is None]
     c_stored = [f for f, cid in stored if cid is not None]
     offsets = {s - f for s, f in zip(t_sent + c_sent, t_stored + c_stored)}
-    assert len(t_stored) == 7 and len(c_stored) == 6 and len(offsets) == 1, offsets  # exact to the frame
+    assert len(t_stored) == 7 and len(c_stored) == 6 and len(offsets) == 1, (  # exact to the frame
+        t_sent, c_sent, t_stored, c_stored, offsets)
     [(run_id,)] = rows(db, "SELECT id FROM runs")
     from live.store.store import Store
 
@@ -111,6 +115,8 @@ def test_a_live_call_and_its_answer_are_stored_to_the_frame_and_scored_as_from_t
                 assert trial[key] == pytest.approx(want[key], abs=1e-6), key
     assert trials[0]["f1"] == 1.0 and trials[1]["recall"] == pytest.approx(0.75)
     result = json.loads(out)
+    [run] = result["runs"]  # live run --json gives the trials as live demo --json does
+    assert [(t["call"], t["answer"], t["f1"]) for t in run["trials"]] == [(t["call"], t["answer"], t["f1"]) for t in trials]
     print(f"\nlive call-and-response: {len(t_stored)} therapist and {len(c_stored)} client notes stored at "
           f"the harness's frames (one offset); trial F-measures {[t['f1'] for t in trials]}; "
           f"session {result['session_id']}", file=sys.stderr)

@@ -210,6 +210,7 @@ def test_pentatonic_calls_sound_on_the_instrument_and_pitch_errors_come_back_as_
                             settings={**STEADY, "pitch_error_rate": 0.25, "memory_span": 8})
     calls = [s for s in sounds if s["cue_index"] is not None]
     assert calls and all(s["sound"].startswith("marimba:") for s in calls)
+    assert all(s["end_frame"] is not None and s["end_frame"] > s["frame"] for s in calls)  # each released
     trials = out.summary.trials
     assert all(n["note"] in scale for t in trials for n in t["call"])
     matched = sum(t["matched"] for t in trials)

@@ -91,7 +91,8 @@ def run(args) -> int:
         print(json.dumps({"session_id": outcome.session_id, "summary": last,
                           "runs": [{"run_id": r.run_id, "preset": r.preset, "summary": r.summary.metrics,
                                     "phases": r.summary.phases, "segment": r.segment,
-                                    "resumes_run_id": r.resumes_run_id}
+                                    "resumes_run_id": r.resumes_run_id,
+                                    **({"trials": list(r.summary.trials)} if r.summary.trials else {})}
                                    for r in outcome.runs],
                           "responses": responses_json(outcome), "outages": outages_json(outcome),
                           "engine": outcome.engine_stats, "midi": session.midi_stats(), "writer": outcome.writer}))

@@ -197,7 +197,7 @@ class CallResponse:
                 k += 1
         for k, (frame, note, length) in enumerate(zip(trial.call_frames, trial.call_notes, trial.call_lengths_frames)):
             cue = trial.first_onset_index + k
-            self._push(call_sound(p, frame=frame, note=note, cue_index=cue))
+            self._push(call_sound(p, frame=frame, note=note, cue_index=cue, length_frames=length))
             self._cues.append(Cue(index=cue, frame=frame, accent=k == 0))
             if p.light_pads:
                 self._cues.append(PadLight(frame, frame + max(1, length), (self._pad_of(note),)))

@@ -169,7 +169,8 @@ def generate_call(level: int, *, seed: int, trial: int, pitches: Sequence[int] =
 
 def rhythm_problem(call: Sequence[CallNote], *, steps_per_beat: int, meter: int) -> str | None:
     """What makes a written call unusable (None when it is fine): it must have a note, start
-    with one, and start every bar of its length with one (so its length is clear)."""
+    with one, start every bar of its length with one (so its length is clear), and never rest
+    longer than two beats between notes (a listener could not tell a rest from its end)."""
     if not call:
         return "has no note (x or a note name)"
     if call[0].step != 0:
@@ -179,6 +180,10 @@ def rhythm_problem(call: Sequence[CallNote], *, steps_per_beat: int, meter: int)
     missing = [b for b in range(bar, call[-1].step + 1, bar) if b not in starts]
     if missing:
         return f"must start each bar ({bar} steps) with a note: step {missing[0]} is a rest"
+    longest = 2 * steps_per_beat
+    for a, b in zip(call, call[1:]):
+        if b.step - a.step > longest:
+            return f"rests {b.step - a.step - 1} steps after step {a.step + 1}: at most {longest - 1} (two beats between notes)"
     return None
 
 

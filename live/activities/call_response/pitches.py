@@ -38,14 +38,16 @@ def pitched_notes(params: Any) -> tuple[PitchedNote, ...]:
     return tuple(PitchedNote(params.instrument, n, CALL_VELOCITY) for n in call_notes(params))
 
 
-def call_sound(params: Any, *, frame: int, note: int | None, cue_index: int) -> ScheduledSound:
+def call_sound(params: Any, *, frame: int, note: int | None, cue_index: int, length_frames: int) -> ScheduledSound:
     """The sound of one call note at ``frame`` (``cue_index``: its number among the run's call
     notes): the preset's ``sound`` accented when unpitched, its ``instrument`` playing ``note``
-    at :data:`CALL_VELOCITY` when pitched."""
+    at :data:`CALL_VELOCITY` when pitched, released after ``length_frames`` (a sustained
+    instrument does not ring on into the next note)."""
     if note is None:
         return ScheduledSound(frame, f"{params.sound}_accent", gain=params.volume, cue_index=cue_index)
     return ScheduledSound(frame, note_sound(params.instrument, note, CALL_VELOCITY),
-                          gain=params.volume * note_gain(CALL_VELOCITY), cue_index=cue_index)
+                          gain=params.volume * note_gain(CALL_VELOCITY), cue_index=cue_index,
+                          end_frame=frame + max(1, length_frames))
 
 
 def note_of_sound(sound: str) -> int | None:
