@@ -105,12 +105,12 @@ def test_low_intensity_thins_the_band_and_plays_softer():
     assert velocity_of(1.0, 1.0) == 127 and velocity_of(0.5, 0.0) == round(127 * 0.5 * 0.55)
 
 
-def test_the_walking_bass_plays_root_third_fifth_and_a_triad_tone_next_to_the_next_root():
+def test_the_walking_bass_walks_into_the_next_root_by_a_chord_tone_a_step_away_else_chromatically():
     c, f, a7, e7 = (chord_from_symbol(s) for s in ("C7", "F", "A7", "E7"))
-    assert [bass_note("walk", c, f, b) for b in range(4)] == [36, 40, 43, 40]   # E, a tone of C7, into F
-    assert [bass_note("walk", a7, a7, b) for b in range(4)] == [45, 49, 52, 49]  # A C# E, then C# into A
-    assert [bass_note("walk", e7, a7, b) for b in range(4)] == [40, 44, 47, 44]  # G# into A
-    assert bass_note("walk", f, c, 3) == 41  # F A C: C itself left out, F nearest
+    assert [bass_note("walk", c, f, b) for b in range(4)] == [36, 40, 43, 40]   # C E G, then E (C7's) into F
+    assert [bass_note("walk", a7, a7, b) for b in range(4)] == [45, 49, 52, 55]  # A C# E, the root stays: G, the 7th
+    assert [bass_note("walk", e7, a7, b) for b in range(4)] == [40, 44, 47, 44]  # G# (E7's) into A
+    assert bass_note("walk", f, c, 3) == 37  # no tone of F A C a step from C: C# from above
     assert bass_note("fifth", chord_from_symbol("Bdim"), c, 0) == 47 + 6       # a flat fifth where there is one
 
 

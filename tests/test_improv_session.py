@@ -18,7 +18,8 @@ import mido
 import numpy as np
 import pytest
 
-from live.engine.instruments import parse_note_sound
+from live.activities.improvisation.voices import BAND_VELOCITY, CLIENT_VELOCITY
+from live.engine.instruments import parse_note_sound, velocity_layer
 from live.music.scales import pitch_class, scale_pitch_classes
 from live.presets import find_preset, load_preset
 from live.run.offline import LoopTiming, simulate_session
@@ -42,8 +43,8 @@ def run(preset, tmp_path, *, seed=3, timing=LoopTiming(), controls=()):
     return out
 
 
-def wav_mono(path) -> np.ndarray:
-    with wave.open(str(path)) as w:
+def wav_mono(path_or_file) -> np.ndarray:
+    with wave.open(path_or_file if hasattr(path_or_file, "read") else str(path_or_file)) as w:
         x = np.frombuffer(w.readframes(w.getnframes()), dtype="<i2").reshape(-1, w.getnchannels())
     return x[:, 0].astype(np.float32) / 32768.0
 
@@ -94,28 +95,42 @@ def chord_hits(audio: np.ndarray, chords: list[dict]) -> tuple[int, int, list]:
     return hits, len(chords), misses
 
 
-# The chromagram tests hear the band's notes through the built-in voices (a SoundFont named that
-# is not there: live says so in one line and plays them), whose spectra the triad templates read
-# plainly. Through Debian's TimGM6mb SoundFont the bass's strong 3rd and 5th harmonics and the
-# dominant sevenths make the blues read as other triads in about half its segments
-# (docs/performance.md, "The improvisation chromagram test with FluidSynth's notes"); the notes
-# are the same, which test_every_note_the_clients_pads_play_is_in_the_scale and the stored
-# sounds show.
-BUILT_IN = "/nonexistent/built-in-voices.sf2"
+def backing_audio(db, session_id: str) -> np.ndarray:
+    """The session's audio without the client's pads: every stored sound but the client's notes
+    (struck in the client's own velocity layer, :data:`CLIENT_VELOCITY`; the band plays in
+    :data:`BAND_VELOCITY`'s), rendered as ``live export --format wav`` renders a session."""
+    from live.store.exports import wav
+    from live.store.records import load_session
+
+    client_layer = velocity_layer(CLIENT_VELOCITY)
+    assert client_layer != velocity_layer(BAND_VELOCITY)
+    with Store.open(db) as store:
+        session = load_session(store, session_id)
+    for r in session["runs"]:
+        r["sounds"] = [e for e in r["sounds"] if (parse_note_sound(e["sound"]) or NO_NOTE).layer != client_layer]
+    buf = io.BytesIO()
+    wav.write(session, buf)
+    buf.seek(0)
+    return wav_mono(buf)
 
 
-@pytest.fixture
-def built_in_voices(monkeypatch):
-    monkeypatch.setenv("LIVE_SOUNDFONT", BUILT_IN)
+NO_NOTE = dataclasses.make_dataclass("NoNote", [("layer", int)])(-1)
+
+# What is analysed is the backing (the band, and the therapist's chords it follows): the client's
+# pads are left out, since a client who plays the blues scale's flat third and fifth over the
+# dominant chords (what the blues preset invites) makes the whole mix read as other triads in
+# about half its segments (docs/performance.md, "The improvisation chromagram test"); that every
+# pad note is in the scale is test_every_note_the_clients_pads_play_is_in_the_scale.
+PRESETS = ["emotional-expression-ballad", "engagement-pop-major", "turn-taking", "therapist-led-chords",
+           "relaxation-ambient", "twelve-bar-blues"]
+BUILT_IN = "/nonexistent/built-in-voices.sf2"  # a SoundFont that is not there: live plays its built-in voices
 
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
-    import os
-
     out = tmp_path_factory.mktemp("improv-demo")
     proc = subprocess.run([*LIVE, "demo", "--preset", "twelve-bar-blues", "--seed", "4", "--json", "--out", str(out)],
-                          capture_output=True, text=True, timeout=600, env={**os.environ, "LIVE_SOUNDFONT": BUILT_IN})
+                          capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr
     return json.loads(proc.stdout), out
 
@@ -137,31 +152,31 @@ def test_demo_json_has_the_backing_as_issue_13_says_and_the_wav(demo):
     assert all(a["end_s"] == b["start_s"] for a, b in zip(chords, chords[1:]))
     assert result["outputs"]["wav"].endswith(".wav")
     assert result["summary"]["n_notes"] > 20 and result["summary"]["in_scale_pct"] == 100.0
-    hits, n, misses = chord_hits(wav_mono(result["outputs"]["wav"]), chords)
+    # the times are the WAV's: the backing rendered again without the client is that WAV less the pads
+    backing_wav = backing_audio(result["outputs"]["db"], result["session_id"])
+    hits, n, misses = chord_hits(backing_wav, chords)
     assert hits >= 0.9 * n, misses
 
 
-@pytest.mark.parametrize("name", ["emotional-expression-ballad", "engagement-pop-major", "turn-taking",
-                                  "therapist-led-chords", "relaxation-ambient"])
-def test_a_chromagram_of_the_audio_finds_each_segments_own_chord_in_90_pct_of_segments(name, tmp_path,
-                                                                                     built_in_voices):
-    out = run(short(name, 30.0), tmp_path)
-    chords = out.summary.extras["backing"]["chords"]
-    hits, n, misses = chord_hits(wav_mono(out.wav_path), chords)
-    print(f"\n{name}: {hits}/{n} chord segments best matched by their own triad {misses}", file=sys.stderr)
-    assert n >= 1 and hits >= 0.9 * n, misses
+# Through Debian's TimGM6mb the therapist-led chords' Em reads as E major (7/8 segments, under
+# 90 %): G# at 0.18-0.29 of the strongest chroma bin in every segment though no G# is played
+# (the drum kit's pitched partials), and the SoundFont bass's E2 held two bars adds its 5th
+# harmonic, G#4, to 0.41 (as strong as the chord's G). A target missed, in docs/performance.md.
+SOUNDFONT_MISSED = {"therapist-led-chords"}
 
 
-@pytest.mark.parametrize("name", ["emotional-expression-ballad", "engagement-pop-major", "turn-taking",
-                                  "relaxation-ambient"])
-def test_through_the_sessions_own_instruments_too_the_chromagram_finds_the_chords(name, tmp_path):
-    """The same check with what live plays by default (Debian's SoundFont where make test installed
-    it, else the built-in voices), for the presets whose chords it reads (measured with TimGM6mb:
-    9/9, 13/13, 11/12, 1/1; the blues and the arpeggiated therapist-led chords not: see above)."""
+@pytest.mark.parametrize("name,sounds", [(n, "default") for n in PRESETS if n not in SOUNDFONT_MISSED]
+                         + [(n, "built-in") for n in PRESETS])
+def test_a_chromagram_of_the_backing_finds_each_segments_own_chord_in_90_pct_of_segments(name, sounds, tmp_path,
+                                                                                       monkeypatch):
+    """Through what live plays by default (Debian's SoundFont, which make test installs) and
+    through the built-in voices (what plays without it)."""
+    if sounds == "built-in":
+        monkeypatch.setenv("LIVE_SOUNDFONT", BUILT_IN)
     out = run(short(name, 30.0), tmp_path)
     chords = out.summary.extras["backing"]["chords"]
-    hits, n, misses = chord_hits(wav_mono(out.wav_path), chords)
-    print(f"\n{name} (default sounds): {hits}/{n} chord segments best matched by their own triad {misses}",
+    hits, n, misses = chord_hits(backing_audio(tmp_path / "s.db", out.session_id), chords)
+    print(f"\n{name} ({sounds} sounds): {hits}/{n} chord segments best matched by their own triad {misses}",
           file=sys.stderr)
     assert n >= 1 and hits >= 0.9 * n, misses
 

@@ -8,7 +8,8 @@ the hits that need more and scales every level; a fill replaces the drums of a b
 with a run of snare sixteenths.
 
 Bass notes sit in C2..B2 (MIDI 36..47) by the chord's root; the walking bass plays root, third,
-fifth and the tone of the chord's triad nearest the next chord's root. Chords are voiced by
+fifth and a tone of the chord a step from the next chord's root (a chromatic step when none
+is; the seventh when the root stays). Chords are voiced by
 :func:`live.music.voicing.voice` near middle C, each chord moving as little as it can from
 the last (smooth voice leading).
 
@@ -101,7 +102,8 @@ def velocity_of(level: float, intensity: float) -> int:
 
 def bass_note(role: str, chord: Chord, next_chord: Chord, bar_beat: int) -> int:
     """The bass's MIDI note for ``role`` over ``chord`` (walking: by the beat of the bar, the
-    fourth the tone of its triad nearest the next chord's root)."""
+    fourth a tone of the chord a step from the next chord's root, else a half step from it, or
+    the chord's seventh (its fifth when it has none) when the root stays)."""
     root = BASS_LOW + chord.root_pc % 12
     if role == "root":
         return root
@@ -117,13 +119,18 @@ def bass_note(role: str, chord: Chord, next_chord: Chord, bar_beat: int) -> int:
             return root + _nearest(chord, 4 if 4 in _intervals(chord) else 3)
         if step == 2:
             return root + _nearest(chord, 7)
-        # into the next root through a tone of this chord's triad (root, third, fifth): the one
-        # nearest that root, not its pitch class (ties below), so the line stays in the harmony
         target = BASS_LOW + next_chord.root_pc % 12
-        triad = {chord.root_pc % 12, (root + _nearest(chord, 4 if 4 in _intervals(chord) else 3)) % 12,
-                 (root + _nearest(chord, 7)) % 12}
-        tones = [n for n in range(BASS_LOW - 1, BASS_LOW + 24) if n % 12 in triad and n % 12 != target % 12]
-        return min(tones, key=lambda n: (abs(n - target), n)) if tones else root
+        if target == root:
+            # the root stays next bar: the chord's seventh (its fifth when it has none), which
+            # walks back down to the root; the third again would sound twice in one bar
+            return root + _nearest(chord, 10)
+        # into the next root through a tone of this chord a step from it (ties below), so the
+        # line stays in the harmony; a chromatic step only when no chord tone is that close
+        steps = [n for n in range(target - 2, target + 3)
+                 if n != target and (n - chord.root_pc) % 12 in _intervals(chord) and BASS_LOW - 1 <= n < BASS_LOW + 24]
+        if steps:
+            return min(steps, key=lambda n: (abs(n - target), n))
+        return target - 1 if target > root else target + 1
     raise ValueError(f"unknown bass role {role!r}")
 
 
