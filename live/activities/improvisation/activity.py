@@ -9,8 +9,9 @@ progression, the drone, or what the therapist asked for (:mod:`~live.activities.
 a chord they played on their channel, recognised, or a control), from the next beat or bar.
 
 A chord changed mid-bar (``chord_change = "beat"``) is struck on its beat by the bass and the
-chords where the style has no hit there; a chord the style held from the bar's start rings on
-under it, decaying, to its planned end (a planned note's end is not moved).
+chords where the style has no hit there; the band's notes of the old chord still sounding there
+end at the change: those not yet handed to the engine get that end, those already scheduled are
+released from it (:meth:`take_releases`).
 
 Every client note sounds as the preset's instrument playing its note (:meth:`input_sounds`; a
 JACK keyboard's from the audio callback's note table, :meth:`note_sounds`), is logged with the
@@ -34,6 +35,7 @@ from live.activities.improvisation import plots, steering
 from live.activities.improvisation.band import BeatContext, beat_notes
 from live.activities.improvisation.catalogue import METRICS
 from live.activities.improvisation.harmony import Harmony
+from live.activities.improvisation.held import HeldNotes
 from live.activities.improvisation.instrument import keyboard_note, pad_look, pad_note
 from live.activities.improvisation.params import MAX_BPM, MIN_BPM, ImprovisationParams
 from live.activities.improvisation.summary import summarize
@@ -43,7 +45,7 @@ from live.activities.registry import register
 from live.activities.types import (
     ActivityContext, ControlEvent, LiveNumber, NotePlot, RecordNames, Response, Summary, Target,
 )
-from live.engine.events import Cue, InputEvent, ScheduledSound
+from live.engine.events import Cue, InputEvent, Release, ScheduledSound
 from live.engine.instruments import PitchedNote
 from live.engine.timebase import TempoMap
 from live.metrics.info import Catalogue
@@ -143,6 +145,7 @@ class Improvisation:
         self._voiced_for: Any = None
         self.fill_beat: int | None = None
         self._pending: list[tuple[int, int, ScheduledSound]] = []
+        self._held = HeldNotes()
         self._order = 0
         self._stopped_at: int | None = None
         self.chords_taken = 0
@@ -166,7 +169,15 @@ class Improvisation:
             self.next_beat += 1
             self._next_frame = None
         while self._pending and self._pending[0][0] < until_frame:
-            yield heapq.heappop(self._pending)[2]
+            sound = heapq.heappop(self._pending)[2]
+            self._held.handed(sound)
+            yield sound
+        self._held.planned_until(until_frame)
+
+    def take_releases(self) -> list[Release]:
+        """The band's notes handed over already that a chord change ended early, each released
+        from the change's frame."""
+        return self._held.take()
 
     def _commit_beat(self, k: int) -> None:
         meter = self.style.meter
@@ -185,6 +196,9 @@ class Improvisation:
         fill = self.fill_beat == k
         changed = (at is not None and bar_beat != 0 and self._prev_at is not None
                    and (at.chord, at.tonic_pc) != (self._prev_at.chord, self._prev_at.tonic_pc))
+        if (at is not None and self._prev_at is not None
+                and (at.chord, at.tonic_pc) != (self._prev_at.chord, self._prev_at.tonic_pc)):
+            self._pending = self._held.end_at(frame, self._pending)  # the old chord stops where the new begins
         self._prev_at = at
         ctx = BeatContext(k, bar_beat, at, self._voicing, self.swing, self.intensity, fill,
                           self.chord_instrument, self.bass_instrument, self.parts, changed)

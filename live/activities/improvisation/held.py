@@ -1,0 +1,70 @@
+"""The band's held notes: where a chord change ends the old chord's notes still sounding.
+
+The planner keeps its planned sounds in a heap of ``(frame, order, sound)`` until they are
+handed to the engine; :class:`HeldNotes` keeps the sustained ones (those with an ``end_frame``)
+handed over whose end is still ahead. At a change of harmony on a frame, every such note begun
+before it and ending after it ends there: a pending one gets the frame as its end, a handed-over
+one a :class:`~live.engine.events.Release` from it (the run loop hands it to the engine and the
+store).
+
+Realtime-safe: no (control thread).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import heapq
+
+from live.engine.events import Release, ScheduledSound
+
+__all__ = ["HeldNotes"]
+
+# Handed-over notes kept before those ended are dropped (a change is never before the frame
+# planned up to, so a note ended by then cannot ring across one).
+_PRUNE_AT = 256
+
+
+class HeldNotes:
+    """Sustained sounds handed to the engine whose ends may still move, and the releases due."""
+
+    def __init__(self) -> None:
+        self._held: list[ScheduledSound] = []
+        self._releases: list[Release] = []
+
+    def handed(self, sound: ScheduledSound) -> None:
+        """``sound`` went to the engine (kept when it has an end)."""
+        if sound.end_frame is not None:
+            self._held.append(sound)
+
+    def planned_until(self, until_frame: int) -> None:
+        """Everything before ``until_frame`` is planned: no change can come before it."""
+        if len(self._held) > _PRUNE_AT:
+            self._held = [s for s in self._held if s.end_frame is not None and s.end_frame > until_frame]
+
+    def end_at(self, frame: int, pending: list[tuple[int, int, ScheduledSound]]) -> list[tuple[int, int, ScheduledSound]]:
+        """End every held note sounding across ``frame`` there: the handed-over ones by a
+        release (see :meth:`take`), those in ``pending`` (a heap of ``(frame, order, sound)``)
+        by their end; returns the pending heap (the same list when nothing in it moved)."""
+        still: list[ScheduledSound] = []
+        for s in self._held:
+            if s.end_frame is None or s.end_frame <= frame:
+                continue
+            if s.frame < frame:
+                self._releases.append(Release(frame, s))
+            else:
+                still.append(s)
+        self._held = still
+        if not any(_across(s, frame) for _, _, s in pending):
+            return pending
+        moved = [(f, o, dataclasses.replace(s, end_frame=frame) if _across(s, frame) else s) for f, o, s in pending]
+        heapq.heapify(moved)
+        return moved
+
+    def take(self) -> list[Release]:
+        """The releases due since the last call."""
+        out, self._releases = self._releases, []
+        return out
+
+
+def _across(s: ScheduledSound, frame: int) -> bool:
+    return s.end_frame is not None and s.frame < frame < s.end_frame
