@@ -182,3 +182,18 @@ def test_its_simulated_client_and_therapist_keep_the_simulated_client_protocol()
     assert CallResponse.simulated_therapist(CallResponseParams(), seed=1, sample_rate=SR) is None
     with pytest.raises(TypeError, match="has no wobble"):
         CallResponse.simulated_client(params, seed=1, sample_rate=SR, client="C1", wobble=2)
+
+
+def test_end_turn_closes_an_engine_calls_window_early_and_the_next_call_follows_sooner():
+    act = started(tempo_bpm=120, start_level=2, trials=2, pulse=True, feedback=False, margin_beats=4)
+    act.plan(10_000 + 2 * SR)
+    [trial] = act._trials
+    planned_close = trial.close_frame
+    inside = trial.open_frame + 1000
+    assert act.on_control(ControlEvent(trial.call_frames[0], "end_turn")) is None  # the call plays on
+    assert act.on_control(ControlEvent(inside, "end_turn")) == "trial 1: answer window closed"
+    assert trial.close_frame == inside < planned_close
+    later = act.plan(planned_close + SR)
+    assert all(s.frame <= inside or s.frame > inside + round(FEEDBACK_DELAY_S * SR) for s in later)
+    assert trial.score is not None and len(act._trials) == 2
+    assert act._trials[1].call_frames[0] < planned_close  # the next call did not wait for the old close

@@ -19,6 +19,7 @@ Realtime-safe: no (control thread).
 
 from __future__ import annotations
 
+import dataclasses
 import heapq
 from typing import Any, ClassVar, Iterable
 
@@ -82,8 +83,6 @@ class CallResponse:
     @classmethod
     def with_phase_length(cls, params: CallResponseParams, seconds: float) -> CallResponseParams:
         """``params`` with as many trials as fit ``seconds`` at about two bars each plus the rest."""
-        import dataclasses
-
         bar_s = 60.0 * params.meter / params.tempo_bpm
         per_trial_s = 2 * bar_s + 60.0 * (params.margin_beats + params.rest_beats + params.count_in_beats) / params.tempo_bpm
         return dataclasses.replace(params, trials=max(1, min(500, round(seconds / per_trial_s))))
@@ -230,10 +229,8 @@ class CallResponse:
     def _calling(self, trial: Trial, frame: int) -> bool:
         """Whether a therapist note at ``frame`` continues ``trial``'s call."""
         return trial.score is None and trial.open_frame is not None and trial.call_frames[-1] <= frame <= trial.open_frame \
-            and frame - trial.call_frames[-1] <= self._gap_frames and not self._ended_in(trial.call_frames[0], frame)
-
-    def _ended_in(self, lo: int, hi: int) -> bool:
-        return any(lo <= e <= hi for e in self._ends)
+            and frame - trial.call_frames[-1] <= self._gap_frames \
+            and not any(trial.call_frames[0] <= e <= frame for e in self._ends)
 
     def _settle_live(self, trial: Trial) -> None:
         """The live call's window from its notes and the therapist's end_turn controls."""
@@ -304,9 +301,19 @@ class CallResponse:
 
     def on_control(self, ev: ControlEvent) -> str | None:
         """``end_turn``: ends the therapist's call (the answer window opens) or closes the window
-        of the trial under way; other actions are the session's."""
-        if ev.action != END_TURN or self.params.calls != "live":
+        of the trial under way (an engine call's too: its pulse stops there and the next call
+        follows); other actions are the session's."""
+        if ev.action != END_TURN:
             return None
+        if self.params.calls != "live":
+            trial = next((t for t in self._trials if t.score is None and t.in_window(ev.frame)), None)
+            if trial is None or ev.frame == trial.close_frame:
+                return None
+            trial.close_frame = ev.frame
+            self._queue = [q for q in self._queue if q[0] <= ev.frame]  # its pulse beyond the close
+            heapq.heapify(self._queue)
+            self._cues.append(ScreenPrompt(ev.frame, ""))
+            return f"trial {trial.index + 1}: answer window closed"
         self._ends.append(ev.frame)
         for trial in self._trials:
             if trial.score is None:
