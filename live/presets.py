@@ -190,6 +190,9 @@ def _read(path: Path) -> tuple[Preset | None, list[str]]:
         values, param_problems = check_params(params_cls, params)
         param_problems = in_file_order(param_problems, params)
         problems += [p._replace(path=f"params.{p.path}") for p in param_problems]
+        screen_check = getattr(activity_class(activity), "screen_problems", None)  # params that must match [screen]
+        if screen_check is not None and not param_problems and not screen_problems:
+            problems += screen_check(params_cls(**values), params, screen if "screen" in doc else None)
 
     if problems:
         return None, problem_lines(path, problems, doc)

@@ -439,6 +439,15 @@ TOML_CASES = {  # extra TOML texts (a preset's and a controller mapping's reader
     "another kind of file": ('[tool.black]\nline-length = 100\n', "(keys: tool)"),
     "bad BOM-less latin-1": ("title = 'caf\xe9'\n".encode("latin-1"), "not UTF-8 text (byte 12): save the file as UTF-8"),
 }
+PRESET_CASES = {  # a preset's own problems (a controller mapping is no preset: not these)
+    "pads not the screen's": ('schema = 1\nactivity = "improvisation"\ntitle = "t"\ngoal = "g"\n'
+                              '[params]\nbars = 4\npads = 5\n[screen]\npads = 6\n',
+                              "params.pads: 5: must equal the number of the [screen]'s pads: 6"),
+}
+
+
+def toml_cases(kind: str) -> dict:
+    return {**TOML_CASES, **PRESET_CASES} if kind == "preset" else TOML_CASES
 
 
 FILE_VALUES = [(c, a) for c in sorted(COMMANDS) for a in values_of(c)
@@ -461,7 +470,7 @@ def test_an_unreadable_empty_binary_or_midi_file_is_one_line_naming_it(command, 
         (tmp_path / "files" / "cut.mid").write_bytes(Path(song).read_bytes()[:-6])
         cases.append((str(tmp_path / "files" / "cut.mid"), ""))
     if kind in ("preset", "controls"):
-        for name, (text, _) in TOML_CASES.items():
+        for name, (text, _) in toml_cases(kind).items():
             path = tmp_path / "files" / f"{name}.toml"
             path.write_bytes(text if isinstance(text, bytes) else text.encode())
             cases.append((str(path), ""))
@@ -470,7 +479,7 @@ def test_an_unreadable_empty_binary_or_midi_file_is_one_line_naming_it(command, 
         assert_one_line(code, err, expected_prefix(command, action, path))
         if command != "presets validate":
             assert out == ""
-    for name, (_, needle) in (TOML_CASES.items() if kind in ("preset", "controls") else []):
+    for name, (_, needle) in (toml_cases(kind).items() if kind in ("preset", "controls") else []):
         path = str(tmp_path / "files" / f"{name}.toml")
         code, _, err = call(capsys, argv_for(command, where, dest=action.dest, value=path))
         assert needle in err, (name, err)

@@ -221,3 +221,45 @@ def test_a_pads_pitched_note_plays_the_velocitys_layer_or_the_nearest_the_bank_h
     np.testing.assert_allclose(out[64:164], 0.5 * 30 / 48 * 1.0, rtol=1e-6)
     np.testing.assert_allclose(out[264:364], 0.5 * 100 / 104 * 2.0, rtol=1e-6)
     assert not out[164:264].any() and not out[364:].any()
+
+
+def test_the_notes_of_the_named_channels_play_their_own_table_and_the_others_the_first():
+    from numba import carray, cfunc, types
+
+    @cfunc(types.uint32(types.voidptr), nopython=True, error_model="numpy", cache=False)
+    def fake_last_frame_time(client):
+        return carray(client, (1,), np.uint32)[0]
+
+    bank = Bank({"marimba:60:v3": np.full(100, 1.0, np.float32), "woodblock": np.full(50, 2.0, np.float32)},
+                sample_rate=SR, release_frames={"marimba:60:v3": 10})
+    st = SamplerState(bank, channels=1, n_voices=8, ring_capacity=8)
+    clock = np.array([0], dtype=np.uint32)
+    st.use_jack_clock(fake_last_frame_time.address, clock.ctypes.data)
+    ring = np.zeros((8, 4), np.int64)
+    hdr = np.zeros(32, np.int64)
+    hdr[L.J_IN_ADDR], hdr[L.J_IN_MASK] = ring.ctypes.data, 7
+    # the client's keys (channel 1) play the marimba, the therapist's (channels 2 and 16) the woodblock pad
+    st.play_midi_notes(hdr, delay_frames=64, sounds={61: ("marimba:60:v3", 0.5)},
+                       channel_sounds={61: ("woodblock", 0.25)}, channels=[2, 16])
+    ring[:4] = [(0, 0x90, 61, 127), (200, 0x91, 61, 127), (400, 0x9F, 61, 127), (600, 0x92, 61, 127)]
+    hdr[L.J_IN_WRITTEN] = 4
+    out = np.zeros(1024, np.float32)
+    CALL(None, out.ctypes.data, 1024, None, 0, st.userdata)
+    np.testing.assert_allclose(out[64:164], 0.5 * 127 / 127 * 1.0, rtol=1e-6)   # channel 1: marimba, sustained
+    np.testing.assert_allclose(out[264:314], 0.25 * 2.0, rtol=1e-6)             # channel 2: woodblock
+    np.testing.assert_allclose(out[464:514], 0.25 * 2.0, rtol=1e-6)             # channel 16: woodblock
+    np.testing.assert_allclose(out[664:764], 0.5 * 1.0, rtol=1e-6)              # channel 3: the client's table
+    assert not out[314:464].any() and not out[514:664].any()
+    # a table set again without channels: every channel plays the first table
+    st.set_note_sounds({61: ("woodblock", 1.0)})
+    ring[4] = (2000, 0x91, 61, 127)
+    hdr[L.J_IN_WRITTEN] = 5
+    clock[0] = 1024
+    CALL(None, out.ctypes.data, 1024, None, 0, st.userdata)
+    np.testing.assert_allclose(out[2000 - 1024 + 64:][:50], 2.0, rtol=1e-6)
+
+
+def test_a_channel_outside_1_to_16_is_refused():
+    st = SamplerState(Bank({"woodblock": np.ones(10, np.float32)}, sample_rate=SR), channels=1)
+    with pytest.raises(ValueError, match="channel must be 1..16, got 17"):
+        st.set_note_sounds({60: ("woodblock", 1.0)}, channels=[17])

@@ -54,10 +54,11 @@ H_OVERFLOWS = 30       # blocks PortAudio flagged as input overflow
 H_MIDI_HEADER = 31     # a JACK MIDI client's header (J_*), or 0
 H_MIDI_READ = 32       # MIDI events this callback has taken from that client's input ring
 H_FEEDBACK_DELAY = 33  # frames from a note's input frame to its own sound (> 0 to play any)
-H_FEEDBACK_ADDR = 34   # int64[128 * FB_LAYERS, FEEDBACK_FIELDS]: per MIDI note and velocity layer, its slice
-H_FEEDBACK_GAIN_ADDR = 35  # float32[128 * FB_LAYERS]: per note and layer, gain (x velocity / FB_FULL_VELOCITY)
+H_FEEDBACK_ADDR = 34   # int64[FB_TABLES * 128 * FB_LAYERS, FEEDBACK_FIELDS]: per table, MIDI note and velocity layer, its slice
+H_FEEDBACK_GAIN_ADDR = 35  # float32[FB_TABLES * 128 * FB_LAYERS]: per row, gain (x velocity / FB_FULL_VELOCITY)
 H_FEEDBACK_PLAYED = 36 # note sounds started by the callback
-H_SIZE = 37
+H_FEEDBACK_CHANNELS = 37  # bit c set (c = MIDI channel 0..15): that channel's notes read the second table
+H_SIZE = 38
 
 # ---------------------------------------------------------------- block rows (int64): what each callback saw
 R_FRAME = 0            # engine frame of the block's first sample
@@ -98,7 +99,8 @@ FB_RELEASE = 2         # > 0: the note sustains until its note-off, then fades o
 FB_FULL_VELOCITY = 3   # the velocity its sample is played at gain 1 for (127; a pitched layer's top)
 FEEDBACK_FIELDS = 4
 LAYER_TOPS = (48, 80, 104, 127)  # velocity layers: layer k takes velocities up to LAYER_TOPS[k]
-FB_LAYERS = 4          # rows per note: row note * FB_LAYERS + layer
+FB_LAYERS = 4          # rows per note: row (table * 128 + note) * FB_LAYERS + layer
+FB_TABLES = 2          # table 0: every channel's notes; table 1: the channels of H_FEEDBACK_CHANNELS'
 
 # ---------------------------------------------------------------- sizes
 MAX_CHANNELS = 32

@@ -12,6 +12,8 @@ Realtime-safe: no (Python); it only writes the rings, never blocks the callback.
 
 from __future__ import annotations
 
+from typing import Iterable
+
 import numpy as np
 
 from live.engine.bank import Bank
@@ -19,7 +21,7 @@ from live.engine.cabi import clock_gettime_address
 from live.engine.instruments import LAYER_VELOCITIES, NoteSound, parse_note_sound
 from live.engine.layout import (
     C_BANK_START, C_END, C_FADE, C_FRAME, C_KEY, C_KIND, C_LENGTH, C_RELEASE, CK_PLAY, CK_RELEASE, FB_BANK_START,
-    FB_FULL_VELOCITY, FB_LAYERS, FB_LENGTH, FB_RELEASE,
+    FB_FULL_VELOCITY, FB_LAYERS, FB_LENGTH, FB_RELEASE, FB_TABLES, H_FEEDBACK_CHANNELS,
     CMD_FIELDS, FEEDBACK_FIELDS, H_ACTIVE_MAX, H_BANK_ADDR, H_BANK_FRAMES, H_BLOCKS, H_CHANNELS, H_CLOCK_FN,
     H_CMD_ADDR, H_CMD_GAIN_ADDR, H_CMD_MASK, H_CMD_READ, H_CMD_WRITTEN, H_DROPPED, H_FEEDBACK_ADDR,
     H_FEEDBACK_DELAY, H_FEEDBACK_GAIN_ADDR, H_FEEDBACK_PLAYED, H_FRAME, H_IN_ADDR, H_IN_CHANNELS, H_IN_MASK,
@@ -77,8 +79,8 @@ class SamplerState:
         self.timespec = np.zeros(2, dtype=np.int64)
         self.rows = np.zeros((rows, ROW_FIELDS), dtype=np.int64)
         self.in_channels = in_channels
-        self.feedback = np.zeros((128 * FB_LAYERS, FEEDBACK_FIELDS), dtype=np.int64)
-        self.feedback_gains = np.zeros(128 * FB_LAYERS, dtype=np.float32)
+        self.feedback = np.zeros((FB_TABLES * 128 * FB_LAYERS, FEEDBACK_FIELDS), dtype=np.int64)
+        self.feedback_gains = np.zeros(FB_TABLES * 128 * FB_LAYERS, dtype=np.float32)
         self.input_ring = np.zeros((in_frames if in_channels else 2) * max(in_channels, 1), dtype=np.float32)
         h = self.header
         h[H_CMD_MASK] = ring_capacity - 1
@@ -173,49 +175,62 @@ class SamplerState:
         self.header[H_JACK_CLIENT] = jack_client
         self.header[H_JACK_TIME_FN] = jack_last_frame_time_address
 
-    def play_midi_notes(self, midi_header: np.ndarray, *, delay_frames: int, sounds: dict[int, tuple[str, float]]) -> None:
+    def play_midi_notes(self, midi_header: np.ndarray, *, delay_frames: int, sounds: dict[int, tuple[str, float]],
+                        channel_sounds: dict[int, tuple[str, float]] | None = None,
+                        channels: Iterable[int] = ()) -> None:
         """Let the callback play pads itself: each note-on the JACK MIDI client (whose
         ``header`` this is) receives starts ``sounds[note] = (bank sound, gain)`` at the note's
-        input frame + ``delay_frames``, times velocity / 127. Needs :meth:`use_jack_clock`.
+        input frame + ``delay_frames``, times velocity / 127; a note on one of ``channels``
+        plays ``channel_sounds`` instead (:meth:`set_note_sounds`). Needs :meth:`use_jack_clock`.
 
         The delay makes the latency constant: it must cover one period (the MIDI client may run
         after this callback in a cycle); two periods is safe.
         """
         if delay_frames < 1:
             raise ValueError(f"delay_frames must be >= 1, got {delay_frames}")
-        self.set_note_sounds(sounds)
+        self.set_note_sounds(sounds, channel_sounds=channel_sounds, channels=channels)
         self._midi_header = midi_header  # keep it alive while the callback reads it
         self.header[H_FEEDBACK_DELAY] = delay_frames
         self.header[H_MIDI_READ] = midi_header[J_IN_WRITTEN]
         self.header[H_MIDI_HEADER] = midi_header.ctypes.data
 
-    def set_note_sounds(self, sounds: dict[int, tuple[str, float]]) -> None:
+    def set_note_sounds(self, sounds: dict[int, tuple[str, float]], *,
+                        channel_sounds: dict[int, tuple[str, float]] | None = None,
+                        channels: Iterable[int] = ()) -> None:
         """Which bank sound each MIDI note plays (notes not given: silent), at ``gain`` x
-        velocity / 127.
+        velocity / 127; the notes of MIDI ``channels`` (numbered 1..16) from ``channel_sounds``
+        instead (e.g. the therapist's channels keeping the session's pads while the client's
+        keys play an activity's notes; None: the same as ``sounds``).
 
         A pitched note's sound (``"piano:60:v2"``, :mod:`live.engine.instruments`) plays in the
         velocity's layer (the bank's ``piano:60:v<layer>``; a layer the bank lacks: the nearest
         it has), at ``gain`` x :func:`~live.engine.instruments.note_gain`, and sustains until
         the note-off, then fades over its release; the others play to their end.
         """
-        table = np.zeros((128 * FB_LAYERS, FEEDBACK_FIELDS), dtype=np.int64)
-        gains = np.zeros(128 * FB_LAYERS, dtype=np.float32)
-        for note, (name, gain) in sounds.items():
-            if not 0 <= note <= 127:
-                raise ValueError(f"MIDI note must be 0..127, got {note}")
-            self.bank[name]  # KeyError naming the sounds there are
-            pitched = parse_note_sound(name)
-            for layer in range(FB_LAYERS):
-                row = note * FB_LAYERS + layer
-                layer_name = name if pitched is None else _nearest_layer(self.bank, pitched, layer)
-                where = self.bank[layer_name]
-                table[row, FB_BANK_START], table[row, FB_LENGTH] = where.start_frame, where.length_frames
-                table[row, FB_RELEASE] = where.release_frames if pitched is not None else 0
-                table[row, FB_FULL_VELOCITY] = LAYER_VELOCITIES[layer] if pitched is not None else 127
-                gains[row] = gain
-            gains[note] = gain
+        mask = 0
+        for channel in channels:
+            if not 1 <= channel <= 16:
+                raise ValueError(f"MIDI channel must be 1..16, got {channel}")
+            mask |= 1 << (channel - 1)
+        table = np.zeros((FB_TABLES * 128 * FB_LAYERS, FEEDBACK_FIELDS), dtype=np.int64)
+        gains = np.zeros(FB_TABLES * 128 * FB_LAYERS, dtype=np.float32)
+        for t, each in enumerate((sounds, sounds if channel_sounds is None else channel_sounds)):
+            for note, (name, gain) in each.items():
+                if not 0 <= note <= 127:
+                    raise ValueError(f"MIDI note must be 0..127, got {note}")
+                self.bank[name]  # KeyError naming the sounds there are
+                pitched = parse_note_sound(name)
+                for layer in range(FB_LAYERS):
+                    row = (t * 128 + note) * FB_LAYERS + layer
+                    layer_name = name if pitched is None else _nearest_layer(self.bank, pitched, layer)
+                    where = self.bank[layer_name]
+                    table[row, FB_BANK_START], table[row, FB_LENGTH] = where.start_frame, where.length_frames
+                    table[row, FB_RELEASE] = where.release_frames if pitched is not None else 0
+                    table[row, FB_FULL_VELOCITY] = LAYER_VELOCITIES[layer] if pitched is not None else 127
+                    gains[row] = gain
         self.feedback_gains[:] = gains  # gains first: a note never plays at an old gain
         self.feedback[:] = table
+        self.header[H_FEEDBACK_CHANNELS] = mask
 
     def take_rows(self) -> np.ndarray:
         """Block rows (``R_*`` columns) written since the last call, oldest first.

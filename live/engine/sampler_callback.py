@@ -9,7 +9,8 @@ PortAudio (live) or called over a numpy buffer (offline) as a C function pointer
    (a voice may start in a later block: it waits in its slot until its frame comes), or, for a
    release command, sets the frame from which the voices with its key fade out;
 1b. plays the pads of the JACK MIDI client's notes: a note-on starts its note's sound (in the
-   velocity's layer) at the input frame + a fixed delay; a note-off releases it there, when the
+   velocity's layer; from the second note table for the channels the header names) at the
+   input frame + a fixed delay; a note-off releases it there, when the
    note sustains;
 2. mixes, for every voice sounding in this block, the voice's slice of the sample bank into a
    mono scratch buffer, from the exact frame offset at which it starts, times its gain, with an
@@ -48,7 +49,8 @@ from live.engine.cabi import (
     CLOCK_MONOTONIC, acquire_fence, address_of, as_voidptr, call_i32_i32_p, call_u32_p, release_fence,
 )
 from live.engine.layout import (
-    C_END, C_KEY, C_KIND, C_RELEASE, CK_RELEASE, FB_FULL_VELOCITY, FB_LAYERS, FB_RELEASE, KEY_MIDI, LAYER_TOPS, V_END, V_KEY,
+    C_END, C_KEY, C_KIND, C_RELEASE, CK_RELEASE, FB_FULL_VELOCITY, FB_LAYERS, FB_RELEASE, FB_TABLES,
+    H_FEEDBACK_CHANNELS, KEY_MIDI, LAYER_TOPS, V_END, V_KEY,
     V_RELEASE,
     C_BANK_START, C_FADE, C_FRAME, C_LENGTH, CMD_FIELDS, FB_BANK_START, FB_LENGTH, FEEDBACK_FIELDS, H_ACTIVE_MAX,
     H_BANK_ADDR, H_BANK_FRAMES, H_BLOCKS, H_CHANNELS, H_CLOCK_FN, H_CMD_ADDR, H_CMD_GAIN_ADDR, H_CMD_MASK,
@@ -194,8 +196,9 @@ def _sampler_body(input_ptr, output_ptr, frame_count, time_info, status_flags, u
         acquire_fence()
         midi_mask = mh[J_IN_MASK]
         midi = carray(as_voidptr(mh[J_IN_ADDR]), (midi_mask + 1, MIDI_IN_FIELDS), np.int64)
-        fb = carray(as_voidptr(hdr[H_FEEDBACK_ADDR]), (128 * FB_LAYERS, FEEDBACK_FIELDS), np.int64)
-        fb_gain = carray(as_voidptr(hdr[H_FEEDBACK_GAIN_ADDR]), (128 * FB_LAYERS,), np.float32)
+        fb = carray(as_voidptr(hdr[H_FEEDBACK_ADDR]), (FB_TABLES * 128 * FB_LAYERS, FEEDBACK_FIELDS), np.int64)
+        fb_gain = carray(as_voidptr(hdr[H_FEEDBACK_GAIN_ADDR]), (FB_TABLES * 128 * FB_LAYERS,), np.float32)
+        apart = hdr[H_FEEDBACK_CHANNELS]  # bit c: channel c's notes read the second table
         delay = hdr[H_FEEDBACK_DELAY]
         taken_midi = hdr[H_MIDI_READ]
         if midi_written - taken_midi > midi_mask + 1:
@@ -210,7 +213,8 @@ def _sampler_body(input_ptr, output_ptr, frame_count, time_info, status_flags, u
             layer = 0
             while layer < FB_LAYERS - 1 and velocity > LAYER_TOPS[layer]:
                 layer += 1
-            row = note * FB_LAYERS + layer  # a note-off (velocity 0..127) finds the note's sustain in any row
+            table = (apart >> (status & 0x0F)) & 1  # FB_TABLES == 2
+            row = (table * 128 + note) * FB_LAYERS + layer  # a note-off (velocity 0..127) finds the note's sustain in any row
             if (kind != 0x90 and kind != 0x80) or delay <= 0 or fb[row, FB_LENGTH] <= 0:
                 continue  # not a note, or this note plays no sound
             # JACK frame times are 32-bit: take the difference modulo 2**32, as a signed value

@@ -138,16 +138,22 @@ class LiveAudio:
     def use_note_table(self, table: Mapping[int, tuple[str, float]] | None) -> bool:
         """Under JACK, the MIDI note table the callback plays from: a run's activity's (note ->
         (bank sound, gain), e.g. each key's scale note on the preset's instrument) or, with
-        None, the session's own pads. True when the callback plays MIDI notes itself (JACK)."""
+        None, the session's own pads; the therapist's channels always play the session's pads.
+        True when the callback plays MIDI notes itself (JACK)."""
         self._table = None if table is None else dict(table)
         stream = getattr(self, "stream", None)
         if stream is None or stream.midi_client is None or not self._callback_reads_midi:
             return False
-        stream.state.set_note_sounds(self._note_table())
+        stream.state.set_note_sounds(self._note_table(), **self._therapist_sounds())
         return True
 
     def _note_table(self) -> dict[int, tuple[str, float]]:
         return self.pad_notes if self._table is None else self._table
+
+    def _therapist_sounds(self) -> dict[str, Any]:
+        """The therapist's channels keep the session's pads whatever the run's activity plays
+        for the client's keys."""
+        return {"channel_sounds": self.pad_notes, "channels": self.options.controls.therapist_channels}
 
     def pad_delay_frames(self) -> int:
         """How long after its input frame a pad sounds: whole JACK periods, or rtmidi's delay."""
@@ -162,7 +168,7 @@ class LiveAudio:
         self._callback_reads_midi = bool(self.pad_notes or self._table) and stream.midi_client is not None
         if self._callback_reads_midi:
             stream.state.play_midi_notes(stream.midi_client.header, delay_frames=self.pad_delay_frames(),
-                                         sounds=self._note_table())
+                                         sounds=self._note_table(), **self._therapist_sounds())
         stream.driver.open()
         asked_ns = time.monotonic_ns()
         stream.state.start_at(start_frame() if callable(start_frame) else start_frame)

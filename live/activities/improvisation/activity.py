@@ -42,6 +42,8 @@ from live.activities.improvisation.summary import summarize
 from live.activities.improvisation.voices import band_sound, client_sound, declared_notes, voiced
 from live.activities.improvisation.styles import STYLES
 from live.activities.registry import register
+from live.config.problems import ParamProblem
+from live.config.screen import ScreenLayout, default_layout
 from live.activities.types import (
     ActivityContext, ControlEvent, LiveNumber, NotePlot, RecordNames, Response, Summary, Target,
 )
@@ -94,6 +96,20 @@ class Improvisation:
     def with_phase_length(cls, params: ImprovisationParams, seconds: float) -> ImprovisationParams:
         """``params`` lasting ``seconds`` (``duration_s`` in place of ``bars``)."""
         return dataclasses.replace(params, duration_s=max(5.0, seconds), bars=None)
+
+    @classmethod
+    def screen_problems(cls, params: ImprovisationParams, raw_params: Mapping[str, Any],
+                        screen: ScreenLayout | None) -> list[ParamProblem]:
+        """A problem when ``pads`` (given in ``[params]`` or by default) and the preset's
+        ``[screen]`` (None: it has none, one big pad) disagree on how many pads there are;
+        nothing when neither names a count."""
+        if screen is None and "pads" not in raw_params:
+            return []
+        count = len(screen.pads) if screen is not None else len(default_layout().pads)
+        if params.pads == count:
+            return []
+        where = "the [screen]'s pads" if screen is not None else "the screen's (no [screen]: one big pad)"
+        return [ParamProblem("params.pads", params.pads, f"must equal the number of {where}: {count}")]
 
     @classmethod
     def simulated_client(cls, params: ImprovisationParams, *, seed: int, sample_rate: int, client: str,
