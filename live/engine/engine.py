@@ -14,6 +14,8 @@ from live.engine.drivers import Driver
 from live.engine.events import InputEvent, Release, ScheduledSound
 from live.engine.layout import KEY_MIDI
 
+_OWN_KEYS = KEY_MIDI // 2  # keys from here up to KEY_MIDI are the ones schedule gives sounds itself
+
 
 class Engine:
     """Schedules bank sounds at exact frames and collects timestamped inputs.
@@ -36,7 +38,7 @@ class Engine:
         self._inputs: deque[InputEvent] = deque()
         # Sounds with an end frame scheduled without a key get one, for a later release_sound
         self._keys: dict[ScheduledSound, int] = {}
-        self._next_key = 0
+        self._next_key = _OWN_KEYS
 
     @property
     def frame(self) -> int:
@@ -47,9 +49,9 @@ class Engine:
         """Queue ``sound`` to start at ``sound.frame`` (its release, the bank sound's, from
         ``sound.end_frame`` when it has one). Never blocks.
 
-        ``key`` (0 .. 2**20 - 1) names the voice for a later :meth:`release` (a live note-off);
-        a sound with an ``end_frame`` scheduled without one gets a key of its own, for
-        :meth:`release_sound`.
+        ``key`` (0 .. 2**19 - 1) names the voice for a later :meth:`release` (a live note-off);
+        a sound with an ``end_frame`` scheduled without one gets a key of the engine's own
+        (2**19 .. 2**20 - 1, below the callback's pads' keys), for :meth:`release_sound`.
 
         Raises
         ------
@@ -96,7 +98,7 @@ class Engine:
             now = self.frame
             self._keys = {s: k for s, k in self._keys.items() if s.end_frame is not None and s.end_frame > now}
         key = self._next_key
-        self._next_key = (key + 1) % KEY_MIDI
+        self._next_key = key + 1 if key + 1 < KEY_MIDI else _OWN_KEYS
         self._keys[sound] = key
         return key
 

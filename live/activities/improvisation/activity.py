@@ -9,9 +9,8 @@ progression, the drone, or what the therapist asked for (:mod:`~live.activities.
 a chord they played on their channel, recognised, or a control), from the next beat or bar.
 
 A chord changed mid-bar (``chord_change = "beat"``) is struck on its beat by the bass and the
-chords where the style has no hit there; the band's notes of the old chord still sounding there
-end at the change: those not yet handed to the engine get that end, those already scheduled are
-released from it (:meth:`take_releases`).
+chords where the style has no hit there; the old chord's band notes sounding there end at the
+change (:mod:`~live.activities.improvisation.held`; scheduled ones by :meth:`take_releases`).
 
 Every client note sounds as the preset's instrument playing its note (:meth:`input_sounds`; a
 JACK keyboard's from the audio callback's note table, :meth:`note_sounds`), is logged with the
@@ -31,11 +30,10 @@ import heapq
 import math
 from typing import Any, ClassVar, Iterator, Mapping
 
-from live.activities.improvisation import plots, steering
+from live.activities.improvisation import held, plots, steering
 from live.activities.improvisation.band import BeatContext, beat_notes
 from live.activities.improvisation.catalogue import METRICS
 from live.activities.improvisation.harmony import Harmony
-from live.activities.improvisation.held import HeldNotes
 from live.activities.improvisation.instrument import keyboard_note, pad_look, pad_note
 from live.activities.improvisation.params import MAX_BPM, MIN_BPM, ImprovisationParams
 from live.activities.improvisation.summary import summarize
@@ -161,7 +159,7 @@ class Improvisation:
         self._voiced_for: Any = None
         self.fill_beat: int | None = None
         self._pending: list[tuple[int, int, ScheduledSound]] = []
-        self._held = HeldNotes()
+        self._held = held.HeldNotes()
         self._order = 0
         self._stopped_at: int | None = None
         self.chords_taken = 0
@@ -185,14 +183,9 @@ class Improvisation:
             self.next_beat += 1
             self._next_frame = None
         while self._pending and self._pending[0][0] < until_frame:
-            sound = heapq.heappop(self._pending)[2]
-            self._held.handed(sound)
-            yield sound
-        self._held.planned_until(until_frame)
+            yield self._held.handed(heapq.heappop(self._pending)[2])
 
-    def take_releases(self) -> list[Release]:
-        """The band's notes handed over already that a chord change ended early, each released
-        from the change's frame."""
+    def take_releases(self) -> list[Release]:  # the band's scheduled notes a chord change ended early
         return self._held.take()
 
     def _commit_beat(self, k: int) -> None:
@@ -212,9 +205,7 @@ class Improvisation:
         fill = self.fill_beat == k
         changed = (at is not None and bar_beat != 0 and self._prev_at is not None
                    and (at.chord, at.tonic_pc) != (self._prev_at.chord, self._prev_at.tonic_pc))
-        if (at is not None and self._prev_at is not None
-                and (at.chord, at.tonic_pc) != (self._prev_at.chord, self._prev_at.tonic_pc)):
-            self._pending = self._held.end_at(frame, self._pending)  # the old chord stops where the new begins
+        self._pending = self._held.harmony_at(frame, None if at is None else (at.chord, at.tonic_pc), self._pending)
         self._prev_at = at
         ctx = BeatContext(k, bar_beat, at, self._voicing, self.swing, self.intensity, fill,
                           self.chord_instrument, self.bass_instrument, self.parts, changed)

@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import dataclasses
 import heapq
+from collections.abc import Hashable
 
 from live.engine.events import Release, ScheduledSound
 
 __all__ = ["HeldNotes"]
 
-# Handed-over notes kept before those ended are dropped (a change is never before the frame
-# planned up to, so a note ended by then cannot ring across one).
+# Handed-over notes kept before those ended are dropped (a change is at a beat not yet planned,
+# after every sound handed over so far, so a note ended by then cannot ring across one).
 _PRUNE_AT = 256
 
 
@@ -30,16 +31,25 @@ class HeldNotes:
     def __init__(self) -> None:
         self._held: list[ScheduledSound] = []
         self._releases: list[Release] = []
+        self._harmony: Hashable | None = None
 
-    def handed(self, sound: ScheduledSound) -> None:
-        """``sound`` went to the engine (kept when it has an end)."""
+    def harmony_at(self, frame: int, harmony: Hashable | None,
+                   pending: list[tuple[int, int, ScheduledSound]]) -> list[tuple[int, int, ScheduledSound]]:
+        """The harmony from ``frame`` on is ``harmony`` (None: none yet, the count-in): when it
+        differs from the last one, the held notes end at ``frame`` (:meth:`end_at`); returns the
+        pending heap."""
+        if harmony is None:
+            return pending
+        last, self._harmony = self._harmony, harmony
+        return pending if last is None or last == harmony else self.end_at(frame, pending)
+
+    def handed(self, sound: ScheduledSound) -> ScheduledSound:
+        """``sound`` goes to the engine (kept when it has an end); returns it."""
         if sound.end_frame is not None:
+            if len(self._held) > _PRUNE_AT:  # a change comes after this sound's start: those ended by then go
+                self._held = [s for s in self._held if s.end_frame is not None and s.end_frame > sound.frame]
             self._held.append(sound)
-
-    def planned_until(self, until_frame: int) -> None:
-        """Everything before ``until_frame`` is planned: no change can come before it."""
-        if len(self._held) > _PRUNE_AT:
-            self._held = [s for s in self._held if s.end_frame is not None and s.end_frame > until_frame]
+        return sound
 
     def end_at(self, frame: int, pending: list[tuple[int, int, ScheduledSound]]) -> list[tuple[int, int, ScheduledSound]]:
         """End every held note sounding across ``frame`` there: the handed-over ones by a
