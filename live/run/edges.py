@@ -111,8 +111,13 @@ class AudioEdge(Protocol):
         """True while sounds scheduled now will be heard (False during an outage)."""
         ...
 
-    def schedule(self, sound: ScheduledSound) -> None:
-        """Queue ``sound`` at its frame (only while :meth:`playing`)."""
+    def schedule(self, sound: ScheduledSound, *, key: int = -1) -> None:
+        """Queue ``sound`` at its frame (only while :meth:`playing`); ``key`` (0 .. 2**20 - 1)
+        names it for a later :meth:`release`."""
+        ...
+
+    def release(self, key: int, frame: int) -> None:
+        """Start the release of the sounds queued with ``key`` at ``frame`` (a note-off)."""
         ...
 
     def host_ns_at(self, frame: int) -> int | None:

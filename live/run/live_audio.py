@@ -218,8 +218,11 @@ class LiveAudio:
     def playing(self) -> bool:
         return self._outage is None
 
-    def schedule(self, sound: ScheduledSound) -> None:
-        self.stream.engine.schedule(sound)
+    def schedule(self, sound: ScheduledSound, *, key: int = -1) -> None:
+        self.stream.engine.schedule(sound, key=key)
+
+    def release(self, key: int, frame: int) -> None:
+        self.stream.engine.release(key, frame)
 
     def host_ns_at(self, frame: int) -> int | None:
         clock = self.stream.host_clock

@@ -91,8 +91,11 @@ class OfflineAudio:
     def playing(self) -> bool:
         return True
 
-    def schedule(self, sound: ScheduledSound) -> None:
-        self.engine.schedule(sound)
+    def schedule(self, sound: ScheduledSound, *, key: int = -1) -> None:
+        self.engine.schedule(sound, key=key)
+
+    def release(self, key: int, frame: int) -> None:
+        self.engine.release(key, frame)
 
     def host_ns_at(self, frame: int) -> int | None:
         return None  # no host clock offline
