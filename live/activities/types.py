@@ -272,10 +272,12 @@ class MidiTrack:
 @dataclass(frozen=True, slots=True)
 class Polled:
     """What one poll of an input source gave: the client's inputs and the therapist's controls,
-    each in frame order."""
+    each in frame order; and the note-offs (``releases``: an :class:`InputEvent` of velocity 0 for
+    the note it ends, never scored), which end the sustained sounds their note-ons started."""
 
     inputs: list[InputEvent] = field(default_factory=list)
     controls: list[ControlEvent] = field(default_factory=list)
+    releases: list[InputEvent] = field(default_factory=list)
 
 
 @runtime_checkable

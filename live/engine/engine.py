@@ -14,7 +14,7 @@ from live.engine.drivers import Driver
 from live.engine.events import InputEvent, Release, ScheduledSound
 from live.engine.layout import KEY_MIDI
 
-_OWN_KEYS = KEY_MIDI // 2  # keys from here up to KEY_MIDI are the ones schedule gives sounds itself
+CALLER_KEY_LIMIT = KEY_MIDI // 2  # callers name keys below it; from it up to KEY_MIDI, schedule gives sounds its own
 
 
 class Engine:
@@ -38,7 +38,7 @@ class Engine:
         self._inputs: deque[InputEvent] = deque()
         # Sounds with an end frame scheduled without a key get one, for a later release_sound
         self._keys: dict[ScheduledSound, int] = {}
-        self._next_key = _OWN_KEYS
+        self._next_key = CALLER_KEY_LIMIT
 
     @property
     def frame(self) -> int:
@@ -49,7 +49,7 @@ class Engine:
         """Queue ``sound`` to start at ``sound.frame`` (its release, the bank sound's, from
         ``sound.end_frame`` when it has one). Never blocks.
 
-        ``key`` (0 .. 2**19 - 1) names the voice for a later :meth:`release` (a live note-off);
+        ``key`` (0 .. :data:`CALLER_KEY_LIMIT` - 1) names the voice for a later :meth:`release` (a live note-off);
         a sound with an ``end_frame`` scheduled without one gets a key of the engine's own
         (2**19 .. 2**20 - 1, below the callback's pads' keys), for :meth:`release_sound`.
 
@@ -98,7 +98,7 @@ class Engine:
             now = self.frame
             self._keys = {s: k for s, k in self._keys.items() if s.end_frame is not None and s.end_frame > now}
         key = self._next_key
-        self._next_key = key + 1 if key + 1 < KEY_MIDI else _OWN_KEYS
+        self._next_key = key + 1 if key + 1 < KEY_MIDI else CALLER_KEY_LIMIT
         self._keys[sound] = key
         return key
 

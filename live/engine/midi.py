@@ -49,6 +49,12 @@ class MidiMessage:
         return self.status & 0xF0 == NOTE_ON and self.data2 > 0
 
     @property
+    def is_note_off(self) -> bool:
+        """A note-off, or a note-on with velocity 0 (a note-off by convention)."""
+        kind = self.status & 0xF0
+        return kind == NOTE_OFF or (kind == NOTE_ON and self.data2 == 0)
+
+    @property
     def is_control_change(self) -> bool:
         return self.status & 0xF0 == CONTROL_CHANGE
 

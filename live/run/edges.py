@@ -111,11 +111,16 @@ class AudioEdge(Protocol):
         """True while sounds scheduled now will be heard (False during an outage)."""
         ...
 
-    def schedule(self, sound: ScheduledSound) -> None:
-        """Queue ``sound`` at its frame (only while :meth:`playing`)."""
+    def schedule(self, sound: ScheduledSound, *, key: int = -1) -> None:
+        """Queue ``sound`` at its frame (only while :meth:`playing`); ``key`` (0 .. 2**20 - 1)
+        names it for a later :meth:`release`."""
         ...
 
-    def release(self, release: Release) -> None:
+    def release(self, key: int, frame: int) -> None:
+        """Start the release of the sounds queued with ``key`` at ``frame`` (a note-off)."""
+        ...
+
+    def release_sound(self, release: Release) -> None:
         """Move the release of a sound :meth:`schedule` queued to ``release.frame`` (only while
         :meth:`playing`; nothing when it is not earlier than the sound's planned end)."""
         ...

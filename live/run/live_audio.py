@@ -218,10 +218,13 @@ class LiveAudio:
     def playing(self) -> bool:
         return self._outage is None
 
-    def schedule(self, sound: ScheduledSound) -> None:
-        self.stream.engine.schedule(sound)
+    def schedule(self, sound: ScheduledSound, *, key: int = -1) -> None:
+        self.stream.engine.schedule(sound, key=key)
 
-    def release(self, release: Release) -> None:
+    def release(self, key: int, frame: int) -> None:
+        self.stream.engine.release(key, frame)
+
+    def release_sound(self, release: Release) -> None:
         self.stream.engine.release_sound(release)
 
     def host_ns_at(self, frame: int) -> int | None:

@@ -24,15 +24,19 @@ Realtime-safe: no (control thread).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Sequence
 
 from live.activities.types import ControlEvent, InputSource, Response
 from live.engine.events import InputEvent, Release, ScheduledSound
+from live.engine.engine import CALLER_KEY_LIMIT
+from live.engine.instruments import parse_note_sound
 from live.run.edges import AudioBack, AudioEdge, AudioLost, BatchWriter, ConsoleEdge, ConsoleView, Control, Listener, ScreenEdge
 
 if TYPE_CHECKING:
     from live.activities.protocol import Activity
+
+KEY_LIMIT = CALLER_KEY_LIMIT  # release keys a caller may name: 0 .. 2**19 - 1 (the engine's own above)
 
 __all__ = ["Edges", "Feedback", "RunLoop", "RUN_ACTIONS", "first_finished_frame"]
 
@@ -83,11 +87,13 @@ class Feedback:
         self._midi_by_callback = False
         self._table: Any = None
         self._stored: list[ScheduledSound] = []
+        self._held: dict[tuple[str | None, int | None], list[tuple[ScheduledSound, int]]] = {}
+        self._next_key = 0
 
-    def play(self, sound: ScheduledSound, *, stored: bool) -> None:
+    def play(self, sound: ScheduledSound, *, stored: bool, key: int = -1) -> None:
         if not self.audio.playing():
             return
-        self.audio.schedule(sound)
+        self.audio.schedule(sound, key=key)
         if stored:
             self._stored.append(sound)
 
@@ -110,12 +116,41 @@ class Feedback:
 
     def give(self, sounds: Iterable[ScheduledSound], ev: InputEvent) -> None:
         """The sounds the activity gives input ``ev``: scheduled and stored, or only stored when
-        the audio callback plays them itself (a MIDI note under JACK)."""
+        the audio callback plays them itself (a MIDI note under JACK). A MIDI note's sustained
+        (pitched) sounds are held until its note-off (:meth:`release`), then stored with the
+        frame their release began."""
         for sound in sounds:
+            sustains = ev.source == "midi" and parse_note_sound(sound.sound) is not None
             if ev.source == "midi" and self._midi_by_callback:
-                self._stored.append(sound)
+                if sustains:
+                    self._held.setdefault((ev.client, ev.note), []).append((sound, -1))
+                else:
+                    self._stored.append(sound)
+            elif sustains:
+                if not self.audio.playing():
+                    continue
+                key, self._next_key = self._next_key, (self._next_key + 1) % KEY_LIMIT
+                self.play(sound, stored=False, key=key)
+                self._held.setdefault((ev.client, ev.note), []).append((sound, key))
             else:
                 self.play(sound, stored=True)
+
+    def release(self, ev: InputEvent, now_frame: int) -> None:
+        """A note-off ``ev`` (velocity 0): the sustained sounds its note's note-on started
+        release from its frame + its source's fixed delay (as their start came after the
+        note-on; released by the audio callback itself under JACK) and are stored so."""
+        held = self._held.pop((ev.client, ev.note), [])
+        end = self.sound_frame(ev, now_frame)
+        for sound, key in held:
+            if key >= 0 and self.audio.playing():
+                self.audio.release(key, end)
+            self._stored.append(replace(sound, end_frame=max(end, sound.frame)))
+
+    def let_ring(self) -> None:
+        """The run ends: sounds still held (no note-off came) are stored as they play, whole."""
+        for held in self._held.values():
+            self._stored.extend(sound for sound, _ in held)
+        self._held = {}
 
     def sound_frame(self, ev: InputEvent, now_frame: int) -> int:
         """Where the sound of input ``ev`` starts: its frame + its source's fixed delay (never
@@ -219,7 +254,7 @@ class RunLoop:
                 for listener in e.listeners:
                     listener.planned(planned, horizon)
                 for release in activity.take_releases():  # held notes ended early (a chord change)
-                    audio.release(release)
+                    audio.release_sound(release)
                     releases.append(release)
             wanted: list[ControlEvent] = []
             for source in e.sources:
@@ -232,6 +267,8 @@ class RunLoop:
                             e.feedback.give(activity.input_sounds(ev, e.feedback.sound_frame(ev, now)), ev)
                     else:  # the therapist's playing is stored, never scored; it may amount to controls
                         wanted.extend(activity.on_therapist_input(ev))
+                for ev in polled.releases:
+                    e.feedback.release(ev, now)
                 wanted.extend(polled.controls)
             sounds.extend(e.feedback.take_stored())
             for control in wanted:
@@ -258,6 +295,9 @@ class RunLoop:
             if done_itself:
                 end_frame = first_finished_frame(activity, last_frame, now)
             finished = done_itself or end_now or self.session.stop_requested()
+            if finished:
+                e.feedback.let_ring()
+                sounds.extend(e.feedback.take_stored())
             if finished or e.writer.due(now):
                 e.writer.batch(run_id, sounds=sounds, inputs=inputs, responses=responses, controls=controls,
                                releases=releases)

@@ -91,10 +91,13 @@ class OfflineAudio:
     def playing(self) -> bool:
         return True
 
-    def schedule(self, sound: ScheduledSound) -> None:
-        self.engine.schedule(sound)
+    def schedule(self, sound: ScheduledSound, *, key: int = -1) -> None:
+        self.engine.schedule(sound, key=key)
 
-    def release(self, release: Release) -> None:
+    def release(self, key: int, frame: int) -> None:
+        self.engine.release(key, frame)
+
+    def release_sound(self, release: Release) -> None:
         self.engine.release_sound(release)
 
     def host_ns_at(self, frame: int) -> int | None:

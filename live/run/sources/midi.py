@@ -2,7 +2,8 @@
 (``live-midi:in``, on the GIL-free client of :mod:`live.engine.jack_midi`) or python-rtmidi.
 
 A note-on is an input of the source's client, except on the therapist's channels (the
-therapist's playing: client None, stored, never scored); a bound control is a
+therapist's playing: client None, stored, never scored); a note-off is a release of that note
+(:attr:`Polled.releases`); a bound control is a
 :class:`~live.activities.types.ControlEvent` at its frame. Inputs are moved back by the MIDI
 path's calibrated latency. Under JACK the pads sound from the audio callback; with rtmidi there
 is no GIL-free path, so a pad is started from here at a fixed delay after the hit.
@@ -178,17 +179,21 @@ class MidiSource:
         self.pad = pad
 
     def poll(self, now_frame: int) -> Polled:
-        inputs, controls = [], []
+        inputs, controls, releases = [], [], []
         for msg in self.port.take():
             control = self.controls.match(msg.status, msg.data1, msg.data2)
             if control is not None:
                 controls.append(ControlEvent(msg.frame, control.action, control.value))
-            elif msg.is_note_on:
+            elif msg.is_note_on or msg.is_note_off:
                 therapist = self.controls.is_therapist(msg.status)
-                inputs.append(InputEvent(frame=msg.frame - self.latency_frames, source="midi", note=msg.data1,
-                                         velocity=msg.data2, client=None if therapist else self.client))
+                ev = InputEvent(frame=msg.frame - self.latency_frames, source="midi", note=msg.data1,
+                                velocity=msg.data2 if msg.is_note_on else 0, client=None if therapist else self.client)
+                if msg.is_note_off:
+                    releases.append(ev)
+                    continue
+                inputs.append(ev)
                 self.pad(msg)
-        return Polled(inputs=inputs, controls=controls)
+        return Polled(inputs=inputs, controls=controls, releases=releases)
 
     def status(self) -> str:
         return self.port.status()
