@@ -97,6 +97,23 @@ def test_the_midi_export_has_a_call_track_and_an_answer_track_at_the_trials_time
     assert len(onsets(tracks["answer"])) == sum(t["n_answer"] for t in out.summary.trials)
 
 
+def test_each_pitched_call_note_is_in_the_midi_export_once_in_the_call_track_only(session):
+    mid = mido.MidiFile(session["files"]["midi"])
+    t0 = origin_frame(session["record"])
+    found: dict[tuple[int, int], list[str]] = {}
+    for track in mid.tracks:
+        now = 0
+        for msg in track:
+            now += msg.time
+            if msg.type == "note_on" and msg.velocity:
+                found.setdefault((now, msg.note), []).append(track.name)
+    calls = [(round((t["call_frame"] + round((n["onset_s"] - t["call"][0]["onset_s"]) * SR) - t0) * TICKS_PER_S / SR),
+              n["note"]) for t in session["out"].summary.trials for n in t["call"]]
+    assert calls and all(note is not None for _, note in calls)   # a pitched preset
+    assert {c: found.get(c) for c in calls} == {c: ["call"] for c in calls}
+    assert not [t.name for t in mid.tracks if t.name.startswith("band ")]   # its only pitched sounds are calls
+
+
 def test_a_goal_on_f1_at_a_level_is_reported(session, capsys):
     db, tmp = str(session["db"]), session["tmp"]
     assert main(["goals", "add", "ECHO-1", "f1 >= 0.8 at level 1", "--db", db]) == 0

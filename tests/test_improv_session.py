@@ -23,6 +23,7 @@ from live.engine.instruments import parse_note_sound, velocity_layer
 from live.music.scales import pitch_class, scale_pitch_classes
 from live.presets import find_preset, load_preset
 from live.run.offline import LoopTiming, simulate_session
+from live.store.records import load_session
 from live.store.store import Store
 
 LIVE = [sys.executable, "-m", "live"]
@@ -285,6 +286,16 @@ def test_records_carry_the_band_tracks_the_plots_the_metrics_and_goals(tmp_path,
     assert {"band guitar", "band bass", "client SIM-001", "therapist", "cues"} <= set(tracks)
     assert all(m.note % 12 in {2, 4, 5, 7, 9, 11, 0} for m in tracks["client SIM-001"])   # D dorian
     assert len(tracks["client SIM-001"]) == len(out.responses) and tracks["therapist"]
+    with Store.open(db) as store:
+        [stored] = load_session(store, out.session_id)["runs"]
+    pitched = [(s["frame"], parse_note_sound(s["sound"])) for s in stored["sounds"]]
+    pitched = sorted((f, p.instrument, p.note) for f, p in pitched if p is not None)
+    band = [name for name in tracks if name.startswith("band ")]
+    # each band note once, in its instrument's track only (none in cues: those are the unpitched sounds)
+    assert sorted(m.note for name in band for m in tracks[name]) == sorted(n for _, _, n in pitched)
+    assert {name: len(tracks[name]) for name in band} == \
+        {f"band {i}": sum(x[1] == i for x in pitched) for i in {x[1] for x in pitched}}
+    assert len(tracks["cues"]) == len(stored["sounds"]) - len(pitched)
     bundle = Bundle.model_validate_json(files["fhir"].read_bytes())
     codes = {e.resource.code.coding[0].code for e in bundle.entry if e.resource.__resource_type__ == "Observation"}
     assert {"density_per_s", "velocity_mean", "pulse_R", "active_pct", "both_active_pct"} <= codes

@@ -58,9 +58,11 @@ def _value(name: str, value: Any, catalogue: Mapping[str, MetricInfo]) -> str:
 
 def format_trials(trials: Sequence[Mapping[str, Any]], catalogue: Mapping[str, MetricInfo]) -> str:
     """A run's trials as one table, a row per trial (its ``index``) and a column per field
-    any trial has (list fields such as a call's notes left out), labelled from the catalogue."""
+    some trial has a value of, labelled from the catalogue; left out: list fields (a call's
+    notes) and engine frames (``*_frame``: the records carry them, a person reads the times)."""
     from live.commands.common import table
 
-    names = list(dict.fromkeys(m for t in trials for m, v in t.items() if m != "index" and not isinstance(v, list)))
+    names = list(dict.fromkeys(m for t in trials for m, v in t.items()
+                               if m != "index" and v is not None and not isinstance(v, list) and not m.endswith("_frame")))
     return table(["trial", *(metric_info(m, catalogue).label for m in names)],
                  [[t["index"], *(_value(m, t.get(m), catalogue) for m in names)] for t in trials])

@@ -27,14 +27,12 @@ from live.activities.call_response import simulated as sim
 from live.activities.call_response.catalogue import METRICS, NOTE_PLOTS, NOTE_TABLE, run_metrics
 from live.activities.call_response.plots import MIDI_TRACKS
 from live.activities.call_response.params import CallResponseParams
-from live.activities.call_response.phrases import (GENERATED_STEPS_PER_BEAT, LADDER, CallNote, generate_call,
-                                                   parse_phrase, phrase_steps)
-from live.activities.call_response.pitches import call_notes, call_sound, note_name, note_number, pitched_notes, \
-    sounds_needed
+from live.activities.call_response.engine_calls import engine_trial
+from live.activities.call_response.pitches import call_notes, note_name, pitched_notes, sounds_needed
 from live.activities.call_response.staircase import Staircase
 from live.activities.call_response.trials import TARGET_KIND, Trial
 from live.activities.registry import register
-from live.activities.types import ActivityContext, ControlEvent, LiveNumber, MidiTrack, RecordNames, Response, Summary
+from live.activities.types import ActivityContext, ControlEvent, FixedEnds, LiveNumber, MidiTrack, RecordNames, Response, Summary
 from live.engine.events import Cue, InputEvent, PadLight, PadLook, ScheduledSound, ScreenPrompt
 from live.engine.instruments import PitchedNote
 
@@ -49,7 +47,7 @@ _TAIL_S = 0.5  # the run ends this long after the last feedback sound starts
 
 
 @register
-class CallResponse:
+class CallResponse(FixedEnds):
     """Call-and-response: the client echoes calls, trial by trial (see the module docstring)."""
 
     name: ClassVar[str] = "call_response"
@@ -141,66 +139,22 @@ class CallResponse:
             self._cues.append(ScreenPrompt(ctx.start_frame, "listen"))
 
     # --- the client's screen -----------------------------------------------------------------
-    def _pad_of(self, note: int | None) -> int:
-        """The pad that plays ``note`` (unpitched: the first pad)."""
-        return self._pads.index(note) if note in self._pads else 0
-
     def _note_of(self, ev: InputEvent) -> int | None:
         """The MIDI note of a client's input: a touched pad's is the call note it is mapped to."""
         if ev.source == "touch" and self._pads and ev.note is not None and 0 <= ev.note < len(self._pads):
             return self._pads[ev.note]
         return ev.note
 
-    def _prompts(self, trial: Trial) -> None:
-        """"listen" from the call's start, "your turn" from the window's opening, cleared at its close."""
-        self._cues += [ScreenPrompt(trial.call_frames[0], "listen"), ScreenPrompt(trial.open_frame, "your turn"),
-                       ScreenPrompt(trial.close_frame, "")]
-
     # --- engine calls -------------------------------------------------------------------------
-    def _call_notes(self, index: int, level: int) -> tuple[tuple[CallNote, ...], int]:
-        p = self.params
-        if p.calls == "list":
-            return parse_phrase(p.phrases[index % len(p.phrases)], note_number), p.steps_per_beat
-        pitches = [note_number(n) for n in p.pitches]
-        return generate_call(level, seed=p.seed, trial=index, pitches=pitches), GENERATED_STEPS_PER_BEAT
-
     def _begin_engine_trial(self) -> None:
-        p, index = self.params, len(self._trials)
-        level = self._stair.level if p.adaptive else p.start_level
-        bpm = p.tempo_bpm * (LADDER[level - 1].tempo_factor if p.calls == "generated" else 1.0)
-        notes, steps_per_beat = self._call_notes(index, level)
-        beat = self._beat_frames(bpm)
-        step = beat / steps_per_beat
-        start = self._next_start
-        call_start = start + round(p.count_in_beats * beat)
-        phrase = round(phrase_steps(notes[-1].step, steps_per_beat=steps_per_beat, meter=p.meter) * step)
-        trial = Trial(index, level, p.tolerance_ms, self._onsets,
-                      call_frames=[call_start + round(n.step * step) for n in notes],
-                      call_notes=[n.note for n in notes],
-                      call_lengths_frames=[round(n.length_steps * step) for n in notes])
-        if p.answer == "in_time":  # the answer belongs one phrase later: the window is that phrase
-            trial.open_frame = call_start + phrase - round(p.tolerance_ms * self.sr / 1000)
-            trial.expected_lag_frames = phrase
-        else:  # free: from the end of the call's last note
-            trial.open_frame = trial.call_frames[-1] + trial.call_lengths_frames[-1]
-        trial.close_frame = call_start + 2 * phrase + round(p.margin_beats * beat)
-        self._trials.append(trial)
-        self._onsets += len(notes)
-        for k in range(p.count_in_beats):
-            self._push(ScheduledSound(start + round(k * beat), f"{p.pulse_sound}_accent", gain=0.5 * p.volume))
-        if p.pulse:
-            k = 0
-            while call_start + round(k * beat) <= trial.close_frame:
-                accent = "_accent" if k % p.meter == 0 else ""
-                self._push(ScheduledSound(call_start + round(k * beat), f"{p.pulse_sound}{accent}", gain=0.35 * p.volume))
-                k += 1
-        for k, (frame, note, length) in enumerate(zip(trial.call_frames, trial.call_notes, trial.call_lengths_frames)):
-            cue = trial.first_onset_index + k
-            self._push(call_sound(p, frame=frame, note=note, cue_index=cue, length_frames=length))
-            self._cues.append(Cue(index=cue, frame=frame, accent=k == 0))
-            if p.light_pads:
-                self._cues.append(PadLight(frame, frame + max(1, length), (self._pad_of(note),)))
-        self._prompts(trial)
+        level = self._stair.level if self.params.adaptive else self.params.start_level
+        planned = engine_trial(self.params, index=len(self._trials), level=level, start_frame=self._next_start,
+                               sample_rate=self.sr, first_onset_index=self._onsets, pads=self._pads)
+        self._trials.append(planned.trial)
+        self._onsets += len(planned.trial.call_frames)
+        for sound in planned.sounds:
+            self._push(sound)
+        self._cues += planned.cues
 
     # --- the therapist's calls ----------------------------------------------------------------
     def on_therapist_input(self, ev: InputEvent) -> list[ControlEvent]:

@@ -4,10 +4,13 @@ Tracks: 0 ``conductor`` (tempo, the session id, marked moments as markers, and `
 ``audio back`` markers at each audio outage); 1 ``cues`` (every sound live played, channel 10:
 the sounds that mark one of the activity's cues (a beat, a call's onset: those stored with a
 cue index) as GM Hi/Low Wood Block 76/77, the accented ones high, pads as Side Stick 37, other
-sounds as Claves 75; none planned to start inside an outage, which never sounded); one track per
-pitched instrument that played (``band piano``, ``band bass``: each stored pitched sound,
+sounds as Claves 75; none planned to start inside an outage, which never sounded; pitched
+sounds are in their instrument's track instead); one track per pitched instrument that played
+(``band piano``, ``band bass``: each stored pitched sound,
 :func:`live.engine.instruments.parse_note_sound`, as its note, with its layer's velocity scaled
-by its gain, on a channel of its own from 4 up, 10 skipped); one track per client
+by its gain, on a channel of its own from 4 up, 10 skipped; except a sound an activity's own
+track takes: one of its run at the same frame playing the same note, e.g. a call-and-response
+call note, which is in the ``call`` track only); one track per client
 (``client C-014``: their inputs, channel 1 for MIDI notes, channel 2 for mic and touch hits as
 note 60 with their velocity, or as the note the activity says it played, a response's
 ``played_note``, e.g. an improvisation's pad); and
@@ -82,7 +85,15 @@ def render(session: dict[str, Any]) -> bytes:
     clients: dict[str, list] = {code: [] for code in session["clients"]}
     therapist: list = []
     band: dict[str, list] = {}
+    own: dict[str, list] = {}
+    declared = session_declared(session)
     for r in session["runs"]:
+        taken: set[tuple[int, int]] = set()  # (frame, note) of the pitched sounds the activity's tracks hold
+        for track in declared[r["activity"]].midi_tracks:
+            events = own.setdefault(track.name, [])
+            for frame, channel, note, velocity, length in track.notes(r, sr):
+                taken.add((frame, note))
+                events += _notes(max(0, tick(frame)), channel, note, velocity, max(1, round(length * TICKS_PER_S / sr)))
         pad = (r.get("playback") or {}).get("pad_sound")
         played = {(x["frame"], x["source"]): (x.get("extra") or {}).get("played_note") for x in r.get("responses", ())}
         for e in r["sounds"]:
@@ -90,10 +101,12 @@ def render(session: dict[str, Any]) -> bytes:
                 continue
             pitched = parse_note_sound(e["sound"])
             if pitched is not None:
-                velocity = round(pitched.velocity * min(1.0, e["gain"] if e["gain"] is not None else 1.0))
-                band.setdefault(pitched.instrument, []).extend(
-                    _notes(tick(e["frame"]), 0, pitched.note, velocity, off))
-            elif e["cue_index"] is not None:
+                if (e["frame"], pitched.note) not in taken:
+                    velocity = round(pitched.velocity * min(1.0, e["gain"] if e["gain"] is not None else 1.0))
+                    band.setdefault(pitched.instrument, []).extend(
+                        _notes(tick(e["frame"]), 0, pitched.note, velocity, off))
+                continue
+            if e["cue_index"] is not None:
                 note = GM_ACCENT if e["sound"].endswith("_accent") else GM_CUE
             else:
                 note = GM_PAD if e["sound"] == pad else GM_OTHER
@@ -123,13 +136,6 @@ def render(session: dict[str, Any]) -> bytes:
     for code, events in clients.items():
         mid.tracks.append(_track(f"client {code}", events))
     mid.tracks.append(_track("therapist", therapist))
-    own: dict[str, list] = {}
-    declared = session_declared(session)
-    for r in session["runs"]:
-        for track in declared[r["activity"]].midi_tracks:
-            events = own.setdefault(track.name, [])
-            for frame, channel, note, velocity, length in track.notes(r, sr):
-                events += _notes(max(0, tick(frame)), channel, note, velocity, max(1, round(length * TICKS_PER_S / sr)))
     for name, events in own.items():
         mid.tracks.append(_track(name, events))
     buf = io.BytesIO()
