@@ -75,7 +75,8 @@ class Writes(StoreBase):
             How the run sounds besides its scheduled sounds, so that its audio can be rendered
             again: keys ``channels`` (int), ``pad_sound`` (bank sound or None), ``pad_gain``
             (times velocity / 127), ``pad_delay_frames`` (after the note's uncorrected input
-            frame), ``pad_source``, ``silent_notes`` (notes that play no pad). Stored as JSON.
+            frame), ``pad_source``, ``silent_notes`` (notes that play no pad), ``pad_inputs`` (``"therapist"``: only
+            the therapist's notes play pads; the client's sounds are stored). Stored as JSON.
         resumes_run_id : int, optional
             A run of the same session that an outage (``outage_id``, from
             :meth:`~live.store.outages.Outages.begin_outage`) cut short: this run plays it again
