@@ -13,7 +13,7 @@ import random
 from typing import Any, ClassVar, Iterable
 
 from live.config.params import param
-from live.activities.types import ActivityContext, ControlEvent, LiveNumber, RecordNames, Response, Summary, Target
+from live.activities.types import ActivityContext, ControlEvent, FixedEnds, LiveNumber, RecordNames, Response, Summary, Target
 from live.engine.events import Cue, InputEvent, ScheduledSound
 from live.metrics.info import Catalogue, MetricInfo
 
@@ -74,7 +74,7 @@ class EchoClient:
         return dict(self._done)
 
 
-class EchoToy:
+class EchoToy(FixedEnds):
     """Pulses every ``gap_ms``; each input within ``reach_ms`` after a pulse is its echo."""
 
     name: ClassVar[str] = "echo-toy"

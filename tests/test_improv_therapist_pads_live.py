@@ -2,10 +2,13 @@
 the client's keys (channel 1) from the improvisation's snapped-note table, and the therapist's
 (channel 2, the therapist's channel in the controls TOML) from the session's own pads, as
 outside an improvisation. With ``snap = "filter"`` an off-scale note of the client's is silent,
-the same note of the therapist's sounds as a pad 2 periods (128 frames) after it."""
+the same note of the therapist's sounds as a pad 2 periods (128 frames) after it, live and in
+the WAV export."""
 
 import json
+import subprocess
 import sys
+import wave
 
 import numpy as np
 
@@ -42,7 +45,7 @@ number = 24
 """
 
 
-def test_the_therapists_off_scale_notes_sound_as_pads_while_the_clients_are_filtered(jack_server_sync, tmp_path):
+def test_the_therapists_off_scale_notes_sound_as_pads_live_and_in_the_wav_while_the_clients_are_filtered(jack_server_sync, tmp_path):
     server = jack_server_sync
     preset = tmp_path / "filtered.toml"
     preset.write_text(PRESET)
@@ -63,7 +66,7 @@ def test_the_therapists_off_scale_notes_sound_as_pads_while_the_clients_are_filt
     sent_therapist = therapist.result(timeout_s=60)
     code, out, err = finish(proc, timeout_s=90)
     assert code == 0, err
-    json.loads(out)
+    result = json.loads(out)
 
     def note_ons(sent):
         return [f for f, status, _, d2 in sent["sent"] if status & 0xF0 == 0x90 and d2 > 0]
@@ -87,3 +90,22 @@ def test_the_therapists_off_scale_notes_sound_as_pads_while_the_clients_are_filt
           f"client's filtered C#: peak over 2048 frames from the note {client_heard}", file=sys.stderr)
     assert all(p < 0.01 for p in client_heard), client_heard            # nothing plays: no band, filtered
     assert sum(r > 0.05 for r in therapist_heard) >= 3, therapist_heard  # a pad right at note + 2 periods
+
+    # the WAV export renders the run as it sounded: a pad at each of the therapist's notes + 128
+    # frames, nothing at the client's
+    wav_path = tmp_path / "s.wav"
+    exported = subprocess.run([sys.executable, "-m", "live", "export", result["session_id"], "--format", "wav", "--db",
+                               str(db), "--out", str(wav_path)], capture_output=True, text=True, timeout=120)
+    assert exported.returncode == 0, exported.stderr
+    with wave.open(str(wav_path), "rb") as w:
+        audio = np.frombuffer(w.readframes(w.getnframes()), dtype="<i2").reshape(-1, w.getnchannels())[:, 0]
+    inputs = rows(db, "SELECT frame, client_id FROM events WHERE kind = 'input' ORDER BY frame")
+    t_frames = [f for f, cid in inputs if cid is None]
+    c_frames = [f for f, cid in inputs if cid is not None]
+    wav_therapist = [int(np.abs(audio[f + 128:f + 192]).max()) - int(np.abs(audio[f + 64:f + 128]).max())
+                     for f in t_frames]
+    wav_client = [int(np.abs(audio[f:f + 2048]).max()) for f in c_frames]
+    print(f"WAV: rise at the therapist's notes + 128 {wav_therapist}, peak after the client's {wav_client}",
+          file=sys.stderr)
+    assert len(t_frames) == 4 and all(r > 3000 for r in wav_therapist), wav_therapist
+    assert all(p < 300 for p in wav_client), wav_client

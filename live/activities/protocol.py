@@ -27,7 +27,7 @@ from live.activities.types import (
     Response,
     Summary,
 )
-from live.engine.events import InputEvent, ScheduledSound, ScreenCue
+from live.engine.events import InputEvent, Release, ScheduledSound, ScreenCue
 from live.engine.instruments import PitchedNote
 from live.metrics.info import MetricInfo
 from live.sim.base import SimulatedClient
@@ -116,6 +116,13 @@ class Activity(Protocol):
 
     def plan(self, until_frame: int) -> Iterable[ScheduledSound]:
         """Sounds starting before ``until_frame`` not returned by an earlier call, in frame order."""
+        ...
+
+    def take_releases(self) -> list[Release]:
+        """Sounds returned by :meth:`plan` whose release moved earlier since the last call (a
+        held chord the harmony changed under: its note-off at the change), each from its
+        :class:`~live.engine.events.Release` frame; empty for an activity whose planned ends
+        never move."""
         ...
 
     def take_cues(self) -> list[ScreenCue]:

@@ -19,12 +19,20 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Protocol, runtime_checkable
 
-from live.engine.events import InputEvent
+from live.engine.events import InputEvent, Release
 
 __all__ = [
     "ActivityContext", "ControlEvent", "InputSource", "LiveNumber", "MidiTrack", "NotePlot", "Polled", "RecordNames", "Response",
-    "Summary", "Target", "GENERIC_RECORD_NAMES",
+    "Summary", "Target", "GENERIC_RECORD_NAMES", "FixedEnds",
 ]
+
+
+class FixedEnds:
+    """For an activity whose planned sounds' ends never move: :meth:`take_releases` (the
+    :class:`~live.activities.protocol.Activity` protocol's) has nothing to give."""
+
+    def take_releases(self) -> list[Release]:
+        return []
 
 
 @dataclass(frozen=True, slots=True)

@@ -40,6 +40,24 @@ class ScheduledSound:
 
 
 @dataclass(frozen=True, slots=True)
+class Release:
+    """The release of a sound scheduled earlier, moved to an earlier frame (e.g. a held chord
+    the harmony changed under: its note-off at the change).
+
+    Parameters
+    ----------
+    frame : int
+        Frame its release starts (from ``sound.frame`` to its planned ``end_frame``; a frame
+        at or after the planned end changes nothing).
+    sound : ScheduledSound
+        The sound as it was scheduled (with its planned ``end_frame``).
+    """
+
+    frame: int
+    sound: ScheduledSound
+
+
+@dataclass(frozen=True, slots=True)
 class Cue:
     """A cue the client sees (a beat, ...): what a screen draws in sync with the audio.
 

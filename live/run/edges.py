@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Protocol, Sequence
 
 from live.activities.types import Response
-from live.engine.events import InputEvent, ScheduledSound, ScreenCue
+from live.engine.events import InputEvent, Release, ScheduledSound, ScreenCue
 
 __all__ = [
     "AudioBack", "AudioEdge", "AudioLost", "BatchWriter", "ConsoleEdge", "ConsoleView", "Listener", "ScreenEdge",
@@ -120,6 +120,11 @@ class AudioEdge(Protocol):
         """Start the release of the sounds queued with ``key`` at ``frame`` (a note-off)."""
         ...
 
+    def release_sound(self, release: Release) -> None:
+        """Move the release of a sound :meth:`schedule` queued to ``release.frame`` (only while
+        :meth:`playing`; nothing when it is not earlier than the sound's planned end)."""
+        ...
+
     def host_ns_at(self, frame: int) -> int | None:
         """``CLOCK_MONOTONIC`` ns at which ``frame`` is heard (None while the clock is not known)."""
         ...
@@ -161,7 +166,7 @@ class BatchWriter(Protocol):
         ...
 
     def batch(self, run_id: int, *, sounds: list[ScheduledSound], inputs: list[InputEvent],
-              responses: list[Response], controls: list[Control]) -> None:
+              responses: list[Response], controls: list[Control], releases: Sequence[Release] = ()) -> None:
         """Store one batch (in one transaction)."""
         ...
 

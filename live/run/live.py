@@ -157,7 +157,7 @@ class LiveSetup:
                                 default_delay_frames=audio.pad_delay_frames(), lead_frames=64,
                                 note_table=audio.use_note_table)
             pad = (rtmidi_pad(feedback, sound=opts.pad_sound, delay_frames=audio.pad_delay_frames(),
-                              silent_notes=self.bound)
+                              silent_notes=self.bound, therapist_channels=opts.controls.therapist_channels)
                    if self.midi.path == "rtmidi" and opts.pad_sound is not None else (lambda msg: None))
             sources: list[Any] = [MidiSource(self.midi, controls=opts.controls, client=opts.client,
                                              latency_frames=latency.get("midi", 0), pad=pad)]

@@ -21,7 +21,7 @@ from typing import Any, Callable, Mapping
 
 from live.engine.clock import FrameMap, HostClock
 from live.engine.engine import Engine
-from live.engine.events import ScheduledSound
+from live.engine.events import Release, ScheduledSound
 from live.engine.jack_midi import JackMidiClient, JackUnavailable, jack_ports, silence_jack_errors
 from live.engine.midi import JackMidiInput
 from live.engine.layout import R_FRAME, R_HOST_NS, R_JACK_FRAME
@@ -223,6 +223,9 @@ class LiveAudio:
 
     def release(self, key: int, frame: int) -> None:
         self.stream.engine.release(key, frame)
+
+    def release_sound(self, release: Release) -> None:
+        self.stream.engine.release_sound(release)
 
     def host_ns_at(self, frame: int) -> int | None:
         clock = self.stream.host_clock

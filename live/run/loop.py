@@ -4,7 +4,9 @@ Each control step (DESIGN.md section 3), in this order:
 
 1. the audio edge says whether the audio went away or came back since the last step;
 2. the activity plans every sound inside the look-ahead; each is scheduled on the engine,
-   heard by the listeners (a simulated client, the MIDI output) and kept for the store;
+   heard by the listeners (a simulated client, the MIDI output) and kept for the store; the
+   releases the activity moved earlier (a held chord ended at a chord change) go to the engine
+   and to the store (the stored sound's end frame);
 3. every input source is polled: an input is stored, and scored by the activity unless it is
    the therapist's (``client`` None: handed to the activity's ``on_therapist_input``, whose
    controls, e.g. a chord recognised, are acted on like the controller's); a control is acted
@@ -26,14 +28,15 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Sequence
 
 from live.activities.types import ControlEvent, InputSource, Response
-from live.engine.events import InputEvent, ScheduledSound
+from live.engine.events import InputEvent, Release, ScheduledSound
+from live.engine.engine import CALLER_KEY_LIMIT
 from live.engine.instruments import parse_note_sound
 from live.run.edges import AudioBack, AudioEdge, AudioLost, BatchWriter, ConsoleEdge, ConsoleView, Control, Listener, ScreenEdge
 
 if TYPE_CHECKING:
     from live.activities.protocol import Activity
 
-KEY_LIMIT = 1 << 20  # release keys the engine takes from Python: 0 .. 2**20 - 1
+KEY_LIMIT = CALLER_KEY_LIMIT  # release keys a caller may name: 0 .. 2**19 - 1 (the engine's own above)
 
 __all__ = ["Edges", "Feedback", "RunLoop", "RUN_ACTIONS", "first_finished_frame"]
 
@@ -226,6 +229,7 @@ class RunLoop:
         inputs: list[InputEvent] = []
         responses: list[Response] = []
         controls: list[Control] = []
+        releases: list[Release] = []
         next_wanted, end_now = "next", False
         change: AudioLost | AudioBack | None = None
         lost_frame: int | None = None  # the audio went away here: the run ends at it
@@ -249,6 +253,9 @@ class RunLoop:
                 sounds.extend(planned)
                 for listener in e.listeners:
                     listener.planned(planned, horizon)
+                for release in activity.take_releases():  # held notes ended early (a chord change)
+                    audio.release_sound(release)
+                    releases.append(release)
             wanted: list[ControlEvent] = []
             for source in e.sources:
                 polled = source.poll(now)
@@ -292,8 +299,9 @@ class RunLoop:
                 e.feedback.let_ring()
                 sounds.extend(e.feedback.take_stored())
             if finished or e.writer.due(now):
-                e.writer.batch(run_id, sounds=sounds, inputs=inputs, responses=responses, controls=controls)
-                sounds, inputs, responses, controls = [], [], [], []
+                e.writer.batch(run_id, sounds=sounds, inputs=inputs, responses=responses, controls=controls,
+                               releases=releases)
+                sounds, inputs, responses, controls, releases = [], [], [], [], []
             if finished:
                 return next_wanted, end_frame
             last_frame = now

@@ -23,7 +23,7 @@ from live.engine.bank import Bank, default_bank
 from live.engine.drivers import OfflineDriver
 from live.engine.engine import Engine
 from live.engine.files import write_wav
-from live.engine.events import InputEvent, ScheduledSound
+from live.engine.events import InputEvent, Release, ScheduledSound
 from live.engine.sampler import SamplerState
 from live.run.edges import Control
 from live.run.loop import Edges, Feedback
@@ -97,6 +97,9 @@ class OfflineAudio:
     def release(self, key: int, frame: int) -> None:
         self.engine.release(key, frame)
 
+    def release_sound(self, release: Release) -> None:
+        self.engine.release_sound(release)
+
     def host_ns_at(self, frame: int) -> int | None:
         return None  # no host clock offline
 
@@ -134,8 +137,9 @@ class InlineWriter:
         return True
 
     def batch(self, run_id: int, *, sounds: list[ScheduledSound], inputs: list[InputEvent],
-              responses: list[Response], controls: list[Control]) -> None:
-        self.store.add_batch(run_id, sounds=sounds, inputs=inputs, responses=responses, controls=controls)
+              responses: list[Response], controls: list[Control], releases: Sequence[Release] = ()) -> None:
+        self.store.add_batch(run_id, sounds=sounds, inputs=inputs, responses=responses, controls=controls,
+                             releases=releases)
 
     def call(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
         fn(*args, **kwargs)

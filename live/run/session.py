@@ -184,8 +184,8 @@ class Session:
         start_frame = e.audio.now_frame() + s.start_delay_frames
         outage_id = self._resumes[-1]["outage_id"] if resumes is not None and self._resumes else None
         playback = s.playback()
-        if playback and cls.plays_inputs:  # its inputs' own sounds are stored with the run's sounds
-            playback = {**playback, "pad_sound": None}
+        if playback and cls.plays_inputs:  # the client's own sounds are stored with the run's sounds;
+            playback = {**playback, "pad_inputs": "therapist"}  # the therapist's notes play the pads
         run_id = self.store.create_run(
             self.session_id, activity=preset.activity, preset_name=preset.name, preset_path=str(preset.path),
             params=dataclasses.asdict(params), start_frame=start_frame, calibration=s.calibration,

@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from live.activities.types import Response, Summary
-from live.engine.events import InputEvent, ScheduledSound
+from live.engine.events import InputEvent, Release, ScheduledSound
 from live.store.base import StoreBase
 from live.store.rows import Control, control_row, input_row, response_row, sound_row, summary_rows
 from live.store.schema import (
@@ -75,7 +75,8 @@ class Writes(StoreBase):
             How the run sounds besides its scheduled sounds, so that its audio can be rendered
             again: keys ``channels`` (int), ``pad_sound`` (bank sound or None), ``pad_gain``
             (times velocity / 127), ``pad_delay_frames`` (after the note's uncorrected input
-            frame), ``pad_source``, ``silent_notes`` (notes that play no pad). Stored as JSON.
+            frame), ``pad_source``, ``silent_notes`` (notes that play no pad), ``pad_inputs`` (``"therapist"``: only
+            the therapist's notes play pads; the client's sounds are stored). Stored as JSON.
         resumes_run_id : int, optional
             A run of the same session that an outage (``outage_id``, from
             :meth:`~live.store.outages.Outages.begin_outage`) cut short: this run plays it again
@@ -130,6 +131,7 @@ class Writes(StoreBase):
         responses: Iterable[Response] = (),
         controls: Iterable[Control] = (),
         provisional: bool = True,
+        releases: Iterable[Release] = (),
     ) -> None:
         """Store one batch of a running run in one transaction: all of it or none.
 
@@ -152,9 +154,14 @@ class Writes(StoreBase):
             The therapist's controls.
         provisional : bool
             True (default) for scores made as inputs arrive: :meth:`close_run` replaces them.
+        releases : iterable of Release
+            Sounds of the run (stored in this batch or an earlier one) released earlier than
+            planned: each one's ``end_frame`` becomes the release's frame (after this batch's
+            sounds are stored; a frame not before the stored end changes nothing).
         """
         run_id = check_int("run_id", run_id)
         sounds, inputs, responses, controls = list(sounds), list(inputs), list(responses), list(controls)
+        releases = list(releases)
         with self._write() as conn:
             run = self._running_run(conn, run_id)
             clients = self._client_ids(conn, run.session_id)
@@ -165,6 +172,12 @@ class Writes(StoreBase):
             for table, rows in ((t_events, events), (t_responses, scored), (t_controls, control_rows)):
                 if rows:
                     conn.execute(table.insert(), rows)
+            for r in releases:
+                e = t_events.c
+                conn.execute(t_events.update()
+                             .where(e.run_id == run.id, e.kind == "sound", e.frame == check_int("sound frame", r.sound.frame),
+                                    e.sound == r.sound.sound, e.end_frame > check_int("release frame", r.frame))
+                             .values(end_frame=r.frame))
             conn.execute(t_session_writers.update().where(t_session_writers.c.session_id == run.session_id)
                          .values(last_write_at=now()))
 

@@ -32,7 +32,7 @@ from live.activities.call_response.pitches import call_notes, note_name, pitched
 from live.activities.call_response.staircase import Staircase
 from live.activities.call_response.trials import TARGET_KIND, Trial
 from live.activities.registry import register
-from live.activities.types import ActivityContext, ControlEvent, LiveNumber, MidiTrack, RecordNames, Response, Summary
+from live.activities.types import ActivityContext, ControlEvent, FixedEnds, LiveNumber, MidiTrack, RecordNames, Response, Summary
 from live.engine.events import Cue, InputEvent, PadLight, PadLook, ScheduledSound, ScreenPrompt
 from live.engine.instruments import PitchedNote
 
@@ -47,7 +47,7 @@ _TAIL_S = 0.5  # the run ends this long after the last feedback sound starts
 
 
 @register
-class CallResponse:
+class CallResponse(FixedEnds):
     """Call-and-response: the client echoes calls, trial by trial (see the module docstring)."""
 
     name: ClassVar[str] = "call_response"

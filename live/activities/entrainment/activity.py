@@ -48,6 +48,7 @@ from live.activities.registry import register
 from live.activities.types import (
     ActivityContext,
     ControlEvent,
+    FixedEnds,
     LiveNumber,
     NotePlot,
     RecordNames,
@@ -67,7 +68,7 @@ _TEMPO_ACTIONS = ("tempo_set", "tempo_up", "tempo_down")
 
 
 @register
-class Entrainment:
+class Entrainment(FixedEnds):
     """The entrainment activity (see the module docstring for the protocol).
 
     Each tap gets a provisional score when it arrives; :meth:`summary` scores the whole run,

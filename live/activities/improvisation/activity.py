@@ -9,8 +9,8 @@ progression, the drone, or what the therapist asked for (:mod:`~live.activities.
 a chord they played on their channel, recognised, or a control), from the next beat or bar.
 
 A chord changed mid-bar (``chord_change = "beat"``) is struck on its beat by the bass and the
-chords where the style has no hit there; a chord the style held from the bar's start rings on
-under it, decaying, to its planned end (a planned note's end is not moved).
+chords where the style has no hit there; the old chord's band notes sounding there end at the
+change (:mod:`~live.activities.improvisation.held`; scheduled ones by :meth:`take_releases`).
 
 Every client note sounds as the preset's instrument playing its note (:meth:`input_sounds`; a
 JACK keyboard's from the audio callback's note table, :meth:`note_sounds`), is logged with the
@@ -30,7 +30,7 @@ import heapq
 import math
 from typing import Any, ClassVar, Iterator, Mapping
 
-from live.activities.improvisation import plots, steering
+from live.activities.improvisation import held, plots, steering
 from live.activities.improvisation.band import BeatContext, beat_notes
 from live.activities.improvisation.catalogue import METRICS
 from live.activities.improvisation.harmony import Harmony
@@ -45,7 +45,7 @@ from live.config.screen import ScreenLayout, default_layout
 from live.activities.types import (
     ActivityContext, ControlEvent, LiveNumber, NotePlot, RecordNames, Response, Summary, Target,
 )
-from live.engine.events import Cue, InputEvent, ScheduledSound
+from live.engine.events import Cue, InputEvent, Release, ScheduledSound
 from live.engine.instruments import PitchedNote
 from live.engine.timebase import TempoMap
 from live.metrics.info import Catalogue
@@ -159,6 +159,7 @@ class Improvisation:
         self._voiced_for: Any = None
         self.fill_beat: int | None = None
         self._pending: list[tuple[int, int, ScheduledSound]] = []
+        self._held = held.HeldNotes()
         self._order = 0
         self._stopped_at: int | None = None
         self.chords_taken = 0
@@ -182,7 +183,10 @@ class Improvisation:
             self.next_beat += 1
             self._next_frame = None
         while self._pending and self._pending[0][0] < until_frame:
-            yield heapq.heappop(self._pending)[2]
+            yield self._held.handed(heapq.heappop(self._pending)[2])
+
+    def take_releases(self) -> list[Release]:  # the band's scheduled notes a chord change ended early
+        return self._held.take()
 
     def _commit_beat(self, k: int) -> None:
         meter = self.style.meter
@@ -201,6 +205,7 @@ class Improvisation:
         fill = self.fill_beat == k
         changed = (at is not None and bar_beat != 0 and self._prev_at is not None
                    and (at.chord, at.tonic_pc) != (self._prev_at.chord, self._prev_at.tonic_pc))
+        self._pending = self._held.harmony_at(frame, None if at is None else (at.chord, at.tonic_pc), self._pending)
         self._prev_at = at
         ctx = BeatContext(k, bar_beat, at, self._voicing, self.swing, self.intensity, fill,
                           self.chord_instrument, self.bass_instrument, self.parts, changed)

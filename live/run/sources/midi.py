@@ -199,9 +199,13 @@ class MidiSource:
         return self.port.status()
 
 
-def rtmidi_pad(feedback: Any, *, sound: str, delay_frames: int, silent_notes: set[int]) -> Callable[[MidiMessage], None]:
-    """rtmidi's pads: each note-on not bound to a control plays ``sound`` ``delay_frames`` after it."""
+def rtmidi_pad(feedback: Any, *, sound: str, delay_frames: int, silent_notes: set[int],
+               therapist_channels: frozenset[int] = frozenset()) -> Callable[[MidiMessage], None]:
+    """rtmidi's pads: each note-on not bound to a control plays ``sound`` ``delay_frames`` after it
+    (while the run's activity gives the client's inputs their sounds, only the therapist's, on
+    ``therapist_channels`` 1..16)."""
     def play(msg: MidiMessage) -> None:
-        if msg.data1 not in silent_notes and not feedback.by_activity:
+        therapist = (msg.status & 0x0F) + 1 in therapist_channels
+        if msg.data1 not in silent_notes and (therapist or not feedback.by_activity):
             feedback.play(ScheduledSound(msg.frame + delay_frames, sound, gain=0.8 * msg.data2 / 127), stored=False)
     return play

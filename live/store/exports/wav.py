@@ -52,7 +52,10 @@ def scheduled(session: dict[str, Any]) -> list[tuple[int, str, float, int | None
             continue
         latency = ((run.get("calibration") or {}).get(pb.get("pad_source", "midi")) or {}).get("latency_frames", 0)
         silent = set(pb.get("silent_notes", ()))
+        therapist_only = pb.get("pad_inputs") == "therapist"  # the client's sounds are stored ones
         for e in run["inputs"]:
+            if therapist_only and e.get("client") is not None:
+                continue
             if e["source"] == pb.get("pad_source", "midi") and e["note"] is not None and e["note"] not in silent:
                 gain = np.float32(pb["pad_gain"]) * np.float32(e["velocity"]) / np.float32(127.0)
                 out.append((e["frame"] + latency + pb["pad_delay_frames"], pb["pad_sound"], float(gain), None))
