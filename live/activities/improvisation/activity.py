@@ -295,9 +295,9 @@ class Improvisation:
     def _nearest_beat(self, frame: int) -> int | None:
         if not self.beat_frames:
             return None
-        first = min(self.beat_frames)
+        first = next(iter(self.beat_frames))  # beats go in in order (stop keeps it): the first and last
         k = round(self.tempo.beat_at_frame(frame))
-        k = min(max(k, first), max(self.beat_frames))
+        k = min(max(k, first), next(reversed(self.beat_frames)))
         best = min((j for j in (k - 1, k, k + 1) if j in self.beat_frames),
                    key=lambda j: abs(self.beat_frames[j] - frame))
         return best
