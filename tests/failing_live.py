@@ -24,13 +24,13 @@ def fail_batches_from(n: int, counts_path: Path, patch=setattr) -> dict:
     done = {"calls": 0, "events": 0, "responses": 0}
     counts_path.write_text(json.dumps(done))
 
-    def add_batch(self, run_id, *, sounds=(), inputs=(), responses=(), controls=()):
+    def add_batch(self, run_id, *, sounds=(), inputs=(), responses=(), controls=(), **more):
         done["calls"] += 1
         if done["calls"] >= n:
             counts_path.write_text(json.dumps(done))
             raise RuntimeError(f"injected failure in batch {done['calls']}")
         sounds, inputs, responses = list(sounds), list(inputs), list(responses)
-        real(self, run_id, sounds=sounds, inputs=inputs, responses=responses, controls=controls)
+        real(self, run_id, sounds=sounds, inputs=inputs, responses=responses, controls=controls, **more)
         done["events"] += len(sounds) + len(inputs)
         done["responses"] += len(responses)
         counts_path.write_text(json.dumps(done))

@@ -111,6 +111,13 @@ def _check_value(path: str, value: Any, tp: Any, meta: Any) -> tuple[Any, list[P
             problems += found
         return tuple(items), problems
 
+    if dataclasses.is_dataclass(tp):  # a table of its own fields, e.g. one of [[params.levels]]
+        if not isinstance(value, dict):
+            return value, [ParamProblem(path, value, f"must be a table of {', '.join(f.name for f in dataclasses.fields(tp))}")]
+        values, problems = check_params(tp, value)
+        if problems:
+            return value, [p._replace(path=f"{path}.{p.path}") for p in problems]
+        return tp(**values), []
     if tp not in _TYPE_NAMES:
         raise TypeError(f"{path}: parameter type {tp!r} is not supported in presets")
     is_number = isinstance(value, (int, float)) and not isinstance(value, bool)
@@ -135,7 +142,8 @@ def _allowed(tp: Any, meta: Any, wrong_type: bool = False) -> str:
         item_tp = typing.get_args(tp)[0]
         lo_hi = meta.get("item_range")
         each = f", each {plain_number(lo_hi[0])}..{plain_number(lo_hi[1])}{unit}" if lo_hi else ""
-        return f"must be a list of {_PLURALS.get(item_tp, 'values')}{each}"
+        kind = "tables" if dataclasses.is_dataclass(item_tp) else _PLURALS.get(item_tp, "values")
+        return f"must be a list of {kind}{each}"
     lo_hi = meta.get("range")
     span = f"{plain_number(lo_hi[0])}..{plain_number(lo_hi[1])}{unit}" if lo_hi else ""
     if not wrong_type:

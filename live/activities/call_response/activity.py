@@ -70,7 +70,7 @@ class CallResponse(FixedEnds):
         self._prompted: set[int] = set()  # live trials whose "your turn" has been sent
         self._inputs: list[InputEvent] = []
         self._ends: list[int] = []
-        self._stair = Staircase.start(params.start_level, min_level=params.min_level, max_level=params.max_level)
+        self._stair = Staircase.start(params.start_level, min_level=params.min_level, max_level=params.top_level)
         self._limit = params.trials
         self._onsets = 0
         self._seq = 0

@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Sequence
 
-from live.activities.call_response.phrases import (GENERATED_STEPS_PER_BEAT, LADDER, CallNote, generate_call,
+from live.activities.call_response.phrases import (GENERATED_STEPS_PER_BEAT, CallNote, generate_call,
                                                    parse_phrase, phrase_steps)
 from live.activities.call_response.pitches import call_sound, note_number
 from live.activities.call_response.trials import Trial
@@ -41,7 +41,8 @@ def call_phrase(params: Any, index: int, level: int) -> tuple[tuple[CallNote, ..
     if params.calls == "list":
         return parse_phrase(params.phrases[index % len(params.phrases)], note_number), params.steps_per_beat
     pitches = [note_number(n) for n in params.pitches]
-    return generate_call(level, seed=params.seed, trial=index, pitches=pitches), GENERATED_STEPS_PER_BEAT
+    return generate_call(level, seed=params.seed, trial=index, pitches=pitches, ladder=params.ladder), \
+        GENERATED_STEPS_PER_BEAT
 
 
 def pad_of(pads: Sequence[int], note: int | None) -> int:
@@ -61,7 +62,7 @@ def engine_trial(params: Any, *, index: int, level: int, start_frame: int, sampl
     (engine frames at ``sample_rate`` Hz); ``first_onset_index`` is the run's count of call
     notes before it (its notes' cue indices follow), ``pads`` the call notes the pads play."""
     p = params
-    bpm = p.tempo_bpm * (LADDER[level - 1].tempo_factor if p.calls == "generated" else 1.0)
+    bpm = p.tempo_bpm * (p.ladder[level - 1].tempo_factor if p.calls == "generated" else 1.0)
     notes, steps_per_beat = call_phrase(p, index, level)
     beat = 60.0 * sample_rate / bpm
     step = beat / steps_per_beat

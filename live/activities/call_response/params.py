@@ -9,10 +9,11 @@ and success criterion (issue 12, "Adaptive difficulty") and the sounds. Field me
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
-from live.activities.call_response.phrases import LADDER, parse_phrase, rhythm_problem
+from live.activities.call_response.phrases import LADDER, Level, _rhythms, parse_phrase, rhythm_problem
 from live.activities.call_response.pitches import note_number
 from live.config.params import param
 from live.config.problems import ParamProblem
@@ -20,7 +21,33 @@ from live.engine.bank import INSTRUMENTS
 from live.engine.instruments import PITCHED
 from live.metrics.echo import DEFAULT_TOLERANCE_MS
 
-__all__ = ["CallResponseParams"]
+__all__ = ["CallResponseParams", "LevelParams", "MAX_LEVELS"]
+
+MAX_LEVELS = 20
+"""The most levels a preset's own ladder may have."""
+KINDS = ("beats", "even", "dotted", "syncopated")
+
+
+@dataclass(frozen=True, slots=True)
+class LevelParams:
+    """One level of a preset's own ladder (``[[params.levels]]``, easiest first): the fields of
+    :class:`~live.activities.call_response.phrases.Level` but its number (its place)."""
+
+    onsets: int = param(dataclasses.MISSING, range=(2, 8), help="notes in the call")
+    beats: int = param(dataclasses.MISSING, range=(1, 8), help="the phrase's length in beats (eighth-note grid)")
+    kind: str = param(dataclasses.MISSING, choices=KINDS, help="beats, even (eighths, no syncopation), dotted, or syncopated")
+    tempo_factor: float = param(1.0, range=(0.5, 2.0), help="the call's tempo relative to tempo_bpm")
+    pitches: int = param(0, range=(0, 12), help="how many of pitches (lowest first) its calls use; 0: 2 + level // 2")
+    label: str = param("", help="what a therapist calls it")
+
+
+def _ladder(levels: tuple[LevelParams, ...]) -> tuple[Level, ...]:
+    """The ladder ``levels`` declare (numbered from 1), or the built-in one when there are none."""
+    if not levels:
+        return LADDER
+    return tuple(Level(k, lv.onsets, lv.beats, lv.kind, lv.tempo_factor,
+                       lv.label or f"{lv.onsets} notes over {lv.beats} beats, {lv.kind}", lv.pitches)
+                 for k, lv in enumerate(levels, start=1))
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,9 +70,13 @@ class CallResponseParams:
     rest_beats: float = param(1.0, range=(0.5, 16.0), unit="beats", help="pause after an answer before the next call")
     phrase_gap_beats: float = param(1.5, range=(0.5, 8.0), unit="beats",
                                     help="calls = live: the therapist's call ends after this long without a note")
-    start_level: int = param(1, range=(1, len(LADDER)), help="the first call's level (1 = easiest)")
-    min_level: int = param(1, range=(1, len(LADDER)), help="the staircase never goes below this level")
-    max_level: int = param(len(LADDER), range=(1, len(LADDER)), help="... nor above this one")
+    start_level: int = param(1, range=(1, MAX_LEVELS), help="the first call's level (1 = easiest)")
+    min_level: int = param(1, range=(1, MAX_LEVELS), help="the staircase never goes below this level")
+    max_level: int | None = param(None, range=(1, MAX_LEVELS),
+                                  help="... nor above this one (none: the ladder's top level)")
+    levels: tuple[LevelParams, ...] = param((), help="generated calls: the preset's own ladder, easiest first "
+                                                     "([[params.levels]]: onsets, beats, kind, tempo_factor, pitches, "
+                                                     "label); none: the built-in ladder of eight levels")
     adaptive: bool = param(False, help="2-down/1-up staircase: harder after two successes, easier after a failure")
     success_f1: float = param(0.9, range=(0.0, 1.0), help="a trial succeeds with at least this F-measure ...")
     success_error_ms: float = param(60.0, range=(1.0, 1000.0), unit="ms", help="... and at most this mean |timing error|")
@@ -61,6 +92,16 @@ class CallResponseParams:
     volume: float = param(0.8, range=(0.0, 1.0), help="linear gain of the call")
     feedback: bool = param(True, help="a short sound after each answer: cowbell when it succeeded, shaker otherwise")
     seed: int = param(1, range=(0, 2**31 - 1), help="seed of the generated calls")
+
+    @property
+    def ladder(self) -> tuple[Level, ...]:
+        """The levels generated calls climb: the preset's ``levels``, else the built-in ladder."""
+        return _ladder(self.levels)
+
+    @property
+    def top_level(self) -> int:
+        """The staircase's upper bound: ``max_level``, else the ladder's top level."""
+        return self.max_level if self.max_level is not None else len(self.ladder)
 
     @staticmethod
     def check(values: dict[str, Any]) -> list[ParamProblem]:
@@ -91,7 +132,27 @@ class CallResponseParams:
         if calls != "generated" and v("adaptive"):
             problems.append(ParamProblem("adaptive", True, 'must be false unless calls = "generated" '
                                                            "(only generated calls have levels to climb)"))
-        lo, hi, start = v("min_level", 1), v("max_level", len(LADDER)), v("start_level", 1)
+        levels = v("levels", ())
+        if levels and calls != "generated":
+            problems.append(ParamProblem("levels", "[...]", 'must be empty unless calls = "generated"'))
+        if len(levels) > MAX_LEVELS:
+            problems.append(ParamProblem("levels", f"{len(levels)} levels", f"must be at most {MAX_LEVELS} levels"))
+        ladder = _ladder(levels)
+        for i, level in enumerate(ladder if levels else ()):
+            try:
+                _rhythms(level)
+            except ValueError:
+                problems.append(ParamProblem(f"levels[{i}]", f"{level.onsets} onsets over {level.beats} beats",
+                                             f"has no {level.kind} rhythm (at most one rest of two beats "
+                                             "between notes, each bar starting with a note)"))
+        top = len(ladder)
+        lo, start = v("min_level", 1), v("start_level", 1)
+        hi = v("max_level") if v("max_level") is not None else top
+        for name, value in (("start_level", start), ("min_level", lo), ("max_level", hi)):
+            if value > top:
+                problems.append(ParamProblem(name, value, f"must be at most {top} (the ladder's levels)"))
+        if any(p.path.endswith("_level") for p in problems):
+            return problems
         if lo > hi:
             problems.append(ParamProblem("min_level", lo, f"must be at most max_level ({hi})"))
         elif not lo <= start <= hi:

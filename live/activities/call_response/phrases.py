@@ -15,7 +15,8 @@ a hit, ``.`` a rest), or space-separated tokens for a melody, one a step: a note
 The built-in ladder (:data:`LADDER`) climbs as a therapist would: onsets on the beat, then
 even eighths (integer ratios, regular grouping), a whole bar, irregular grouping (a dotted
 quarter), syncopation, longer phrases, a faster tempo; pitched calls use more of the scale's
-notes as the level rises. Generation (:func:`generate_call`) picks uniformly among every rhythm
+notes as the level rises. A preset may declare its own ladder instead (``[[params.levels]]``,
+:class:`~live.activities.call_response.params.LevelParams`). Generation (:func:`generate_call`) picks uniformly among every rhythm
 that fits the level, seeded.
 
 Realtime-safe: no.
@@ -75,6 +76,9 @@ class Level:
         The call's tempo relative to the preset's.
     label : str
         What a therapist calls it.
+    pitches : int
+        How many of the preset's pitches (lowest first) a pitched call uses; 0: the built-in
+        rule, ``2 + number // 2``.
     """
 
     number: int
@@ -83,6 +87,12 @@ class Level:
     kind: str
     tempo_factor: float
     label: str
+    pitches: int = 0
+
+    @property
+    def pitches_used(self) -> int:
+        """How many of the preset's pitches its calls use."""
+        return self.pitches or 2 + self.number // 2
 
 
 LADDER: tuple[Level, ...] = (
@@ -123,11 +133,15 @@ def _fits(steps: tuple[int, ...], level: Level) -> bool:
     return _syncopated(steps)
 
 
+def _rhythms(level: Level | int) -> tuple[tuple[int, ...], ...]:
+    """Every rhythm of ``level`` (a :class:`Level`, or a number of the built-in ladder): onset
+    steps from 0, each bar starting with a note, no rest longer than two beats inside the call."""
+    return _level_rhythms(LADDER[level - 1] if isinstance(level, int) else level)
+
+
 @lru_cache(maxsize=None)
-def _rhythms(number: int) -> tuple[tuple[int, ...], ...]:
-    """Every rhythm of level ``number``: onset steps from 0, each bar starting with a note, no
-    rest longer than two beats inside the call."""
-    level = LADDER[number - 1]
+def _level_rhythms(level: Level) -> tuple[tuple[int, ...], ...]:
+    number = level.number
     total = level.beats * GENERATED_STEPS_PER_BEAT
     bar = 4 * GENERATED_STEPS_PER_BEAT
     bar_starts = set(range(0, total, bar))
@@ -143,17 +157,19 @@ def _rhythms(number: int) -> tuple[tuple[int, ...], ...]:
     return tuple(out)
 
 
-def generate_call(level: int, *, seed: int, trial: int, pitches: Sequence[int] = ()) -> tuple[CallNote, ...]:
-    """A call of ``level`` (1..len(LADDER)) on the eighth-note grid, seeded by ``(seed, trial)``.
+def generate_call(level: int, *, seed: int, trial: int, pitches: Sequence[int] = (),
+                  ladder: Sequence[Level] = LADDER) -> tuple[CallNote, ...]:
+    """A call of ``level`` (1..len(ladder)) of ``ladder`` (the built-in one or a preset's own) on
+    the eighth-note grid, seeded by ``(seed, trial)``.
 
-    Unpitched when ``pitches`` is empty; else each note is one of the first ``2 + level // 2``
-    of ``pitches`` (the scale's notes, lowest first), the first note the first of them (the
+    Unpitched when ``pitches`` is empty; else each note is one of the first
+    :attr:`Level.pitches_used` (``2 + level // 2`` unless the level says) of ``pitches`` (the scale's notes, lowest first), the first note the first of them (the
     tonic), no note repeated more than twice in a row. Each note lasts until the next (the last
     one a step).
     """
     rng = random.Random(f"{seed}:{trial}:{level}")
-    steps = rng.choice(_rhythms(level))
-    pool = list(pitches[: 2 + level // 2])
+    steps = rng.choice(_rhythms(ladder[level - 1]))
+    pool = list(pitches[: ladder[level - 1].pitches_used])
     notes: list[int | None] = []
     for k in range(len(steps)):
         if not pool:

@@ -37,10 +37,10 @@ UNPITCHED_NOTE = 60
 """The note an answer to an unpitched call is played on (a pad's)."""
 
 
-def _call_tempo_bpm(frames: list[int], base_bpm: float, sample_rate: int) -> float:
+def _call_tempo_bpm(frames: list[int], base_bpm: float, sample_rate: int, ladder: Any = LADDER) -> float:
     """The tempo of a call's grid: the preset's, or a faster level's (the first of the ladder's
     tempos on whose eighth-note grid every onset falls, to the frame)."""
-    for factor in sorted({lv.tempo_factor for lv in LADDER}):
+    for factor in sorted({lv.tempo_factor for lv in ladder}):
         step = 60.0 * sample_rate / (base_bpm * factor * GENERATED_STEPS_PER_BEAT)
         if all(abs((f - frames[0]) / step - round((f - frames[0]) / step)) * step <= 1.0 for f in frames):
             return base_bpm * factor
@@ -116,7 +116,7 @@ class EchoClient:
         if p.calls == "live":  # the turn is the client's once the silence has ended the call
             last_s = self._gap_frames / sr
         else:  # the call's last note lasts one step of its grid (the activity's rule)
-            bpm = _call_tempo_bpm(frames, p.tempo_bpm, sr) if p.calls == "generated" else p.tempo_bpm
+            bpm = _call_tempo_bpm(frames, p.tempo_bpm, sr, p.ladder) if p.calls == "generated" else p.tempo_bpm
             per_beat = GENERATED_STEPS_PER_BEAT if p.calls == "generated" else p.steps_per_beat
             last_s = 60.0 / (bpm * per_beat)
         call = [EchoNote(f / sr, n, last_s if k == len(frames) - 1 else 0.0) for k, (f, n, _) in enumerate(self._call)]
@@ -174,7 +174,7 @@ class SimulatedTherapist:
         pitches = [note_number(n) for n in p.pitches]
         longest_steps = max(1, int((p.phrase_gap_beats - 0.5) * GENERATED_STEPS_PER_BEAT))
         for attempt in range(1000):
-            notes = generate_call(p.start_level, seed=self.seed, trial=self._calls * 1000 + attempt, pitches=pitches)
+            notes = generate_call(p.start_level, seed=self.seed, trial=self._calls * 1000 + attempt, pitches=pitches, ladder=p.ladder)
             steps = [n.step for n in notes]
             if all(b - a <= longest_steps for a, b in zip(steps, steps[1:])):
                 break
