@@ -66,6 +66,11 @@ def _same_csv_zip(made: Path, old: Path) -> None:
     with zipfile.ZipFile(made) as a, zipfile.ZipFile(old) as b:
         assert a.namelist() == b.namelist()
         for name in b.namelist():
+            if name == "README.txt":
+                # what each column means, as written today: it grows as activities add fields
+                # (call-and-response's per-trial rows); every data file must be byte for byte the same
+                assert a.read(name).startswith(b.read(name)[:200]), name
+                continue
             assert a.read(name) == b.read(name), name
 
 
