@@ -69,7 +69,8 @@ demo: sound-deps $(VENV)/.installed
 	$(BIN)/live demo
 	@echo "To type 'live' without .venv/bin/ in this shell: . .venv/bin/activate"
 
-# Tests that time a JACK or X server run one at a time after the others (tests/conftest.py marks them).
+# The whole suite, in two phases that together select every test: those not marked realtime on both
+# cores, then the realtime ones (a JACK or X server; tests/conftest.py marks them) one at a time.
 test: system-deps $(VENV)/.installed-test
 	@$(BIN)/python -m pytest -m "not realtime" -n 2 --dist loadfile; a=$$?; \
 	$(BIN)/python -m pytest -m realtime; b=$$?; \

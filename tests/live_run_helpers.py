@@ -153,3 +153,17 @@ def busy_thread_line(fig: dict, server) -> str:
             f"recorder heard {fig['heard']}/{fig['expected']} clicks at their planned frames (recorder gaps "
             f"{fig['gaps']} {fig['gap_frames']}, its xruns {fig['recorder_xruns']}); {fig['busy_line']}; "
             f"jackd xrun messages so far {len(server.xrun_messages())}")
+
+
+def therapist_controls(action: str, number: int) -> str:
+    """A controls file: the therapist on channel 2, ``action`` bound to CC ``number``."""
+    return f"""schema = 1
+
+[therapist]
+channels = [2]
+
+[[bindings]]
+action = "{action}"
+message = "cc"
+number = {number}
+"""

@@ -11,20 +11,11 @@ import pytest
 
 from jackutil import start_midi_harness
 from live.metrics.echo import SCORE_KEYS, EchoNote, score_echo
-from live_run_helpers import finish, rows, start_live_run
+from live_run_helpers import finish, rows, start_live_run, therapist_controls
 
 SR = 48000
 BEAT = 32000  # 90 BPM
-CONTROLS = """schema = 1
-
-[therapist]
-channels = [2]
-
-[[bindings]]
-action = "start_stop"
-message = "cc"
-number = 23
-"""
+CONTROLS = therapist_controls("start_stop", 23)
 PRESET = """schema = 1
 activity = "call_response"
 title = "Live calls"

@@ -13,7 +13,7 @@ import numpy as np
 
 from jackutil import start_midi_harness
 from live.engine.instruments import parse_note_sound
-from live_run_helpers import finish, rows, start_live_run
+from live_run_helpers import finish, rows, start_live_run, therapist_controls
 
 SR = 48000
 PRESET = """schema = 1
@@ -34,16 +34,7 @@ instrument = "marimba"
 snap = "nearest"
 bars = 4
 """
-CONTROLS = """schema = 1
-
-[therapist]
-channels = [2]
-
-[[bindings]]
-action = "next_chord"
-message = "cc"
-number = 24
-"""
+CONTROLS = therapist_controls("next_chord", 24)
 
 
 def triad(chroma_mean):

@@ -13,7 +13,7 @@ import wave
 import numpy as np
 
 from jackutil import start_midi_harness
-from live_run_helpers import finish, rows, start_live_run
+from live_run_helpers import finish, rows, start_live_run, therapist_controls
 
 PRESET = """schema = 1
 activity = "improvisation"
@@ -33,16 +33,7 @@ instrument = "marimba"
 snap = "filter"
 bars = 4
 """
-CONTROLS = """schema = 1
-
-[therapist]
-channels = [2]
-
-[[bindings]]
-action = "next_chord"
-message = "cc"
-number = 24
-"""
+CONTROLS = therapist_controls("next_chord", 24)
 
 
 def test_the_therapists_off_scale_notes_sound_as_pads_live_and_in_the_wav_while_the_clients_are_filtered(jack_server_sync, tmp_path):

@@ -11,18 +11,9 @@ import mido
 import numpy as np
 
 from jackutil import start_midi_harness
-from live_run_helpers import finish, rows, start_live_run, write_preset
+from live_run_helpers import finish, rows, start_live_run, write_preset, therapist_controls
 
-CONTROLS = """schema = 1
-
-[therapist]
-channels = [2]
-
-[[bindings]]
-action = "start_stop"
-message = "cc"
-number = 23
-"""
+CONTROLS = therapist_controls("start_stop", 23)
 
 
 def export(db, session_id, fmt, out):
