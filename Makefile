@@ -13,8 +13,9 @@ BIN    := $(VENV)/bin
 # Debian packages the tests use: a JACK server and PortAudio (live audio/MIDI), PostgreSQL (the
 # store's server tests), Xvfb + xdotool (a real client window), tmux (the therapist console),
 # poppler-utils (PDF pages checked with pdftoppm), FluidSynth and a General MIDI SoundFont (the
-# pitched instruments, rendered before a session; SOUND_PACKAGES).
-SOUND_PACKAGES := libfluidsynth3 timgm6mb-soundfont
+# pitched instruments, rendered before a session), Rubber Band (a song warped to the planned beats;
+# SOUND_PACKAGES).
+SOUND_PACKAGES := libfluidsynth3 timgm6mb-soundfont rubberband-cli
 APT_PACKAGES := jackd2 libjack-jackd2-0 libportaudio2 postgresql xvfb xauth xdotool tmux poppler-utils $(SOUND_PACKAGES)
 NEEDED_COMMANDS := jackd jack_wait initdb pg_ctl Xvfb xdotool tmux pdftoppm
 # What the sound packages install (the library FluidSynth loads, the SoundFont live looks for first).
@@ -44,6 +45,7 @@ system-deps:
 	ldconfig -p | grep -q 'libportaudio.so.2 ' || missing="$$missing libportaudio2"; \
 	ldconfig -p | grep -q '$(FLUIDSYNTH_LIB) ' || missing="$$missing libfluidsynth3"; \
 	[ -f $(GM_SOUNDFONT) ] || missing="$$missing timgm6mb-soundfont"; \
+	command -v rubberband >/dev/null || missing="$$missing rubberband-cli"; \
 	if [ -z "$$missing" ]; then :; \
 	elif [ "$$(id -u)" = 0 ]; then \
 	  echo "installing with apt-get (missing:$$missing)"; \
