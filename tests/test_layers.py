@@ -24,6 +24,7 @@ PLACES: dict[str, str] = {
     "live.calibration": "metrics",        # the tap-along estimate: pure numbers over offsets
     "live.config": "config",
     "live.sim": "sim",
+    "live.songs": "songs",                # the song library: audio analysis, songs found by name (store passed in)
     "live.activities.types": "types",     # what every layer above shares (Response, Summary, ...)
     "live.activities": "activities",
     "live.store": "store",
@@ -39,7 +40,7 @@ PLACES: dict[str, str] = {
     "live.__main__": "cli",
 }
 
-_BELOW_ACTIVITIES = {"root", "engine", "music", "metrics", "config", "sim", "types", "activities"}
+_BELOW_ACTIVITIES = {"root", "engine", "music", "metrics", "config", "sim", "songs", "types", "activities"}
 _BELOW_RUN = _BELOW_ACTIVITIES | {"store", "ui", "presets", "run"}
 
 # Layer -> the layers its modules may import (its own included).
@@ -50,6 +51,7 @@ ALLOWED: dict[str, set[str]] = {
     "metrics": {"root", "engine", "music", "metrics"},
     "config": {"root", "engine", "music", "metrics", "config"},
     "sim": {"root", "engine", "music", "metrics", "config", "sim"},
+    "songs": {"root", "engine", "music", "metrics", "config", "songs"},
     "types": {"root", "engine", "music", "metrics", "config", "sim", "types"},
     "activities": _BELOW_ACTIVITIES,
     "store": _BELOW_ACTIVITIES | {"store"},
