@@ -54,3 +54,15 @@ def test_the_threshold_follows_a_louder_noise_floor():
 def test_bad_threshold_is_refused():
     with pytest.raises(ValueError, match="threshold must be between 0 and 1"):
         OnsetDetector(SR, threshold=2)
+
+
+def test_detect_onsets_over_a_whole_array_finds_what_the_stream_finds():
+    from live.engine.onsets import detect_onsets
+
+    frames = [1000, 25000, 49001, 60000, 90007]
+    x = _taps(frames, 100000)
+    onsets = detect_onsets(x, SR)
+    assert [o.frame for o in onsets] == frames == [o.frame for o in _run(x, [64] * 1563)]
+    assert [o.frame for o in detect_onsets(_taps([500, 99990], 100000), SR)] == [500, 99990]  # one at the very end
+    with pytest.raises(ValueError, match="one channel"):
+        detect_onsets(np.zeros((10, 2)), SR)

@@ -19,6 +19,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+__all__ = ["BLOCK_FRAMES", "Onset", "OnsetDetector", "detect_onsets"]
+
+BLOCK_FRAMES = 64
+"""The live callback's block: :func:`detect_onsets` feeds the detector blocks of this size."""
+
 
 @dataclass(frozen=True, slots=True)
 class Onset:
@@ -100,3 +105,39 @@ class OnsetDetector:
         if x.size and not out and self._pending is None:
             self._noise.append(float(np.median(x)))  # a quiet chunk: learn the noise level
         return out
+
+    def flush(self) -> list[Onset]:
+        """The onset still waiting for the rest of its 5 ms peak window when the input ends."""
+        pending, self._pending = self._pending, None
+        return [] if pending is None else [pending]
+
+
+def detect_onsets(samples: np.ndarray, sample_rate: int, **params) -> list[Onset]:
+    """Onsets of a whole 1-D recording by the streaming detector, frames counted from 0.
+
+    The same :class:`OnsetDetector` as the live path, fed the array in consecutive 64-frame
+    blocks (the live callback's block), so an offline result is what live would have found.
+
+    Parameters
+    ----------
+    samples : numpy.ndarray
+        One channel, full scale 1.0 (any float or int dtype converted to float64; 2-D refused).
+    sample_rate : int
+        Frames per second of ``samples``.
+    **params
+        The detector's keyword parameters (see :class:`OnsetDetector`).
+
+    Returns
+    -------
+    list of Onset
+        In time order; ``frame`` is the sample index in ``samples``.
+    """
+    x = np.asarray(samples)
+    if x.ndim != 1:
+        raise ValueError(f"samples must be one channel (1-D), got shape {x.shape}")
+    detector = OnsetDetector(sample_rate, **params)
+    out: list[Onset] = []
+    for at in range(0, x.size, BLOCK_FRAMES):
+        out += detector.process(at, x[at: at + BLOCK_FRAMES])
+    out += detector.flush()
+    return out
