@@ -94,6 +94,9 @@ KINDS = {
     ("sessions note", "text"): "note",
     ("export", "session_id"): "session", ("export", "out"): "out_file",
     ("report", "client"): "client", ("report", "out"): "out_file",
+    ("songs add", "file"): "audio", ("songs add", "title"): "title", ("songs show", "name"): "song",
+    ("songs plot", "name"): "song", ("songs plot", "out"): "out_file", ("songs adjust", "name"): "song",
+    ("songs adjust", "audio_device"): "device",
 }
 # Device and port names are checked against what is there when the devices open (a name that
 # matches nothing is exit 2 listing what was found: tests/test_devices.py, tests/test_live_run.py);
@@ -123,6 +126,11 @@ BASE: dict[str, tuple[dict[str, list[str]], dict[str, str | None]]] = {
     "sessions note": ({"session_id": ["{sid}"], "text": ["a", "note"]}, {}),
     "export": ({"session_id": ["{sid}"]}, {"--format": "json", "--out": "{tmp}/export.json"}),
     "report": ({"client": ["SIM-001"]}, {"--format": "html", "--out": "{tmp}/report.html"}),
+    "songs add": ({"file": ["{tmp}/song.wav"]}, {}),
+    "songs list": ({}, {}),
+    "songs show": ({"name": ["x"]}, {}),
+    "songs plot": ({"name": ["x"]}, {"--out": "{tmp}/song.png"}),
+    "songs adjust": ({"name": ["x"]}, {"--offset-ms": "0"}),
 }
 
 
@@ -568,7 +576,8 @@ def test_a_folder_that_cannot_be_written_is_one_line(where, tmp_path, capsys):
 ARG_TEXT = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), min_size=1,
                    max_size=80).filter(lambda t: not t.startswith("-"))
 TEXT_VALUES = [(c, a) for c in sorted(COMMANDS) for a in values_of(c)
-               if kind_of(c, a) in ("new_client_code", "client", "session", "goal", "filter", "note", "display_name")]
+               if kind_of(c, a) in ("new_client_code", "client", "session", "goal", "filter", "note", "display_name",
+                                    "song")]
 
 
 @pytest.mark.parametrize(("command", "action"), TEXT_VALUES, ids=[f"{c}-{a.dest}" for c, a in TEXT_VALUES])
@@ -591,7 +600,7 @@ def test_any_text_as_a_name_id_or_note_is_taken_or_refused_in_one_line(command, 
     if kind == "new_client_code" and not _CODE_RE.fullmatch(text):
         assert_one_line(code, err, f"client code {text!r} is not allowed: must be 1..64 characters of letters, "
                         "digits, '-' and '_'")
-    elif kind in ("client", "session") and text not in ("SIM-001", where["sid"]):
+    elif kind in ("client", "session", "song") and text not in ("SIM-001", where["sid"]):  # the store has no songs
         assert_one_line(code, err)
     elif kind in ("filter", "note") or (kind == "display_name" and text.strip()):
         assert code == 0 and err == "", (code, err)
