@@ -89,8 +89,13 @@ def test_too_few_taps_is_one_line(tmp_path, monkeypatch, capsys):
     assert main(["songs", "add", str(song.path), "--db", db]) == 0
     capsys.readouterr()
     master, slave = os.openpty()
-    os.write(master, b"  q")
-    monkeypatch.setattr(songs_tap, "make_keys", lambda: TerminalKeys(slave))
+
+    def keys():
+        made = TerminalKeys(slave)  # cbreak mode flushes what was typed before
+        os.write(master, b"  q")
+        return made
+
+    monkeypatch.setattr(songs_tap, "make_keys", keys)
     monkeypatch.setattr(songs_tap, "make_player", lambda samples, rate, device: ClockPlayer(length_s=30.0))
     code = main(["songs", "adjust", "band-100", "--tap", "--db", db])
     os.close(master)

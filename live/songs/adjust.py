@@ -10,8 +10,10 @@ the beat, not where its onset is: (1) the level: the taps' median interval again
 grid's, halving when it is over 1.5 times the grid's, doubling when under 2/3 (halving keeps
 the phase nearer the taps); (2) the phase: the whole grid moves by the taps' median offset from
 their nearest beats (a grid on the off-beats moves half a beat); (3) every moved beat is snapped
-to the attack the onset detector finds near it (:func:`live.songs.analysis.snap_to_onsets`), so
-a tapper's latency does not move beats that sit on their onsets. At least :data:`MIN_TAPS` taps.
+to the attack the onset detector finds near it, so
+a tapper's latency does not move beats that sit on their onsets: the beats' refinement of
+:func:`live.songs.analysis.refine_beats`, its window centred on the moved grid (so it looks
+62 ms either side). At least :data:`MIN_TAPS` taps.
 
 Realtime-safe: no.
 """
@@ -22,7 +24,7 @@ import dataclasses
 
 import numpy as np
 
-from live.songs.analysis import BeatAnalysis, snap_to_onsets
+from live.songs.analysis import SEARCH_BEFORE_S, SEARCH_AFTER_S, BeatAnalysis, refine_beats
 
 __all__ = ["MIN_TAPS", "offset", "double", "halve", "refit_to_taps"]
 
@@ -114,7 +116,9 @@ def refit_to_taps(analysis: BeatAnalysis, taps_s: np.ndarray, samples: np.ndarra
     beats = np.asarray(result.beats_s)
     nearest = beats[np.argmin(np.abs(beats[None, :] - taps[:, None]), axis=1)]
     shift_s = float(np.median(taps - nearest))
-    moved, on = snap_to_onsets(samples, sample_rate, beats + shift_s)
+    # Taps run early or late of the onset by tens of ms: the refinement's window centred on the grid.
+    centre = (SEARCH_BEFORE_S - SEARCH_AFTER_S) / 2
+    moved, on, _ = refine_beats(np.asarray(samples), sample_rate, beats + shift_s + centre)
     down_index = [int(np.argmin(np.abs(beats - d))) for d in result.downbeats_s]
     what = f"refit to {taps.size} taps (level {level}, grid moved {1000 * shift_s:+.0f} ms, then snapped to onsets)"
     return _with(result, moved, moved[down_index], result.beats_per_bar, what, tuple(bool(v) for v in on))

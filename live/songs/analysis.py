@@ -45,8 +45,7 @@ import numpy as np
 from live.engine.onsets import detect_onsets
 
 __all__ = ["ANALYSIS_VERSION", "BeatAnalysis", "analyse", "Progress", "ALTERNATION_MAX", "MIDPOINT_MIN",
-           "SEARCH_BEFORE_S", "SEARCH_AFTER_S", "beat_level", "refine_beats", "snap_to_onsets",
-           "meter_and_downbeats"]
+           "SEARCH_BEFORE_S", "SEARCH_AFTER_S", "beat_level", "refine_beats", "meter_and_downbeats"]
 
 ANALYSIS_VERSION = 1
 """Part of the analysis cache's key: bump when any step changes."""
@@ -240,12 +239,6 @@ def _snap(hp: np.ndarray, sample_rate: int, centres_s: np.ndarray,
         if progress and i % 16 == 0:
             progress(i / max(1, centres_s.size), "refining beats")
     return np.maximum.accumulate(np.clip(refined, 0.0, None)), on
-
-
-def snap_to_onsets(samples: np.ndarray, sample_rate: int, centres_s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Each time moved to the attack the detector finds within :data:`NARROW_S` of it (the
-    second pass of :func:`refine_beats`); a time with none stays. Returns (times_s, on_onset)."""
-    return _snap(_high_passed(np.asarray(samples), sample_rate), sample_rate, np.asarray(centres_s, float))
 
 
 def meter_and_downbeats(y: np.ndarray, env_low: np.ndarray, beats_s: np.ndarray) -> tuple[int, np.ndarray]:
