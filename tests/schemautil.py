@@ -43,7 +43,8 @@ def layout(url: str, *, ordered: bool = True) -> dict[str, dict[str, Any]]:
 
 def _where(index: dict[str, Any]) -> str | None:
     options = index.get("dialect_options", {})
-    where = options.get("sqlite_where") or options.get("postgresql_where")
+    where = options.get("sqlite_where")  # a clause: no truth value, so no `or` here
+    where = options.get("postgresql_where") if where is None else where
     return None if where is None else " ".join(str(where).replace("(", " ").replace(")", " ").split()).lower()
 
 

@@ -15,6 +15,7 @@ version  what it changed
          ``text_value`` (text metrics), its uniqueness per run, phase and metric kept for
          phase rows
 6        ``events.end_frame``: where a sustained sound's release began (its note-off)
+7        added ``songs``, ``song_audio`` (the song library)
 =======  ===================================================================================
 
 Up to version 4 the one activity was entrainment, and those columns had the names its records
@@ -159,7 +160,7 @@ def tables_of(version: int) -> list[Table]:
     """The tables of schema ``version`` (1..:data:`SCHEMA_VERSION`), in dependency order."""
     if not 1 <= version <= SCHEMA_VERSION:
         raise ValueError(f"version = {version}: must be 1..{SCHEMA_VERSION}")
-    meta = metadata if version == SCHEMA_VERSION else _v5() if version == 5 else _v4()
+    meta = metadata if version >= 6 else _v5() if version == 5 else _v4()
     return [t for t in meta.sorted_tables if t.info.get("since", 1) <= version]
 
 
@@ -227,6 +228,7 @@ STEPS: dict[int, Callable[[Connection], None]] = {
     4: _add_tables(4),
     5: _to_version_5,
     6: _to_version_6,
+    7: _add_tables(7),
 }
 """Version -> the step that brings a database of the version before to it."""
 

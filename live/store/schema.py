@@ -1,4 +1,4 @@
-"""The store's tables, schema version 6 (``meta`` holds ``schema_version``; older databases are
+"""The store's tables, schema version 7 (``meta`` holds ``schema_version``; older databases are
 migrated when opened: :mod:`live.store.migrations`).
 
 SQLAlchemy Core tables with portable column types: the same layout on SQLite and PostgreSQL.
@@ -46,6 +46,15 @@ table                     columns
                           ended_at, device -- since version 4
 ``run_segments``          run_id (PK), segment (2, 3, ...), resumes_run_id, outage_id
                           -- since version 4
+``songs``                 id (the first 12 hex digits of content_hash), content_hash (SHA-256
+                          of the file's bytes, unique), title, source_name (the file's name
+                          when added), format (wav, flac, ogg, mp3), duration_s, sample_rate,
+                          channels, tempo_bpm, beats_per_bar, confidence, beats_json
+                          (corrected beat times, s from the file's start), downbeats_json,
+                          details_json (the analysis: raw tracked beats, bias, candidates,
+                          adjustments), added_at, adjusted_at -- since version 7
+``song_audio``            song_id (PK), data (the file's bytes: the copy of the audio live
+                          keeps, so a moved or deleted original loses nothing) -- since 7
 ========================  ==================================================================
 
 Statuses of sessions and runs: ``running``, ``complete``, ``incomplete``. Timestamps are
@@ -70,6 +79,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     PrimaryKeyConstraint,
     String,
@@ -85,10 +95,10 @@ __all__ = [
     "NAMING", "UTCDateTime", "BigId", "metadata", "tables_added_in",
     "t_meta", "t_clients", "t_sessions", "t_session_clients", "t_runs", "t_controls", "t_calibrations",
     "t_events", "t_responses", "t_summaries", "t_client_names", "t_goals", "t_notes", "t_session_writers",
-    "t_run_playback", "t_outages", "t_run_segments",
+    "t_run_playback", "t_outages", "t_run_segments", "t_songs", "t_song_audio",
 ]
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 """Version of the table layout this module describes (older ones are migrated on open)."""
 
 GOAL_DIRECTIONS = ("<=", ">=")
@@ -372,6 +382,38 @@ t_run_segments = Table(
     Column("outage_id", Integer, ForeignKey("outages.id", ondelete="CASCADE"), nullable=True),
     CheckConstraint("segment >= 2", name="segment"),
     info={"since": 4},
+)
+
+# ---- added in schema version 7 ----------------------------------------------------------------
+
+t_songs = Table(
+    "songs", metadata,
+    # The song library (live songs add): a song's analysis; its audio is in song_audio.
+    Column("id", String(16), primary_key=True),
+    Column("content_hash", String(64), nullable=False, unique=True),
+    Column("title", String(200), nullable=False),
+    Column("source_name", Text, nullable=False),
+    Column("format", String(8), nullable=False),
+    Column("duration_s", Float, nullable=False),
+    Column("sample_rate", Integer, nullable=False),
+    Column("channels", Integer, nullable=False),
+    Column("tempo_bpm", Float, nullable=False),
+    Column("beats_per_bar", Integer, nullable=False),
+    Column("confidence", Float, nullable=False),
+    Column("beats_json", Text, nullable=False),
+    Column("downbeats_json", Text, nullable=False),
+    Column("details_json", Text, nullable=False),
+    Column("added_at", UTCDateTime, nullable=False),
+    Column("adjusted_at", UTCDateTime, nullable=True),
+    info={"since": 7},
+)
+
+t_song_audio = Table(
+    "song_audio", metadata,
+    # The bytes of the file added, as read: kept in the store so that it travels with it.
+    Column("song_id", String(16), ForeignKey("songs.id", ondelete="CASCADE"), primary_key=True),
+    Column("data", LargeBinary, nullable=False),
+    info={"since": 7},
 )
 
 

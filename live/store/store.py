@@ -11,7 +11,8 @@ one SQLite file by default or a PostgreSQL database given by URL.
 - :mod:`~live.store.reads`: sessions, runs, summaries, events and responses read back;
 - :mod:`~live.store.outages`: audio outages and the runs played again after them;
 - :mod:`~live.store.clients_goals`: clients and goals;
-- :mod:`~live.store.calibrations`: input and display latencies.
+- :mod:`~live.store.calibrations`: input and display latencies;
+- :mod:`~live.store.songs`: the song library (each song's analysis and its audio).
 
 Unknown session or run ids raise ``KeyError`` naming the id. Writing to a session or run that
 is no longer running raises ``ValueError``. Frames are engine frames (integers).
@@ -28,12 +29,13 @@ from live.store.connection import StoreOpenError
 from live.store.reads import Reads
 from live.store.schema import SCHEMA_VERSION
 from live.store.sessions import Sessions
+from live.store.songs import Songs
 from live.store.writes import Writes
 
 __all__ = ["SCHEMA_VERSION", "SchemaVersionError", "Store", "StoreOpenError"]
 
 
-class Store(Sessions, Writes, Reads, ClientsGoals, Calibrations):
+class Store(Sessions, Writes, Reads, ClientsGoals, Calibrations, Songs):
     """Clients, sessions, runs and what was played, in one database.
 
     Open with :meth:`Store.open`; use as a context manager or call :meth:`close`.
