@@ -18,7 +18,7 @@ from live.commands import songs_tap
 from live.songs.tapping import TerminalKeys
 
 BAND = next(s for s in CORPUS if s.name == "band-100")
-SPEED = 4.0  # the clock runs at 4x so the test taps a 100 BPM song in a few seconds
+SPEED = 2.0  # the clock runs at 2x so the test taps a 100 BPM song in a few seconds
 
 
 class ClockPlayer:

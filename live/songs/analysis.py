@@ -18,11 +18,10 @@ sample resolution, with tempo, meter, downbeats and a confidence figure.
 3. **Refinement.** librosa places beats late: the onset strength peaks where the spectrum has
    changed most, after the attack began (measured: 25..40 ms on the corpus, docs/performance.md).
    Each beat is moved to the onset the project's sample-resolution detector
-   (:func:`live.engine.onsets.detect_onsets`) finds in the audio at the file's own rate,
-   high-passed (1 kHz: a note's attack is broadband, the sustained sound under it mostly lower)
-   and scaled to its window's peak, in a window from :data:`SEARCH_BEFORE_S` before to
-   :data:`SEARCH_AFTER_S` after the tracked beat, in two passes (:func:`refine_beats`). A beat
-   with no onset there moves by the song's median lateness.
+   (:func:`live.engine.onsets.detect_onsets`, parameters :data:`DETECTOR`) finds in the audio at
+   the file's own rate, scaled to its window's peak, in a window from :data:`SEARCH_BEFORE_S`
+   before to :data:`SEARCH_AFTER_S` after the tracked beat, in two passes (:func:`refine_beats`).
+   A beat with no onset there moves by the song's median lateness.
 4. **Meter and downbeats.** For 2, 3 and 4 beats per bar and each phase, the mean harmonic
    change (chroma distance between the beats before and after) plus the low-band onset strength
    at the beats of that phase, against the other beats; the largest contrast wins (4 on a tie
@@ -57,9 +56,8 @@ ALTERNATION_MAX = 0.6
 MIDPOINT_MIN = 0.8
 SEARCH_BEFORE_S = 0.100
 SEARCH_AFTER_S = 0.025
-HIGH_PASS_HZ = 1000.0
-ONSET_THRESHOLD = 0.2  # of the window's peak (the high-passed audio scaled to peak 1)
-REFRACTORY_S = 0.010
+LEAD_S = 0.1
+DETECTOR = {"highpass_hz": 1000.0, "back_factor": 1.5}
 NARROW_S = 0.035
 ATTACK_SHARE = 0.5  # first pass: the first attack at least this share of the window's strongest
 SPREAD_S = 0.010  # an attack's weight: its peak times a Gaussian of its distance from the expected onset
@@ -171,29 +169,18 @@ def beat_level(env: np.ndarray, beats_s: np.ndarray, tempo_bpm: float) -> tuple[
     return beats_s, "as tracked", alternation, midpoint
 
 
-def _high_passed(samples: np.ndarray, sample_rate: int) -> np.ndarray:
-    from scipy.signal import butter, sosfilt
-
-    sos = butter(2, HIGH_PASS_HZ, btype="highpass", fs=sample_rate, output="sos")
-    return sosfilt(sos, samples.astype(np.float64))
-
-
 def _window_onsets(hp: np.ndarray, sample_rate: int, lo_s: float, hi_s: float) -> list[tuple[int, float]]:
-    """(frame in the whole file, peak) of each attack the detector finds between two times."""
+    """(frame in the whole file, peak) of each attack the detector finds between two times; the
+    detector is run from :data:`LEAD_S` before, so its noise floor and background are settled."""
     lo = max(0, int(round(lo_s * sample_rate)))
+    start = max(0, lo - int(round(LEAD_S * sample_rate)))
     hi = min(hp.size, int(round(hi_s * sample_rate)))
-    seg = hp[lo:hi]
+    seg = hp[start:hi]
     peak = float(np.abs(seg).max()) if seg.size else 0.0
     if peak <= 0:
         return []
-    found = detect_onsets(seg / peak, sample_rate, threshold=ONSET_THRESHOLD, noise_factor=3.0,
-                          refractory_s=REFRACTORY_S)
-    # While the sound stays above the threshold the detector fires again each refractory window;
-    # an attack is an onset with none in the refractory window and a little before it, and not
-    # at the window's first block (a sound already going when the window opens).
-    gap = (REFRACTORY_S + 0.0005) * sample_rate
-    return [(lo + o.frame, o.peak) for k, o in enumerate(found)
-            if o.frame >= 64 and (k == 0 or o.frame - found[k - 1].frame > gap)]
+    found = detect_onsets(seg / peak, sample_rate, **DETECTOR)
+    return [(start + o.frame, o.peak) for o in found if start + o.frame >= lo]
 
 
 def refine_beats(samples: np.ndarray, sample_rate: int, beats_s: np.ndarray,
@@ -208,7 +195,7 @@ def refine_beats(samples: np.ndarray, sample_rate: int, beats_s: np.ndarray,
     -------
     (refined_s, on_onset, median_offset_ms)
     """
-    hp = _high_passed(samples, sample_rate)
+    hp = np.asarray(samples, np.float64)  # the detector high-passes it (DETECTOR)
     first = []
     for i, b in enumerate(beats_s):
         found = _window_onsets(hp, sample_rate, b - SEARCH_BEFORE_S, b + SEARCH_AFTER_S)
