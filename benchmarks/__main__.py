@@ -35,6 +35,8 @@ BENCHMARKS = {
     "touch_stamp": ("touch", "run_stamp"),
     "touch_delivery": ("touch", "run_delivery"),
     "echo_scoring": ("echo_scoring", "run"),
+    "mic_onsets": ("mic_onsets", "run"),
+    "mic_cost": ("mic_onsets", "run_cost"),
 }
 ALL = list(BENCHMARKS)
 SLOW = ["soak", "busy_thread", "records_export"]

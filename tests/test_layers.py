@@ -25,6 +25,7 @@ PLACES: dict[str, str] = {
     "live.config": "config",
     "live.sim": "sim",
     "live.songs": "songs",                # the song library: audio analysis, songs found by name (store passed in)
+    "live.voice": "voice",                # sung notes and their pitch in audio (pYIN after an answer, YIN live)
     "live.activities.types": "types",     # what every layer above shares (Response, Summary, ...)
     "live.activities": "activities",
     "live.store": "store",
@@ -40,7 +41,7 @@ PLACES: dict[str, str] = {
     "live.__main__": "cli",
 }
 
-_BELOW_ACTIVITIES = {"root", "engine", "music", "metrics", "config", "sim", "songs", "types", "activities"}
+_BELOW_ACTIVITIES = {"root", "engine", "music", "metrics", "config", "sim", "songs", "voice", "types", "activities"}
 _BELOW_RUN = _BELOW_ACTIVITIES | {"store", "ui", "presets", "run"}
 
 # Layer -> the layers its modules may import (its own included).
@@ -52,6 +53,7 @@ ALLOWED: dict[str, set[str]] = {
     "config": {"root", "engine", "music", "metrics", "config"},
     "sim": {"root", "engine", "music", "metrics", "config", "sim"},
     "songs": {"root", "engine", "music", "metrics", "config", "songs"},
+    "voice": {"root", "engine", "music", "metrics", "voice"},
     "types": {"root", "engine", "music", "metrics", "config", "sim", "types"},
     "activities": _BELOW_ACTIVITIES,
     "store": _BELOW_ACTIVITIES | {"store"},

@@ -44,11 +44,11 @@ def test_ringing_within_the_refractory_window_is_one_tap_and_noise_is_none():
 
 
 def test_the_threshold_follows_a_louder_noise_floor():
-    loud = np.random.default_rng(2).normal(0, 0.01, 96000)  # |noise| median ~0.0067 -> level ~0.054
-    det = OnsetDetector(SR, threshold=0.02)
+    loud = np.random.default_rng(2).normal(0, 0.01, 96000)  # RMS 0.01 -> level 3 x 0.01 (noise_factor)
+    det = OnsetDetector(SR, threshold=0.005)
     for at in range(0, 96000, 1000):
         det.process(at, loud[at: at + 1000])
-    assert det.level > 0.04
+    assert 0.027 < det.level < 0.031
 
 
 def test_bad_threshold_is_refused():
@@ -63,6 +63,102 @@ def test_detect_onsets_over_a_whole_array_finds_what_the_stream_finds():
     x = _taps(frames, 100000)
     onsets = detect_onsets(x, SR)
     assert [o.frame for o in onsets] == frames == [o.frame for o in _run(x, [64] * 1563)]
-    assert [o.frame for o in detect_onsets(_taps([500, 99990], 100000), SR)] == [500, 99990]  # one at the very end
+    assert [o.frame for o in detect_onsets(_taps([1500, 99990], 100000), SR)] == [1500, 99990]  # one at the very end
     with pytest.raises(ValueError, match="one channel"):
         detect_onsets(np.zeros((10, 2)), SR)
+
+
+def test_a_slow_attack_is_found_where_it_leaves_the_noise_floor_not_at_the_threshold_crossing():
+    rng = np.random.default_rng(5)
+    x = rng.normal(0, 0.001, 48000)
+    t = np.arange(int(0.1 * SR)) / SR
+    attack = np.minimum(t / 0.010, 1.0) * np.exp(-np.maximum(t - 0.010, 0) / 0.03)  # 10 ms linear rise
+    x[20000: 20000 + t.size] += 0.5 * np.sin(2 * np.pi * 700 * t) * attack
+    (onset,) = detect_onsets_(x)
+    # the 0.1% of full scale noise is left where the rise reaches ~2x its RMS: ~0.1 ms in
+    assert 20000 <= onset.frame <= 20000 + 0.0005 * SR
+    crossing = 20000 + np.flatnonzero(np.abs(x[20000:]) > 0.05)[0]  # a fixed threshold's crossing
+    assert crossing - onset.frame > 0.0008 * SR
+
+
+def detect_onsets_(x, **kw):
+    from live.engine.onsets import detect_onsets
+    return detect_onsets(x, SR, **kw)
+
+
+def test_mains_hum_and_its_harmonics_alone_give_no_onsets():
+    import mic_signals
+
+    rng = np.random.default_rng(7)
+    for mains in (50, 60):
+        x = mic_signals.hum(5 * SR, mains, 0.3, rng) + rng.normal(0, 0.001, 5 * SR)
+        assert detect_onsets_(x) == []
+
+
+def test_the_synthetic_set_meets_the_issue_s_accuracy_except_drums_at_10_db_snr():
+    """Taps, claps and drum hits (the drums with click bleed, gated with the played clicks), mains
+    hum, room reverb, noise at 30/20/10 dB SNR: median |error| <= 1 ms, p95 <= 2 ms and F1 >= 0.99
+    within 50 ms (the issue's target), over every scene but the drums at 10 dB (next test)."""
+    import mic_signals
+
+    results = [mic_signals.match(sc.onsets, [o.frame for o in detect_onsets_(sc.x, reference=sc.reference)])
+               for sc in mic_signals.scenes() if not sc.name.startswith("drums-snr10")]
+    median_ms, p95_ms, f1, n_true, _ = mic_signals.summary(results)
+    assert n_true >= 300
+    assert median_ms <= 1.0 and p95_ms <= 2.0 and f1 >= 0.99, (median_ms, p95_ms, f1)
+
+
+def test_drums_at_10_db_snr_miss_the_issue_s_f1():
+    """The issue's target missed, measured: the drum scenes at 10 dB SNR give F1 0.82 (21 of 30
+    hits found, none extra), median |error| 4.5 ms, p95 8.7 ms (``python -m benchmarks mic_onsets``). Cause: the SNR is over the whole band and
+    a kick's first 20 ms is mostly below 160 Hz, where the 120 Hz high-pass (against mains hum)
+    and the white noise's share of the band leave it some dB under the detection threshold."""
+    import mic_signals
+
+    results = [mic_signals.match(sc.onsets, [o.frame for o in detect_onsets_(sc.x, reference=sc.reference)])
+               for sc in mic_signals.scenes(kinds=("drums",), snrs_db=(10,))]
+    median_ms, p95_ms, f1, n_true, n_found = mic_signals.summary(results)
+    assert n_true == 30 and f1 >= 0.8 and n_found <= n_true  # misses, never extra onsets
+
+
+@pytest.mark.parametrize("snr_db", [30, 10])
+def test_click_bleed_alone_gives_no_onsets_with_the_played_clicks_as_reference(snr_db):
+    import mic_signals
+
+    sc = mic_signals.scene("drums", snr_db, seed=5, events=False)
+    assert sc.reference is not None and np.abs(sc.x).max() > 0.02
+    assert detect_onsets_(sc.x, reference=sc.reference) == []
+    if snr_db == 30:  # the clicks are loud enough to be onsets when nothing says they are bleed
+        assert len(detect_onsets_(sc.x)) >= 10
+
+
+def test_a_clap_on_a_click_is_found_within_a_millisecond_and_the_click_is_not():
+    import mic_signals
+
+    rng = np.random.default_rng(11)
+    n = 3 * SR
+    c = mic_signals.click()
+    ref = np.zeros(n)
+    clicks = [SR // 2, SR, 3 * SR // 2, 2 * SR]
+    for f in clicks:
+        ref[f: f + c.size] = c
+    x = 0.3 * ref + rng.normal(0, 0.001, n)  # the bleed: the click at 0.3 (peak), exactly aligned
+    claps = [SR + 240, 2 * SR + 480]  # 5 and 10 ms after a click
+    for f in claps:
+        s = mic_signals.clap(rng)
+        x[f: f + s.size] += 0.9 * s  # peak 10 dB over the bleed's
+    found = [o.frame for o in detect_onsets_(x, reference=ref)]
+    assert len(found) == 2 and all(abs(f - t) <= SR // 1000 for f, t in zip(found, claps)), found
+
+
+def test_onsets_with_a_reference_do_not_depend_on_the_chunks():
+    import mic_signals
+
+    sc = mic_signals.scene("drums", 20, seed=3, seconds=4.0)
+    whole = [o.frame for o in detect_onsets_(sc.x, reference=sc.reference)]
+    det, out, at = OnsetDetector(SR), [], 0
+    for size in [1, 7, 300, 4801, 64] * 100:
+        out += det.process(at, sc.x[at: at + size], sc.reference[at: at + size])
+        at += size
+    out += det.process(at, sc.x[at:], sc.reference[at:]) + det.flush()
+    assert [o.frame for o in out] == whole and len(whole) >= 5

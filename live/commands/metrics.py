@@ -30,6 +30,9 @@ _KEYS = ("n_beats", "n_taps", "matched", "missed", "extra", "mean_async_ms", "sd
          "median_async_ms", "within_window_pct", "R", "mean_phase_deg", "rayleigh_p", "iti_mean_ms", "iti_cv")
 
 
+# Keys a MIDI file's answer never has: the in-time lag and a sung answer's cents (the JSON keeps them, null).
+_NOT_OF_MIDI_FILES = {"lag_error_ms", "mean_cents_error"}
+
 def _fail(message: str, prog: str = _PROG) -> int:
     print(f"{prog}: {one_line(message)}", file=sys.stderr)
     return 2
@@ -91,7 +94,7 @@ def _run_echo(args: argparse.Namespace) -> int:
         print(json.dumps(score.as_dict(), allow_nan=False))
     else:
         print(f"call:   {args.call}\nanswer: {args.answer}\ntolerance: {args.tolerance_ms:g} ms\n")
-        print(_table({k: v for k, v in score.as_dict().items() if k != "lag_error_ms"}, SCORE_METRICS))
+        print(_table({k: v for k, v in score.as_dict().items() if k not in _NOT_OF_MIDI_FILES}, SCORE_METRICS))
     return 0
 
 

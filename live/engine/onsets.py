@@ -1,33 +1,75 @@
-"""Microphone onsets at sample resolution, streaming: the live path for an acoustic instrument or
-clapping at a microphone (DESIGN.md section 4).
+"""Microphone onsets at sample resolution, streaming: the live path for an acoustic instrument,
+a drum or clapping at a microphone (DESIGN.md section 4), and the one onset detector of
+``live`` (offline analysis, beat refinement and the warp check call :func:`detect_onsets`).
 
-An onset is the first sample whose magnitude exceeds the threshold once the refractory window
-after the previous onset has passed (the threshold-crossing rule of REPP: Jacoby et al. 2021,
-"REPP: a robust cross-platform solution for online sensorimotor synchronization experiments",
-Behav. Res. Methods 53:1980-1994). The threshold is the larger of an absolute floor and a
-multiple of the noise level, tracked as the median magnitude of recent quiet blocks. librosa's
-onset functions are for offline analysis: their default hop puts onsets ~20 ms late.
+The method is REPP's (Anglada-Tort, Harrison & Jacoby 2022, "REPP: a robust cross-platform
+solution for online sensorimotor synchronization experiments", Behavior Research Methods 54,
+2271-2285): filter the recording to where the taps have energy and mains hum has none, take an
+energy envelope, mark an onset where it crosses a threshold, and keep a minimum interval between
+onsets. Made streaming and sample-exact here, per sample:
 
-Rejecting the engine's own clicks picked up by the microphone (bleed) is not done here.
-Realtime-safe: no (control thread); it reads the sampler's input ring.
+1. a high-pass (4th-order Butterworth, ``highpass_hz``, 120 Hz) takes out 50/60 Hz hum (-30/-24 dB)
+   and rumble (hum's harmonics above it are steady: they are part of the noise floor);
+2. three one-pole energy envelopes of the filtered signal: ``fast`` (0.25 ms, for the attack's
+   start), ``env`` (1 ms, for detection) and ``slow`` (30 ms, the local background: a reverb
+   tail, a held note);
+3. the noise floor is the minimum of ``slow``, rising at most 3 dB/s (minimum statistics: an
+   onset or a tail lifts it by a fraction of a dB, a louder room catches up within seconds);
+4. an onset is detected where ``env`` exceeds the absolute floor ``threshold``, ``noise_factor``
+   times the noise floor, ``local_factor`` times ``slow`` (a rise, not a decay) and, with a
+   reference, the bleed gate; no second onset within ``refractory_s`` of one;
+5. the onset's frame is then found by walking back from the detection to where the attack leaves
+   the floor: the earliest sample of the run in which ``fast`` stays above ``back_factor`` times
+   the floor there (the noise floor, the background, the bleed), dips shorter than 1 ms bridged
+   (a low note's zero crossings), at most ``max_attack_s`` back. So a slow attack's onset is its
+   first sample above the floor, not the late threshold crossing and not the peak.
+
+Bleed: what the engine plays reaches the microphone. Given the played signal as it arrives at
+the microphone (``reference``: the output delayed by the loopback latency ``live calibrate
+--input mic`` measures), the bleed is gated and its expected envelope taken off the floor:
+detection also needs ``env`` above ``bleed_margin`` times the expected bleed (the gain from
+reference to microphone times the reference's 1 ms envelope, held with a 20 ms decay), the local
+background is ``slow`` less the bleed's share, and the walk-back's floor adds the bleed's 0.25 ms
+envelope. The gain is measured as the engine plays: at each start of the reference after 5 ms of
+quiet (a click), the microphone's energy over the 10 ms from it less its energy over the 10 ms
+before, over the reference's energy; the gain in use is the median of the last 15 (a hit that
+coincides with a click now and then does not move it); until the first, it is ``bleed_gain``.
+A reference that never pauses (a song) is never measured: ``bleed_gain`` stays. A clap louder
+than ``bleed_margin`` times the bleed at that moment is found even on a click, its onset walked
+back to where it leaves the bleed.
+
+The per-sample work is one numba kernel (no allocation per sample; state in arrays kept between
+chunks), so any chunking gives the same onsets. Realtime-safe: no (control thread; it reads the
+sampler's input ring, about 64 frames per call).
 """
 
 from __future__ import annotations
 
-from collections import deque
 from dataclasses import dataclass
 
 import numpy as np
+from numba import njit
+from scipy.signal import butter
 
 __all__ = ["BLOCK_FRAMES", "Onset", "OnsetDetector", "detect_onsets"]
 
 BLOCK_FRAMES = 64
 """The live callback's block: :func:`detect_onsets` feeds the detector blocks of this size."""
 
+_HIST = 4096  # frames of history kept for the walk-back (a power of two; > max_attack_s + peak window)
+_GAINS = 15   # per-window bleed gains whose median is the gain
+
+# parameter slots
+(P_FAST, P_ENV, P_SLOW, P_HOLD, P_RISE, P_THR, P_NOISE_F, P_LOCAL_F, P_BACK_F,
+ P_REFRACT, P_MAX_BACK, P_PEAK, P_WARM, P_MARGIN, P_GAIN0, P_WIN, P_BRIDGE, P_REF_MIN, P_MEAS, P_N) = range(20)
+# state slots
+(S_FAST, S_ENV, S_SLOW, S_NOISE, S_REF, S_HOLD, S_GAIN, S_NEXT, S_PEND, S_PEAK,
+ S_SEEN, S_WSUM_X, S_WSUM_R, S_NGAINS, S_LAST, S_RFAST, S_RSLOW, S_PREV_X, S_QUIET, S_MEAS, S_N) = range(21)
+
 
 @dataclass(frozen=True, slots=True)
 class Onset:
-    """An onset: its engine frame and the peak magnitude in the 5 ms from it (0..1)."""
+    """An onset: its frame and the peak magnitude of the input in the 5 ms from it (0..1)."""
 
     frame: int
     peak: float
@@ -38,81 +80,257 @@ class Onset:
         return int(min(127, max(1, round(127 * self.peak))))
 
 
+@njit(cache=True, error_model="numpy")
+def _run(x, ref, has_ref, first, p, sos, z, s, hist, gains, out_frame, out_peak):  # pragma: no cover - compiled
+    """Process one chunk; returns how many onsets were written to ``out_*``."""
+    mask = hist.shape[1] - 1
+    n_out = 0
+    for i in range(x.shape[0]):
+        f = first + i
+        v = x[i]
+        y = v
+        for q in range(sos.shape[0]):  # the high-pass, biquad by biquad (transposed direct form II)
+            u = y
+            y = sos[q, 0] * u + z[0, q, 0]
+            z[0, q, 0] = sos[q, 1] * u - sos[q, 4] * y + z[0, q, 1]
+            z[0, q, 1] = sos[q, 2] * u - sos[q, 5] * y
+        pw = y * y
+        s[S_FAST] += p[P_FAST] * (pw - s[S_FAST])
+        s[S_ENV] += p[P_ENV] * (pw - s[S_ENV])
+        seen = s[S_SEEN]
+        if seen < p[P_WARM]:  # warm-up: the background is the running mean so far, the floor follows it
+            s[S_SLOW] += (pw - s[S_SLOW]) / (seen + 1.0)
+            s[S_NOISE] = s[S_SLOW]
+        else:
+            s[S_SLOW] += p[P_SLOW] * (pw - s[S_SLOW])
+            if s[S_SLOW] < s[S_NOISE]:
+                s[S_NOISE] = s[S_SLOW]
+            else:
+                s[S_NOISE] *= p[P_RISE]
+        s[S_SEEN] = seen + 1.0
+        noise = max(s[S_NOISE], 1e-20)
+        bleed = 0.0
+        bleed_fast = 0.0
+        background = s[S_SLOW]
+        if has_ref:
+            r = ref[i]
+            yr = r
+            for q in range(sos.shape[0]):
+                u = yr
+                yr = sos[q, 0] * u + z[1, q, 0]
+                z[1, q, 0] = sos[q, 1] * u - sos[q, 4] * yr + z[1, q, 1]
+                z[1, q, 1] = sos[q, 2] * u - sos[q, 5] * yr
+            pr = yr * yr
+            s[S_REF] += p[P_ENV] * (pr - s[S_REF])
+            s[S_RFAST] += p[P_FAST] * (pr - s[S_RFAST])
+            s[S_RSLOW] += p[P_SLOW] * (pr - s[S_RSLOW])
+            s[S_HOLD] = max(s[S_REF], s[S_HOLD] * (1.0 - p[P_HOLD]))
+            # the bleed gain, per start of the reference after >= 5 ms of quiet: the microphone's
+            # energy over the 10 ms from it less its energy over the 10 ms before, over the
+            # reference's; the gain is the median of the last few
+            if s[S_MEAS] > 0:
+                s[S_WSUM_X] += pw
+                s[S_WSUM_R] += pr
+                s[S_MEAS] -= 1.0
+                if s[S_MEAS] == 0.0 and s[S_WSUM_R] > 0.0:
+                    k = int(s[S_NGAINS])
+                    gains[k % gains.shape[0]] = max(s[S_WSUM_X] - s[S_PREV_X], 0.0) / s[S_WSUM_R]
+                    s[S_NGAINS] = k + 1
+                    s[S_GAIN] = np.median(gains[:min(k + 1, gains.shape[0])])
+            elif s[S_RFAST] > p[P_REF_MIN] and s[S_QUIET] >= p[P_WIN] and seen >= p[P_MEAS]:
+                before = 0.0
+                for j in range(int(f) - int(p[P_MEAS]), int(f)):
+                    before += hist[3, j & mask]
+                s[S_PREV_X] = before
+                s[S_WSUM_X] = pw
+                s[S_WSUM_R] = pr
+                s[S_MEAS] = p[P_MEAS] - 1.0
+            s[S_QUIET] = s[S_QUIET] + 1.0 if s[S_RFAST] <= p[P_REF_MIN] else 0.0
+            bleed = s[S_GAIN] * s[S_HOLD]
+            bleed_fast = s[S_GAIN] * s[S_RFAST]
+            background = max(s[S_SLOW] - s[S_GAIN] * s[S_RSLOW], 0.0)  # the background less the bleed's
+        h = int(f) & mask
+        hist[0, h] = s[S_FAST]
+        hist[1, h] = p[P_BACK_F] * (max(noise, background) + bleed_fast)
+        hist[2, h] = abs(v)
+        hist[3, h] = pw
+        if s[S_PEND] >= 0:
+            s[S_PEAK] = max(s[S_PEAK], abs(v))
+            if f >= s[S_PEND] + p[P_PEAK] - 1:
+                out_frame[n_out] = np.int64(s[S_PEND])
+                out_peak[n_out] = s[S_PEAK]
+                n_out += 1
+                s[S_PEND] = -1.0
+        env = s[S_ENV]
+        if (seen >= p[P_WARM] and f >= s[S_NEXT] and env > p[P_THR] and env > p[P_NOISE_F] * noise
+                and env > p[P_LOCAL_F] * background and env > p[P_MARGIN] * bleed):
+            # walk back to where the attack leaves the floor, bridging dips shorter than P_BRIDGE
+            earliest = f
+            j = f
+            limit = max(f - p[P_MAX_BACK], s[S_LAST] + 1.0)
+            while j - 1 >= limit and j - 1 >= earliest - p[P_BRIDGE]:
+                j -= 1
+                hj = int(j) & mask
+                if hist[0, hj] > hist[1, hj]:
+                    earliest = j
+            peak = 0.0
+            k = earliest
+            while k <= f:
+                peak = max(peak, hist[2, int(k) & mask])
+                k += 1
+            s[S_LAST] = earliest
+            s[S_NEXT] = earliest + p[P_REFRACT]
+            if f >= earliest + p[P_PEAK] - 1:
+                out_frame[n_out] = np.int64(earliest)
+                out_peak[n_out] = peak
+                n_out += 1
+            else:
+                s[S_PEND] = earliest
+                s[S_PEAK] = peak
+    return n_out
+
+
 class OnsetDetector:
-    """Threshold-crossing onsets over consecutive chunks of one channel.
+    """Onsets over consecutive chunks of one channel (see the module notes for the method).
 
     Parameters
     ----------
     sample_rate : int
         Frames per second.
     threshold : float
-        Absolute floor of the threshold (full scale 1.0).
+        Absolute floor: the 1 ms RMS of the filtered input must exceed it (full scale 1.0).
     noise_factor : float
-        The threshold is at least this many times the noise level.
+        The 1 ms RMS must exceed this many times the noise floor's RMS (3: 9.5 dB).
+    local_factor : float
+        ... and this many times the 30 ms RMS of the background (2: 6 dB; a decay is no onset).
+    back_factor : float
+        The walk-back keeps samples whose 0.25 ms RMS is above this many times the floor's RMS
+        there (2: 6 dB).
     refractory_s : float
         No new onset within this long after one (a tap's own ringing is not a second tap).
+    highpass_hz : float
+        Corner of the 4th-order Butterworth high-pass in front of everything.
+    max_attack_s : float
+        The walk-back goes back at most this far from the detection.
+    bleed_margin : float
+        With a reference, the 1 ms RMS must exceed this many times the expected bleed's RMS.
+    bleed_gain : float
+        The amplitude gain from reference to microphone assumed until it has been measured.
     """
 
-    def __init__(self, sample_rate: int, *, threshold: float = 0.05, noise_factor: float = 8.0,
-                 refractory_s: float = 0.1):
+    def __init__(self, sample_rate: int, *, threshold: float = 0.01, noise_factor: float = 3.0,
+                 local_factor: float = 2.0, back_factor: float = 2.0, refractory_s: float = 0.1,
+                 highpass_hz: float = 120.0, max_attack_s: float = 0.03, bleed_margin: float = 2.0,
+                 bleed_gain: float = 1.0):
         if not 0 < threshold < 1:
             raise ValueError(f"threshold must be between 0 and 1 (full scale), got {threshold}")
+        if sample_rate <= 0:
+            raise ValueError(f"sample_rate must be positive, got {sample_rate}")
+        if not 0 < highpass_hz < sample_rate / 2:
+            raise ValueError(f"highpass_hz must be between 0 and {sample_rate / 2:g} Hz, got {highpass_hz}")
+        for name, value in (("noise_factor", noise_factor), ("local_factor", local_factor),
+                            ("back_factor", back_factor), ("bleed_margin", bleed_margin)):
+            if not value >= 1:
+                raise ValueError(f"{name} must be at least 1, got {value}")
+        if not 0.005 <= refractory_s <= 10:
+            raise ValueError(f"refractory_s must be 0.005..10 s, got {refractory_s}")
+        max_back = int(round(max_attack_s * sample_rate))
+        peak = max(1, int(round(0.005 * sample_rate)))
+        if not 0 <= max_back <= _HIST - 2 * peak - 4:
+            raise ValueError(f"max_attack_s must be 0..{(_HIST - 2 * peak - 4) / sample_rate:.3f} s, got {max_attack_s}")
+        if not bleed_gain >= 0:
+            raise ValueError(f"bleed_gain must be >= 0, got {bleed_gain}")
         self.sample_rate = sample_rate
         self.threshold = threshold
-        self.noise_factor = noise_factor
         self.refractory_frames = int(round(refractory_s * sample_rate))
-        self.peak_frames = max(1, int(round(0.005 * sample_rate)))
-        self._next_allowed = None
-        self._noise: deque[float] = deque(maxlen=50)
-        self._pending: Onset | None = None  # an onset whose 5 ms peak window runs into the next chunk
+        self.peak_frames = peak
+        self._sos = np.ascontiguousarray(butter(4, highpass_hz / (sample_rate / 2), btype="highpass", output="sos"))
+        self._z = np.zeros((2, self._sos.shape[0], 2))
+        p = np.zeros(P_N)
+        p[P_FAST] = 1 - np.exp(-1 / (0.00025 * sample_rate))
+        p[P_ENV] = 1 - np.exp(-1 / (0.001 * sample_rate))
+        p[P_SLOW] = 1 - np.exp(-1 / (0.030 * sample_rate))
+        p[P_HOLD] = 1 - np.exp(-1 / (0.020 * sample_rate))
+        p[P_RISE] = 10 ** (3.0 / 10 / sample_rate)  # 3 dB/s
+        p[P_THR] = threshold ** 2
+        p[P_NOISE_F], p[P_LOCAL_F], p[P_BACK_F] = noise_factor ** 2, local_factor ** 2, back_factor ** 2
+        p[P_REFRACT] = self.refractory_frames
+        p[P_MAX_BACK] = max_back
+        p[P_PEAK] = peak
+        p[P_WARM] = round(0.02 * sample_rate)
+        p[P_MARGIN] = bleed_margin ** 2
+        p[P_GAIN0] = bleed_gain ** 2
+        p[P_WIN] = round(0.005 * sample_rate)  # quiet before a reference start
+        p[P_MEAS] = round(0.010 * sample_rate)  # a start's gain measured over this
+        p[P_BRIDGE] = round(0.001 * sample_rate)
+        p[P_REF_MIN] = 1e-8  # reference power (-80 dBFS) below which it is quiet
+        self._p = p
+        self._s = np.zeros(S_N)
+        self._s[S_GAIN] = p[P_GAIN0]
+        self._s[S_PEND] = -1.0
+        self._s[S_LAST] = -1e18
+        self._s[S_NEXT] = -1e18
+        self._hist = np.zeros((4, _HIST))
+        self._gains = np.zeros(_GAINS)
+        self._next_frame: int | None = None
 
     @property
     def level(self) -> float:
-        """The threshold now in force."""
-        noise = float(np.median(self._noise)) if self._noise else 0.0
-        return max(self.threshold, self.noise_factor * noise)
+        """The detection threshold now in force without bleed (RMS, full scale 1.0)."""
+        return float(np.sqrt(max(self._p[P_THR], self._p[P_NOISE_F] * self._s[S_NOISE])))
 
-    def process(self, first_frame: int, samples: np.ndarray) -> list[Onset]:
+    @property
+    def bleed_gain(self) -> float:
+        """The amplitude gain from reference to microphone in use (measured, or the given one)."""
+        return float(np.sqrt(self._s[S_GAIN]))
+
+    def process(self, first_frame: int, samples: np.ndarray, reference: np.ndarray | None = None) -> list[Onset]:
         """Onsets in ``samples`` (1-D, the frames from ``first_frame`` on), in order.
 
-        Chunks must follow each other; a gap (frames lost) only means no onset is found there.
+        Parameters
+        ----------
+        first_frame : int
+            Frame of ``samples[0]``. Chunks follow each other; after a gap (frames lost) the
+            filters run on as if the chunks touched.
+        samples : numpy.ndarray
+            One channel, full scale 1.0.
+        reference : numpy.ndarray, optional
+            What the engine played, as it arrives at the microphone at these frames (same length;
+            the output delayed by the loopback latency): its bleed is gated. Give one with every
+            chunk or with none.
+
+        Returns
+        -------
+        list of Onset
+            An onset is returned once its 5 ms peak window has passed (it may be from a chunk
+            before).
         """
-        x = np.abs(np.asarray(samples, dtype=np.float64).reshape(-1))
-        out: list[Onset] = []
-        if self._pending is not None:
-            head = x[: max(0, self._pending.frame + self.peak_frames - first_frame)]
-            peak = max(self._pending.peak, float(head.max()) if head.size else 0.0)
-            out.append(Onset(self._pending.frame, peak))
-            self._pending = None
-        level = self.level
-        at = 0
-        while at < x.size:
-            if self._next_allowed is not None and first_frame + at < self._next_allowed:
-                at = self._next_allowed - first_frame
-                continue
-            above = np.flatnonzero(x[at:] > level)
-            if above.size == 0:
-                break
-            i = at + int(above[0])
-            window = x[i: i + self.peak_frames]
-            onset = Onset(first_frame + i, float(window.max()))
-            if i + self.peak_frames > x.size:
-                self._pending = onset
-            else:
-                out.append(onset)
-            self._next_allowed = first_frame + i + self.refractory_frames
-            at = i + 1
-        if x.size and not out and self._pending is None:
-            self._noise.append(float(np.median(x)))  # a quiet chunk: learn the noise level
-        return out
+        x = np.ascontiguousarray(samples, dtype=np.float64).reshape(-1)
+        if reference is None:
+            ref, has_ref = x[:0], False
+        else:
+            ref = np.ascontiguousarray(reference, dtype=np.float64).reshape(-1)
+            if ref.size != x.size:
+                raise ValueError(f"reference has {ref.size} frames, samples {x.size}: they must match")
+            has_ref = True
+        cap = x.size // max(1, min(self.refractory_frames, self.peak_frames)) + 2
+        frames = np.empty(cap, dtype=np.int64)
+        peaks = np.empty(cap)
+        n = _run(x, ref, has_ref, float(first_frame), self._p, self._sos, self._z, self._s, self._hist, self._gains, frames, peaks)
+        self._next_frame = first_frame + x.size
+        return [Onset(int(frames[k]), float(peaks[k])) for k in range(n)]
 
     def flush(self) -> list[Onset]:
         """The onset still waiting for the rest of its 5 ms peak window when the input ends."""
-        pending, self._pending = self._pending, None
-        return [] if pending is None else [pending]
+        if self._s[S_PEND] < 0:
+            return []
+        onset = Onset(int(self._s[S_PEND]), float(self._s[S_PEAK]))
+        self._s[S_PEND] = -1.0
+        return [onset]
 
 
-def detect_onsets(samples: np.ndarray, sample_rate: int, **params) -> list[Onset]:
+def detect_onsets(samples: np.ndarray, sample_rate: int, *, reference: np.ndarray | None = None,
+                  **params) -> list[Onset]:
     """Onsets of a whole 1-D recording by the streaming detector, frames counted from 0.
 
     The same :class:`OnsetDetector` as the live path, fed the array in consecutive 64-frame
@@ -124,6 +342,8 @@ def detect_onsets(samples: np.ndarray, sample_rate: int, **params) -> list[Onset
         One channel, full scale 1.0 (any float or int dtype converted to float64; 2-D refused).
     sample_rate : int
         Frames per second of ``samples``.
+    reference : numpy.ndarray, optional
+        The known played signal as it arrives at the microphone, same length: its bleed is gated.
     **params
         The detector's keyword parameters (see :class:`OnsetDetector`).
 
@@ -135,9 +355,12 @@ def detect_onsets(samples: np.ndarray, sample_rate: int, **params) -> list[Onset
     x = np.asarray(samples)
     if x.ndim != 1:
         raise ValueError(f"samples must be one channel (1-D), got shape {x.shape}")
+    if reference is not None and np.shape(reference) != x.shape:
+        raise ValueError(f"reference must have the samples' shape {x.shape}, got {np.shape(reference)}")
     detector = OnsetDetector(sample_rate, **params)
     out: list[Onset] = []
     for at in range(0, x.size, BLOCK_FRAMES):
-        out += detector.process(at, x[at: at + BLOCK_FRAMES])
+        out += detector.process(at, x[at: at + BLOCK_FRAMES],
+                                None if reference is None else reference[at: at + BLOCK_FRAMES])
     out += detector.flush()
     return out

@@ -34,7 +34,7 @@ DEFAULT_TOLERANCE_MS = 80.0
 SCORE_KEYS: tuple[str, ...] = (
     "n_call", "n_answer", "matched", "precision", "recall", "f1", "pitch_accuracy",
     "ioi_ratio_error", "response_latency_ms", "mean_error_ms", "sd_error_ms", "mean_abs_error_ms",
-    "tempo_ratio", "offset_ms", "lag_error_ms",
+    "tempo_ratio", "offset_ms", "lag_error_ms", "mean_cents_error",
 )
 
 _H, _L = "higher", "lower"
@@ -57,6 +57,7 @@ SCORE_METRICS = Catalogue([
     MetricInfo("tempo_ratio", "tempo ratio", "1", "1 = the call's tempo", ".3f"),
     MetricInfo("offset_ms", "answer offset", "ms", "ms", ".1f"),
     MetricInfo("lag_error_ms", "lag error (in time)", "ms", "ms", ".1f"),
+    MetricInfo("mean_cents_error", "mean cents error (sung)", "cents", "|cents| from the call's note", ".1f", _L),
 ])
 
 
@@ -72,11 +73,15 @@ class EchoNote:
         MIDI note number 0..127, or None for an unpitched onset (a rhythm, a touch pad).
     duration_s : float
         How long it sounds, seconds (>= 0); only the call's last note's matters (the latency).
+    pitch_midi : float or None
+        A sung answer's pitch as a fractional MIDI note (69.25: 25 cents above A4); scored in
+        place of ``note`` when :func:`score_echo` is given ``pitch_tolerance_cents``.
     """
 
     onset_s: float
     note: int | None = None
     duration_s: float = 0.0
+    pitch_midi: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +107,7 @@ class EchoScore:
     tempo_ratio: float | None
     offset_ms: float | None
     lag_error_ms: float | None
+    mean_cents_error: float | None
     tolerance_ms: float
     pairs: tuple[tuple[int, int], ...]
     errors_ms: tuple[float, ...]
@@ -112,7 +118,7 @@ class EchoScore:
 
 
 def score_echo(call: Sequence[EchoNote], answer: Sequence[EchoNote], *, tolerance_ms: float = DEFAULT_TOLERANCE_MS,
-               expected_lag_s: float | None = None) -> EchoScore:
+               expected_lag_s: float | None = None, pitch_tolerance_cents: float | None = None) -> EchoScore:
     """Score an answer against its call (issue 12, "Scoring").
 
     The answer is shifted by the candidate offset ``d = answer onset - call onset`` (over every
@@ -126,7 +132,10 @@ def score_echo(call: Sequence[EchoNote], answer: Sequence[EchoNote], *, toleranc
     - ``precision = matched / n_answer``, ``recall = matched / n_call``, ``f1`` their harmonic
       mean; each 0 when nothing matched (mir_eval's convention, also for an empty answer);
     - ``pitch_accuracy``: share of matched pairs whose MIDI notes are equal, 0 when nothing
-      matched, None when the call is unpitched (every call note is None);
+      matched, None when the call is unpitched (every call note is None). A sung answer (with
+      ``pitch_tolerance_cents``): share of matched pairs whose answer pitch (``pitch_midi``, else
+      ``note``) is within ``pitch_tolerance_cents`` of the call note, ``|100 (pitch - note)| <=
+      tolerance`` (issue 14: +/-50 cents);
     - ``ioi_ratio_error``: mean ``|log2(IOI_answer / IOI_call)|`` over consecutive call onsets
       ``i, i+1`` that are both matched (IOIs in seconds; a pair where either IOI is 0, i.e. a
       chord, is left out); None when no such pair;
@@ -143,7 +152,11 @@ def score_echo(call: Sequence[EchoNote], answer: Sequence[EchoNote], *, toleranc
     - ``lag_error_ms`` (``answer = "in_time"``, when ``expected_lag_s`` is given): the mean over
       matched pairs of ``(answer onset - call onset) - expected_lag_s``, i.e. ``offset_ms +
       mean_error_ms - expected lag``: how far, signed, the answer sits from where it belongs on
-      the grid one phrase later (positive = late); None when nothing matched or no lag is given.
+      the grid one phrase later (positive = late); None when nothing matched or no lag is given;
+    - ``mean_cents_error`` (a sung answer, with ``pitch_tolerance_cents``): the mean over
+      matched pairs where both notes are pitched of ``|100 (answer pitch_midi - call note)|``,
+      cents: how far the sung notes lie from the call's, whether counted right or not; None
+      without ``pitch_tolerance_cents`` (MIDI answers) or when no such pair.
 
     Parameters
     ----------
@@ -154,6 +167,9 @@ def score_echo(call: Sequence[EchoNote], answer: Sequence[EchoNote], *, toleranc
         Matching tolerance, ms, finite and >= 0 (default 80). Compared with a slack of 1 ns.
     expected_lag_s : float or None, keyword-only
         For an in-time answer: the lag at which it belongs (seconds; e.g. one phrase).
+    pitch_tolerance_cents : float or None, keyword-only
+        A sung answer: its pitch counts right within this many cents of the call's note
+        (finite, >= 0); None (default): MIDI notes, right when equal.
 
     Returns
     -------
@@ -169,10 +185,24 @@ def score_echo(call: Sequence[EchoNote], answer: Sequence[EchoNote], *, toleranc
         raise ValueError("call: no notes (allowed: a call of at least one note)")
     if not (math.isfinite(tolerance_ms) and tolerance_ms >= 0):
         raise ValueError(f"tolerance_ms {tolerance_ms!r}: must be a finite number of ms >= 0")
+    sung = pitch_tolerance_cents is not None
+    if sung and not (math.isfinite(pitch_tolerance_cents) and pitch_tolerance_cents >= 0):
+        raise ValueError(f"pitch_tolerance_cents {pitch_tolerance_cents!r}: must be a finite number of cents >= 0")
     c_rows = np.array([(n.onset_s, n.duration_s, -1 if n.note is None else n.note) for n in call], dtype=np.float64)
-    a_rows = np.array([(n.onset_s, -1 if n.note is None else n.note) for n in answer], dtype=np.float64)
+    a_rows = np.array([(n.onset_s, _answer_pitch(n, sung)) for n in answer], dtype=np.float64)
     lag_s = math.nan if expected_lag_s is None else float(expected_lag_s)
-    out, pairs, errors_ms = score_arrays(c_rows, a_rows.reshape(-1, 2), tolerance_ms / 1000.0, lag_s)
+    out, pairs, errors_ms = score_arrays(c_rows, a_rows.reshape(-1, 2), tolerance_ms / 1000.0, lag_s,
+                                         float(pitch_tolerance_cents) if sung else math.nan)
     v = [None if x != x else x for x in out.tolist()]  # NaN (undefined) -> None
     return EchoScore(len(call), len(answer), int(v[0]), *v[1:], float(tolerance_ms),
                      tuple(map(tuple, pairs.tolist())), tuple(errors_ms.tolist()))
+
+
+def _answer_pitch(n: EchoNote, sung: bool) -> float:
+    """An answer note's pitch for the kernel: its sung pitch when scored as sung, else its
+    MIDI note; -1 when it has none."""
+    if sung and n.pitch_midi is not None:
+        if not (math.isfinite(n.pitch_midi) and n.pitch_midi >= 0):
+            raise ValueError(f"answer: pitch_midi {n.pitch_midi!r} is not allowed (a finite MIDI pitch >= 0)")
+        return float(n.pitch_midi)
+    return -1.0 if n.note is None else float(n.note)

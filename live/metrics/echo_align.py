@@ -39,7 +39,8 @@ TIE_S = 1e-9
 
 #: What each slot of the kernel's output holds (NaN = undefined), in this order.
 OUT = ("matched", "precision", "recall", "f1", "pitch_accuracy", "ioi_ratio_error", "response_latency_ms",
-       "mean_error_ms", "sd_error_ms", "mean_abs_error_ms", "tempo_ratio", "offset_ms", "lag_error_ms")
+       "mean_error_ms", "sd_error_ms", "mean_abs_error_ms", "tempo_ratio", "offset_ms", "lag_error_ms",
+       "mean_cents_error")
 N_OUT = len(OUT)
 
 # What the kernel returns instead of the matched count when a value is not allowed.
@@ -93,7 +94,7 @@ def _best(call_s, answer_s, tol_s, answer_call):  # pragma: no cover - compiled
 
 
 @numba.njit(cache=True, nogil=True)
-def _score(call, answer, tol_s, lag_s, out, pairs, errors_ms):  # pragma: no cover - compiled
+def _score(call, answer, tol_s, lag_s, pitch_tol_cents, out, pairs, errors_ms):  # pragma: no cover - compiled
     nan = np.nan
     c_raw = call[:, 0].copy()
     c_dur = call[:, 1].copy()
@@ -121,6 +122,8 @@ def _score(call, answer, tol_s, lag_s, out, pairs, errors_ms):  # pragma: no cov
     err_sum = 0.0
     abs_sum = 0.0
     same_note = 0
+    cents_sum = 0.0
+    n_cents = 0
     d = nan
     if k >= 0:
         d = a_s[k // n_c] - c_s[k % n_c]
@@ -135,8 +138,17 @@ def _score(call, answer, tol_s, lag_s, out, pairs, errors_ms):  # pragma: no cov
         errors_ms[m] = 1000.0 * e
         err_sum += e
         abs_sum += abs(e)
-        if c_note[c_order[i]] == a_note[a_order[j]]:
-            same_note += 1
+        cn = c_note[c_order[i]]
+        an = a_note[a_order[j]]
+        if np.isnan(pitch_tol_cents):
+            if cn == an:
+                same_note += 1
+        elif cn >= 0 and an >= 0:  # a sung answer: within the tolerance of the call's note
+            cents = 100.0 * abs(an - cn)
+            cents_sum += cents
+            n_cents += 1
+            if cents <= pitch_tol_cents + 1e-9:
+                same_note += 1
         m += 1
     precision = m / n_a if n_a > 0 else 0.0
     recall = m / n_c
@@ -184,11 +196,13 @@ def _score(call, answer, tol_s, lag_s, out, pairs, errors_ms):  # pragma: no cov
         out[11] = 1000.0 * d
         if not np.isnan(lag_s):
             out[12] = 1000.0 * (d + mean - lag_s)
+    if n_cents > 0:
+        out[13] = cents_sum / n_cents
     return m
 
 
-def score_arrays(call: np.ndarray, answer: np.ndarray, tolerance_s: float,
-                 expected_lag_s: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def score_arrays(call: np.ndarray, answer: np.ndarray, tolerance_s: float, expected_lag_s: float,
+                 pitch_tolerance_cents: float = np.nan) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Score one trial given as arrays (see :func:`live.metrics.echo.score_echo`).
 
     Parameters
@@ -197,11 +211,16 @@ def score_arrays(call: np.ndarray, answer: np.ndarray, tolerance_s: float,
         Rows of (onset, seconds; duration, seconds; MIDI note or -1 for None), any order,
         ``n_call >= 1``; onsets and durations finite, durations >= 0.
     answer : numpy.ndarray of float64, shape (n_answer, 2)
-        Rows of (onset, seconds; MIDI note or -1), any order; onsets finite.
+        Rows of (onset, seconds; MIDI note or -1), any order; onsets finite. A sung answer's
+        note is its fractional MIDI pitch (69.25: 25 cents above A4).
     tolerance_s : float
         Matching tolerance, seconds, >= 0 (:data:`SLACK_S` is added).
     expected_lag_s : float
         The in-time lag in seconds, NaN when the answer is free.
+    pitch_tolerance_cents : float
+        NaN: a matched pair's pitch is right when the notes are equal. Else (a sung answer) when
+        the answer's pitch is within this many cents of the call's note, and ``mean_cents_error``
+        is the mean ``|cents|`` over matched pairs where both are pitched.
 
     Returns
     -------
@@ -223,7 +242,7 @@ def score_arrays(call: np.ndarray, answer: np.ndarray, tolerance_s: float,
     out = np.empty(N_OUT)
     pairs = np.empty((n_a, 2), np.intp)
     errors_ms = np.empty(n_a)
-    m = _score(call, answer, tolerance_s, expected_lag_s, out, pairs, errors_ms)
+    m = _score(call, answer, tolerance_s, expected_lag_s, pitch_tolerance_cents, out, pairs, errors_ms)
     if m < 0:
         side, values, name, allowed = {
             BAD_CALL_ONSET: ("call", call[:, 0], "onset_s", "finite seconds"),

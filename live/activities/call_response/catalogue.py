@@ -28,6 +28,7 @@ MEANS: dict[str, str] = {
     "pitch_accuracy": "mean_pitch_accuracy", "ioi_ratio_error": "mean_ioi_ratio_error",
     "response_latency_ms": "mean_response_latency_ms", "mean_abs_error_ms": "mean_abs_timing_error_ms",
     "tempo_ratio": "mean_tempo_ratio", "lag_error_ms": "mean_lag_error_ms",
+    "mean_cents_error": "mean_sung_cents_error",
 }
 
 METRICS = SCORE_METRICS.merged(Catalogue([
@@ -45,6 +46,7 @@ METRICS = SCORE_METRICS.merged(Catalogue([
     MetricInfo("mean_abs_timing_error_ms", "mean |timing error|", "ms", "ms", ".1f", _L),
     MetricInfo("mean_tempo_ratio", "mean tempo ratio", "1", "", ".3f"),
     MetricInfo("mean_lag_error_ms", "mean lag error (in time)", "ms", "ms", ".1f"),
+    MetricInfo("mean_sung_cents_error", "mean cents error (sung)", "cents", "cents", ".1f", _L),
     MetricInfo("max_level", "highest level", "{level}", "", "d", _H),
     MetricInfo("final_level", "last level", "{level}", "", "d", _H),
     MetricInfo("reversals", "staircase reversals", "{reversals}", "", "d"),
