@@ -11,7 +11,9 @@ sound); between key frames the stretch is linear. Two methods do the stretch:
   every source beat is warped with the map, its clicks found by the microphone's
   sample-resolution detector (:func:`live.engine.onsets.detect_onsets`), and each beat's key
   frame is moved by its click's error, until every click is within :data:`TOLERANCE_MS` (at
-  most :data:`MAX_ROUNDS` rounds; the round whose worst click was nearest is kept). The song is warped with that final map, and the beats'
+  most :data:`MAX_ROUNDS` rounds; the round whose worst click was nearest is kept); what is
+  left is taken out by :func:`retime` (each beat's stretch taken that many frames later, 5 ms
+  crossfades half-way between beats). The song is warped with that final map, and the beats'
   errors reported are those of the click track warped with the very same map.
 - ``"phase-vocoder"``: the fallback when ``rubberband`` is missing: librosa's phase vocoder
   (its loop, over librosa's STFT) stepped through the source by the time map instead of at one
@@ -41,7 +43,7 @@ from live.engine.files import create_private, open_private
 from live.engine.onsets import detect_onsets
 
 __all__ = ["METHODS", "MAX_ROUNDS", "TOLERANCE_MS", "TimeMap", "Warped", "cache_dir", "choose_method",
-           "click_track", "probe_errors_frames", "stretch", "warp"]
+           "click_track", "nearest_onsets", "probe_errors_frames", "retime", "stretch", "warp"]
 
 METHODS = ("rubberband", "phase-vocoder")
 WARP_VERSION = 1               # part of every cache key: bump when warping changes
@@ -147,21 +149,31 @@ def click_track(beat_frames: np.ndarray, length_frames: int, sample_rate: int) -
     return out
 
 
+def nearest_onsets(samples: np.ndarray, planned: np.ndarray, sample_rate: int, *, search_ms: float = 25.0,
+                   **params) -> np.ndarray:
+    """Each planned frame's nearest onset minus the planned frame: the microphone's detector
+    (:func:`live.engine.onsets.detect_onsets`, ``params``) run over the whole of ``samples`` (its
+    noise floor and filters need what came before); a frame with no onset within ``search_ms``
+    gets None."""
+    found = np.array([o.frame for o in detect_onsets(samples, sample_rate, **params)], dtype=np.int64)
+    limit = search_ms * sample_rate / 1000.0
+    out = []
+    for p in np.asarray(planned, dtype=np.int64):
+        if found.size == 0:
+            out.append(None)
+            continue
+        j = int(np.searchsorted(found, p))
+        best = min((found[i] - p for i in (j - 1, j) if 0 <= i < found.size), key=abs)
+        out.append(int(best) if abs(best) <= limit else None)
+    return np.array(out, dtype=object)
+
+
 def probe_errors_frames(warped_clicks: np.ndarray, planned: np.ndarray, sample_rate: int) -> np.ndarray:
-    """Each planned frame's click onset minus the planned frame: the microphone's detector
-    (:func:`live.engine.onsets.detect_onsets`) run over the stretch from twice :data:`_SEARCH_MS`
-    before the planned frame to :data:`_SEARCH_MS` after it (the click track is silent between
-    clicks, so that is what it finds over the whole track), its first onset taken; a beat with
-    no onset there gets the search limit (never 0)."""
+    """Each planned frame's click (:func:`nearest_onsets` over the warped click track) minus the
+    planned frame; a beat with no click within :data:`_SEARCH_MS` gets that limit (never 0)."""
     limit = int(round(_SEARCH_MS * sample_rate / 1000.0))
-    out = np.empty(len(planned), dtype=np.int64)
-    for i, p in enumerate(np.asarray(planned, dtype=np.int64)):
-        lo = max(0, int(p) - 2 * limit)
-        found = [o.frame + lo for o in detect_onsets(warped_clicks[lo: int(p) + limit + 1], sample_rate,
-                                                     threshold=_PROBE_THRESHOLD)]
-        found = [f for f in found if abs(f - p) <= limit]
-        out[i] = found[0] - p if found else limit
-    return out
+    found = nearest_onsets(warped_clicks, planned, sample_rate, search_ms=_SEARCH_MS, threshold=_PROBE_THRESHOLD)
+    return np.array([limit if e is None else e for e in found], dtype=np.int64)
 
 
 def stretch(samples: np.ndarray, sample_rate: int, keys: TimeMap, method: str) -> np.ndarray:
@@ -182,6 +194,30 @@ def stretch(samples: np.ndarray, sample_rate: int, keys: TimeMap, method: str) -
         raise ValueError(f"no warp method {method!r}; there are: {', '.join(METHODS)}")
     out = np.asarray(out, dtype=np.float32).reshape(-1)[:n]
     return np.pad(out, (0, n - out.size)) if out.size < n else out
+
+
+def retime(samples: np.ndarray, planned: np.ndarray, errors: np.ndarray, sample_rate: int) -> np.ndarray:
+    """``samples`` with the stretch of each beat (from half-way after the beat before to half-way
+    to the next) taken ``errors[i]`` frames later, so what sounded ``errors[i]`` off its planned
+    frame sounds on it; 5 ms crossfades where the stretches meet, half-way between beats."""
+    errors = np.asarray(errors, dtype=np.int64)
+    if not np.any(errors):
+        return samples
+    planned = np.asarray(planned, dtype=np.int64)
+    n, xf = samples.size, int(round(0.005 * sample_rate))
+    cuts = np.concatenate([[0], (planned[:-1] + planned[1:]) // 2, [n]])
+    out = np.zeros(n, dtype=np.float32)
+    ramp = np.linspace(0.0, 1.0, 2 * xf, dtype=np.float32)
+    for i, e in enumerate(errors):
+        lo, hi = max(0, cuts[i] - (xf if i else 0)), min(n, cuts[i + 1] + (xf if i + 1 < errors.size else 0))
+        idx = np.clip(np.arange(lo, hi) + e, 0, n - 1)
+        piece = samples[idx].astype(np.float32)
+        if i:
+            piece[: 2 * xf] *= ramp[: piece[: 2 * xf].size]
+        if i + 1 < errors.size:
+            piece[-2 * xf:] *= ramp[::-1][-piece[-2 * xf:].size:]
+        out[lo:hi] += piece
+    return out
 
 
 def _phase_vocoder(y: np.ndarray, keys: TimeMap) -> np.ndarray:
@@ -277,7 +313,10 @@ def warp(samples: np.ndarray, sample_rate: int, time_map: TimeMap, *, method: st
             break  # a correction that would reorder key frames is not made
         targets = moved
     _, keys, errors = best  # the round whose clicks were nearest their frames
-    out = Warped(stretch(samples, sample_rate, keys, method), method, keys, tuple(int(e) for e in errors), rounds)
+    song = retime(stretch(samples, sample_rate, keys, method), planned, errors, sample_rate)
+    errors = probe_errors_frames(retime(stretch(probe, sample_rate, keys, method), planned, errors, sample_rate),
+                                 planned, sample_rate)
+    out = Warped(song, method, keys, tuple(int(e) for e in errors), rounds)
     if path is not None:
         tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
         create_private(tmp)  # its folders made 0700

@@ -23,14 +23,14 @@ import numpy as np
 
 from live.activities.entrainment.song_cue import SongPlan
 from live.songs.library import Song
-from live.songs.warp import TimeMap, warp
+from live.songs.warp import TimeMap, nearest_onsets, warp
 
 __all__ = ["onset_shifts", "read_song", "render_song_cue", "source_beats"]
 
 _CROSSFADE_S = 0.010
 _MARGIN_S = 0.5
 _SHIFT_SEARCH_S = 0.025   # a beat's attack is looked for this near it
-_MAX_SHIFT_S = 0.005      # a warped attack further than this from where the map puts it is not the beat's
+_MAX_SHIFT_S = 0.010      # a warped attack further than this from where the map puts it is not the beat's
 
 
 def read_song(song: Song, sample_rate: int) -> np.ndarray:
@@ -99,26 +99,11 @@ def onset_shifts(source: np.ndarray, warped: np.ndarray, keys: TimeMap, sample_r
     a key frame's click to the frame (the warp's correction) but the song's own attacks within
     about a millisecond of it, depending on what sounds with them (docs/performance.md); the
     render cuts each beat's slice this much later, so the attack sounds on the planned frame."""
-    from live.engine.onsets import detect_onsets
-
-    win = int(round(_SHIFT_SEARCH_S * sample_rate))
-
-    def first_onset(x: np.ndarray, at: int) -> int | None:
-        lo = max(0, at - win)
-        found = [o.frame + lo for o in detect_onsets(x[lo: at + win], sample_rate)]
-        return min(found, key=lambda f: abs(f - at)) if found else None
-
     src, dst = keys.source_frames[keys.beats], keys.target_frames[keys.beats]
-    out = np.zeros(len(src), dtype=np.int64)
-    for i, (s, d) in enumerate(zip(src, dst)):
-        o_src = first_onset(source, s)
-        if o_src is None:
-            continue
-        expected = d + round(o_src - s)
-        o_out = first_onset(warped, expected)
-        if o_out is not None and abs(o_out - expected) <= _MAX_SHIFT_S * sample_rate:
-            out[i] = o_out - expected
-    return out
+    o_src = nearest_onsets(source, np.asarray(src), sample_rate, search_ms=_SHIFT_SEARCH_S * 1000)
+    expected = np.array([d + (o or 0) for d, o in zip(dst, o_src)], dtype=np.int64)
+    o_out = nearest_onsets(warped, expected, sample_rate, search_ms=_MAX_SHIFT_S * 1000)
+    return np.array([0 if a is None or b is None else b for a, b in zip(o_src, o_out)], dtype=np.int64)
 
 
 def _slice(plan: SongPlan, k: int, warped: np.ndarray, at: int, xf: int) -> np.ndarray:
