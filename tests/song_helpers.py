@@ -14,10 +14,10 @@ SONG_RATE = 44100  # a CD rate: the cue is resampled to the engine's 48 kHz
 
 
 def drum_song(beats_s: np.ndarray, *, sample_rate: int = SONG_RATE, tail_s: float = 1.0,
-              beat_sound: str = "click") -> np.ndarray:
+              beat_sound: str = "click", bass: float = 0.0) -> np.ndarray:
     """``beat_sound`` (the drum kit's; its attack starts on its first sample) on every beat, a
-    hi-hat half-way to the next beat and a quiet bass note under each beat: float32, ``tail_s``
-    after the last beat. With clicks on the beats, the warped song's beats are where the click
+    hi-hat half-way to the next beat and, with ``bass`` > 0, a bass note of that amplitude under
+    each beat: float32, ``tail_s`` after the last beat. With clicks on the beats, the warped song's beats are where the click
     track check finds them; other attacks Rubber Band places within a few ms of that, measured
     by benchmarks/song_warp.py (docs/performance.md)."""
     beats = np.asarray(beats_s, dtype=np.float64)
@@ -33,7 +33,7 @@ def drum_song(beats_s: np.ndarray, *, sample_rate: int = SONG_RATE, tail_s: floa
         out[h: h + hat.size] += hat[: max(0, n - h)]
         end = min(n, int(round(nxt * sample_rate)))
         t = np.arange(end - at) / sample_rate
-        out[at:end] += 0.04 * np.sin(2 * np.pi * (55.0 if i % 2 else 73.4) * t) * np.minimum(1.0, t / 0.05)
+        out[at:end] += bass * np.sin(2 * np.pi * (55.0 if i % 2 else 73.4) * t) * np.minimum(1.0, t / 0.05)
     return out.astype(np.float32)
 
 

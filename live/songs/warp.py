@@ -46,7 +46,7 @@ __all__ = ["METHODS", "MAX_ROUNDS", "TOLERANCE_MS", "TimeMap", "Warped", "cache_
            "click_track", "nearest_onsets", "probe_errors_frames", "retime", "stretch", "warp"]
 
 METHODS = ("rubberband", "phase-vocoder")
-WARP_VERSION = 1               # part of every cache key: bump when warping changes
+WARP_VERSION = 2               # part of every cache key: bump when warping changes
 TOLERANCE_MS = 0.25            # a click within this of its planned frame needs no more correction
 MAX_ROUNDS = 4                 # click-track corrections of the key frames at most
 RUBBERBAND_ARGS = {"--crisp": "6"}

@@ -25,12 +25,12 @@ from live.activities.entrainment.song_cue import SongPlan
 from live.songs.library import Song
 from live.songs.warp import TimeMap, nearest_onsets, warp
 
-__all__ = ["onset_shifts", "read_song", "render_song_cue", "source_beats"]
+__all__ = ["read_song", "render_song_cue", "source_beats"]
 
 _CROSSFADE_S = 0.010
 _MARGIN_S = 0.5
-_SHIFT_SEARCH_S = 0.025   # a beat's attack is looked for this near it
-_MAX_SHIFT_S = 0.010      # a warped attack further than this from where the map puts it is not the beat's
+_ALIGN_SEARCH_S = 0.010   # a song's attack this near its beat is the beat's
+_ALIGN_ROUNDS = 4
 
 
 def read_song(song: Song, sample_rate: int) -> np.ndarray:
@@ -91,21 +91,6 @@ def source_beats(song: Song, audio: np.ndarray, sample_rate: int, n_needed: int)
     return src, np.asarray(rel[:n_needed])
 
 
-def onset_shifts(source: np.ndarray, warped: np.ndarray, keys: TimeMap, sample_rate: int) -> np.ndarray:
-    """Per beat key of ``keys``: where the song's own attack at the beat landed in ``warped``
-    minus where the map puts it (frames), found by the microphone's detector
-    (:func:`live.engine.onsets.detect_onsets`, its defaults) within :data:`_SHIFT_SEARCH_S` of the
-    beat in the source and in the warp; 0 where either has no attack there. Rubber Band places
-    a key frame's click to the frame (the warp's correction) but the song's own attacks within
-    about a millisecond of it, depending on what sounds with them (docs/performance.md); the
-    render cuts each beat's slice this much later, so the attack sounds on the planned frame."""
-    src, dst = keys.source_frames[keys.beats], keys.target_frames[keys.beats]
-    o_src = nearest_onsets(source, np.asarray(src), sample_rate, search_ms=_SHIFT_SEARCH_S * 1000)
-    expected = np.array([d + (o or 0) for d, o in zip(dst, o_src)], dtype=np.int64)
-    o_out = nearest_onsets(warped, expected, sample_rate, search_ms=_MAX_SHIFT_S * 1000)
-    return np.array([0 if a is None or b is None else b for a, b in zip(o_src, o_out)], dtype=np.int64)
-
-
 def _slice(plan: SongPlan, k: int, warped: np.ndarray, at: int, xf: int) -> np.ndarray:
     """Beat ``k``'s slice of ``warped`` (plan frame ``f`` at index ``f + at``): from
     :meth:`SongPlan.slice_start` to the next beat's, crossfaded over ``xf`` frames into the next
@@ -128,6 +113,42 @@ def _slice(plan: SongPlan, k: int, warped: np.ndarray, at: int, xf: int) -> np.n
     if not last:
         piece[-xf:] *= np.linspace(1.0, 0.0, xf, dtype=np.float32)
     return piece
+
+
+def _cut(plan: SongPlan, warped: list[tuple[np.ndarray, int, range]], shifts: dict[int, int],
+         xf: int) -> dict[str, np.ndarray]:
+    return {plan.sound_name(k): _slice(plan, k, w, at + shifts.get(k, 0), xf) for w, at, ks in warped for k in ks}
+
+
+def _aligned_slices(plan: SongPlan, warped: list[tuple[np.ndarray, int, range]], xf: int,
+                    sample_rate: int) -> dict[str, np.ndarray]:
+    """The slices, each cut so that the song's own attack at its beat sounds on the beat's frame:
+    the cue put together as the session plays it, its attacks found by the microphone's detector
+    (:func:`live.songs.warp.nearest_onsets`), each beat's slice cut that much later (at most
+    :data:`_ALIGN_ROUNDS` times; the round nearest the plan kept). Rubber Band places a click
+    track's clicks on the frame (the warp's correction) and a song's own attacks within a few
+    ms of them, depending on what sounds with them (docs/performance.md)."""
+    shifts: dict[int, int] = {}
+    beats = list(range(plan.first_beat, plan.n_beats))
+    planned = np.array([plan.frame(k) for k in beats])
+    limit = int(_ALIGN_SEARCH_S * sample_rate)
+    best: tuple[int, dict[str, np.ndarray]] | None = None
+    for _ in range(_ALIGN_ROUNDS):
+        slices = _cut(plan, warped, shifts, xf)
+        cue = np.zeros(plan.frames[-1] + sample_rate, dtype=np.float32)
+        for k in beats:
+            x = slices[plan.sound_name(k)]
+            cue[plan.slice_start(k): plan.slice_start(k) + x.size] += x[: cue.size - plan.slice_start(k)]
+        found = nearest_onsets(cue, planned, sample_rate, search_ms=_ALIGN_SEARCH_S * 1000)
+        worst = max((abs(e) for e in found if e is not None), default=0)
+        if best is None or worst < best[0]:
+            best = (worst, slices)
+        if worst <= 1:
+            break
+        for k, e in zip(beats, found):
+            if e is not None and abs(shifts.get(k, 0) + e) <= limit:
+                shifts[k] = shifts.get(k, 0) + int(e)
+    return best[1]
 
 
 def render_song_cue(plan: SongPlan, song: Song, *, sample_rate: int, method: str = "auto",
@@ -157,7 +178,7 @@ def render_song_cue(plan: SongPlan, song: Song, *, sample_rate: int, method: str
         progress = lambda line: print(line, file=sys.stderr, flush=True)  # noqa: E731
     xf = int(round(_CROSSFADE_S * sample_rate))
     margin = int(_MARGIN_S * sample_rate)
-    out: dict[str, np.ndarray] = {}
+    warped: list[tuple[np.ndarray, int, range]] = []  # each step's warp, a plan frame's index in it, its beats
     cached = 0
     errors: list[int] = []
     for step in plan.steps:
@@ -177,10 +198,8 @@ def render_song_cue(plan: SongPlan, song: Song, *, sample_rate: int, method: str
                  source_key=f"{song.content_hash}:{len(src)}:{seg_s}:{seg_e}:{plan.first_beat}")
         cached += w.cached
         errors += list(w.beat_errors_frames)
-        shifts = onset_shifts(src[seg_s:seg_e], w.samples, keys, sample_rate)
-        at = pre - int(dst_f[0])  # a plan frame's index in w.samples
-        for i, k in enumerate(range(step.first_beat, step.end_beat)):
-            out[plan.sound_name(k)] = _slice(plan, k, w.samples, at + int(shifts[i]), xf)
+        warped.append((w.samples, pre - int(dst_f[0]), range(step.first_beat, step.end_beat)))
+    out = _aligned_slices(plan, warped, xf, sample_rate)
     worst = max((abs(e) for e in errors), default=0) * 1000.0 / sample_rate
     worst = max((abs(e) for e in errors), default=0) * 1000.0 / sample_rate
     log(f"song {song.title!r}: {len(plan.steps)} step(s) warped ({cached} from the cache) in "
