@@ -15,7 +15,7 @@ import importlib
 import sys
 
 # Modules of live/cli_args/, in the order their commands appear in --help.
-_AREAS = ("core", "live_run", "records")
+_AREAS = ("core", "live_run", "records", "analyze")
 
 
 @functools.cache
