@@ -489,7 +489,7 @@ def _fmt(s: dict) -> str:
 # reference client at most ON_TIME_MS late (the figures over all messages are printed beside
 # them), and at least MIN_ON_TIME of the 76 must be such. An attempt out of bounds after jackd
 # reported late cycles during its notes is measured again, at most ATTEMPTS in all.
-ATTEMPTS = 5
+ATTEMPTS = 8  # 5 until CI's run at stop 16: all 5 attempts had xruns, 26 messages on time in the last
 ON_TIME_MS = 0.3  # a quiet run's cycles reached the reference client 0.007-0.24 ms after their start
 MIN_ON_TIME = 30  # of 76; measured 36-76 on time while other tests ran, 69-76 in most attempts
 

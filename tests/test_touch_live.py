@@ -3,6 +3,7 @@ so xdotool's clicks arrive as touches), audio on a JACK dummy server; the clicks
 touch responses with asynchronies."""
 
 import json
+import os
 import sys
 import threading
 import time
@@ -142,6 +143,13 @@ def test_xdotool_clicks_on_a_real_window_become_stored_touch_responses(jack_serv
           f"{', '.join(f'{a:.0f}' for a in asyn)}", file=sys.stderr)
 
 
+# Calibrations run at most. The calibration rightly refuses taps whose IQR is over 30 ms; the
+# tapper under X and SDL on a loaded machine sometimes taps that unsteadily (CI's run at stop 16,
+# and here at load average 5 and more), which measures the machine, not the calibration: a refusal
+# for the spread is measured again, and printed. Any other failure fails at once.
+CALIBRATION_ATTEMPTS = 3
+
+
 def test_calibrate_touch_measures_a_tapper_that_taps_a_known_time_late(jack_server_sync, tmp_path):
     import subprocess
     from pathlib import Path
@@ -150,20 +158,26 @@ def test_calibrate_touch_measures_a_tapper_that_taps_a_known_time_late(jack_serv
     db = tmp_path / "live.db"
     late_ms = 40.0
     with touch_screen(server):
-        proc = start_live(server, ["calibrate", "--input", "touch", "--json", "--db", str(db), "--taps", "16",
-                                   "--tempo", "120"])
-        log = StderrLines(proc)
-        log.wait_for("client screen on display 0")
-        # taps the one big pad's centre, 40 ms after each click it hears, on the next click
-        tapper = subprocess.Popen([sys.executable, str(Path(__file__).with_name("touch_tapper.py")), "--beat-s", "0.5",
-                                   "--late-ms", str(late_ms), "--x", "512", "--y", "384", "--taps", "19",
-                                   "--seconds", "40"], env=server.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                  text=True)
-        try:
-            code, out, err = log.finish(timeout_s=60)
-            tap_out, tap_err = tapper.communicate(timeout=60)
-        finally:
-            tapper.kill()
+        for attempt in range(1, CALIBRATION_ATTEMPTS + 1):
+            proc = start_live(server, ["calibrate", "--input", "touch", "--json", "--db", str(db), "--taps", "16",
+                                       "--tempo", "120"])
+            log = StderrLines(proc)
+            log.wait_for("client screen on display 0")
+            # taps the one big pad's centre, 40 ms after each click it hears, on the next click
+            tapper = subprocess.Popen([sys.executable, str(Path(__file__).with_name("touch_tapper.py")), "--beat-s",
+                                       "0.5", "--late-ms", str(late_ms), "--x", "512", "--y", "384", "--taps", "19",
+                                       "--seconds", "40"], env=server.env, stdout=subprocess.PIPE,
+                                      stderr=subprocess.PIPE, text=True)
+            try:
+                code, out, err = log.finish(timeout_s=60)
+                tap_out, tap_err = tapper.communicate(timeout=60)
+            finally:
+                tapper.kill()
+            refused_for_spread = code == 1 and "tap along more steadily" in err
+            if not refused_for_spread or attempt == CALIBRATION_ATTEMPTS:
+                break
+            print(f"\ntouch calibration attempt {attempt} refused for the taps' spread (load average "
+                  f"{os.getloadavg()[0]:.1f}): {err.strip().splitlines()[-1]}; measuring again", file=sys.stderr)
         # A later run on that screen subtracts it from every touch and stores what it used.
         preset = tmp_path / "pads.toml"
         preset.write_text(PRESET.format(beats=2))
