@@ -28,7 +28,8 @@ class _Audio:
         self.new_stream = callback
 
 
-def _session(beat_sound, clap_frames, *, latency, bleed_gain, seconds=6.0, clap_gain=0.8, seed=2):
+def _session(beat_sound, clap_frames, *, latency, bleed_gain, seconds=6.0, clap_gain=0.8, seed=2,
+             reject_bleed=True):
     """Run the callback block by block with the loopback; return (the source's input frames,
     the beat's frames)."""
     state = SamplerState(default_bank(SR), channels=2, in_channels=1, in_frames=1 << 16)
@@ -42,7 +43,8 @@ def _session(beat_sound, clap_frames, *, latency, bleed_gain, seconds=6.0, clap_
     for f in clap_frames:
         c = mic_signals.clap(rng)
         claps[f: f + c.size] += clap_gain * c
-    source = MicSource(_Audio(state), client="c", threshold=0.01, latency_frames=latency)
+    source = MicSource(_Audio(state), client="c", threshold=0.01, latency_frames=latency,
+                       reject_bleed=reject_bleed)
     played = np.zeros(n + latency + SR, np.float32)
     got = []
     for at in range(0, n, 64):
@@ -83,3 +85,10 @@ def test_the_beat_s_bleed_alone_is_no_input_but_without_the_played_ring_it_would
     for f in (SR // 2, SR, 3 * SR // 2):
         x[f: f + s.length_frames] += 0.5 * 0.9 * state.bank.samples("click_accent")[: 3 * SR - f]
     assert len(detect_onsets(x, SR)) == 3
+
+
+def test_without_bleed_rejection_the_loopback_s_clicks_are_inputs_at_their_played_frames():
+    """What ``live calibrate --input mic`` relies on: its loopback's clicks are heard, each at the
+    frame it was played (the latency taken back off)."""
+    got, beats = _session("click_accent", [], latency=64, bleed_gain=0.5, reject_bleed=False)
+    assert got == beats

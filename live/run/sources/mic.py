@@ -35,12 +35,17 @@ class MicSource:
         The microphone path's calibrated latency (the loopback round trip with ``live calibrate
         --input mic``): subtracted from every onset, and the delay from what was played to its
         bleed at the microphone.
+    reject_bleed : bool
+        Whether the beat's own sound at the microphone is left out (False for ``live calibrate
+        --input mic``, whose loopback measures exactly that sound).
     """
 
     name = "mic"
 
-    def __init__(self, audio: Any, *, client: str, threshold: float, latency_frames: int = 0):
+    def __init__(self, audio: Any, *, client: str, threshold: float, latency_frames: int = 0,
+                 reject_bleed: bool = True):
         self.audio = audio
+        self.reject_bleed = reject_bleed
         self.client = client
         self.latency_frames = latency_frames
         self.threshold = threshold
@@ -51,7 +56,8 @@ class MicSource:
     def poll(self, now_frame: int) -> Polled:
         state = self.audio.stream.state
         first, samples = state.take_input()
-        played = state.played(first - self.latency_frames + self.lead_frames, samples.shape[0])
+        played = (state.played(first - self.latency_frames + self.lead_frames, samples.shape[0])
+                  if self.reject_bleed else None)
         return Polled(inputs=[
             InputEvent(frame=onset.frame - self.latency_frames, source="mic", note=None, velocity=onset.velocity,
                        client=self.client)
