@@ -22,7 +22,7 @@ from typing import Any, Callable, Mapping, Protocol, runtime_checkable
 from live.engine.events import InputEvent, Release
 
 __all__ = [
-    "ActivityContext", "ControlEvent", "InputSource", "LiveNumber", "MidiTrack", "NotePlot", "Polled", "RecordNames", "Response",
+    "ActivityContext", "AudioChunk", "ControlEvent", "HearsAudio", "SingsAudio", "InputSource", "LiveNumber", "MidiTrack", "NotePlot", "Polled", "RecordNames", "Response",
     "Summary", "Target", "GENERIC_RECORD_NAMES", "FixedEnds",
 ]
 
@@ -49,12 +49,17 @@ class ActivityContext:
         Sounds the bank holds.
     session_start_frame : int
         Engine frame of the session's start (its time 0 in records that count from it).
+    realtime : bool
+        Whether the clock runs in real time (``live run``): work that takes long (a sung
+        answer's analysis) must then not hold up the control thread; offline (``live demo``) it
+        may, and the result must not depend on how long it took.
     """
 
     sample_rate: int
     start_frame: int
     sound_names: frozenset[str] = frozenset()
     session_start_frame: int = 0
+    realtime: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -278,6 +283,49 @@ class Polled:
     inputs: list[InputEvent] = field(default_factory=list)
     controls: list[ControlEvent] = field(default_factory=list)
     releases: list[InputEvent] = field(default_factory=list)
+    audio: "AudioChunk | None" = None
+    """The client's audio input since the last poll (a voice source's), or None."""
+
+
+@dataclass(frozen=True, slots=True)
+class AudioChunk:
+    """Consecutive samples of a client's audio input (a voice at a microphone).
+
+    Attributes
+    ----------
+    first_frame : int
+        The engine frame of the first sample (the input path's calibrated latency taken off).
+    samples : numpy.ndarray
+        One channel, float32, full scale 1.0.
+    client : str
+        Whose voice it is.
+    source : str
+        The input path its notes are stamped with (``"mic"``; ``"sim"``: a simulated singer).
+    """
+
+    first_frame: int
+    samples: Any
+    client: str
+    source: str = "mic"
+
+
+@runtime_checkable
+class SingsAudio(Protocol):
+    """A simulated client whose answers are audio (a simulated singer): its source polls it."""
+
+    def audio_before(self, frame: int) -> AudioChunk | None:
+        """Its audio before ``frame`` not given yet (None: none)."""
+        ...
+
+
+@runtime_checkable
+class HearsAudio(Protocol):
+    """An activity that listens to the client's audio input itself (a sung answer): the loop
+    hands it every :class:`AudioChunk` a source polled, in frame order."""
+
+    def on_audio(self, chunk: AudioChunk) -> None:
+        """Keep what it needs of ``chunk`` (cheap: runs every control step)."""
+        ...
 
 
 @runtime_checkable

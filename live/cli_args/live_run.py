@@ -39,6 +39,9 @@ def add_parsers(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> N
     run.add_argument("--mic-threshold", action=number(0, 1, lo_open=True, hi_open=True, note="of full scale"),
                      default=0.05, metavar="LEVEL",
                      help="onset threshold, 0..1 of full scale (default 0.05; raised by background noise)")
+    run.add_argument("--voice", action="store_true",
+                     help="take the client's voice at a microphone: sung answers (call-and-response presets with "
+                     'answer_input = "voice"); not with --mic (both read the one audio input)')
     run.add_argument("--controls", metavar="FILE", help="therapist controller mapping (TOML; default built in)")
     run.add_argument("--headless", action="store_true", help="no client touchscreen (MIDI and microphone only)")
     add_screen_args(run)

@@ -22,6 +22,13 @@ def run(args) -> int:
         for line in getattr(exc, "problems", [str(exc)]):
             print(f"live run: {one_line(line)}", file=err)
         return 2
+    if args.voice and args.mic:
+        print("live run: --voice and --mic: take one (both read the one audio input)", file=err)
+        return 2
+    sung = [p.name for p in presets if getattr(p.params, "answer_input", None) == "voice"]
+    if sung and not args.voice:
+        print(f"live run: preset {sung[0]} is answered by voice: add --voice (the microphone's audio)", file=err)
+        return 2
     screen = screen_options(args)  # numbers and sizes are checked while parsing (live.cli_args.values)
 
     from live.controls import ControlError, ControlMap
@@ -57,7 +64,7 @@ def run(args) -> int:
         options = LiveOptions(client=args.client, duration_s=args.duration, audio_device=args.audio_device,
                               midi_in=args.midi_in, midi_out=args.midi_out, controls=controls,
                               midi_backend=args.midi_backend, rtmidi_api=args.rtmidi_api, mic=args.mic,
-                              mic_threshold=args.mic_threshold, touch=not args.headless,
+                              mic_threshold=args.mic_threshold, voice=args.voice, touch=not args.headless,
                               console=console_wanted() and not args.no_console,
                               notes=declared_notes(presets), soundfont=declared_soundfont(presets), **screen)
         try:
@@ -71,7 +78,7 @@ def run(args) -> int:
             if not args.headless and args.display_latency is not None:  # the screen opened: remember it
                 store_display_latency(store, args.display, args.display_latency, session.sample_rate)
             latency, used = {}, {}
-            paths = [("midi", midi_device(args))] + ([("mic", mic_device(args))] if args.mic else [])
+            paths = [("midi", midi_device(args))] + ([("mic", mic_device(args))] if args.mic or args.voice else [])
             paths += [] if args.headless else [("touch", touch_device(args))]
             for path, device in paths:
                 cal = store.latest_calibration(path, device)

@@ -166,6 +166,10 @@ class LiveSetup:
 
                 sources.append(MicSource(audio, client=opts.client, threshold=opts.mic_threshold,
                                          latency_frames=latency.get("mic", 0), reject_bleed=opts.mic_reject_bleed))
+            if opts.voice:
+                from live.run.sources.voice import VoiceSource
+
+                sources.append(VoiceSource(audio, client=opts.client, latency_frames=latency.get("mic", 0)))
             screen: Any = NoScreen("none (--headless)")
             if self.link is not None:
                 from live.run.sources.touch import TouchScreen
@@ -185,7 +189,7 @@ class LiveSetup:
                           writer=ThreadedWriter(store, opts.flush_period_s), console=console, screen=screen,
                           feedback=feedback)
             settings = SessionSettings(
-                clients=(opts.client,), lookahead_frames=opts.lookahead_frames,
+                clients=(opts.client,), realtime=True, lookahead_frames=opts.lookahead_frames,
                 start_delay_frames=opts.start_delay_frames, phase_length_s=opts.duration_s, calibration=calibration,
                 playback=self.playback,
                 greeting=f"audio on {audio.stream.driver.host_api}, MIDI through {self.midi.path}; "

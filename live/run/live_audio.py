@@ -121,7 +121,7 @@ class LiveAudio:
         from live.engine.live_driver import LiveDriver
 
         opts = self.options
-        state = SamplerState(self.bank, channels=2, in_channels=1 if opts.mic else 0)
+        state = SamplerState(self.bank, channels=2, in_channels=1 if opts.mic or opts.voice else 0)
         try:
             driver = LiveDriver(state, sample_rate=opts.sample_rate, device=opts.audio_device, jack_client_name="live")
         except BaseException:

@@ -9,7 +9,8 @@ Each control step (DESIGN.md section 3), in this order:
    and to the store (the stored sound's end frame);
 3. every input source is polled: an input is stored, and scored by the activity unless it is
    the therapist's (``client`` None: handed to the activity's ``on_therapist_input``, whose
-   controls, e.g. a chord recognised, are acted on like the controller's); a control is acted
+   controls, e.g. a chord recognised, are acted on like the controller's); the client's audio
+   (a voice source's) goes to an activity that hears audio itself; a control is acted
    on (the run's own: ``start_stop``, ``next_activity``, ``mark``, ``quit``) or handed to the
    activity, and stored;
 4. the activity's new cues go to the client's screen, its live numbers to the console;
@@ -27,7 +28,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Sequence
 
-from live.activities.types import ControlEvent, InputSource, Response
+from live.activities.types import ControlEvent, HearsAudio, InputSource, Response
 from live.engine.events import InputEvent, Release, ScheduledSound
 from live.engine.engine import CALLER_KEY_LIMIT
 from live.engine.instruments import parse_note_sound
@@ -267,6 +268,8 @@ class RunLoop:
                             e.feedback.give(activity.input_sounds(ev, e.feedback.sound_frame(ev, now)), ev)
                     else:  # the therapist's playing is stored, never scored; it may amount to controls
                         wanted.extend(activity.on_therapist_input(ev))
+                if polled.audio is not None and isinstance(activity, HearsAudio):  # a voice, for a sung answer
+                    activity.on_audio(polled.audio)
                 for ev in polled.releases:
                     e.feedback.release(ev, now)
                 wanted.extend(polled.controls)

@@ -39,6 +39,8 @@ class SessionSettings:
         therapist).
     simulated : bool
         Flag the session as simulated in the store (``live demo``).
+    realtime : bool
+        The clock runs in real time (``live run``): told to each activity (its context).
     lookahead_frames : int
         How far ahead sounds are planned (~100 ms).
     start_delay_frames : int
@@ -56,6 +58,7 @@ class SessionSettings:
 
     clients: tuple[str, ...]
     simulated: bool = False
+    realtime: bool = False
     lookahead_frames: int = 4800
     start_delay_frames: int = 24000
     phase_length_s: float | None = None
@@ -191,7 +194,7 @@ class Session:
             params=dataclasses.asdict(params), start_frame=start_frame, calibration=s.calibration,
             playback=playback, resumes_run_id=resumes, outage_id=outage_id)
         activity.start(ActivityContext(e.audio.sample_rate, start_frame, e.audio.sound_names,
-                                       session_start_frame=self._session_start))
+                                       session_start_frame=self._session_start, realtime=s.realtime))
         e.feedback.use_activity_sounds(cls.plays_inputs)
         e.feedback.follow(activity, start_frame)
         for listener in e.listeners:

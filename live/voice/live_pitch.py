@@ -85,6 +85,10 @@ class LivePitch:
         self.min_rms = min_rms
         self._tail = np.zeros(0, dtype=np.float64)
 
+    def reset(self) -> None:
+        """Forget the stream so far (the next estimate waits for a whole new window)."""
+        self._tail = np.zeros(0, dtype=np.float64)
+
     def feed(self, samples: np.ndarray) -> PitchEstimate | None:
         """Add the next samples of the stream; the estimate over the latest window (None while
         fewer samples than a window have come, or when the window is quiet or not periodic)."""

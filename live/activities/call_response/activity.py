@@ -30,9 +30,10 @@ from live.activities.call_response.params import CallResponseParams
 from live.activities.call_response.engine_calls import engine_trial
 from live.activities.call_response.pitches import call_notes, note_name, pitched_notes, sounds_needed
 from live.activities.call_response.staircase import Staircase
+from live.activities.call_response.sung import SUNG_TOLERANCE_CENTS, SungAnswers
 from live.activities.call_response.trials import TARGET_KIND, Trial
 from live.activities.registry import register
-from live.activities.types import ActivityContext, ControlEvent, FixedEnds, LiveNumber, MidiTrack, RecordNames, Response, Summary
+from live.activities.types import ActivityContext, AudioChunk, ControlEvent, FixedEnds, LiveNumber, MidiTrack, RecordNames, Response, Summary
 from live.engine.events import Cue, InputEvent, PadLight, PadLook, ScheduledSound, ScreenPrompt
 from live.engine.instruments import PitchedNote
 
@@ -76,6 +77,9 @@ class CallResponse(FixedEnds):
         self._seq = 0
         self._end_frame: int | None = None
         self._stopped = False
+        self._sung: SungAnswers | None = None  # answer_input = "voice"
+        self._waited: set[int] = set()  # sung trials whose notes were not ready when first due
+        self._shown = ("", -1)  # the live estimate last shown on the client's screen, and when
 
     # --- what the class declares --------------------------------------------------------------
     @classmethod
@@ -89,7 +93,13 @@ class CallResponse(FixedEnds):
     def simulated_client(cls, params: CallResponseParams, *, seed: int, sample_rate: int, client: str,
                          **settings: Any) -> "sim.EchoClient":
         """The simulated echo player (:class:`~live.activities.call_response.simulated.EchoClient`)
-        seeded by ``seed``; ``settings`` are fields of :class:`~live.sim.echo.EchoPlayerParams`."""
+        seeded by ``seed``; ``settings`` are fields of :class:`~live.sim.echo.EchoPlayerParams`.
+        With ``answer_input = "voice"`` it sings its answers (audio; ``settings`` may also name
+        the ``voice`` and ``cents_sd``: :class:`~live.activities.call_response.singer.EchoSinger`)."""
+        if params.answer_input == "voice":
+            from live.activities.call_response.singer import EchoSinger
+
+            return EchoSinger(params, seed=seed, sample_rate=sample_rate, client=client, **settings)
         return sim.EchoClient(params, seed=seed, sample_rate=sample_rate, client=client, **settings)
 
     @classmethod
@@ -130,6 +140,8 @@ class CallResponse(FixedEnds):
         self._next_start = ctx.start_frame
         self._gap_frames = round(self.params.phrase_gap_beats * self._beat_frames(self.params.tempo_bpm))
         self._delay_frames = round(FEEDBACK_DELAY_S * self.sr)
+        if self.params.answer_input == "voice":
+            self._sung = SungAnswers(self.sr, realtime=ctx.realtime)
         self._pads = call_notes(self.params)  # pad k plays (and is labelled) the k-th of these
         if self._pads:
             self._cues.append(PadLook(ctx.start_frame, labels=tuple(note_name(n) for n in self._pads)))
@@ -210,20 +222,35 @@ class CallResponse(FixedEnds):
             for trial in self._trials:
                 if trial.score is None and trial.close_frame is not None and \
                         trial.close_frame + self._delay_frames < until_frame:
-                    self._finish_trial(trial)
+                    if self._sung is not None:  # its notes are found first (live: on a worker thread)
+                        self._sung.analyse(trial.index)
+                        if not self._sung.ready(trial.index):
+                            self._waited.add(trial.index)
+                            continue
+                    # a sung answer found late: its feedback at the horizon's end, still ahead of the clock
+                    self._finish_trial(trial, None if trial.index not in self._waited else until_frame - 1)
             if self._queue and self._queue[0][0] < until_frame:
                 out.append(heapq.heappop(self._queue)[2])
                 continue
             return out
 
-    def _finish_trial(self, trial: Trial) -> None:
+    def _score(self, trial: Trial) -> Any:
+        if self._sung is not None:
+            return trial.scored_sung(self._sung.answer(trial.index, trial.call_notes), sample_rate=self.sr,
+                                     tolerance_cents=SUNG_TOLERANCE_CENTS)
+        return trial.scored(self._inputs, sample_rate=self.sr, note_of=self._note_of)
+
+    def _finish_trial(self, trial: Trial, feedback_frame: int | None = None) -> None:
         p = self.params
-        score = trial.scored(self._inputs, sample_rate=self.sr, note_of=self._note_of)
+        score = self._score(trial)
         mean_abs = score.mean_abs_error_ms
         trial.success = score.f1 >= p.success_f1 and mean_abs is not None and mean_abs <= p.success_error_ms
         if p.adaptive:
             self._stair = self._stair.after(trial.success).state
-        fb_frame = trial.close_frame + self._delay_frames
+        fb_frame = trial.close_frame + self._delay_frames if feedback_frame is None else feedback_frame
+        if self._sung is not None and self._shown[1] >= 0:  # the live estimate leaves the screen
+            self._cues.append(ScreenPrompt(fb_frame, ""))
+            self._shown = ("", -1)
         if p.feedback and not self._stopped:
             self._push(ScheduledSound(fb_frame, _FEEDBACK_SOUNDS[trial.success], gain=0.5 * p.volume))
         beat = self._beat_frames(p.tempo_bpm)
@@ -246,6 +273,21 @@ class CallResponse(FixedEnds):
         extra = {"trial": None if trial is None else trial.index, "level": None if trial is None else trial.level,
                  "pitch": ev.note, "timing_error_ms": None}
         return [Response(ev, None, None, extra)]
+
+    def on_audio(self, chunk: AudioChunk) -> None:
+        """The client's voice (``answer_input = "voice"``): kept for the trials whose window it
+        falls in; while one is open the live pitch estimate goes to the client's screen (when
+        its text changes, at most every 100 ms) and the console."""
+        if self._sung is None:
+            return
+        windows = [(t.index, t.open_frame, t.close_frame) for t in self._trials
+                   if t.score is None and t.open_frame is not None and t.close_frame is not None]
+        if self._sung.keep(chunk, windows) and self._sung.estimate is not None:
+            text = f"singing {self._sung.estimate.text()}"
+            frame = chunk.first_frame + len(chunk.samples)
+            if text != self._shown[0] and frame - self._shown[1] >= self.sr // 10:
+                self._cues.append(ScreenPrompt(frame, text))
+                self._shown = (text, frame)
 
     def input_sounds(self, ev: InputEvent, at_frame: int) -> list[ScheduledSound]:
         return []  # plays_inputs is False: an answer sounds as the session's pad sound
@@ -282,8 +324,12 @@ class CallResponse(FixedEnds):
         scored = [t for t in self._trials if t.score is not None]
         level = self._trials[-1].level if self._trials else self.params.start_level
         last_f1 = scored[-1].score.f1 if scored else None
-        return (LiveNumber("Trial", f"{len(self._trials)} / {self._limit}"), LiveNumber("Level", level, fmt="d"),
-                LiveNumber("Last F1", last_f1, fmt=".2f"), LiveNumber("Turn", self._turn(now_frame)))
+        numbers = (LiveNumber("Trial", f"{len(self._trials)} / {self._limit}"), LiveNumber("Level", level, fmt="d"),
+                   LiveNumber("Last F1", last_f1, fmt=".2f"), LiveNumber("Turn", self._turn(now_frame)))
+        if self._sung is not None:
+            estimate = self._sung.estimate
+            numbers += (LiveNumber("Sung", estimate.text() if estimate is not None else None),)
+        return numbers
 
     def _turn(self, now_frame: int) -> str:
         for trial in reversed(self._trials):
@@ -328,7 +374,7 @@ class CallResponse(FixedEnds):
     def _scored(self) -> list[Trial]:
         for t in self._trials:  # the run ended: anything not yet scored is scored as it stands
             if t.score is None and t.close_frame is not None:
-                t.scored(self._inputs, sample_rate=self.sr, note_of=self._note_of)
+                self._score(t)
         return [t for t in self._trials if t.score is not None]
 
     def final_responses(self) -> list[Response]:

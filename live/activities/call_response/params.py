@@ -63,6 +63,9 @@ class CallResponseParams:
     steps_per_beat: int = param(2, range=(1, 4), help="grid steps per beat of written phrases (2: eighths)")
     answer: str = param("free", choices=("free", "in_time"),
                         help="free: the client starts when ready; in_time: the answer belongs one phrase later")
+    answer_input: str = param("played", choices=("played", "voice"),
+                              help="played: on pads, keys or an instrument (onsets); voice: sung into the microphone, "
+                                   "its notes and pitch found after the window (pitch right within 50 cents)")
     pulse: bool = param(False, help="a soft pulse on every beat while a call and its answer play")
     count_in_beats: int = param(0, range=(0, 8), help="pulse beats before each call")
     margin_beats: float = param(2.0, range=(0.0, 16.0), unit="beats",

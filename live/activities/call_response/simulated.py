@@ -96,13 +96,17 @@ class EchoClient:
         if self.params.calls == "live":
             self._call.append((ev.frame, ev.note if self.params.pitches else None, 0))
 
-    def inputs_before(self, frame: int, *, heard_until_frame: int) -> list[InputEvent]:
+    def _answer_when_heard(self, frame: int, heard_until_frame: int) -> None:
+        """Answer the call heard so far once it is complete (see the module docstring)."""
         if self._call:
             last = self._call[-1][0]
             complete = frame > last + self._gap_frames if self.params.calls == "live" \
                 else heard_until_frame > last + self._rest_frames
             if complete:
                 self._answer()
+
+    def inputs_before(self, frame: int, *, heard_until_frame: int) -> list[InputEvent]:
+        self._answer_when_heard(frame, heard_until_frame)
         out = []
         while self._pending and self._pending[0][0] < frame:
             f, note = heapq.heappop(self._pending)

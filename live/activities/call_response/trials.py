@@ -58,6 +58,7 @@ class Trial:
     expected_lag_frames: int | None = None
     answer: list[InputEvent] = field(default_factory=list)
     answer_notes: list[int | None] = field(default_factory=list)
+    answer_pitches: list[float] | None = None
     score: EchoScore | None = None
     success: bool | None = None
 
@@ -75,14 +76,33 @@ class Trial:
         ``note_of`` gives an input's MIDI note, e.g. a touched pad's)."""
         sr = sample_rate
         self.answer = sorted((ev for ev in inputs if self.in_window(ev.frame)), key=lambda ev: ev.frame)
-        call = [EchoNote(f / sr, n, d / sr) for f, n, d in zip(self.call_frames, self.call_notes,
-                                                                 self.call_lengths_frames)]
         pitched = self.pitched()
         self.answer_notes = [note_of(ev) if pitched else None for ev in self.answer]
         answer = [EchoNote(ev.frame / sr, n) for ev, n in zip(self.answer, self.answer_notes)]
         lag_s = None if self.expected_lag_frames is None else self.expected_lag_frames / sr
-        self.score = score_echo(call, answer, tolerance_ms=self.tolerance_ms, expected_lag_s=lag_s)
+        self.score = score_echo(self._call(sr), answer, tolerance_ms=self.tolerance_ms, expected_lag_s=lag_s)
         return self.score
+
+    def scored_sung(self, sung: list[tuple[InputEvent, float]], *, sample_rate: int,
+                    tolerance_cents: float) -> EchoScore:
+        """Score a sung answer: ``sung`` the notes found in the window's audio, each an input at
+        its onset and its pitch (fractional MIDI); pitch right within ``tolerance_cents``."""
+        sr = sample_rate
+        kept = sorted((s for s in sung if self.in_window(s[0].frame)), key=lambda s: s[0].frame)
+        self.answer = [ev for ev, _ in kept]
+        pitched = self.pitched()
+        self.answer_pitches = [p for _, p in kept]
+        self.answer_notes = [ev.note if pitched else None for ev in self.answer]
+        answer = [EchoNote(ev.frame / sr, n, 0.0, p if pitched else None)
+                  for ev, n, p in zip(self.answer, self.answer_notes, self.answer_pitches)]
+        lag_s = None if self.expected_lag_frames is None else self.expected_lag_frames / sr
+        self.score = score_echo(self._call(sr), answer, tolerance_ms=self.tolerance_ms, expected_lag_s=lag_s,
+                                pitch_tolerance_cents=tolerance_cents)
+        return self.score
+
+    def _call(self, sr: int) -> list[EchoNote]:
+        return [EchoNote(f / sr, n, d / sr) for f, n, d in zip(self.call_frames, self.call_notes,
+                                                                self.call_lengths_frames)]
 
     def responses(self, *, sample_rate: int) -> list[Response]:
         """Each answer input with the call note it matched (``error_ms``: answer - call onset, the
@@ -106,7 +126,7 @@ class Trial:
     def record(self, *, sample_rate: int, origin_frame: int) -> dict[str, Any]:
         """The trial as ``live demo --json`` and the store give it: ``index``, ``level``,
         ``tolerance_ms``, ``call`` (``{onset_s, duration_s, note}``), ``answer`` (``{onset_s,
-        note}``: the onsets scored), times in seconds from ``origin_frame`` (the session's
+        note}``: the onsets scored; a sung answer's also ``pitch_midi``), times in seconds from ``origin_frame`` (the session's
         start), every key of ``live metrics echo --json``, ``success`` (1 or 0) and ``call_frame``
         (the engine frame of the call's first note: the call on the session's other records)."""
         assert self.score is not None
@@ -118,6 +138,9 @@ class Trial:
         call = [{"onset_s": t(f), "duration_s": round(d / sr, 6), "note": n}
                 for f, n, d in zip(self.call_frames, self.call_notes, self.call_lengths_frames)]
         answer = [{"onset_s": t(ev.frame), "note": n} for ev, n in zip(self.answer, self.answer_notes)]
+        if self.answer_pitches is not None:  # sung: each note's pitch (fractional MIDI, in the call's octave)
+            for a, p in zip(answer, self.answer_pitches):
+                a["pitch_midi"] = round(p, 3)
         metrics = self.score.as_dict()
         return {"index": self.index, "level": self.level, "tolerance_ms": self.tolerance_ms, "call": call,
                 "answer": answer, **{k: metrics[k] for k in SCORE_KEYS}, "success": int(bool(self.success)),

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any, Mapping, Sequence
 
-from live.activities.types import Polled
+from live.activities.types import Polled, SingsAudio
 from live.engine.events import InputEvent, ScheduledSound
 from live.sim.base import SimulatedClient
 
@@ -61,8 +61,11 @@ class SimulatedSource:
         self.sim.hear_therapist(ev)
 
     def poll(self, now_frame: int) -> Polled:
-        """Its inputs before ``now_frame`` (each at its exact frame, as a real edge stamps them)."""
-        return Polled(inputs=self.sim.inputs_before(now_frame, heard_until_frame=self._heard_until_frame))
+        """Its inputs before ``now_frame`` (each at its exact frame, as a real edge stamps them);
+        a simulated singer's audio too, as a voice source gives a microphone's."""
+        inputs = self.sim.inputs_before(now_frame, heard_until_frame=self._heard_until_frame)
+        audio = self.sim.audio_before(now_frame) if isinstance(self.sim, SingsAudio) else None
+        return Polled(inputs=inputs, audio=audio)
 
     def status(self) -> str:
         done = self.sim.produced() if self.sim is not None else {}
