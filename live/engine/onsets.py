@@ -29,8 +29,8 @@ the microphone (``reference``: the output delayed by the loopback latency ``live
 --input mic`` measures), the bleed is gated and its expected envelope taken off the floor:
 detection also needs ``env`` above ``bleed_margin`` times the expected bleed (the gain from
 reference to microphone times the reference's 1 ms envelope, held with a 20 ms decay), the local
-background is ``slow`` less the bleed's share, and the walk-back's floor adds the bleed's 0.25 ms
-envelope. The gain is measured as the engine plays: at each start of the reference after 5 ms of
+background is ``slow`` less the bleed's share, and the walk-back's floor adds twice the bleed's
+0.25 ms envelope (held over ~1 ms, for a reference a little early). The gain is measured as the engine plays: at each start of the reference after 5 ms of
 quiet (a click), the microphone's energy over the 10 ms from it less its energy over the 10 ms
 before, over the reference's energy; the gain in use is the median of the last 15 (a hit that
 coincides with a click now and then does not move it); until the first, it is ``bleed_gain``.
@@ -64,7 +64,7 @@ _GAINS = 15   # per-window bleed gains whose median is the gain
  P_REFRACT, P_MAX_BACK, P_PEAK, P_WARM, P_MARGIN, P_GAIN0, P_WIN, P_BRIDGE, P_REF_MIN, P_MEAS, P_N) = range(20)
 # state slots
 (S_FAST, S_ENV, S_SLOW, S_NOISE, S_REF, S_HOLD, S_GAIN, S_NEXT, S_PEND, S_PEAK,
- S_SEEN, S_WSUM_X, S_WSUM_R, S_NGAINS, S_LAST, S_RFAST, S_RSLOW, S_PREV_X, S_QUIET, S_MEAS, S_N) = range(21)
+ S_SEEN, S_WSUM_X, S_WSUM_R, S_NGAINS, S_LAST, S_RFAST, S_RSLOW, S_PREV_X, S_QUIET, S_MEAS, S_RFH, S_N) = range(22)
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,6 +123,7 @@ def _run(x, ref, has_ref, first, p, sos, z, s, hist, gains, out_frame, out_peak)
             pr = yr * yr
             s[S_REF] += p[P_ENV] * (pr - s[S_REF])
             s[S_RFAST] += p[P_FAST] * (pr - s[S_RFAST])
+            s[S_RFH] = max(s[S_RFAST], s[S_RFH] * (1.0 - p[P_ENV]))  # held over ~1 ms: a reference a little early
             s[S_RSLOW] += p[P_SLOW] * (pr - s[S_RSLOW])
             s[S_HOLD] = max(s[S_REF], s[S_HOLD] * (1.0 - p[P_HOLD]))
             # the bleed gain, per start of the reference after >= 5 ms of quiet: the microphone's
@@ -147,11 +148,11 @@ def _run(x, ref, has_ref, first, p, sos, z, s, hist, gains, out_frame, out_peak)
                 s[S_MEAS] = p[P_MEAS] - 1.0
             s[S_QUIET] = s[S_QUIET] + 1.0 if s[S_RFAST] <= p[P_REF_MIN] else 0.0
             bleed = s[S_GAIN] * s[S_HOLD]
-            bleed_fast = s[S_GAIN] * s[S_RFAST]
+            bleed_fast = s[S_GAIN] * s[S_RFH]
             background = max(s[S_SLOW] - s[S_GAIN] * s[S_RSLOW], 0.0)  # the background less the bleed's
         h = int(f) & mask
         hist[0, h] = s[S_FAST]
-        hist[1, h] = p[P_BACK_F] * (max(noise, background) + bleed_fast)
+        hist[1, h] = p[P_BACK_F] * max(noise, background) + 2.0 * bleed_fast
         hist[2, h] = abs(v)
         hist[3, h] = pw
         if s[S_PEND] >= 0:

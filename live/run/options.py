@@ -50,6 +50,7 @@ class LiveOptions:
     midi_out: str | None = None
     mic: bool = False                 # take onsets from the audio input (an instrument at a microphone)
     mic_threshold: float = 0.05       # onset threshold floor, full scale 1.0
+    mic_reject_bleed: bool = True     # the beat's own sound at the microphone is no onset (False: a loopback calibration hears it)
     voice: bool = False               # hand the audio input to the activity (a sung answer)
     midi_backend: str = "auto"        # "auto" (JACK when a server runs, else rtmidi), "jack", "rtmidi"
     rtmidi_api: str | None = None     # rtmidi's API ("alsa", "jack", ...); None: its default
