@@ -3,6 +3,10 @@ planned beat frames, taps scored against them, steps, ramps, fades and continuat
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 import wave
 from pathlib import Path
 
@@ -20,6 +24,7 @@ from live.store.store import Store
 from song_helpers import add_song
 
 SR = 48000
+LIVE = [sys.executable, "-m", "live"]
 START = LoopTiming().start_frame
 
 
@@ -85,3 +90,36 @@ def test_song_params_refuse_what_cannot_be_planned_before_the_session():
     assert [p.path for p in problems] == ["song_click"]
     _, problems = check_params(EntrainmentParams, base | {"song_click": True, "song_click_volume": 0.2})
     assert problems == []
+
+
+def test_live_demo_on_a_song_preset_with_no_song_added_plays_a_demo_song_and_exports_its_audio(tmp_path):
+    """The shipped preset names a song the demo's fresh store lacks: the demo song is rendered from
+    MIDI into the demo's folder and added, the run plays on it, and ``live export --format wav``
+    renders the same audio again (the song warped again from the library, through the cache)."""
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    proc = subprocess.run([*LIVE, "demo", "--preset", "song-tapping-steady", "--json", "--out", str(tmp_path)],
+                          capture_output=True, text=True, env=env, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    doc = json.loads(proc.stdout)
+    assert doc["summary"]["n_beats"] == 40 and doc["summary"]["matched"] >= 38
+    assert (tmp_path / "demo-song.mid").is_file() and "playing the demo song" in proc.stderr
+    with Store.open(tmp_path / "live-demo.db") as store:
+        [song] = store.list_songs()
+        assert song["title"] == "tapping song"
+    out = tmp_path / "again.wav"
+    proc = subprocess.run([*LIVE, "export", doc["session_id"], "--format", "wav", "--db", str(tmp_path / "live-demo.db"),
+                           "--out", str(out)], capture_output=True, text=True, env=env, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert out.read_bytes() == Path(doc["outputs"]["wav"]).read_bytes()
+
+
+def test_live_run_with_a_song_not_in_the_library_fails_in_one_line_before_any_device(tmp_path):
+    preset = tmp_path / "on-a-song.toml"
+    preset.write_text('schema = 1\nactivity = "entrainment"\ntitle = "T"\ngoal = "G"\n\n[params]\n'
+                      'tempo_bpm = 100\nbeats = 8\nsong = "No Such Song"\n')
+    proc = subprocess.run([*LIVE, "run", str(preset), "--headless", "--client", "C-001", "--db", str(tmp_path / "s.db")],
+                          capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")})
+    assert proc.returncode == 2 and proc.stdout == ""
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and "'No Such Song'" in lines[0] and "live songs add FILE" in lines[0]

@@ -4,6 +4,7 @@ before it starts. Realtime-safe: no."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from live.controls import ControlMap
 
@@ -66,6 +67,7 @@ class LiveOptions:
     pad_sound: str | None = "woodblock"  # None: pads play no sound
     notes: tuple = ()                 # PitchedNote s the presets declare: rendered into the bank first
     soundfont: str | None = None      # the SoundFont a preset names (None: LIVE_SOUNDFONT's, or Debian's)
+    sounds: Any = None                # more sounds by bank name, rendered before the session (a song warped onto a run's beats)
     stall_timeout_s: float = 1.0
     controls: ControlMap = field(default_factory=ControlMap.default)
     touch: bool = False

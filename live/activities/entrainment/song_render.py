@@ -46,6 +46,16 @@ def read_song(song: Song, sample_rate: int) -> np.ndarray:
     return mono
 
 
+def _joined(a: np.ndarray, b: np.ndarray, xf: int) -> np.ndarray:
+    """``a`` then ``b``, the last ``xf`` frames of ``a`` crossfaded with the first ``xf`` of ``b``
+    (so ``b[xf]`` lands at ``a.size``)."""
+    if xf <= 0:
+        return np.concatenate([a, b]).astype(np.float32)
+    ramp = np.linspace(0.0, 1.0, xf, dtype=np.float32)
+    mid = a[-xf:] * ramp[::-1] + b[:xf] * ramp
+    return np.concatenate([a[:-xf], mid, b[xf:]]).astype(np.float32)
+
+
 def source_beats(song: Song, audio: np.ndarray, sample_rate: int, n_needed: int) -> tuple[np.ndarray, np.ndarray]:
     """The audio the cue is cut from and the frames of its first ``n_needed`` beats in it: the
     song from half a second before its first downbeat, whole bars looped when it is too short.
@@ -69,25 +79,14 @@ def source_beats(song: Song, audio: np.ndarray, sample_rate: int, n_needed: int)
     bar = max(1, int(song.beats_per_bar))
     body = (beats.size - 1) // bar * bar or beats.size - 1  # whole bars, and the beat that ends them
     loop_s, loop_e = int(round(beats[0])), int(round(beats[body]))
-    xf = int(round(_CROSSFADE_S * sample_rate))
-    fade_in = np.linspace(0.0, 1.0, xf, dtype=np.float32)
-    out = [audio[start:loop_e].copy()]
+    xf = min(int(round(_CROSSFADE_S * sample_rate)), loop_s)  # crossfaded just before the loop's first beat
+    src = audio[start:loop_e]
     rel = list(beats[:body] - start)
-    at = loop_e - start
     while len(rel) < n_needed:
-        piece = audio[loop_s - xf: loop_e].copy()
-        piece[:xf] *= fade_in
-        out[-1][-xf:] *= fade_in[::-1]
-        prev = np.concatenate(out)
-        joined = np.concatenate([prev[:-xf], prev[-xf:] + piece[:xf], piece[xf:]])
-        out = [joined]
-        rel += list(beats[:body] - loop_s + at)
-        at += loop_e - loop_s
-    tail = audio[loop_s - xf: loop_s + int(_MARGIN_S * sample_rate) * 2].copy()
-    tail[:xf] *= fade_in
-    prev = out[0]
-    prev[-xf:] *= fade_in[::-1]
-    src = np.concatenate([prev[:-xf], prev[-xf:] + tail[:xf], tail[xf:]])
+        rel += list(beats[:body] - loop_s + src.size)
+        src = _joined(src, audio[loop_s - xf: loop_e], xf)
+    tail = audio[loop_s - xf: loop_s + 2 * int(_MARGIN_S * sample_rate)]
+    src = _joined(src, tail, xf)
     return src, np.asarray(rel[:n_needed])
 
 
@@ -174,10 +173,14 @@ def render_song_cue(plan: SongPlan, song: Song, *, sample_rate: int, method: str
     audio = read_song(song, sample_rate)
     n_keys = plan.n_beats - plan.first_beat + 1
     src, beats = source_beats(song, audio, sample_rate, n_keys)
+    margin = int(_MARGIN_S * sample_rate)
+    pad_front = max(0, margin - int(beats[0]))
+    pad_back = max(0, int(beats[-1]) + margin - src.size)
+    src = np.pad(src, (pad_front, pad_back))  # silence where the song has less than the margins
+    beats = beats + pad_front
     if progress is None and plan.frames[-1] > 60 * sample_rate:
         progress = lambda line: print(line, file=sys.stderr, flush=True)  # noqa: E731
     xf = int(round(_CROSSFADE_S * sample_rate))
-    margin = int(_MARGIN_S * sample_rate)
     warped: list[tuple[np.ndarray, int, range]] = []  # each step's warp, a plan frame's index in it, its beats
     cached = 0
     errors: list[int] = []
