@@ -39,6 +39,7 @@ BENCHMARKS = {
     "mic_cost": ("mic_onsets", "run_cost"),
     "voice_pitch": ("voice_pitch", "run"),
     "voice_live": ("voice_pitch", "run_live"),
+    "song_warp": ("song_warp", "run"),
 }
 ALL = list(BENCHMARKS)
 SLOW = ["soak", "busy_thread", "records_export"]
