@@ -201,7 +201,7 @@ class OnsetDetector:
     threshold : float
         Absolute floor: the 1 ms RMS of the filtered input must exceed it (full scale 1.0).
     noise_factor : float
-        The 1 ms RMS must exceed this many times the noise floor's RMS (3: 9.5 dB).
+        The 1 ms RMS must exceed this many times the noise floor's RMS (2.2: 6.8 dB).
     local_factor : float
         ... and this many times the 30 ms RMS of the background (2: 6 dB; a decay is no onset).
     back_factor : float
@@ -219,7 +219,7 @@ class OnsetDetector:
         The amplitude gain from reference to microphone assumed until it has been measured.
     """
 
-    def __init__(self, sample_rate: int, *, threshold: float = 0.01, noise_factor: float = 3.0,
+    def __init__(self, sample_rate: int, *, threshold: float = 0.01, noise_factor: float = 2.2,
                  local_factor: float = 2.0, back_factor: float = 2.0, refractory_s: float = 0.1,
                  highpass_hz: float = 120.0, max_attack_s: float = 0.03, bleed_margin: float = 2.0,
                  bleed_gain: float = 1.0):
