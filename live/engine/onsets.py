@@ -34,7 +34,9 @@ background is ``slow`` less the bleed's share, and the walk-back's floor adds tw
 quiet (a click), the microphone's energy over the 10 ms from it less its energy over the 10 ms
 before, over the reference's energy; the gain in use is the median of the last 15 (a hit that
 coincides with a click now and then does not move it); until the first, it is ``bleed_gain``.
-A reference that never pauses (a song) is never measured: ``bleed_gain`` stays. A clap louder
+A reference that has not paused (a song) is measured otherwise: twice the lowest ratio of the
+microphone's 30 ms envelope to the reference's (rising at most 3 dB/s), in use after its first
+second (until then ``bleed_gain``). A clap louder
 than ``bleed_margin`` times the bleed at that moment is found even on a click, its onset walked
 back to where it leaves the bleed.
 
@@ -61,10 +63,10 @@ _GAINS = 15   # per-window bleed gains whose median is the gain
 
 # parameter slots
 (P_FAST, P_ENV, P_SLOW, P_HOLD, P_RISE, P_THR, P_NOISE_F, P_LOCAL_F, P_BACK_F,
- P_REFRACT, P_MAX_BACK, P_PEAK, P_WARM, P_MARGIN, P_GAIN0, P_WIN, P_BRIDGE, P_REF_MIN, P_MEAS, P_N) = range(20)
+ P_REFRACT, P_MAX_BACK, P_PEAK, P_WARM, P_MARGIN, P_GAIN0, P_WIN, P_BRIDGE, P_REF_MIN, P_MEAS, P_SETTLE, P_N) = range(21)
 # state slots
 (S_FAST, S_ENV, S_SLOW, S_NOISE, S_REF, S_HOLD, S_GAIN, S_NEXT, S_PEND, S_PEAK,
- S_SEEN, S_WSUM_X, S_WSUM_R, S_NGAINS, S_LAST, S_RFAST, S_RSLOW, S_PREV_X, S_QUIET, S_MEAS, S_RFH, S_N) = range(22)
+ S_SEEN, S_WSUM_X, S_WSUM_R, S_NGAINS, S_LAST, S_RFAST, S_RSLOW, S_PREV_X, S_QUIET, S_MEAS, S_RFH, S_RMIN, S_RON, S_N) = range(24)
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,6 +149,21 @@ def _run(x, ref, has_ref, first, p, sos, z, s, hist, gains, out_frame, out_peak)
                 s[S_WSUM_R] = pr
                 s[S_MEAS] = p[P_MEAS] - 1.0
             s[S_QUIET] = s[S_QUIET] + 1.0 if s[S_RFAST] <= p[P_REF_MIN] else 0.0
+            if s[S_NGAINS] == 0 and s[S_RSLOW] > p[P_REF_MIN] and seen >= p[P_WARM]:
+                # a reference that has not paused yet (a song): the gain is twice the lowest ratio
+                # of the 30 ms envelopes (the client's sounds and the noise only add; a room's
+                # reverb makes the lowest fall under the bleed's), rising at most 3 dB/s, in use
+                # once the reference has sounded for a second
+                r = s[S_SLOW] / s[S_RSLOW]
+                if s[S_RON] < p[P_WIN] * 20:  # its first 100 ms: the bleed has not arrived yet
+                    pass
+                elif s[S_RMIN] < 0.0 or r < s[S_RMIN]:
+                    s[S_RMIN] = r
+                else:
+                    s[S_RMIN] *= p[P_RISE]
+                s[S_RON] += 1.0
+                if s[S_RON] >= p[P_SETTLE]:
+                    s[S_GAIN] = s[S_RMIN] * 4.0
             bleed = s[S_GAIN] * s[S_HOLD]
             bleed_fast = s[S_GAIN] * s[S_RFH]
             background = max(s[S_SLOW] - s[S_GAIN] * s[S_RSLOW], 0.0)  # the background less the bleed's
@@ -263,6 +280,7 @@ class OnsetDetector:
         p[P_GAIN0] = bleed_gain ** 2
         p[P_WIN] = round(0.005 * sample_rate)  # quiet before a reference start
         p[P_MEAS] = round(0.010 * sample_rate)  # a start's gain measured over this
+        p[P_SETTLE] = sample_rate  # a reference that never pauses: its gain in use after 1 s
         p[P_BRIDGE] = round(0.001 * sample_rate)
         p[P_REF_MIN] = 1e-8  # reference power (-80 dBFS) below which it is quiet
         self._p = p
@@ -270,6 +288,7 @@ class OnsetDetector:
         self._s[S_GAIN] = p[P_GAIN0]
         self._s[S_PEND] = -1.0
         self._s[S_LAST] = -1e18
+        self._s[S_RMIN] = -1.0
         self._s[S_NEXT] = -1e18
         self._hist = np.zeros((4, _HIST))
         self._gains = np.zeros(_GAINS)

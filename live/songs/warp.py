@@ -5,9 +5,9 @@ sound); between key frames the stretch is linear. Two methods do the stretch:
 
 - ``"rubberband"``: Rubber Band's key-frame map (``pyrubberband.timemap_stretch`` over Debian's
   ``rubberband-cli``), its R2 engine with crispness 6 (``--no-lamination --window-short``: the
-  shortest window, for drums). R2 places key frames to its processing hop, a few ms off; with
-  this setting where a key frame lands depends on the map, not on the audio (measured in
-  docs/performance.md), so the error is measured and taken out: a click track with a click on
+  shortest window, for drums). R2 places key frames to its processing hop, a few ms off, in a
+  pattern set by the map (measured in docs/performance.md), so the error is measured and taken
+  out: a click track with a click on
   every source beat is warped with the map, its clicks found by the microphone's
   sample-resolution detector (:func:`live.engine.onsets.detect_onsets`), and each beat's key
   frame is moved by its click's error, until every click is within :data:`TOLERANCE_MS` (at

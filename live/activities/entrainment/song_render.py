@@ -1,14 +1,17 @@
 """The song cue rendered before the session: the song warped per RAS step onto the planned beat
-frames (:mod:`live.songs.warp`), cut at the beats into the bank's slices.
+frames (:mod:`live.songs.warp`), cut into the bank's slices, one per beat, meeting half-way
+between beats (:meth:`~live.activities.entrainment.song_cue.SongPlan.slice_start`).
 
 The song's beats are used from its first downbeat on, so the count-in starts a bar. When the
 run needs more beats than the song has, whole bars of it are looped (10 ms crossfades just
 before each loop's first beat, so that beat's attack is the song's own). Each step
 (:class:`~live.activities.entrainment.song_cue.SongStep`, its ramp included) is one warp of its
 stretch of the song, with half a second more on either side so the stretch settles before the
-first beat and after the last; steps meet with a 10 ms crossfade after the beat that joins them. The
-fade-out of ``fade_beats`` is baked in, linear between the beats' gains, and the song stops
-before the beat after the last: a continuation is silent.
+first beat and after the last. Slices meet with 10 ms crossfades half-way between beats (away
+from the attacks), from one step's warp to the next's too, and each is cut so that the song's own
+attack at its beat sounds on the beat's frame (:func:`_aligned_slices`). The fade-out of
+``fade_beats`` is baked in, linear between the beats' gains, and the song stops before the beat
+after the last: a continuation is silent.
 
 Realtime-safe: no (before the session).
 """
