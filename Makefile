@@ -13,10 +13,11 @@ BIN    := $(VENV)/bin
 # Debian packages the tests use: a JACK server and PortAudio (live audio/MIDI), PostgreSQL (the
 # store's server tests), Xvfb + xdotool (a real client window), tmux (the therapist console),
 # poppler-utils (PDF pages checked with pdftoppm), FluidSynth and a General MIDI SoundFont (the
-# pitched instruments, rendered before a session), Rubber Band (a song warped to the planned beats;
-# SOUND_PACKAGES).
-SOUND_PACKAGES := libfluidsynth3 timgm6mb-soundfont rubberband-cli
-APT_PACKAGES := jackd2 libjack-jackd2-0 libportaudio2 postgresql xvfb xauth xdotool tmux poppler-utils $(SOUND_PACKAGES)
+# pitched instruments, rendered before a session; SOUND_PACKAGES), Rubber Band (a song warped to
+# the planned beats; SONG_PACKAGES).
+SOUND_PACKAGES := libfluidsynth3 timgm6mb-soundfont
+SONG_PACKAGES := rubberband-cli
+APT_PACKAGES := jackd2 libjack-jackd2-0 libportaudio2 postgresql xvfb xauth xdotool tmux poppler-utils $(SOUND_PACKAGES) $(SONG_PACKAGES)
 NEEDED_COMMANDS := jackd jack_wait initdb pg_ctl Xvfb xdotool tmux pdftoppm
 # What the sound packages install (the library FluidSynth loads, the SoundFont live looks for first).
 FLUIDSYNTH_LIB := libfluidsynth.so.3

@@ -37,6 +37,9 @@ BENCHMARKS = {
     "echo_scoring": ("echo_scoring", "run"),
     "mic_onsets": ("mic_onsets", "run"),
     "mic_cost": ("mic_onsets", "run_cost"),
+    "voice_pitch": ("voice_pitch", "run"),
+    "voice_live": ("voice_pitch", "run_live"),
+    "song_warp": ("song_warp", "run"),
 }
 ALL = list(BENCHMARKS)
 SLOW = ["soak", "busy_thread", "records_export"]

@@ -31,6 +31,8 @@ import uuid
 from pathlib import Path
 
 import mido
+import numpy as np
+import soundfile
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
@@ -97,6 +99,7 @@ KINDS = {
     ("songs add", "file"): "audio", ("songs add", "title"): "title", ("songs show", "name"): "song",
     ("songs plot", "name"): "song", ("songs plot", "out"): "out_file", ("songs adjust", "name"): "song",
     ("songs adjust", "audio_device"): "device",
+    ("analyze", "recording"): "audio", ("analyze", "beats"): "csv",
 }
 # Device and port names are checked against what is there when the devices open (a name that
 # matches nothing is exit 2 listing what was found: tests/test_devices.py, tests/test_live_run.py);
@@ -131,6 +134,7 @@ BASE: dict[str, tuple[dict[str, list[str]], dict[str, str | None]]] = {
     "songs show": ({"name": ["x"]}, {}),
     "songs plot": ({"name": ["x"]}, {"--out": "{tmp}/song.png"}),
     "songs adjust": ({"name": ["x"]}, {"--offset-ms": "0"}),
+    "analyze": ({"recording": ["{wav}"]}, {}),
 }
 
 
@@ -181,9 +185,12 @@ def where(stored, tmp_path, monkeypatch):
     (tmp_path / "taps.csv").write_text("time_s\n0.01\n0.52\n")
     call_mid = write_midi(tmp_path / "call.mid", [(0, 60, 100), (500, 62, 100)])
     answer_mid = write_midi(tmp_path / "answer.mid", [(1500, 60, 100), (2010, 62, 100)])
+    clap = np.zeros(48000, dtype=np.float32)
+    clap[24000:24480] = 0.5  # one onset at 0.5 s
+    soundfile.write(tmp_path / "clap.wav", clap, 48000)
     return {"db": str(db), "sid": stored[1][0], "preset": str(preset), "beats": str(tmp_path / "beats.csv"),
             "taps": str(tmp_path / "taps.csv"), "call_mid": str(call_mid), "answer_mid": str(answer_mid),
-            "tmp": str(tmp_path)}
+            "wav": str(tmp_path / "clap.wav"), "tmp": str(tmp_path)}
 
 
 def argv_for(command: str, where: dict, *, dest: str | None = None, value: str | list[str] | None = None) -> list[str]:
@@ -459,7 +466,7 @@ def toml_cases(kind: str) -> dict:
 
 
 FILE_VALUES = [(c, a) for c in sorted(COMMANDS) for a in values_of(c)
-               if kind_of(c, a) in ("csv", "preset", "controls", "midi")]
+               if kind_of(c, a) in ("csv", "preset", "controls", "midi", "audio")]
 
 
 def expected_prefix(command: str, action: argparse.Action, path: str) -> str:

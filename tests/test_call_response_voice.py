@@ -3,12 +3,17 @@ go through the voice path (the activity keeps the answer window's audio, finds t
 after the window, scores them with the echo metrics, pitch right within 50 cents); a voice an
 octave lower is scored in the call's octave; wrong notes are counted wrong; the live estimate
 reaches the client's screen and the console; live, the analysis never holds up the control
-thread; the stored trials carry the sung pitches and the mean cents error."""
+thread; the stored trials carry the sung pitches and the mean cents error, and so do the CSV, JSON,
+FHIR and the session note."""
 
 from __future__ import annotations
 
+import csv
+import io
+import json
 import threading
 import time
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -22,6 +27,7 @@ from live.engine.events import ScreenPrompt
 from live.presets import Preset
 from live.run.offline import LoopTiming, simulate_session
 from live.sim.singing import VOICES, SungNoteSpec, sing
+from live.store.exports import export_session
 from live.store.store import Store
 
 SR = 48000
@@ -36,17 +42,21 @@ def sung_params(**kw) -> CallResponseParams:
     return CallResponseParams(**{**base, **kw})
 
 
-def run(tmp_path: Path, params: CallResponseParams, settings: dict, seed: int = 1):
+def run(tmp_path: Path, params: CallResponseParams, settings: dict, seed: int = 1, export: bool = False):
     preset = Preset(name="sung", path=Path("sung.toml"), activity="call_response", title="sung", goal="sing",
                     params=params, raw_params={})
     with Store.open(tmp_path / f"s{seed}.db") as store:
         out = simulate_session(preset, store=store, seed=seed, settings=settings, timing=FAST)
         stored = store.run_trials(out.run_id)
+        if export:
+            files = {fmt: export_session(store, out.session_id, fmt, out=tmp_path / f"s.{fmt}")[0]
+                     for fmt in ("csv", "json", "fhir", "html")}
+            return out, stored, files
     return out, stored
 
 
-def test_sung_answers_of_an_exact_singer_are_found_and_scored_every_note_right(tmp_path):
-    out, stored = run(tmp_path, sung_params(), {**EXACT, "voice": "alto", "cents_sd": 10.0})
+def test_sung_answers_of_an_exact_singer_are_found_and_scored_every_note_right_and_kept_in_the_records(tmp_path):
+    out, stored, files = run(tmp_path, sung_params(), {**EXACT, "voice": "alto", "cents_sd": 10.0}, export=True)
     assert out.simulated["model"] == "echo singer"
     trials = out.summary.trials
     assert [t["n_answer"] for t in trials] == [3, 4]
@@ -61,6 +71,21 @@ def test_sung_answers_of_an_exact_singer_are_found_and_scored_every_note_right(t
     for t, s in zip(trials, stored):  # the store keeps what was scored
         assert s["mean_cents_error"] == pytest.approx(t["mean_cents_error"])
         assert s["answer"] == t["answer"]
+    # CSV (per-trial rows and the run's mean), JSON, FHIR and the session note's table
+    with zipfile.ZipFile(files["csv"]) as z:
+        rows = list(csv.DictReader(io.StringIO(z.read("summaries.csv").decode())))
+    first = {r["metric"]: r["value"] for r in rows if r["phase"] == "trial 0"}
+    assert float(first["mean_cents_error"]) == pytest.approx(trials[0]["mean_cents_error"])
+    assert json.loads(first["answer"]) == trials[0]["answer"]
+    overall = {r["metric"]: r["value"] for r in rows if r["phase"] == "all"}
+    assert float(overall["mean_sung_cents_error"]) == pytest.approx(out.summary.metrics["mean_sung_cents_error"])
+    [doc_run] = json.loads(files["json"].read_text())["runs"]
+    assert doc_run["summary"]["mean_sung_cents_error"] == pytest.approx(out.summary.metrics["mean_sung_cents_error"])
+    assert doc_run["trials"][1]["mean_cents_error"] == pytest.approx(trials[1]["mean_cents_error"])
+    fhir = files["fhir"].read_text()
+    assert '"mean_cents_error"' in fhir and '"mean_sung_cents_error"' in fhir
+    html = files["html"].read_text()
+    assert "sung (cents)" in html and f"{out.summary.metrics['mean_sung_cents_error']:.1f}" in html
 
 
 def test_a_bass_singing_an_octave_below_the_call_is_scored_in_the_calls_octave(tmp_path):

@@ -24,6 +24,7 @@ ROOMS = ("activities/", "metrics/", "sim/", "engine/")
 
 EXEMPT = {
     "commands/metrics.py",      # `live metrics sms`: entrainment's synchronisation metrics from two CSVs
+    "commands/analyze.py",      # `live analyze --beats`: the same metrics of a recording's onsets
     "calibration.py",           # the tap-along calibration: its estimate ...
     "commands/calibrate.py",    # ... its command ...
     "data/tap-along.toml",      # ... and its preset

@@ -77,3 +77,61 @@ def test_mic_onsets_are_stored_at_the_frames_they_were_played(jack_server_sync, 
     mic = rows(db, "SELECT frame, source, note FROM events WHERE kind = 'input' ORDER BY frame")
     assert [(f + offset, s, n) for f, s, n in mic] == [(f, "mic", None) for f in played["impulse_frames"]]
     assert all(r["source"] == "mic" for r in json.loads(out)["responses"])
+
+
+CLAPPER = Path(__file__).with_name("jack_clapper.py")
+
+
+def test_claps_over_the_beat_and_its_bleed_are_stored_within_a_millisecond_and_the_beat_is_not(
+        jack_server_sync, tmp_path):
+    """``live run --mic`` with its own output looped into its input (the beat's bleed, at full
+    level) and a harness clapping into the same input at known JACK frames: every clap is stored
+    as a mic input within 1 ms of its frame (less the stored mic calibration of 64 frames, the
+    graph's round trip), and the beat makes none. The claps are 520 ms apart against a 500 ms
+    beat, so their phase to the beat walks through a whole beat in 20 ms steps (some land on a
+    click)."""
+    import json
+
+    import numpy as np
+
+    import mic_signals
+    from jackutil import start_recorder
+    from live.store.store import Store
+    from live_run_helpers import click_offset, finish, rows, start_live_run, write_preset
+
+    server = jack_server_sync
+    db = tmp_path / "live.db"
+    with Store.open(str(db)) as store:  # what 'live calibrate --input mic' stores on this graph (test above)
+        store.save_calibration(input_path="mic", device="default audio input", latency_frames=64, sample_rate=48000,
+                               details={})
+    wave = tmp_path / "clap.npy"
+    np.save(wave, 1.5 * mic_signals.clap(np.random.default_rng(4)))  # peak 1.5: JACK's float path, no clipping
+    at_s = [4.0 + 0.52 * k for k in range(25)]  # the beat starts some 3 s after the connections
+    proc = start_live_run(server, write_preset(tmp_path / "beat.toml", tempo=120, beats=34), db, "--mic")
+    with start_recorder(server, "live:", seconds=35, threshold=0.01, name="rec") as rec:
+        rec.wait_ready()
+        with JackClientProcess(CLAPPER, ["--name", "clapper", "--wave", str(wave), "--at", ",".join(map(str, at_s)),
+                                         "--seconds", "30"], server.env, "clapper") as clapper:
+            clapper.wait_ready(timeout_s=30)
+            _connect(server, "live:out_0", "live:in_0")  # the bleed
+            _connect(server, "clapper:out_1", "live:in_0")
+            played = clapper.result(timeout_s=40)
+        code, out, err = finish(proc)
+        recorded = rec.result(timeout_s=30, close_stdin=True)
+    assert code == 0, err
+    assert "mic responses corrected by 64 frames" in err
+    clicks = [f for (f,) in rows(db, "SELECT frame FROM events WHERE kind = 'sound' ORDER BY frame")]
+    offset, heard = click_offset(clicks, recorded["onset_frames"],
+                                 window=(recorded["first_frame"], recorded["n_frames_recorded"]))
+    assert heard >= 4
+    claps = played["onset_frames"]
+    assert len(claps) == 25
+    stored = [f for (f,) in rows(db, "SELECT frame FROM events WHERE kind = 'input' AND source = 'mic' ORDER BY frame")]
+    # a stored onset's JACK frame: its engine frame + the calibration (64) + the offset
+    assert len(stored) == len(claps), (stored, claps, offset)
+    errors = [f + 64 + offset - c for f, c in zip(stored, claps)]
+    assert all(abs(e) <= 48 for e in errors), errors
+    near = [min(abs(c - offset - k) for k in clicks) for c in claps]
+    assert min(near) <= 48 * 10  # one within 10 ms of a click
+    assert all(clicks[0] < c - offset < clicks[-1] for c in claps)  # all while the beat plays
+    assert all(r["source"] == "mic" for r in json.loads(out)["responses"])

@@ -44,11 +44,11 @@ def test_ringing_within_the_refractory_window_is_one_tap_and_noise_is_none():
 
 
 def test_the_threshold_follows_a_louder_noise_floor():
-    loud = np.random.default_rng(2).normal(0, 0.01, 96000)  # RMS 0.01 -> level 3 x 0.01 (noise_factor)
+    loud = np.random.default_rng(2).normal(0, 0.01, 96000)  # RMS 0.01 -> level 2.2 x 0.01 (noise_factor)
     det = OnsetDetector(SR, threshold=0.005)
     for at in range(0, 96000, 1000):
         det.process(at, loud[at: at + 1000])
-    assert 0.027 < det.level < 0.031
+    assert 0.020 < det.level < 0.0225
 
 
 def test_bad_threshold_is_refused():
@@ -95,30 +95,40 @@ def test_mains_hum_and_its_harmonics_alone_give_no_onsets():
         assert detect_onsets_(x) == []
 
 
-def test_the_synthetic_set_meets_the_issue_s_accuracy_except_drums_at_10_db_snr():
-    """Taps, claps and drum hits (the drums with click bleed, gated with the played clicks), mains
-    hum, room reverb, noise at 30/20/10 dB SNR: median |error| <= 1 ms, p95 <= 2 ms and F1 >= 0.99
-    within 50 ms (the issue's target), over every scene but the drums at 10 dB (next test)."""
+def _scored(scenes):
     import mic_signals
 
-    results = [mic_signals.match(sc.onsets, [o.frame for o in detect_onsets_(sc.x, reference=sc.reference)])
-               for sc in mic_signals.scenes() if not sc.name.startswith("drums-snr10")]
-    median_ms, p95_ms, f1, n_true, _ = mic_signals.summary(results)
-    assert n_true >= 300
+    return [mic_signals.match(sc.onsets, [o.frame for o in detect_onsets_(sc.x, reference=sc.reference)])
+            for sc in scenes]
+
+
+def test_the_synthetic_set_meets_the_issue_s_accuracy():
+    """Taps, claps and drum hits (the drums with click bleed, gated with the played clicks), mains
+    hum, room reverb, noise at 30/20/10 dB SNR: median |error| <= 1 ms, p95 <= 2 ms and F1 >= 0.99
+    within 50 ms over the set (the issue's target)."""
+    import mic_signals
+
+    median_ms, p95_ms, f1, n_true, _ = mic_signals.summary(_scored(mic_signals.scenes()))
+    assert n_true == 351
     assert median_ms <= 1.0 and p95_ms <= 2.0 and f1 >= 0.99, (median_ms, p95_ms, f1)
 
 
-def test_drums_at_10_db_snr_miss_the_issue_s_f1():
-    """The issue's target missed, measured: the drum scenes at 10 dB SNR give F1 0.82 (21 of 30
-    hits found, none extra), median |error| 4.5 ms, p95 8.7 ms (``python -m benchmarks mic_onsets``). Cause: the SNR is over the whole band and
-    a kick's first 20 ms is mostly below 160 Hz, where the 120 Hz high-pass (against mains hum)
-    and the white noise's share of the band leave it some dB under the detection threshold."""
+@pytest.mark.parametrize("kind", ["taps", "claps", "drums"])
+@pytest.mark.parametrize("snr_db", [30, 20, 10])
+def test_each_kind_and_snr_meets_the_issue_s_f1_and_p95_but_drums_at_10_db(kind, snr_db):
+    """Per kind and SNR (two scenes each): no extra onset; F1 >= 0.99 and p95 of |error| <= 2 ms
+    (the issue's targets) but for the drums at 10 dB SNR. There, measured (``python -m benchmarks
+    mic_onsets``): 27 of 30 hits found (F1 0.947), p95 4.7 ms. Cause: a kick's first 20 ms are
+    mostly below the 120 Hz high-pass (there against mains hum); what is left, its beater's
+    click, is a few dB over the white noise: found late, or not at all."""
     import mic_signals
 
-    results = [mic_signals.match(sc.onsets, [o.frame for o in detect_onsets_(sc.x, reference=sc.reference)])
-               for sc in mic_signals.scenes(kinds=("drums",), snrs_db=(10,))]
-    median_ms, p95_ms, f1, n_true, n_found = mic_signals.summary(results)
-    assert n_true == 30 and f1 >= 0.8 and n_found <= n_true  # misses, never extra onsets
+    results = _scored(mic_signals.scenes(kinds=(kind,), snrs_db=(snr_db,)))
+    _, p95_ms, f1, n_true, n_found = mic_signals.summary(results)
+    assert n_found <= n_true
+    drums_10 = (kind, snr_db) == ("drums", 10)
+    assert f1 >= (0.94 if drums_10 else 0.99), f1
+    assert p95_ms <= (5.0 if drums_10 else 2.0), p95_ms
 
 
 @pytest.mark.parametrize("snr_db", [30, 10])
@@ -162,3 +172,21 @@ def test_onsets_with_a_reference_do_not_depend_on_the_chunks():
         at += size
     out += det.process(at, sc.x[at:], sc.reference[at:]) + det.flush()
     assert [o.frame for o in out] == whole and len(whole) >= 5
+
+
+def test_under_a_song_its_bleed_gives_no_onsets_and_claps_over_it_are_found():
+    """A reference that never pauses (its gain measured from its envelope). Measured over these
+    three songs: 47 of 60 claps found and nothing else (the others land on the song's loud
+    moments, where a clap of this level is under twice the bleed's estimate), p95 |error| 0.7 ms;
+    the bleed alone gives none (without the reference it gives onsets on the song's own)."""
+    import mic_signals
+
+    results = []
+    for seed in (1, 2, 3):
+        alone = mic_signals.song_scene(seed, claps_too=False)
+        assert detect_onsets_(alone.x, reference=alone.reference) == []
+        sc = mic_signals.song_scene(seed)
+        results.append(mic_signals.match(sc.onsets, [o.frame for o in detect_onsets_(sc.x, reference=sc.reference)]))
+    _, p95_ms, _, n_true, _ = mic_signals.summary(results)
+    found, extra = sum(r[1] for r in results), sum(r[2] for r in results)
+    assert n_true == 60 and found >= 47 and extra == 0 and p95_ms <= 1.0, (found, extra, p95_ms)

@@ -27,7 +27,7 @@ HEADER = 'schema = 1\nactivity = "entrainment"\ntitle = "Test"\ngoal = "Motor ti
 PARAMS_KEYS = ("tempo_bpm, meter, accents, count_in_beats, beats, duration_s, sound, groove, subdivision, volume, "
                "window_ms, baseline_s, cue_from_baseline, tempo_steps_pct, ramp_beats, fade_beats, continuation_beats, "
                "perturbation, phase_shift_ms, tempo_step_pct, perturb_beats, random_perturbations, perturbation_seed, "
-               "recovery_beats, adaptive_gain, adaptive_min_bpm, adaptive_max_bpm")
+               "recovery_beats, adaptive_gain, adaptive_min_bpm, adaptive_max_bpm, song, song_click, song_click_volume")
 SOUNDS = "click, woodblock, kick, snare, hat, open_hat, rim, shaker, cowbell"
 
 

@@ -30,7 +30,7 @@ def add_parsers(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> N
                    default=0.01, help="the onset detector's absolute floor: RMS over 1 ms of the filtered "
                    "signal, full scale 1.0, between 0 and 1 (default 0.01)")
     p.add_argument("--db", default=None, metavar="URL_OR_PATH",
-                   help="SQLite file or database URL (default: live's usual store); nothing is read from it with --beats or without beats")
+                   help="SQLite file or database URL (default: live's usual store); checked when given; nothing is read from it with --beats or without beats")
     p.add_argument("--json", action="store_true",
                    help="print exactly one JSON object on stdout (onsets_s; with beats, sync), progress on stderr")
     p.set_defaults(module="analyze")

@@ -86,6 +86,13 @@ def analyze(samples: np.ndarray, sample_rate: int, *, threshold: float, beats_s:
 def run(args: argparse.Namespace) -> int:
     """Run ``live analyze``; return the exit status."""
     err = sys.stderr
+    if args.db is not None:  # a store named is checked like every command's, even when nothing is read from it
+        from live.commands.common import open_store
+
+        store = open_store(args, _PROG)
+        if store is None:
+            return 2
+        store.close()
     try:
         beats_s = beats_of(args)
         samples, sample_rate, channels = read_recording(args.recording)

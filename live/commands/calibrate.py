@@ -36,7 +36,8 @@ def run(args) -> int:
     from live.run.options import LiveOptions, SessionError
     from live.store.store import Store
     options = LiveOptions(client="calibration", audio_device=args.audio_device, midi_in=args.midi_in, pad_sound=None,
-                          mic=args.input == "mic", touch=args.input == "touch", **screen)
+                          mic=args.input == "mic", touch=args.input == "touch", **screen,
+                          mic_reject_bleed=False)  # the loopback's clicks are what is measured
     try:
         session = LiveSetup(options)
     except SessionError as exc:

@@ -35,6 +35,23 @@ def print_next(commands: list[str], file) -> None:
         print(f"  {line}", file=file)
 
 
+def demo_song(preset, store, out_dir: Path, *, log) -> None:
+    """A preset naming a song the library lacks plays the demo song: rendered from MIDI through
+    live's sounds into ``out_dir`` and added to the demo's store under the name the preset gives
+    (:func:`live.songs.demo_song.add_demo_song`), so ``live demo`` needs no song added."""
+    name = getattr(preset.params, "song", "")
+    if not name:
+        return
+    from live.songs.library import match_rows
+
+    if not match_rows(store.list_songs(), name):
+        from live.songs.demo_song import add_demo_song
+
+        song_id = add_demo_song(store, name, out_dir, log=log)
+        log(f"no song {name!r} in this store's library: playing the demo song (rendered from "
+            f"{out_dir / 'demo-song.mid'}), added as {song_id}")
+
+
 def run(args) -> int:
     from live.presets import PresetError, find_preset, load_preset
 
@@ -65,6 +82,7 @@ def run(args) -> int:
 
     print(f"live demo: rendering '{preset.name}' with a simulated client (seed {args.seed})...", file=err)
     with store:
+        demo_song(preset, store, out_dir, log=lambda line: print(f"live demo: {line}", file=err))
         outcome = simulate_session(preset, store=store, seed=args.seed, wav_dir=out_dir, client=DEMO_CLIENT,
                                    log=lambda line: print(f"live demo: {line}", file=err))
     outputs = {"wav": str(outcome.wav_path), "db": db}

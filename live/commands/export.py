@@ -27,8 +27,12 @@ def run(args) -> int:
             session_id = resolve_session_id(store, args.session_id)
         except SessionNotFound as exc:
             return fail(prog, exc.args[0])
+        from live.songs.library import SongNotFound
+
         try:
             path, info = export_session(store, session_id, args.format, out=args.out, deidentified=args.deidentify)
+        except SongNotFound as exc:  # a run on a song whose song has left the library: its audio cannot be rendered
+            return fail(prog, f"session {session_id}: {exc.args[0]}", 1)
         except OSError as exc:
             return fail(prog, f"cannot write {exc.filename or args.out}: {exc.strerror}", 1)
     print(path)

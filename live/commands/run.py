@@ -54,10 +54,19 @@ def run(args) -> int:
     from live.run.live import LiveSetup, install_signal_handlers
     from live.run.options import LiveOptions, SessionError
     from live.run.outcome import outages_json, responses_json
-    from live.run.sounds import declared_notes, declared_soundfont
+    from live.run.sounds import declared_notes, declared_soundfont, prepared_sounds
+    from live.songs.library import SongNotFound
     from live.ui.console import console_wanted
 
+    engine_rate = LiveOptions.__dataclass_fields__["sample_rate"].default  # the rate the engine opens at
+
     with store:
+        try:  # a song warped onto its run's beats: before any device opens, a missing song said in one line
+            sounds = prepared_sounds(presets, songs=store, sample_rate=engine_rate, phase_length_s=args.duration,
+                                     log=lambda line: print(f"live run: {line}", file=err))
+        except SongNotFound as exc:
+            print(f"live run: {one_line(str(exc))}", file=err)
+            return 2
         if not args.headless:  # the screen's display latency: given (and stored for it), or its stored one
             screen["display_latency_ms"], whence = display_latency(store, args.display, args.display_latency)
             print(f"live run: display latency {screen['display_latency_ms']:g} ms ({whence})", file=err)
@@ -66,7 +75,8 @@ def run(args) -> int:
                               midi_backend=args.midi_backend, rtmidi_api=args.rtmidi_api, mic=args.mic,
                               mic_threshold=args.mic_threshold, voice=args.voice, touch=not args.headless,
                               console=console_wanted() and not args.no_console,
-                              notes=declared_notes(presets), soundfont=declared_soundfont(presets), **screen)
+                              notes=declared_notes(presets), soundfont=declared_soundfont(presets), sounds=sounds,
+                              **screen)
         try:
             session = LiveSetup(options)
         except SessionError as exc:

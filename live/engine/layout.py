@@ -58,7 +58,9 @@ H_FEEDBACK_ADDR = 34   # int64[FB_TABLES * 128 * FB_LAYERS, FEEDBACK_FIELDS]: pe
 H_FEEDBACK_GAIN_ADDR = 35  # float32[FB_TABLES * 128 * FB_LAYERS]: per row, gain (x velocity / FB_FULL_VELOCITY)
 H_FEEDBACK_PLAYED = 36 # note sounds started by the callback
 H_FEEDBACK_CHANNELS = 37  # bit c set (c = MIDI channel 0..15): that channel's notes read the second table
-H_SIZE = 38
+H_OUT_ADDR = 38        # float32[in_frames]: what the callback played (mono mix), by engine frame; 0 = none
+H_OUT_WRITTEN = 39     # output frames written to that ring so far (callback writes, after the samples)
+H_SIZE = 40
 
 # ---------------------------------------------------------------- block rows (int64): what each callback saw
 R_FRAME = 0            # engine frame of the block's first sample

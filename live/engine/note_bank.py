@@ -15,7 +15,7 @@ Realtime-safe: no (runs before the session).
 
 from __future__ import annotations
 
-from typing import Callable, Iterable, Protocol
+from typing import Callable, Iterable, Mapping, Protocol
 
 import numpy as np
 
@@ -54,7 +54,7 @@ def note_sounds_of(notes: Iterable[PitchedNote | NoteSound | str]) -> list[NoteS
 
 
 def session_bank(notes: Iterable[PitchedNote | NoteSound | str], *, sample_rate: int,
-                 renderer: NoteRenderer | None = None) -> Bank:
+                 renderer: NoteRenderer | None = None, extra: Mapping[str, np.ndarray] | None = None) -> Bank:
     """The default sounds plus every note of ``notes``.
 
     Parameters
@@ -65,6 +65,8 @@ def session_bank(notes: Iterable[PitchedNote | NoteSound | str], *, sample_rate:
         The engine's rate (48 kHz).
     renderer : NoteRenderer, optional
         Renders the notes of GM instruments (FluidSynth); None: every note is synthesized.
+    extra : mapping of str to array, optional
+        More sounds rendered before the session, by bank name (a song warped onto a run's beats).
     """
     sounds = default_sounds(sample_rate)
     releases: dict[str, int] = {}
@@ -76,15 +78,17 @@ def session_bank(notes: Iterable[PitchedNote | NoteSound | str], *, sample_rate:
         inst = pitched_instrument(sound.instrument)
         sounds[sound.name] = rendered[sound.name] if sound.name in rendered else synth_note_sound(sound, sample_rate=sample_rate)
         releases[sound.name] = max(1, round(inst.release_s * sample_rate))
+    sounds.update(extra or {})
     return Bank(sounds, sample_rate=sample_rate, release_frames=releases)
 
 
 def build_session_bank(notes: Iterable[PitchedNote | NoteSound | str], *, sample_rate: int, soundfont: str | None = None,
-                       log: Callable[[str], None] = lambda line: None) -> Bank:
+                       log: Callable[[str], None] = lambda line: None,
+                       extra: Mapping[str, np.ndarray] | None = None) -> Bank:
     """The default sounds and ``notes``, rendered at ``sample_rate``: the notes of GM
     instruments from ``soundfont`` (or the setting's, or Debian's) by FluidSynth, cached on
     disk; when FluidSynth or a SoundFont is missing, ``log`` gets one line saying which
-    package, and the built-in voices play them."""
+    package, and the built-in voices play them; ``extra``: more sounds by name, as they are."""
     from live.engine.soundfont import fluid_renderer
     from live.engine.system_parts import MissingPart
 
@@ -95,7 +99,7 @@ def build_session_bank(notes: Iterable[PitchedNote | NoteSound | str], *, sample
             renderer = fluid_renderer(soundfont, log=log)
         except MissingPart as exc:
             log(f"{exc}; {SYNTH_FALLBACK}")
-    bank = session_bank(notes, sample_rate=sample_rate, renderer=renderer)
+    bank = session_bank(notes, sample_rate=sample_rate, renderer=renderer, extra=extra)
     if renderer is not None and renderer.last["notes"]:
         r = renderer.last
         log(f"{r['notes']} notes from {renderer.soundfont.name}: {r['cached']} from the cache, "

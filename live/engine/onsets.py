@@ -29,12 +29,14 @@ the microphone (``reference``: the output delayed by the loopback latency ``live
 --input mic`` measures), the bleed is gated and its expected envelope taken off the floor:
 detection also needs ``env`` above ``bleed_margin`` times the expected bleed (the gain from
 reference to microphone times the reference's 1 ms envelope, held with a 20 ms decay), the local
-background is ``slow`` less the bleed's share, and the walk-back's floor adds the bleed's 0.25 ms
-envelope. The gain is measured as the engine plays: at each start of the reference after 5 ms of
+background is ``slow`` less the bleed's share, and the walk-back's floor adds twice the bleed's
+0.25 ms envelope (held over ~1 ms, for a reference a little early). The gain is measured as the engine plays: at each start of the reference after 5 ms of
 quiet (a click), the microphone's energy over the 10 ms from it less its energy over the 10 ms
 before, over the reference's energy; the gain in use is the median of the last 15 (a hit that
 coincides with a click now and then does not move it); until the first, it is ``bleed_gain``.
-A reference that never pauses (a song) is never measured: ``bleed_gain`` stays. A clap louder
+A reference that has not paused (a song) is measured otherwise: twice the lowest ratio of the
+microphone's 30 ms envelope to the reference's (rising at most 3 dB/s), in use after its first
+second (until then ``bleed_gain``). A clap louder
 than ``bleed_margin`` times the bleed at that moment is found even on a click, its onset walked
 back to where it leaves the bleed.
 
@@ -61,10 +63,10 @@ _GAINS = 15   # per-window bleed gains whose median is the gain
 
 # parameter slots
 (P_FAST, P_ENV, P_SLOW, P_HOLD, P_RISE, P_THR, P_NOISE_F, P_LOCAL_F, P_BACK_F,
- P_REFRACT, P_MAX_BACK, P_PEAK, P_WARM, P_MARGIN, P_GAIN0, P_WIN, P_BRIDGE, P_REF_MIN, P_MEAS, P_N) = range(20)
+ P_REFRACT, P_MAX_BACK, P_PEAK, P_WARM, P_MARGIN, P_GAIN0, P_WIN, P_BRIDGE, P_REF_MIN, P_MEAS, P_SETTLE, P_N) = range(21)
 # state slots
 (S_FAST, S_ENV, S_SLOW, S_NOISE, S_REF, S_HOLD, S_GAIN, S_NEXT, S_PEND, S_PEAK,
- S_SEEN, S_WSUM_X, S_WSUM_R, S_NGAINS, S_LAST, S_RFAST, S_RSLOW, S_PREV_X, S_QUIET, S_MEAS, S_N) = range(21)
+ S_SEEN, S_WSUM_X, S_WSUM_R, S_NGAINS, S_LAST, S_RFAST, S_RSLOW, S_PREV_X, S_QUIET, S_MEAS, S_RFH, S_RMIN, S_RON, S_N) = range(24)
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,6 +125,7 @@ def _run(x, ref, has_ref, first, p, sos, z, s, hist, gains, out_frame, out_peak)
             pr = yr * yr
             s[S_REF] += p[P_ENV] * (pr - s[S_REF])
             s[S_RFAST] += p[P_FAST] * (pr - s[S_RFAST])
+            s[S_RFH] = max(s[S_RFAST], s[S_RFH] * (1.0 - p[P_ENV]))  # held over ~1 ms: a reference a little early
             s[S_RSLOW] += p[P_SLOW] * (pr - s[S_RSLOW])
             s[S_HOLD] = max(s[S_REF], s[S_HOLD] * (1.0 - p[P_HOLD]))
             # the bleed gain, per start of the reference after >= 5 ms of quiet: the microphone's
@@ -146,12 +149,27 @@ def _run(x, ref, has_ref, first, p, sos, z, s, hist, gains, out_frame, out_peak)
                 s[S_WSUM_R] = pr
                 s[S_MEAS] = p[P_MEAS] - 1.0
             s[S_QUIET] = s[S_QUIET] + 1.0 if s[S_RFAST] <= p[P_REF_MIN] else 0.0
+            if s[S_NGAINS] == 0 and s[S_RSLOW] > p[P_REF_MIN] and seen >= p[P_WARM]:
+                # a reference that has not paused yet (a song): the gain is twice the lowest ratio
+                # of the 30 ms envelopes (the client's sounds and the noise only add; a room's
+                # reverb makes the lowest fall under the bleed's), rising at most 3 dB/s, in use
+                # once the reference has sounded for a second
+                r = s[S_SLOW] / s[S_RSLOW]
+                if s[S_RON] < p[P_WIN] * 20:  # its first 100 ms: the bleed has not arrived yet
+                    pass
+                elif s[S_RMIN] < 0.0 or r < s[S_RMIN]:
+                    s[S_RMIN] = r
+                else:
+                    s[S_RMIN] *= p[P_RISE]
+                s[S_RON] += 1.0
+                if s[S_RON] >= p[P_SETTLE]:
+                    s[S_GAIN] = s[S_RMIN] * 4.0
             bleed = s[S_GAIN] * s[S_HOLD]
-            bleed_fast = s[S_GAIN] * s[S_RFAST]
+            bleed_fast = s[S_GAIN] * s[S_RFH]
             background = max(s[S_SLOW] - s[S_GAIN] * s[S_RSLOW], 0.0)  # the background less the bleed's
         h = int(f) & mask
         hist[0, h] = s[S_FAST]
-        hist[1, h] = p[P_BACK_F] * (max(noise, background) + bleed_fast)
+        hist[1, h] = p[P_BACK_F] * max(noise, background) + 2.0 * bleed_fast
         hist[2, h] = abs(v)
         hist[3, h] = pw
         if s[S_PEND] >= 0:
@@ -200,7 +218,7 @@ class OnsetDetector:
     threshold : float
         Absolute floor: the 1 ms RMS of the filtered input must exceed it (full scale 1.0).
     noise_factor : float
-        The 1 ms RMS must exceed this many times the noise floor's RMS (3: 9.5 dB).
+        The 1 ms RMS must exceed this many times the noise floor's RMS (2.2: 6.8 dB).
     local_factor : float
         ... and this many times the 30 ms RMS of the background (2: 6 dB; a decay is no onset).
     back_factor : float
@@ -218,7 +236,7 @@ class OnsetDetector:
         The amplitude gain from reference to microphone assumed until it has been measured.
     """
 
-    def __init__(self, sample_rate: int, *, threshold: float = 0.01, noise_factor: float = 3.0,
+    def __init__(self, sample_rate: int, *, threshold: float = 0.01, noise_factor: float = 2.2,
                  local_factor: float = 2.0, back_factor: float = 2.0, refractory_s: float = 0.1,
                  highpass_hz: float = 120.0, max_attack_s: float = 0.03, bleed_margin: float = 2.0,
                  bleed_gain: float = 1.0):
@@ -262,6 +280,7 @@ class OnsetDetector:
         p[P_GAIN0] = bleed_gain ** 2
         p[P_WIN] = round(0.005 * sample_rate)  # quiet before a reference start
         p[P_MEAS] = round(0.010 * sample_rate)  # a start's gain measured over this
+        p[P_SETTLE] = sample_rate  # a reference that never pauses: its gain in use after 1 s
         p[P_BRIDGE] = round(0.001 * sample_rate)
         p[P_REF_MIN] = 1e-8  # reference power (-80 dBFS) below which it is quiet
         self._p = p
@@ -269,6 +288,7 @@ class OnsetDetector:
         self._s[S_GAIN] = p[P_GAIN0]
         self._s[S_PEND] = -1.0
         self._s[S_LAST] = -1e18
+        self._s[S_RMIN] = -1.0
         self._s[S_NEXT] = -1e18
         self._hist = np.zeros((4, _HIST))
         self._gains = np.zeros(_GAINS)

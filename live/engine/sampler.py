@@ -26,7 +26,7 @@ from live.engine.layout import (
     H_CMD_ADDR, H_CMD_GAIN_ADDR, H_CMD_MASK, H_CMD_READ, H_CMD_WRITTEN, H_DROPPED, H_FEEDBACK_ADDR,
     H_FEEDBACK_DELAY, H_FEEDBACK_GAIN_ADDR, H_FEEDBACK_PLAYED, H_FRAME, H_IN_ADDR, H_IN_CHANNELS, H_IN_MASK,
     H_IN_WRITTEN, H_JACK_CLIENT, H_JACK_TIME_FN, H_LATE, H_LATE_MAX_FRAMES, H_MIDI_HEADER, H_MIDI_READ, H_N_VOICES,
-    H_OVERFLOWS, H_ROWS_ADDR, H_ROWS_MASK, H_ROWS_WRITTEN, H_SCRATCH_ADDR, H_SIZE, H_TIMESPEC_ADDR, H_UNDERFLOWS,
+    H_OUT_ADDR, H_OUT_WRITTEN, H_OVERFLOWS, H_ROWS_ADDR, H_ROWS_MASK, H_ROWS_WRITTEN, H_SCRATCH_ADDR, H_SIZE, H_TIMESPEC_ADDR, H_UNDERFLOWS,
     H_VOICE_ADDR, H_VOICE_GAIN_ADDR, J_IN_WRITTEN, MAX_CHANNELS, ROW_FIELDS, SCRATCH_FRAMES, VOICE_FIELDS,
 )
 
@@ -82,6 +82,7 @@ class SamplerState:
         self.feedback = np.zeros((FB_TABLES * 128 * FB_LAYERS, FEEDBACK_FIELDS), dtype=np.int64)
         self.feedback_gains = np.zeros(FB_TABLES * 128 * FB_LAYERS, dtype=np.float32)
         self.input_ring = np.zeros((in_frames if in_channels else 2) * max(in_channels, 1), dtype=np.float32)
+        self.output_ring = np.zeros(in_frames if in_channels else 2, dtype=np.float32)  # what was played
         h = self.header
         h[H_CMD_MASK] = ring_capacity - 1
         h[H_CMD_ADDR] = self.commands.ctypes.data
@@ -100,6 +101,7 @@ class SamplerState:
         h[H_IN_ADDR] = self.input_ring.ctypes.data
         h[H_IN_MASK] = (in_frames if in_channels else 2) - 1
         h[H_IN_CHANNELS] = in_channels
+        h[H_OUT_ADDR] = self.output_ring.ctypes.data if in_channels else 0
         h[H_FEEDBACK_ADDR] = self.feedback.ctypes.data
         h[H_FEEDBACK_GAIN_ADDR] = self.feedback_gains.ctypes.data
         self._rows_read = 0
@@ -163,6 +165,7 @@ class SamplerState:
             raise RuntimeError("start_at: the callback has already run on this state")
         self.header[H_FRAME] = frame
         self.header[H_IN_WRITTEN] = frame
+        self.header[H_OUT_WRITTEN] = frame
         self._input_read = frame
 
     def use_host_clock(self) -> None:
@@ -255,6 +258,23 @@ class SamplerState:
         self._input_read = written
         frames = self.input_ring.reshape(cap, max(self.in_channels, 1))[idx].copy()
         return first, frames
+
+    def played(self, first: int, n: int) -> np.ndarray:
+        """The mono mix the callback played at engine frames ``first .. first + n - 1`` (float32),
+        zeros where that is not (or no longer) in the output ring. Only with a microphone
+        (``in_channels`` > 0): the ring beside the input ring, of the same length.
+
+        Frames must have been written: a microphone frame ``f`` read by :meth:`take_input` has
+        its block's output written too, so any ``first + n - 1 <= f`` is."""
+        out = np.zeros(max(n, 0), dtype=np.float32)
+        if not self.in_channels or n <= 0:
+            return out
+        written = int(self.header[H_OUT_WRITTEN])
+        cap = self.output_ring.size
+        lo, hi = max(first, written - cap, 0), min(first + n, written)
+        if hi > lo:
+            out[lo - first: hi - first] = self.output_ring[np.arange(lo, hi) & (cap - 1)]
+        return out
 
     def stats(self) -> dict[str, int]:
         """Counters the callback keeps: blocks, late, late_max_frames, dropped, active_max,

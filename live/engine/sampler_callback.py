@@ -30,7 +30,8 @@ Memory
 ------
 Everything reaches the callback through ``userdata``: the address of the int64 header of
 :mod:`live.engine.layout` (``H_*``), whose slots hold the addresses and sizes of the command
-ring, the voice table, the bank, the block rows and the microphone ring, plus counters;
+ring, the voice table, the bank, the block rows, the microphone ring and, beside it, the ring
+of what was played (the mono mix, by engine frame), plus counters;
 :class:`live.engine.sampler.SamplerState` owns that memory. The command ring: Python writes a
 slot's payload first and the write count after; the callback reads the write count, then an
 acquire fence, then the payload. On x86 (total store order) CPython's ordered stores suffice;
@@ -57,7 +58,7 @@ from live.engine.layout import (
     H_CMD_READ, H_CMD_WRITTEN, H_DROPPED, H_FEEDBACK_ADDR, H_FEEDBACK_DELAY, H_FEEDBACK_GAIN_ADDR,
     H_FEEDBACK_PLAYED, H_FRAME, H_IN_ADDR, H_IN_CHANNELS, H_IN_MASK, H_IN_WRITTEN, H_JACK_CLIENT, H_JACK_TIME_FN,
     H_LATE, H_LATE_MAX_FRAMES, H_MIDI_HEADER, H_MIDI_READ, H_N_VOICES, H_OVERFLOWS, H_ROWS_ADDR, H_ROWS_MASK,
-    H_ROWS_WRITTEN, H_SCRATCH_ADDR, H_SIZE, H_TIMESPEC_ADDR, H_UNDERFLOWS, H_VOICE_ADDR, H_VOICE_GAIN_ADDR,
+    H_OUT_ADDR, H_OUT_WRITTEN, H_ROWS_WRITTEN, H_SCRATCH_ADDR, H_SIZE, H_TIMESPEC_ADDR, H_UNDERFLOWS, H_VOICE_ADDR, H_VOICE_GAIN_ADDR,
     J_IN_ADDR, J_IN_MASK, J_IN_WRITTEN, J_SIZE, MAX_CHANNELS, MI_DATA1, MI_DATA2, MI_JACK_FRAME, MI_STATUS,
     MIDI_IN_FIELDS, R_DURATION_NS, R_FRAME, R_HOST_NS, R_JACK_FRAME, ROW_FIELDS, SCRATCH_FRAMES, V_ACTIVE,
     V_BANK_START, V_FADE, V_FRAME, V_LENGTH, VOICE_FIELDS,
@@ -253,7 +254,10 @@ def _sampler_body(input_ptr, output_ptr, frame_count, time_info, status_flags, u
         hdr[H_IN_WRITTEN] = w + n
 
     # 2. Mix, chunk by chunk, every voice that sounds there, from its exact frame offset, into
-    #    the mono scratch; then copy the scratch to every output channel.
+    #    the mono scratch; then copy the scratch to every output channel (and, with a microphone,
+    #    to the output ring beside its input ring: what was played, for the bleed's rejection).
+    out_addr = hdr[H_OUT_ADDR] if in_channels > 0 and in_channels <= MAX_CHANNELS else np.int64(0)
+    out_mask = hdr[H_IN_MASK]
     done = np.int64(0)
     while done < n:
         m = min(SCRATCH_FRAMES, n - done)
@@ -301,7 +305,14 @@ def _sampler_body(input_ptr, output_ptr, frame_count, time_info, status_flags, u
             o = (done + i) * channels
             for c in range(channels):
                 out[o + c] = scratch[i]
+        if out_addr != 0:
+            played = carray(as_voidptr(out_addr), (out_mask + 1,), np.float32)
+            for i in range(m):
+                played[(chunk_start + i) & out_mask] = scratch[i]
         done += m
+    if out_addr != 0:
+        release_fence()
+        hdr[H_OUT_WRITTEN] = block_end
     # The block's row: its first frame, when the callback began (host and JACK clocks), and
     # how long it took.
     rows_mask = hdr[H_ROWS_MASK]

@@ -165,7 +165,7 @@ class LiveSetup:
                 from live.run.sources.mic import MicSource
 
                 sources.append(MicSource(audio, client=opts.client, threshold=opts.mic_threshold,
-                                         latency_frames=latency.get("mic", 0)))
+                                         latency_frames=latency.get("mic", 0), reject_bleed=opts.mic_reject_bleed))
             if opts.voice:
                 from live.run.sources.voice import VoiceSource
 

@@ -94,7 +94,7 @@ class LiveAudio:
         self._callback_reads_midi = False
         self.log = log
         self.bank = build_session_bank(options.notes, sample_rate=options.sample_rate, soundfont=options.soundfont,
-                                       log=log)
+                                       log=log, extra=options.sounds)
         self.sound_names = frozenset(self.bank.slices)
         self._outage: Outage | None = None
         self._lost: list[Stream] = []    # streams lost to outages: kept (the dead callbacks' memory), never used

@@ -29,7 +29,7 @@ from live.run.edges import Control
 from live.run.loop import Edges, Feedback
 from live.run.plain import LogConsole, NoScreen
 from live.run.session import Session, SessionSettings
-from live.run.sounds import build_session_bank, declared_notes, declared_soundfont
+from live.run.sounds import build_session_bank, declared_notes, declared_soundfont, prepared_sounds
 from live.run.sources.scripted import ScriptedControls
 from live.run.sources.simulated import SimulatedSource, SimulatedTherapistSource
 
@@ -217,11 +217,17 @@ def simulate_session(
         Where the session's view and lines go (default: nowhere).
     log : callable
         One line at a time about the bank built before the session (a missing FluidSynth or
-        SoundFont, the notes rendered; default: nowhere).
+        SoundFont, the notes rendered, a song warped; default: nowhere).
+
+    Raises
+    ------
+    live.songs.library.SongNotFound
+        The preset names a song the store's library does not have (before any session).
     """
     scripted = ScriptedControls(controls)
+    extra = prepared_sounds([preset], songs=store, sample_rate=timing.sample_rate, log=log)
     bank = build_session_bank(declared_notes([preset]), sample_rate=timing.sample_rate,
-                              soundfont=declared_soundfont([preset]), log=log)
+                              soundfont=declared_soundfont([preset]), log=log, extra=extra)
     audio = OfflineAudio(timing, record=wav_dir is not None, stops=scripted.frames, bank=bank)
     sim = SimulatedSource(client=client, seed=seed, sample_rate=timing.sample_rate, settings=settings)
     therapist = SimulatedTherapistSource(seed=seed, sample_rate=timing.sample_rate, audience=sim)

@@ -4,6 +4,7 @@ before it starts. Realtime-safe: no."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from live.controls import ControlMap
 
@@ -49,6 +50,7 @@ class LiveOptions:
     midi_out: str | None = None
     mic: bool = False                 # take onsets from the audio input (an instrument at a microphone)
     mic_threshold: float = 0.05       # onset threshold floor, full scale 1.0
+    mic_reject_bleed: bool = True     # the beat's own sound at the microphone is no onset (False: a loopback calibration hears it)
     voice: bool = False               # hand the audio input to the activity (a sung answer)
     midi_backend: str = "auto"        # "auto" (JACK when a server runs, else rtmidi), "jack", "rtmidi"
     rtmidi_api: str | None = None     # rtmidi's API ("alsa", "jack", ...); None: its default
@@ -65,6 +67,7 @@ class LiveOptions:
     pad_sound: str | None = "woodblock"  # None: pads play no sound
     notes: tuple = ()                 # PitchedNote s the presets declare: rendered into the bank first
     soundfont: str | None = None      # the SoundFont a preset names (None: LIVE_SOUNDFONT's, or Debian's)
+    sounds: Any = None                # more sounds by bank name, rendered before the session (a song warped onto a run's beats)
     stall_timeout_s: float = 1.0
     controls: ControlMap = field(default_factory=ControlMap.default)
     touch: bool = False

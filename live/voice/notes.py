@@ -5,7 +5,8 @@ fundamental frequency estimator using probabilistic threshold distributions", IC
 audio resampled to :data:`ANALYSIS_RATE` with a 64 ms frame and a 10 ms hop. Its voiced frames
 make the notes:
 
-1. runs of voiced frames, a dropout of at most :data:`BRIDGE_S` inside one (a frame pYIN
+1. runs of voiced frames (pYIN's voicing, and a frame's RMS at least :data:`MIN_RMS` and within
+   :data:`RELATIVE_FLOOR_DB` of the loudest frame's: room noise is not sung), a dropout of at most :data:`BRIDGE_S` inside one (a frame pYIN
    lost) bridged when the pitch on both sides agrees within a semitone; runs shorter than
    ``min_note_s`` are dropped;
 2. a run is split where the sung pitch moves (legato singing: "hel-lo" on two pitches): where
@@ -51,6 +52,8 @@ STEADY_AFTER_S = 0.08
 STEADY_BEFORE_END_S = 0.05
 SNAP_BEFORE_S = 0.06
 SNAP_AFTER_S = 0.04
+MIN_RMS = 0.002            # -54 dBFS: quieter frames are not singing
+RELATIVE_FLOOR_DB = 30.0   # ... nor frames this far below the loudest
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,7 +179,12 @@ def find_sung_notes(samples: np.ndarray, sample_rate: int, *, min_note_s: float 
     f0, voiced, prob = librosa.pyin(y, fmin=fmin_hz, fmax=fmax_hz, sr=ANALYSIS_RATE, frame_length=FRAME_LENGTH,
                                     hop_length=HOP_LENGTH)
     hop_s = HOP_LENGTH / ANALYSIS_RATE
-    voiced = voiced & np.isfinite(f0)
+    # pYIN's voicing does not look at the level: a frame of room noise can pass as "voiced" at a
+    # subharmonic. Frames quieter than the floor (absolute, and relative to the loudest frame)
+    # are not sung.
+    rms = librosa.feature.rms(y=y, frame_length=FRAME_LENGTH, hop_length=HOP_LENGTH)[0][: f0.size]
+    floor = max(MIN_RMS, float(rms.max(initial=0.0)) * 10.0 ** (-RELATIVE_FLOOR_DB / 20.0))
+    voiced = voiced & np.isfinite(f0) & (rms >= floor)
     cents = np.where(voiced, 100.0 * hz_to_midi(np.where(voiced, f0, 440.0)), np.nan)
     bridge = int(round(BRIDGE_S / hop_s))
     runs = _runs(voiced)

@@ -55,8 +55,8 @@ METRICS = SCORE_METRICS.merged(Catalogue([
 
 NOTE_TABLE: dict[str, str] = {
     "trials": "trials", "mean_f1": "F", "mean_recall": "recall", "mean_pitch_accuracy": "pitch",
-    "mean_abs_timing_error_ms": "|err| (ms)", "success_rate": "succeeded", "max_level": "top level",
-    "threshold_level": "threshold",
+    "mean_abs_timing_error_ms": "|err| (ms)", "mean_sung_cents_error": "sung (cents)", "success_rate": "succeeded",
+    "max_level": "top level", "threshold_level": "threshold",
 }
 
 

@@ -21,6 +21,12 @@ Hum. Mov. Sci. 27:423-456), so the cue follows the client, its interval kept wit
 interval is the planned one plus gain x the latest asynchrony, so a client who taps a steady
 30 ms early (the usual anticipation) settles the beat gain x 30 ms per beat shorter.
 
+With ``song = "NAME"`` the cue is a song of the library, warped before the session so that its
+beats land on the planned beats (:mod:`~live.activities.entrainment.song_cue`, rendered by
+:meth:`Entrainment.prepared_sounds`), with an optional soft click on the beats; taps are scored
+against the same planned beats. Its plan is fixed before the session, so the therapist's tempo
+controls leave a song's run as it is.
+
 Where the beats fall: :mod:`~live.activities.entrainment.timeline`; the scoring:
 :mod:`~live.activities.entrainment.scoring`; the console's numbers:
 :mod:`~live.activities.entrainment.live_numbers`; the metrics it declares:
@@ -34,7 +40,7 @@ from __future__ import annotations
 
 import dataclasses
 import heapq
-from typing import Any, ClassVar, Iterator, Mapping
+from typing import Any, Callable, ClassVar, Iterator, Mapping
 
 import numpy as np
 
@@ -43,6 +49,7 @@ from live.activities.entrainment.catalogue import METRICS
 from live.activities.entrainment.grooves import GROOVES, Groove, metronome
 from live.activities.entrainment.live_numbers import RunTally
 from live.activities.entrainment.params import MAX_BPM, MIN_BPM, EntrainmentParams
+from live.activities.entrainment.song_cue import SongPlan, plan_song
 from live.activities.entrainment.timeline import CuedPhase, Timeline
 from live.activities.registry import register
 from live.activities.types import (
@@ -137,6 +144,31 @@ class Entrainment(FixedEnds):
         return None
 
     @classmethod
+    def prepared_sounds(cls, params: EntrainmentParams, *, songs: Any, sample_rate: int,
+                        log: Callable[[str], None] = lambda line: None) -> dict[str, np.ndarray]:
+        """The sounds a run with ``params`` needs rendered before the session: with a song, the
+        song warped onto the planned beats, by bank name
+        (:func:`~live.activities.entrainment.song_render.render_song_cue`); none without.
+
+        Parameters
+        ----------
+        songs : live.songs.library.SongStore
+            Where the song is found (the session's store).
+
+        Raises
+        ------
+        live.songs.library.SongNotFound
+            No song (or several) answers to ``params.song``.
+        """
+        if not params.song:
+            return {}
+        from live.activities.entrainment.song_render import render_song_cue
+        from live.songs.library import find_song
+
+        song = find_song(songs, params.song)
+        return render_song_cue(plan_song(params, sample_rate), song, sample_rate=sample_rate, log=log)
+
+    @classmethod
     def simulated_therapist(cls, params: EntrainmentParams, *, seed: int, sample_rate: int) -> None:
         """None: the beat is the engine's; the therapist has no simulated part in entrainment."""
         return None
@@ -149,6 +181,12 @@ class Entrainment(FixedEnds):
                           for s in (s, f"{s}_accent")} - ctx.sound_names)
         if missing:
             raise ValueError(f"the engine's bank has no {', '.join(map(repr, missing))} sounds")
+        self.song: SongPlan | None = plan_song(p, ctx.sample_rate) if p.song else None
+        if self.song is not None:
+            absent = [n for n in self.song.sound_names() if n not in ctx.sound_names]
+            if absent:
+                raise ValueError(f"the engine's bank has no render of song {p.song!r} ({len(absent)} beats missing): "
+                                 "the session renders it before its first run (prepared_sounds)")
         self._ctx = ctx
         self.sample_rate = ctx.sample_rate
         self.start_frame = ctx.start_frame
@@ -220,10 +258,11 @@ class Entrainment(FixedEnds):
         every beat already queued plays where it was planned. The new tempo is kept within
         20..240 BPM; later tempo steps of the protocol keep their size relative to it. A run
         given by ``duration_s`` keeps its number of beats. Ignored before the cue starts, and
-        every other action is ignored here (the session acts on next, stop and mark).
+        every other action is ignored here (the session acts on next, stop and mark), and so
+        are tempo controls in a run on a song (warped to its plan before the session).
         """
-        if ev.action not in _TEMPO_ACTIONS or ev.value is None or self.timeline.base is None:
-            return None
+        if ev.action not in _TEMPO_ACTIONS or ev.value is None or self.timeline.base is None or self.song is not None:
+            return None  # a song's run keeps the plan it was warped to
         return self.timeline.set_tempo(ev.action, ev.value)
 
     def live_numbers(self, now_frame: int) -> tuple[LiveNumber, ...]:
@@ -311,6 +350,9 @@ class Entrainment(FixedEnds):
         if p.fade_beats and k >= tl.n_beats - p.fade_beats:
             gain *= (tl.n_beats - k) / (p.fade_beats + 1)
         cue = self.groove.beat_sounds[bar_beat]
+        if self.song is not None:
+            self._commit_song_beat(k, frame, offset, cue, accent)
+            return
         self._push(ScheduledSound(frame=frame, sound=f"{cue}_accent" if accent else cue, gain=gain, cue_index=k))
         self._cues.append(Cue(index=k, frame=frame, accent=accent))
         self.tally.add_cues(self._cues[-1:])
@@ -320,6 +362,20 @@ class Entrainment(FixedEnds):
                 continue
             at = frame if hit.fraction == 0 else tl.frame_at(k + hit.fraction, offset)
             self._push(ScheduledSound(frame=at, sound=hit.sound, gain=gain * hit.level))
+        tl.commit(frame, offset)
+
+    def _commit_song_beat(self, k: int, frame: int, offset: float, cue: str, accent: bool) -> None:
+        """Beat ``k`` of a song's run: the next beat's slice of the warped song (it starts half-way
+        there; the first beat's on it), the beat's mark (the soft click, or silent), the cue."""
+        tl, p, song = self.timeline, self.params, self.song
+        origin = frame - song.frame(k)
+        for j in ((k, k + 1) if k == song.first_beat else (k + 1,)):
+            if j < song.n_beats:
+                self._push(ScheduledSound(frame=origin + song.slice_start(j), sound=song.sound_name(j), gain=p.volume))
+        click = p.song_click_volume * song.gain(k) if p.song_click else 0.0
+        self._push(ScheduledSound(frame=frame, sound=f"{cue}_accent" if accent else cue, gain=click, cue_index=k))
+        self._cues.append(Cue(index=k, frame=frame, accent=accent))
+        self.tally.add_cues(self._cues[-1:])
         tl.commit(frame, offset)
 
     def _push(self, sound: ScheduledSound) -> None:

@@ -70,6 +70,10 @@ class EntrainmentParams:
                                  help="share of the client's asynchrony the next beat moves by (0: fixed tempo)")
     adaptive_min_bpm: float = param(MIN_BPM, range=(MIN_BPM, MAX_BPM), unit="BPM", help="adaptive tempo floor")
     adaptive_max_bpm: float = param(MAX_BPM, range=(MIN_BPM, MAX_BPM), unit="BPM", help="adaptive tempo ceiling")
+    song: str = param("", help="a song of the library (id, start of id, or title) as the cue, warped so its beats "
+                               "land on the planned beats ('': the sound or groove)")
+    song_click: bool = param(False, help="a soft click (of sound) on each beat over the song")
+    song_click_volume: float = param(0.3, range=(0.0, 1.0), help="linear gain of the click over the song")
 
     @staticmethod
     def check(values: dict[str, Any]) -> list[ParamProblem]:
@@ -125,9 +129,35 @@ class EntrainmentParams:
             problems.append(ParamProblem("random_perturbations", v("random_perturbations"),
                                          f"must be at most {total // spacing}: each needs {spacing} beats "
                                          f"(recovery_beats + 4) of the {total} cued beats"))
+        problems += _song_problems(values)
         lo, hi = v("adaptive_min_bpm", MIN_BPM), v("adaptive_max_bpm", MAX_BPM)
         if lo >= hi:
             problems.append(ParamProblem("adaptive_min_bpm", lo, f"must be less than adaptive_max_bpm ({hi:g})"))
         elif v("adaptive_gain", 0.0) > 0 and not v("cue_from_baseline") and not lo <= tempo <= hi:
             problems.append(ParamProblem("tempo_bpm", tempo, f"must be {lo:g}..{hi:g} BPM (the adaptive range)"))
         return problems
+
+
+def _song_problems(values: dict[str, Any]) -> list[ParamProblem]:
+    """A song cue is rendered before the session, so its beats must be planned then: no adaptive
+    tempo, no cue from the baseline; it is the cue, so no groove plays with it."""
+    v = values.get
+    song = v("song", "")
+    if not song:
+        if v("song_click"):
+            return [ParamProblem("song_click", True, "needs a song (song = \"NAME\")")]
+        return []
+    problems = []
+    if not song.strip():
+        problems.append(ParamProblem("song", song, "must name a song (its id, a start of it, or its title)"))
+    if v("adaptive_gain", 0.0) > 0:
+        problems.append(ParamProblem("adaptive_gain", v("adaptive_gain"),
+                                     "must be 0 with a song (the song is warped to the planned beats before the session)"))
+    if v("cue_from_baseline"):
+        problems.append(ParamProblem("cue_from_baseline", True,
+                                     "must be false with a song (the song is warped to the cue tempo before the session)"))
+    if v("groove", "none") != "none":
+        problems.append(ParamProblem("groove", v("groove"), "must be none with a song (the song is the cue)"))
+    if v("subdivision", 1) != 1:
+        problems.append(ParamProblem("subdivision", v("subdivision"), "must be 1 with a song (the song is the cue)"))
+    return problems

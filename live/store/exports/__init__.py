@@ -116,6 +116,8 @@ def export_session(store: Store, session_id: str, fmt: str, *, out: str | os.Pat
     module_name, function_name, _ = FORMATS[fmt]
     function = getattr(importlib.import_module(f"live.store.exports.{module_name}"), function_name)
     session = load_session(store, session_id, events=True)
+    if fmt == "wav":
+        session["songs"] = store  # a run on a song: its cue warped again from the library (the disk cache)
     if deidentified:
         session = deidentify(session, random_date_shift())
     session["deidentified"] = deidentified

@@ -62,6 +62,29 @@ def scheduled(session: dict[str, Any]) -> list[tuple[int, str, float, int | None
     return sorted((s for s in out if sounded(s[0], spans)), key=lambda s: s[0])
 
 
+def prepared(session: dict[str, Any]) -> dict[str, np.ndarray]:
+    """The sounds the session's runs had rendered before it (a song warped onto a run's beats:
+    the activity's ``prepared_sounds`` for the run's stored params, the song found again in
+    ``session["songs"]``, the store's library; the warp's disk cache makes it quick).
+
+    Raises
+    ------
+    live.songs.library.SongNotFound
+        A run's song is no longer in the library.
+    """
+    from live.activities.registry import activity_class
+
+    out: dict[str, np.ndarray] = {}
+    for run in session["runs"]:
+        cls = activity_class(run["activity"])
+        prepare = getattr(cls, "prepared_sounds", None)
+        if prepare is None or session.get("songs") is None:
+            continue
+        params = cls.Params(**{k: tuple(v) if isinstance(v, list) else v for k, v in (run.get("params") or {}).items()})
+        out.update(prepare(params, songs=session["songs"], sample_rate=session["sample_rate"]))
+    return out
+
+
 def write(session: dict[str, Any], f: BinaryIO) -> None:
     from live.engine.note_bank import build_session_bank
     from live.engine.drivers import OfflineDriver
@@ -72,7 +95,8 @@ def write(session: dict[str, Any], f: BinaryIO) -> None:
     runs = session["runs"]
     channels = max([(r.get("playback") or {}).get("channels", 1) for r in runs] or [1])
     sounds = scheduled(session)
-    bank = build_session_bank({name for _, name, *_ in sounds}, sample_rate=sr)  # pitched notes too
+    bank = build_session_bank({name for _, name, *_ in sounds}, sample_rate=sr,  # pitched notes too
+                              extra=prepared(session))
     ends = [r["end_frame"] for r in runs if r["end_frame"] is not None]
     if any(r["end_frame"] is None for r in runs) and sounds:
         ends.append(max(frame + bank[name].length_frames for frame, name, *_ in sounds))
