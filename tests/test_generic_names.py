@@ -25,6 +25,7 @@ ROOMS = ("activities/", "metrics/", "sim/", "engine/")
 EXEMPT = {
     "commands/metrics.py",      # `live metrics sms`: entrainment's synchronisation metrics from two CSVs
     "commands/analyze.py",      # `live analyze --beats`: the same metrics of a recording's onsets
+    "commands/songs.py",        # `live songs list`: a song's own tracked beats, counted
     "calibration.py",           # the tap-along calibration: its estimate ...
     "commands/calibrate.py",    # ... its command ...
     "data/tap-along.toml",      # ... and its preset
