@@ -22,21 +22,12 @@ import time
 
 import numpy as np
 
-from live.sim.singing import VOICES, SungNoteSpec, Voice, sing
+from live.sim.singing import VOICES, SungNoteSpec, detached_melody, sing
 from live.voice.live_pitch import LivePitch
 from live.voice.notes import find_sung_notes
 
 SR = 48000
 
-
-def melody(voice: Voice, rng: np.random.Generator, n: int, start_s: float = 0.2) -> list[SungNoteSpec]:
-    out, at = [], start_s
-    for _ in range(n):
-        midi = float(rng.integers(voice.low_note + 2, voice.high_note - 2)) + rng.uniform(-0.4, 0.4)
-        dur = rng.uniform(0.4, 0.6)
-        out.append(SungNoteSpec(at, dur, midi, str(rng.choice(list("aeiou"))), rng.uniform(0.15, 0.4)))
-        at += dur + rng.uniform(0.1, 0.25)
-    return out
 
 
 def run() -> list[str]:
@@ -47,7 +38,7 @@ def run() -> list[str]:
         voice = VOICES[name]
         cents, ms, t_cpu, t_audio, found_k, sung_k = [], [], 0.0, 0.0, 0, 0
         for m in range(3):
-            notes = melody(voice, np.random.default_rng((v, m)), 6)
+            notes = detached_melody(voice, np.random.default_rng((v, m)), 6)
             end_s = notes[-1].onset_s + notes[-1].duration_s + 0.3
             x = sing(notes, voice=voice, sample_rate=SR, duration_s=end_s, seed=(v, m, 1))
             t0 = time.process_time()

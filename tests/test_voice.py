@@ -9,23 +9,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from live.sim.singing import VOICES, SungNoteSpec, Voice, sing
+from live.sim.singing import VOICES, SungNoteSpec, Voice, detached_melody, sing
 from live.voice.live_pitch import LivePitch
 from live.voice.notes import find_sung_notes
 
 SR = 48000
 
-
-def melody(voice: Voice, rng: np.random.Generator, n: int, *, start_s: float = 0.2) -> list[SungNoteSpec]:
-    """``n`` detached notes in the voice's range, each off the tempered pitch by up to 40 cents
-    (so no pitch lies on an analysis bin), on random vowels, 0.4..0.6 s long, 0.1..0.25 s apart."""
-    out, at = [], start_s
-    for _ in range(n):
-        midi = float(rng.integers(voice.low_note + 2, voice.high_note - 2)) + rng.uniform(-0.4, 0.4)
-        dur = rng.uniform(0.4, 0.6)
-        out.append(SungNoteSpec(at, dur, midi, str(rng.choice(list("aeiou"))), rng.uniform(0.15, 0.4)))
-        at += dur + rng.uniform(0.1, 0.25)
-    return out
 
 
 def sung(notes: list[SungNoteSpec], voice: Voice, seed: int) -> np.ndarray:
@@ -37,7 +26,7 @@ def test_sung_notes_of_three_voices_come_back_one_each_with_pitch_within_10_cent
     errors, onset_errors_ms = [], []
     for k, name in enumerate(("bass", "alto", "child")):
         voice = VOICES[name]
-        notes = melody(voice, np.random.default_rng(100 + k), 4)
+        notes = detached_melody(voice, np.random.default_rng(100 + k), 4)
         found = find_sung_notes(sung(notes, voice, seed=k), SR)
         assert len(found) == len(notes), (name, found)
         for truth, note in zip(notes, found):

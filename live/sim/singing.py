@@ -21,7 +21,7 @@ from typing import Sequence
 
 import numpy as np
 
-__all__ = ["SungNoteSpec", "Voice", "VOICES", "VOWELS", "sing"]
+__all__ = ["SungNoteSpec", "Voice", "VOICES", "VOWELS", "detached_melody", "sing"]
 
 #: Formants (centre Hz, bandwidth Hz) of a man's vowels (Peterson & Barney 1952, rounded);
 #: a voice scales the centres by its ``formant_scale``.
@@ -183,3 +183,16 @@ def sing(notes: Sequence[SungNoteSpec], *, voice: Voice, sample_rate: int, durat
         if hi > lo:
             out[lo:hi] += x[lo - at: hi - at]
     return out.astype(np.float32)
+
+
+def detached_melody(voice: Voice, rng: np.random.Generator, n: int, *, start_s: float = 0.2) -> list[SungNoteSpec]:
+    """``n`` detached notes in the voice's range, each off the tempered pitch by up to 40 cents
+    (so no pitch lies on an analysis bin), on random vowels, 0.4..0.6 s long, 0.1..0.25 s apart;
+    the first starts at ``start_s`` seconds."""
+    out, at = [], start_s
+    for _ in range(n):
+        midi = float(rng.integers(voice.low_note + 2, voice.high_note - 2)) + rng.uniform(-0.4, 0.4)
+        dur = rng.uniform(0.4, 0.6)
+        out.append(SungNoteSpec(at, dur, midi, str(rng.choice(list("aeiou"))), rng.uniform(0.15, 0.4)))
+        at += dur + rng.uniform(0.1, 0.25)
+    return out

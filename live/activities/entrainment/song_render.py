@@ -38,10 +38,10 @@ _ALIGN_ROUNDS = 4
 
 def read_song(song: Song, sample_rate: int) -> np.ndarray:
     """The song's audio, mono float32 at ``sample_rate`` (resampled by librosa when it differs)."""
-    import soundfile
+    from live.songs.audio import read_audio
 
-    data, rate = soundfile.read(str(song.audio_path), dtype="float32", always_2d=True)
-    mono = data.mean(axis=1).astype(np.float32)
+    audio = read_audio(song.audio_path)
+    mono, rate = audio.samples, audio.sample_rate
     if rate != sample_rate:
         import librosa
 
