@@ -40,6 +40,7 @@ BENCHMARKS = {
     "voice_pitch": ("voice_pitch", "run"),
     "voice_live": ("voice_pitch", "run_live"),
     "song_warp": ("song_warp", "run"),
+    "song_analysis": ("song_analysis", "run"),
 }
 ALL = list(BENCHMARKS)
 SLOW = ["soak", "busy_thread", "records_export"]
