@@ -82,3 +82,34 @@ def test_analyze_of_silence_finds_no_onsets(tmp_path, capsys):
     soundfile.write(good, np.zeros(SR), SR)
     code, out, err = _run(capsys, good, "--json")
     assert code == 0 and json.loads(out)["onsets_s"] == []
+
+
+def test_analyze_with_a_song_scores_the_onsets_against_the_songs_stored_beats(tmp_path, capsys):
+    """--song NAME takes the library's corrected beats: the same metrics as --beats with a CSV of
+    them; a song the library does not have is one line, exit 2."""
+    clicks = np.zeros(SR * 8, np.float32)
+    for k in range(12):  # a click track at 100 BPM from 0.5 s
+        at = SR // 2 + k * SR * 60 // 100
+        clicks[at: at + 240] = 0.6 * np.exp(-np.arange(240) / 40.0)
+    song, db = tmp_path / "clicks.wav", tmp_path / "live.db"
+    soundfile.write(song, clicks, SR)
+    assert main(["songs", "add", str(song), "--title", "clicks", "--db", str(db)]) == 0
+    capsys.readouterr()
+    code, out, err = _run(capsys, song, "--song", "clicks", "--db", db, "--json")
+    assert code == 0, err
+    by_song = json.loads(out)
+    assert by_song["sync"] is not None
+    from live.songs.library import find_song
+    from live.store.store import Store
+
+    store = Store.open(str(db))
+    beats = find_song(store, "clicks").beats_s
+    store.close()
+    (tmp_path / "beats.csv").write_text("time_s\n" + "\n".join(repr(b) for b in beats) + "\n")
+    code, out, err = _run(capsys, song, "--beats", tmp_path / "beats.csv", "--json")
+    assert code == 0, err
+    assert json.loads(out)["sync"] == by_song["sync"]
+    assert abs(by_song["sync"]["mean_async_ms"]) <= 1.0
+    code, out, err = _run(capsys, song, "--song", "no such song", "--db", db)
+    assert (code, out) == (2, "") and err.count("\n") == 1
+    assert err.startswith("live analyze: no song 'no such song' in the library") and "live songs add" in err

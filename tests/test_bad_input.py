@@ -99,7 +99,7 @@ KINDS = {
     ("songs add", "file"): "audio", ("songs add", "title"): "title", ("songs show", "name"): "song",
     ("songs plot", "name"): "song", ("songs plot", "out"): "out_file", ("songs adjust", "name"): "song",
     ("songs adjust", "audio_device"): "device",
-    ("analyze", "recording"): "audio", ("analyze", "beats"): "csv",
+    ("analyze", "recording"): "audio", ("analyze", "beats"): "csv", ("analyze", "song"): "song",
 }
 # Device and port names are checked against what is there when the devices open (a name that
 # matches nothing is exit 2 listing what was found: tests/test_devices.py, tests/test_live_run.py);

@@ -1,5 +1,6 @@
-"""``live analyze RECORDING [--beats B.csv] [--json]``: the onsets of a recording, and with beats
-their synchronisation metrics (those ``live metrics sms`` gives for taps against beats).
+"""``live analyze RECORDING [--beats B.csv | --song NAME] [--json]``: the onsets of a recording, and
+with beats (a CSV, or a song's corrected beats from the library) their synchronisation metrics
+(those ``live metrics sms`` gives for taps against beats).
 
 The recording is read with soundfile (WAV, FLAC, OGG, MP3), mixed to one channel with librosa and
 analysed at its own sample rate by :func:`live.engine.onsets.detect_onsets`, the detector of the
@@ -55,13 +56,28 @@ def read_recording(path: str) -> tuple[np.ndarray, int, int]:
 
 
 def beats_of(args: argparse.Namespace) -> np.ndarray | None:
-    """The beat times (s) the options give, or None without beats.
+    """The beat times (s) the options give (``--beats`` CSV or ``--song``'s corrected beats), or
+    None without beats.
 
     Raises
     ------
     AnalyzeError
-        A beats file that cannot be read or holds bad times.
+        A beats file that cannot be read or holds bad times; a store that cannot be opened; no
+        song, or several, answering to ``--song``.
     """
+    if args.song is not None:
+        from live.commands.common import open_store
+        from live.songs.library import SongNotFound, find_song
+
+        store = open_store(args, _PROG)
+        if store is None:
+            raise AnalyzeError(None)
+        try:
+            return np.asarray(find_song(store, args.song).beats_s, dtype=np.float64)
+        except SongNotFound as exc:
+            raise AnalyzeError(str(exc)) from None
+        finally:
+            store.close()
     if args.beats is None:
         return None
     from live.metrics.csvio import read_times_csv
@@ -86,7 +102,7 @@ def analyze(samples: np.ndarray, sample_rate: int, *, threshold: float, beats_s:
 def run(args: argparse.Namespace) -> int:
     """Run ``live analyze``; return the exit status."""
     err = sys.stderr
-    if args.db is not None:  # a store named is checked like every command's, even when nothing is read from it
+    if args.db is not None and args.song is None:  # a store named is checked like every command's
         from live.commands.common import open_store
 
         store = open_store(args, _PROG)
@@ -97,7 +113,8 @@ def run(args: argparse.Namespace) -> int:
         beats_s = beats_of(args)
         samples, sample_rate, channels = read_recording(args.recording)
     except AnalyzeError as exc:
-        print(f"{_PROG}: {one_line(str(exc))}", file=err)
+        if exc.args[0] is not None:  # None: open_store has said why already
+            print(f"{_PROG}: {one_line(str(exc))}", file=err)
         return 2
     print(f"{_PROG}: {args.recording}: {samples.size / sample_rate:.1f} s at {sample_rate} Hz, "
           f"{channels} channel{'s' if channels > 1 else ''}; finding onsets", file=err)
@@ -115,6 +132,6 @@ def run(args: argparse.Namespace) -> int:
     if result["sync"] is not None:
         from live.commands.metrics import format_table
 
-        print(f"\nagainst the beats of {args.beats}:\n")
+        print(f"\nagainst the beats of {args.beats if args.song is None else 'song ' + repr(args.song)}:\n")
         print(format_table(result["sync"], window_ms=args.window_ms))
     return 0

@@ -75,10 +75,12 @@ def prepared(session: dict[str, Any]) -> dict[str, np.ndarray]:
     from live.activities.registry import activity_class
 
     out: dict[str, np.ndarray] = {}
+    if session.get("songs") is None:  # no library given: nothing was prepared from one
+        return out
     for run in session["runs"]:
         cls = activity_class(run["activity"])
         prepare = getattr(cls, "prepared_sounds", None)
-        if prepare is None or session.get("songs") is None:
+        if prepare is None:
             continue
         params = cls.Params(**{k: tuple(v) if isinstance(v, list) else v for k, v in (run.get("params") or {}).items()})
         out.update(prepare(params, songs=session["songs"], sample_rate=session["sample_rate"]))
