@@ -82,6 +82,19 @@ class Onset:
         return int(min(127, max(1, round(127 * self.peak))))
 
 
+@njit(cache=True, inline="always")
+def _high_pass(sos, z, channel, v):  # pragma: no cover - compiled
+    """One sample ``v`` through the high-pass, biquad by biquad (transposed direct form II), the
+    state of ``channel`` (0 the microphone, 1 the reference) in ``z``."""
+    y = v
+    for q in range(sos.shape[0]):
+        u = y
+        y = sos[q, 0] * u + z[channel, q, 0]
+        z[channel, q, 0] = sos[q, 1] * u - sos[q, 4] * y + z[channel, q, 1]
+        z[channel, q, 1] = sos[q, 2] * u - sos[q, 5] * y
+    return y
+
+
 @njit(cache=True, error_model="numpy")
 def _run(x, ref, has_ref, first, p, sos, z, s, hist, gains, out_frame, out_peak):  # pragma: no cover - compiled
     """Process one chunk; returns how many onsets were written to ``out_*``."""
@@ -90,12 +103,7 @@ def _run(x, ref, has_ref, first, p, sos, z, s, hist, gains, out_frame, out_peak)
     for i in range(x.shape[0]):
         f = first + i
         v = x[i]
-        y = v
-        for q in range(sos.shape[0]):  # the high-pass, biquad by biquad (transposed direct form II)
-            u = y
-            y = sos[q, 0] * u + z[0, q, 0]
-            z[0, q, 0] = sos[q, 1] * u - sos[q, 4] * y + z[0, q, 1]
-            z[0, q, 1] = sos[q, 2] * u - sos[q, 5] * y
+        y = _high_pass(sos, z, 0, v)
         pw = y * y
         s[S_FAST] += p[P_FAST] * (pw - s[S_FAST])
         s[S_ENV] += p[P_ENV] * (pw - s[S_ENV])
@@ -116,12 +124,7 @@ def _run(x, ref, has_ref, first, p, sos, z, s, hist, gains, out_frame, out_peak)
         background = s[S_SLOW]
         if has_ref:
             r = ref[i]
-            yr = r
-            for q in range(sos.shape[0]):
-                u = yr
-                yr = sos[q, 0] * u + z[1, q, 0]
-                z[1, q, 0] = sos[q, 1] * u - sos[q, 4] * yr + z[1, q, 1]
-                z[1, q, 1] = sos[q, 2] * u - sos[q, 5] * yr
+            yr = _high_pass(sos, z, 1, r)
             pr = yr * yr
             s[S_REF] += p[P_ENV] * (pr - s[S_REF])
             s[S_RFAST] += p[P_FAST] * (pr - s[S_RFAST])
