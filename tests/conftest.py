@@ -10,10 +10,21 @@ from __future__ import annotations
 
 import inspect
 import os
+from pathlib import Path
 
-import pytest
+# Numba's cache of a @guvectorize function is two files (the kernel and its gufunc wrapper); when
+# two processes compile the same function at once they can write halves that do not match, and the
+# next process to load them crashes with a segmentation fault (numba issue #10128). librosa caches
+# its gufuncs in site-packages, and CI's realtime phase died so in librosa's piptrack after the
+# two-worker phase had compiled it in both workers. So each xdist worker keeps its own cache (set
+# before numba is imported; subprocesses inherit it); the realtime phase runs after the workers
+# have finished and reuses gw0's.
+os.environ["NUMBA_CACHE_DIR"] = str(
+    Path(__file__).resolve().parent.parent / ".pytest_cache" / "numba" / os.environ.get("PYTEST_XDIST_WORKER", "gw0"))
 
-from jackutil import JackServer
+import pytest  # noqa: E402
+
+from jackutil import JackServer  # noqa: E402
 
 REALTIME_FIXTURES = {"jack_server", "jack_server_sync"}
 # what a test's own code (or its module's helpers it calls by these names) starts a server with
