@@ -10,11 +10,24 @@ from __future__ import annotations
 
 import inspect
 import os
+import time
+from pathlib import Path
 
-import pytest
+# Numba's cache of a @guvectorize function is two files (the kernel and its gufunc wrapper); when
+# two processes compile the same function at once they can write halves that do not match, and the
+# next process to load them crashes with a segmentation fault (numba issue #10128). librosa caches
+# its gufuncs in site-packages, and CI's realtime phase died so in librosa's piptrack after the
+# two-worker phase had compiled it in both workers. So each xdist worker keeps its own cache (set
+# before numba is imported; subprocesses inherit it); the realtime phase runs after the workers
+# have finished and reuses gw0's.
+os.environ["NUMBA_CACHE_DIR"] = str(
+    Path(__file__).resolve().parent.parent / ".pytest_cache" / "numba" / os.environ.get("PYTEST_XDIST_WORKER", "gw0"))
 
-from jackutil import JackServer
+import pytest  # noqa: E402
 
+from jackutil import JackServer  # noqa: E402
+
+HOST_TIMER = pytest.StashKey[str]()
 REALTIME_FIXTURES = {"jack_server", "jack_server_sync"}
 # what a test's own code (or its module's helpers it calls by these names) starts a server with
 REALTIME_WORDS = ("JackServer", "jack_", "Xvfb", "xvfb", "touch_screen(", "start_live")
@@ -34,6 +47,38 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if _is_realtime(item):
             item.add_marker(pytest.mark.realtime)
+
+
+HOST_PROBE_S = 5.0  # seconds of a bare server before the realtime phase (make test's second pytest)
+
+
+def _host_timer_line() -> str:
+    """How well the host keeps a 64-frame (1.33 ms) period: a bare dummy-driver jackd, no client.
+
+    A host that keeps it reports no xruns; one that does not fails the JACK timing tests for its
+    own reasons (docs/performance.md, "The JACK timing tests and the machine's own timer"), and
+    this line, printed before and after the realtime tests, says so at once.
+    """
+    with JackServer() as server:
+        time.sleep(HOST_PROBE_S)
+        n = len(server.xrun_messages())
+        mode = server.mode
+    return (f"host timer: a bare 64-frame jackd ({mode}, dummy driver, no client) reported {n} xruns in "
+            f"{HOST_PROBE_S:.0f} s (0 on a host that keeps a 1.33 ms period)")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if config.getoption("markexpr") == "realtime":  # the realtime phase of make test
+        config.stash[HOST_TIMER] = _host_timer_line()
+
+
+def pytest_report_header(config: pytest.Config) -> str | None:
+    return config.stash.get(HOST_TIMER, None)
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
+    if HOST_TIMER in config.stash:
+        terminalreporter.write_line(config.stash[HOST_TIMER])
 
 
 @pytest.fixture

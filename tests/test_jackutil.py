@@ -187,8 +187,17 @@ def test_recorder_sees_impulses_at_exact_frames_sync_server_then_cleans_up():
     assert shm_leftovers(server.name) == []
 
 
-def test_recorder_sees_impulses_at_exact_frames_async_server(jack_server):
-    """The default (asynchronous) server: exact whenever no client missed a cycle.
+# The asynchronous server's period for the test below. 64 frames (1.33 ms) until 2026-12-01: on this
+# kind of virtual machine a bare `jackd -R -P 70 -d dummy -r 48000 -p 64` with no client at all
+# reports xruns (67-69 in 10 s idle; 16 in 6 s against 1 at -p 128 and 0 at -p 256, the same
+# minute), so every 0.5-s attempt had 21-75 skipped blocks and the test measured the host's timer.
+# What it checks (the harness exact on an async server whenever no cycle is skipped) does not
+# depend on the period; the product's own frame-exactness tests run on the 64-frame servers.
+ASYNC_PERIOD_FRAMES = 256
+
+
+def test_recorder_sees_impulses_at_exact_frames_async_server():
+    """The asynchronous server (like hardware): exact whenever no client missed a cycle.
 
     A late Python client is an xrun that skips or mis-stamps a block; the player and the
     recorder both detect that (``gaps``). On a loaded 2-core machine that happens now and then
@@ -199,15 +208,16 @@ def test_recorder_sees_impulses_at_exact_frames_async_server(jack_server):
     the spacing, not only recorder == player.)
     """
     attempts = []
-    for _ in range(8):
-        played, recorded, diag = _play_and_record(jack_server)
-        onsets = recorded["onset_frames"]
-        exact = (onsets == played["impulse_frames"] and len(onsets) == COUNT
-                 and np.diff(onsets).tolist() == [PERIOD_FRAMES] * (COUNT - 1))
-        if exact or (played["gaps"] == 0 and recorded["gaps"] == 0):
-            _assert_exact(jack_server, played, recorded, diag)
-            return
-        attempts.append(diag)
-        assert set(jack_server.late_clients()) <= {"player", "recorder"}, diag
+    with JackServer(period_frames=ASYNC_PERIOD_FRAMES) as server:
+        for _ in range(8):
+            played, recorded, diag = _play_and_record(server)
+            onsets = recorded["onset_frames"]
+            exact = (onsets == played["impulse_frames"] and len(onsets) == COUNT
+                     and np.diff(onsets).tolist() == [PERIOD_FRAMES] * (COUNT - 1))
+            if exact or (played["gaps"] == 0 and recorded["gaps"] == 0):
+                _assert_exact(server, played, recorded, diag)
+                return
+            attempts.append(diag)
+            assert set(server.late_clients()) <= {"player", "recorder"}, diag
     pytest.fail("every attempt had a skipped or late JACK cycle (machine overloaded?):\n"
                 + "\n\n".join(attempts))
