@@ -169,7 +169,8 @@ class LiveSetup:
             if opts.voice:
                 from live.run.sources.voice import VoiceSource
 
-                sources.append(VoiceSource(audio, client=opts.client, latency_frames=latency.get("mic", 0)))
+                sources.append(VoiceSource(audio, client=opts.client, latency_frames=latency.get("mic", 0),
+                                           reject_bleed=opts.mic_reject_bleed))
             screen: Any = NoScreen("none (--headless)")
             if self.link is not None:
                 from live.run.sources.touch import TouchScreen
