@@ -6,7 +6,8 @@ therapist's (each run's stored playback settings: pad sound, gain x velocity /
 127, at the note's uncorrected input frame + the pad delay, notes bound to therapist controls
 silent) are played through the :class:`~live.engine.drivers.OfflineDriver` with the same bank
 and sample rate, from engine frame 0 to the end of the last run. A simulated session (``live
-demo``) comes out sample for sample equal to the WAV the demo wrote.
+demo``) comes out sample for sample equal to the WAV the demo wrote, less a simulated singer's
+voice (the demo's WAV mixes it in; the store keeps no audio).
 
 An audio outage (the device or server went away mid-session) is silence, as long as it lasted:
 the session's frames run on through it, so the WAV keeps the session's one time origin; sounds
