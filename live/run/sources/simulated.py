@@ -43,12 +43,14 @@ class SimulatedSource:
         self.sample_rate = sample_rate
         self.settings = dict(settings or {})
         self.sim: SimulatedClient | None = None
+        self._sings = False  # whether ``sim`` gives audio (checked once: a Protocol isinstance is slow)
         self._heard_until_frame = 0
 
     def run_started(self, activity: type, params: Any, start_frame: int) -> None:
         self.sim = activity.simulated_client(params, seed=self.seed, sample_rate=self.sample_rate,
                                              client=self.client, **self.settings)
         self.sim.start(start_frame)
+        self._sings = isinstance(self.sim, SingsAudio)
         self._heard_until_frame = start_frame
 
     def planned(self, sounds: Sequence[ScheduledSound], until_frame: int) -> None:
@@ -64,7 +66,7 @@ class SimulatedSource:
         """Its inputs before ``now_frame`` (each at its exact frame, as a real edge stamps them);
         a simulated singer's audio too, as a voice source gives a microphone's."""
         inputs = self.sim.inputs_before(now_frame, heard_until_frame=self._heard_until_frame)
-        audio = self.sim.audio_before(now_frame) if isinstance(self.sim, SingsAudio) else None
+        audio = self.sim.audio_before(now_frame) if self._sings else None
         return Polled(inputs=inputs, audio=audio)
 
     def status(self) -> str:
