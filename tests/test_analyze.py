@@ -62,11 +62,21 @@ def test_analyze_says_in_one_line_what_is_wrong_with_its_input(tmp_path, capsys)
     text = tmp_path / "notes.txt"
     text.write_text("hello\n")
     code, out, err = _run(capsys, text)
-    assert code == 2 and err.count("\n") == 1 and "cannot be read as audio" in err and "WAV, FLAC, OGG or MP3" in err
+    assert code == 2 and err.count("\n") == 1 and "cannot read it as audio" in err and "allowed: WAV, FLAC, OGG, MP3" in err
+    code, out, err = _run(capsys, tmp_path)
+    assert (code, err.strip()) == (2, f"live analyze: {tmp_path}: is a folder; give an audio file (allowed: WAV, FLAC, OGG, MP3)")
+    aiff = tmp_path / "claps.aiff"
+    soundfile.write(aiff, np.zeros(SR), SR)
+    code, out, err = _run(capsys, aiff)
+    assert code == 2 and err.count("\n") == 1 and "AIFF" in err and "allowed: WAV, FLAC, OGG, MP3" in err
     empty = tmp_path / "empty.wav"
     soundfile.write(empty, np.zeros(0), SR)
     code, out, err = _run(capsys, empty)
-    assert code == 2 and err.strip().endswith("holds no samples")
+    assert code == 2 and err.strip() == f"live analyze: {empty}: the file holds no audio frames"
+    nan = tmp_path / "nan.wav"
+    soundfile.write(nan, np.full(SR, np.nan), SR, subtype="FLOAT")
+    code, out, err = _run(capsys, nan)
+    assert code == 2 and err.strip() == f"live analyze: {nan}: the audio holds samples that are not numbers"
     good = tmp_path / "quiet.wav"
     soundfile.write(good, np.zeros(SR), SR)
     bad_beats = tmp_path / "b.csv"

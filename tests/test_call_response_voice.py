@@ -131,9 +131,9 @@ def test_live_the_analysis_runs_off_the_control_thread_and_the_feedback_comes_wh
     release = threading.Event()
     real = sung_module.find_sung_notes
 
-    def slow(samples, sample_rate):
+    def slow(samples, sample_rate, **kwargs):
         release.wait(10)
-        return real(samples, sample_rate)
+        return real(samples, sample_rate, **kwargs)
 
     monkeypatch.setattr(sung_module, "find_sung_notes", slow)
     act = start(sung_params(trials=1, feedback=True), realtime=True)

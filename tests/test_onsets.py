@@ -190,3 +190,33 @@ def test_under_a_song_its_bleed_gives_no_onsets_and_claps_over_it_are_found():
     _, p95_ms, _, n_true, _ = mic_signals.summary(results)
     found, extra = sum(r[1] for r in results), sum(r[2] for r in results)
     assert n_true == 60 and found >= 47 and extra == 0 and p95_ms <= 1.0, (found, extra, p95_ms)
+
+
+@pytest.mark.parametrize("kind", ["taps", "claps", "drums"])
+@pytest.mark.parametrize("refractory_s", [0.005, 0.01])
+def test_a_short_refractory_gives_ordered_onsets_a_refractory_apart_that_find_every_hit(kind, refractory_s):
+    """A refractory shorter than the walk-back (30 ms) once let one attack give an onset per
+    sample (IndexError, or memory overwritten, in the detector's output arrays)."""
+    import mic_signals
+
+    sc = mic_signals.scene(kind, 20, seed=3, seconds=4.0)
+    for n in (sc.x.size, sc.x.size - 17):  # 17: no block size divides it
+        frames = [o.frame for o in detect_onsets_(sc.x[:n], reference=None if sc.reference is None else sc.reference[:n],
+                                                  refractory_s=refractory_s)]
+        assert frames == sorted(frames) and 0 <= frames[0] and frames[-1] < n
+        assert min(np.diff(frames)) >= round(refractory_s * SR)
+        truth = sc.onsets[sc.onsets < n - SR // 100]
+        _, tp, _, fn = mic_signals.match(truth, frames)
+        assert fn == 0 and tp == truth.size >= 5
+
+
+@pytest.mark.parametrize("n", [0, 1, 63, 64, 65, 1000])
+def test_short_and_all_zero_inputs_give_no_onsets_whatever_the_refractory(n):
+    for refractory_s in (0.005, 0.01, 0.1):
+        assert detect_onsets_(np.zeros(n), refractory_s=refractory_s) == []
+        assert detect_onsets_(np.zeros(n), reference=np.zeros(n), refractory_s=refractory_s) == []
+
+
+def test_a_tap_in_the_last_partial_block_is_found_at_its_first_sample():
+    x = _taps([1090], 1100)  # 17 blocks of 64 and 12 frames; the tap in the 12, after the 20 ms warm-up
+    assert [o.frame for o in detect_onsets_(x)] == [1090]

@@ -11,12 +11,13 @@ import numpy as np
 import pytest
 from song_corpus import CORPUS, render
 
-from live.songs.analysis import analyse, beat_level
+from live.engine.onsets import detect_onsets
+from live.songs.analysis import DETECTOR, analyse, beat_level
 from live.songs.audio import read_audio
+from live.songs.masked_attacks import unmask
 
 F_MIN = 0.95
 BIAS_MAX_MS = 5.0
-SOFT = {"strings-84"}  # detached strings over a pad: the target missed (see the test below)
 
 
 def bias_ms(truth: np.ndarray, beats: np.ndarray) -> float:
@@ -45,26 +46,45 @@ def test_the_beat_level_and_tempo_are_right_without_adjusting(corpus, name):
     assert result.beats_per_bar == song.spec.beats_per_bar
 
 
-@pytest.mark.parametrize("name", [s.name for s in CORPUS if s.name not in SOFT])
+@pytest.mark.parametrize("name", [s.name for s in CORPUS])
 def test_corrected_beats_have_f_measure_0_95_and_mean_bias_within_5_ms(corpus, name):
     song, result = corpus[name]
     raw, fixed = np.array(result.raw_beats_s), np.array(result.beats_s)
     assert mir_eval.beat.f_measure(song.beats_s, fixed, 0.07) >= F_MIN
     assert abs(bias_ms(song.beats_s, fixed)) <= BIAS_MAX_MS
-    assert bias_ms(song.beats_s, raw) > 20.0  # librosa 0.11.0's own beats: 24..38 ms late here
+    assert bias_ms(song.beats_s, raw) > 20.0  # librosa 0.11.0's own beats: 24..63 ms late here
     assert result.median_offset_ms == pytest.approx(bias_ms(song.beats_s, raw) - bias_ms(song.beats_s, fixed), abs=3)
 
 
-def test_soft_string_onsets_keep_f_measure_and_lose_two_thirds_of_the_bias_but_miss_5_ms(corpus):
-    """Detached strings over a held pad: the attack rises over ~100 ms and the onset found is
-    ~23 ms after the note starts (the string's energy above 1 kHz grows late); librosa's beats
-    were ~63 ms late. A missed target, reported (docs/performance.md), not hidden: this asserts
-    what is reached."""
-    song, result = corpus["strings-84"]
-    raw, fixed = np.array(result.raw_beats_s), np.array(result.beats_s)
-    assert mir_eval.beat.f_measure(song.beats_s, fixed, 0.07) >= F_MIN
-    assert bias_ms(song.beats_s, raw) > 50.0
-    assert 0.0 < bias_ms(song.beats_s, fixed) <= 30.0
+def test_strings_attacks_under_the_previous_chords_release_are_timed_by_the_songs_attack_shape(corpus):
+    """strings-84: each chord's slow attack starts under the previous chord's release, so the
+    detector finds it ~17 ms late (exact on the first beat, after silence); all beats but the
+    first are moved by the song's attack shape (live/songs/masked_attacks.py)."""
+    _, result = corpus["strings-84"]
+    assert not result.unmasked[0] and all(result.unmasked[1:])
+
+
+def test_slow_attacks_masked_by_a_release_tail_come_back_to_their_start():
+    """Chords with a 40 ms linear attack and a release tail ~14 dB under the next attack: the
+    detector finds all but the first (after silence) late; unmask puts them back."""
+    rate, rng = 44_100, np.random.default_rng(3)
+    truth = 0.3 + np.arange(12) * 0.7
+    x = np.zeros(int(10.5 * rate))
+    t = np.arange(int(1.6 * rate)) / rate
+    env = np.minimum(t / 0.04, 1.0) * np.where(t < 0.3, 1.0, np.exp(-(t - 0.3) / 0.25))
+    for b in truth:
+        tone = sum(np.sin(2 * np.pi * f0 * h * t * (1 + 0.002 * rng.standard_normal()) + rng.uniform(0, 2 * np.pi)) / h
+                   for f0 in (262.0, 330.0, 392.0) for h in range(1, 9))
+        f = int(round(b * rate))
+        x[f:f + t.size] += 0.05 * tone * env
+    found = np.array([o.frame / rate for o in detect_onsets(x, rate, **DETECTOR)])
+    detected = np.array([found[np.argmin(np.abs(found - b))] for b in truth])
+    late_ms = 1000 * (detected - truth)
+    assert abs(late_ms[0]) <= 1.0 and late_ms[1:].mean() > 10.0  # the detector alone
+    fixed, moved = unmask(x, rate, detected, np.ones(truth.size, bool), highpass_hz=DETECTOR["highpass_hz"])
+    err_ms = 1000 * (fixed - truth)
+    assert not moved[0] and moved[1:].all()
+    assert abs(err_ms.mean()) <= 3.0 and np.abs(err_ms).max() <= 8.0
 
 
 @pytest.mark.parametrize("bpm", [60.0, 95.0, 128.0, 160.0])

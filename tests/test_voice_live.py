@@ -52,3 +52,58 @@ def test_a_voice_at_the_input_is_found_and_scored_with_its_pitch(jack_server_syn
     gaps = [b["onset_s"] - a["onset_s"] for a, b in zip(answer, answer[1:])]
     assert all(abs(g - 0.5) <= 0.02 for g in gaps), gaps  # as far apart as sung (onsets by the onset detector)
     assert trial["mean_cents_error"] is not None and trial["mean_cents_error"] <= 30.0
+
+
+BLEED_PRESET = """schema = 1
+activity = "call_response"
+title = "Sung live over the call's bleed"
+goal = "Test"
+
+[params]
+calls = "list"
+phrases = ["C4 . G4 . . . . ."]
+trials = 1
+tempo_bpm = 100
+margin_beats = 3.0
+answer_input = "voice"
+instrument = "piano"
+pulse = true
+feedback = false
+"""
+
+
+def test_with_its_own_output_looped_into_the_input_only_the_voice_is_found(jack_server_sync, tmp_path):
+    """``live run --voice`` with live's output looped into its input at full level (the call and
+    the pulse at the microphone, one 64-frame round trip later: the stored mic calibration) and
+    a voice singing E4 into the same input: the answer is the voice's notes alone, at its pitch
+    and as far apart as sung; the pulse sounded inside the answer window (offline, without the
+    reference, its pitched accents are found as notes: tests/test_voice_bleed.py)."""
+    from live.store.store import Store
+    from live_run_helpers import finish, rows, start_live_run
+
+    server = jack_server_sync
+    preset = tmp_path / "sung.toml"
+    preset.write_text(BLEED_PRESET)
+    db = tmp_path / "live.db"
+    with Store.open(str(db)) as store:  # what 'live calibrate --input mic' stores on this graph (tests/test_live_mic.py)
+        store.save_calibration(input_path="mic", device="default audio input", latency_frames=64, sample_rate=48000,
+                               details={})
+    proc = start_live_run(server, preset, db, "--voice")
+    with JackClientProcess(SINGER, ["--name", "singer", "--midi", "64.1", "--notes", "24", "--every-s", "0.55",
+                                    "--seconds", "40"], server.env, "singer") as singer:
+        singer.wait_ready(timeout_s=30)
+        for src in ("live:out_0", "singer:out_1"):
+            subprocess.run(["jack_connect", "-s", server.name, src, "live:in_0"], check=True, env=server.env,
+                           timeout=30)
+        code, out, err = finish(proc, timeout_s=90)
+        singer.result(timeout_s=30, close_stdin=True)
+    assert code == 0, err
+    [trial] = json.loads(out)["runs"][0]["trials"]
+    answer = trial["answer"]
+    assert len(answer) >= 4, trial  # the window (about 4 s) holds several of the notes sung every 0.55 s
+    assert all(abs(a["pitch_midi"] - 64.1) <= 0.3 and a["note"] == 64 for a in answer), answer
+    gaps = [b["onset_s"] - a["onset_s"] for a, b in zip(answer, answer[1:])]
+    assert all(abs(g - 0.55) <= 0.02 for g in gaps), gaps
+    origin_s = trial["call_frame"] / 48000 - trial["call"][0]["onset_s"]  # the answer's times count from it
+    sounds = [f / 48000 - origin_s for (f,) in rows(db, "SELECT frame FROM events WHERE kind = 'sound'")]
+    assert sum(answer[0]["onset_s"] <= t <= answer[-1]["onset_s"] for t in sounds) >= 3  # played through the answer

@@ -301,12 +301,18 @@ class AudioChunk:
         Whose voice it is.
     source : str
         The input path its notes are stamped with (``"mic"``; ``"sim"``: a simulated singer).
+    reference : numpy.ndarray or None
+        What the engine played as it reaches the microphone at the same frames (float32, the
+        samples' length: the played ring one loopback latency earlier,
+        :func:`live.run.sources.mic.played_at_mic`), so the engine's own sound picked up by the
+        microphone (bleed) is not taken for the client's; None: nothing to leave out.
     """
 
     first_frame: int
     samples: Any
     client: str
     source: str = "mic"
+    reference: Any = None
 
 
 @runtime_checkable

@@ -2,9 +2,9 @@
 with beats (a CSV, or a song's corrected beats from the library) their synchronisation metrics
 (those ``live metrics sms`` gives for taps against beats).
 
-The recording is read with soundfile (WAV, FLAC, OGG, MP3), mixed to one channel with librosa and
-analysed at its own sample rate by :func:`live.engine.onsets.detect_onsets`, the detector of the
-live microphone path; onsets are seconds from the file's start (frame / sample rate).
+The recording is read by the songs' reader (WAV, FLAC, OGG, MP3 through soundfile, mixed to one
+channel: :func:`live.songs.audio.read_audio`) and analysed at its own sample rate by
+:func:`live.engine.onsets.detect_onsets`, the detector of the live microphone path; onsets are seconds from the file's start (frame / sample rate).
 Exit status 0; 2 with one line on stderr for a file that cannot be read or bad beats.
 """
 
@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 
 import numpy as np
@@ -20,7 +19,6 @@ import numpy as np
 from live.cli_args.values import one_line
 
 _PROG = "live analyze"
-_FORMATS = "WAV, FLAC, OGG or MP3"
 
 
 class AnalyzeError(Exception):
@@ -28,31 +26,21 @@ class AnalyzeError(Exception):
 
 
 def read_recording(path: str) -> tuple[np.ndarray, int, int]:
-    """An audio file as (mono samples, full scale 1.0, float64; sample rate in Hz; channels read).
+    """An audio file as (mono samples, full scale 1.0, float64; sample rate in Hz; channels read),
+    read by :func:`live.songs.audio.read_audio` (the songs' reader: the same formats and errors).
 
     Raises
     ------
     AnalyzeError
-        No such file, not a file, a format soundfile cannot read, or no samples.
+        No such file, a folder, a format that is not allowed or cannot be read, or no samples.
     """
-    import soundfile
+    from live.songs.audio import AudioReadError, read_audio
 
-    if not os.path.exists(path):
-        raise AnalyzeError(f"{path}: no such file")
-    if os.path.isdir(path):
-        raise AnalyzeError(f"{path}: is a folder; give an audio file ({_FORMATS})")
     try:
-        data, sample_rate = soundfile.read(path, dtype="float64", always_2d=True)
-    except (soundfile.LibsndfileError, RuntimeError, TypeError, ValueError) as exc:
-        raise AnalyzeError(f"{path}: cannot be read as audio ({one_line(str(exc))}); allowed: {_FORMATS}") from None
-    except OSError as exc:
-        raise AnalyzeError(f"{path}: {exc.strerror or exc}") from None
-    if data.shape[0] == 0:
-        raise AnalyzeError(f"{path}: holds no samples")
-    import librosa
-
-    mono = librosa.to_mono(np.ascontiguousarray(data.T)) if data.shape[1] > 1 else data[:, 0]
-    return np.ascontiguousarray(mono, dtype=np.float64), int(sample_rate), int(data.shape[1])
+        audio = read_audio(path)
+    except AudioReadError as exc:
+        raise AnalyzeError(str(exc)) from None
+    return audio.samples.astype(np.float64), audio.sample_rate, audio.channels
 
 
 def beats_of(args: argparse.Namespace) -> np.ndarray | None:

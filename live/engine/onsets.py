@@ -17,7 +17,8 @@ onsets. Made streaming and sample-exact here, per sample:
    onset or a tail lifts it by a fraction of a dB, a louder room catches up within seconds);
 4. an onset is detected where ``env`` exceeds the absolute floor ``threshold``, ``noise_factor``
    times the noise floor, ``local_factor`` times ``slow`` (a rise, not a decay) and, with a
-   reference, the bleed gate; no second onset within ``refractory_s`` of one;
+   reference, the bleed gate; no second onset within ``refractory_s`` of one, and none before the
+   last detection's sound has fallen under these once (a long attack is one onset);
 5. the onset's frame is then found by walking back from the detection to where the attack leaves
    the floor: the earliest sample of the run in which ``fast`` stays above ``back_factor`` times
    the floor there (the noise floor, the background, the bleed), dips shorter than 1 ms bridged
@@ -65,7 +66,8 @@ _GAINS = 15   # per-window bleed gains whose median is the gain
  P_REFRACT, P_MAX_BACK, P_PEAK, P_WARM, P_MARGIN, P_GAIN0, P_WIN, P_BRIDGE, P_REF_MIN, P_MEAS, P_SETTLE, P_N) = range(21)
 # state slots
 (S_FAST, S_ENV, S_SLOW, S_NOISE, S_REF, S_HOLD, S_GAIN, S_NEXT, S_PEND, S_PEAK,
- S_SEEN, S_WSUM_X, S_WSUM_R, S_NGAINS, S_LAST, S_RFAST, S_RSLOW, S_PREV_X, S_QUIET, S_MEAS, S_RFH, S_RMIN, S_RON, S_N) = range(24)
+ S_SEEN, S_WSUM_X, S_WSUM_R, S_NGAINS, S_RFAST, S_RSLOW, S_PREV_X, S_QUIET, S_MEAS, S_RFH, S_RMIN, S_RON,
+ S_ARMED, S_N) = range(24)
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,12 +184,17 @@ def _run(x, ref, has_ref, first, p, sos, z, s, hist, gains, out_frame, out_peak)
                 n_out += 1
                 s[S_PEND] = -1.0
         env = s[S_ENV]
-        if (seen >= p[P_WARM] and f >= s[S_NEXT] and env > p[P_THR] and env > p[P_NOISE_F] * noise
-                and env > p[P_LOCAL_F] * background and env > p[P_MARGIN] * bleed):
-            # walk back to where the attack leaves the floor, bridging dips shorter than P_BRIDGE
+        above = (seen >= p[P_WARM] and env > p[P_THR] and env > p[P_NOISE_F] * noise
+                 and env > p[P_LOCAL_F] * background and env > p[P_MARGIN] * bleed)
+        if not above:
+            s[S_ARMED] = 1.0  # the last detection's sound has fallen under the detection level
+        elif s[S_ARMED] > 0 and f >= s[S_NEXT]:
+            # walk back to where the attack leaves the floor, bridging dips shorter than P_BRIDGE,
+            # never into the last onset's refractory window
+            s[S_ARMED] = 0.0
             earliest = f
             j = f
-            limit = max(f - p[P_MAX_BACK], s[S_LAST] + 1.0)
+            limit = max(f - p[P_MAX_BACK], s[S_NEXT])
             while j - 1 >= limit and j - 1 >= earliest - p[P_BRIDGE]:
                 j -= 1
                 hj = int(j) & mask
@@ -198,7 +205,6 @@ def _run(x, ref, has_ref, first, p, sos, z, s, hist, gains, out_frame, out_peak)
             while k <= f:
                 peak = max(peak, hist[2, int(k) & mask])
                 k += 1
-            s[S_LAST] = earliest
             s[S_NEXT] = earliest + p[P_REFRACT]
             if f >= earliest + p[P_PEAK] - 1:
                 out_frame[n_out] = np.int64(earliest)
@@ -292,9 +298,9 @@ class OnsetDetector:
         self._s = np.zeros(S_N)
         self._s[S_GAIN] = p[P_GAIN0]
         self._s[S_PEND] = -1.0
-        self._s[S_LAST] = -1e18
         self._s[S_RMIN] = -1.0
         self._s[S_NEXT] = -1e18
+        self._s[S_ARMED] = 1.0
         self._hist = np.zeros((4, _HIST))
         self._gains = np.zeros(_GAINS)
         self._next_frame: int | None = None
@@ -338,7 +344,9 @@ class OnsetDetector:
             if ref.size != x.size:
                 raise ValueError(f"reference has {ref.size} frames, samples {x.size}: they must match")
             has_ref = True
-        cap = x.size // max(1, min(self.refractory_frames, self.peak_frames)) + 2
+        # onsets are refractory_frames apart at least, and those returned now lie from the walk-back
+        # and peak window before this chunk to its end; one more may be waiting from before
+        cap = (x.size + int(self._p[P_MAX_BACK]) + 2 * self.peak_frames) // self.refractory_frames + 3
         frames = np.empty(cap, dtype=np.int64)
         peaks = np.empty(cap)
         n = _run(x, ref, has_ref, float(first_frame), self._p, self._sos, self._z, self._s, self._hist, self._gains, frames, peaks)

@@ -169,7 +169,8 @@ class LiveSetup:
             if opts.voice:
                 from live.run.sources.voice import VoiceSource
 
-                sources.append(VoiceSource(audio, client=opts.client, latency_frames=latency.get("mic", 0)))
+                sources.append(VoiceSource(audio, client=opts.client, latency_frames=latency.get("mic", 0),
+                                           reject_bleed=opts.mic_reject_bleed))
             screen: Any = NoScreen("none (--headless)")
             if self.link is not None:
                 from live.run.sources.touch import TouchScreen
@@ -191,7 +192,7 @@ class LiveSetup:
             settings = SessionSettings(
                 clients=(opts.client,), realtime=True, lookahead_frames=opts.lookahead_frames,
                 start_delay_frames=opts.start_delay_frames, phase_length_s=opts.duration_s, calibration=calibration,
-                playback=self.playback,
+                playback=self.playback, songs=opts.songs,
                 greeting=f"audio on {audio.stream.driver.host_api}, MIDI through {self.midi.path}; "
                          "Ctrl-C ends it and saves it")
             self._session = Session(edges, store, settings)

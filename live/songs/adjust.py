@@ -39,7 +39,7 @@ def _with(analysis: BeatAnalysis, beats: np.ndarray, downbeats: np.ndarray, beat
     return dataclasses.replace(
         analysis, tempo_bpm=round(tempo, 3), beats_s=tuple(float(b) for b in beats),
         downbeats_s=tuple(float(b) for b in downbeats), beats_per_bar=int(beats_per_bar),
-        on_onset=on_onset if on_onset is not None else analysis.on_onset[: beats.size],
+        on_onset=on_onset if on_onset is not None else analysis.on_onset[: beats.size], unmasked=(),
         adjustments=(*analysis.adjustments, what))
 
 

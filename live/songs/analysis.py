@@ -21,7 +21,9 @@ sample resolution, with tempo, meter, downbeats and a confidence figure.
    (:func:`live.engine.onsets.detect_onsets`, parameters :data:`DETECTOR`) finds in the audio at
    the file's own rate, scaled to its window's peak, in a window from :data:`SEARCH_BEFORE_S`
    before to :data:`SEARCH_AFTER_S` after the tracked beat, in two passes (:func:`refine_beats`).
-   A beat with no onset there moves by the song's median lateness.
+   A beat with no onset there moves by the song's median lateness. A slow attack that starts
+   under the previous beat's release is found where it comes out of it, late; such beats are
+   timed by the song's own attack shape (:func:`live.songs.masked_attacks.unmask`).
 4. **Meter and downbeats.** For 2, 3 and 4 beats per bar and each phase, the mean harmonic
    change (chroma distance between the beats before and after) plus the low-band onset strength
    at the beats of that phase, against the other beats; the largest contrast wins (4 on a tie
@@ -42,11 +44,12 @@ from typing import Any, Callable
 import numpy as np
 
 from live.engine.onsets import detect_onsets
+from live.songs.masked_attacks import unmask
 
 __all__ = ["ANALYSIS_VERSION", "BeatAnalysis", "analyse", "Progress", "ALTERNATION_MAX", "MIDPOINT_MIN",
            "SEARCH_BEFORE_S", "SEARCH_AFTER_S", "beat_level", "refine_beats", "meter_and_downbeats"]
 
-ANALYSIS_VERSION = 1
+ANALYSIS_VERSION = 2
 """Part of the analysis cache's key: bump when any step changes."""
 
 TRACK_RATE = 22_050
@@ -85,6 +88,9 @@ class BeatAnalysis:
         Per beat: refined to an onset the detector found (else moved by ``median_offset_ms``).
     median_offset_ms : float
         Median of raw minus refined beat over the beats on an onset: the tracker's lateness.
+    unmasked : tuple of bool
+        Per beat: its attack started under the previous beat's sound and it was timed by the
+        song's attack shape (module docstring, step 3). Empty once the grid is adjusted.
     tracked_tempo_bpm : float
         The tracker's tempo before the level decision.
     level : str
@@ -108,6 +114,7 @@ class BeatAnalysis:
     alternation: float
     midpoint: float
     adjustments: tuple[str, ...] = field(default=())
+    unmasked: tuple[bool, ...] = field(default=())
 
     def details(self) -> dict[str, Any]:
         """Everything but the stored columns, for the store's ``details_json``."""
@@ -115,6 +122,7 @@ class BeatAnalysis:
         for k in ("tempo_bpm", "beats_s", "downbeats_s", "beats_per_bar", "confidence"):
             out.pop(k)
         out["on_onset"] = [bool(v) for v in self.on_onset]
+        out["unmasked"] = [bool(v) for v in self.unmasked]
         out["analysis_version"] = ANALYSIS_VERSION
         return out
 
@@ -132,6 +140,7 @@ class BeatAnalysis:
                    downbeats_s=tuple(row["downbeats_s"]), beats_per_bar=int(row["beats_per_bar"]),
                    confidence=float(row["confidence"]), raw_beats_s=tuple(d.pop("raw_beats_s")),
                    on_onset=tuple(bool(v) for v in d.pop("on_onset")),
+                   unmasked=tuple(bool(v) for v in d.pop("unmasked", ())),
                    adjustments=tuple(d.pop("adjustments", ())), **d)
 
 
@@ -295,6 +304,9 @@ def analyse(samples: np.ndarray, sample_rate: int, *, progress: Progress | None 
     say(0.4, "refining beats")
     refined, on, offset_ms = refine_beats(np.asarray(samples), sample_rate, beats,
                                           progress=lambda f, step: say(0.4 + 0.5 * f, step))
+    refined, unmasked = unmask(np.asarray(samples), sample_rate, refined, on, highpass_hz=DETECTOR["highpass_hz"])
+    if unmasked.any():
+        offset_ms = float(1000 * np.median(beats[on] - refined[on]))
     say(0.9, "meter")
     env_low = librosa.onset.onset_strength(y=y, sr=TRACK_RATE, hop_length=HOP, fmax=300.0, n_mels=32)
     meter, down = meter_and_downbeats(y, env_low, refined)
@@ -303,5 +315,6 @@ def analyse(samples: np.ndarray, sample_rate: int, *, progress: Progress | None 
                         downbeats_s=tuple(float(b) for b in down), beats_per_bar=int(meter),
                         confidence=_confidence(on, tracked, alternation, midpoint),
                         raw_beats_s=tuple(float(b) for b in beats), on_onset=tuple(bool(v) for v in on),
+                        unmasked=tuple(bool(v) for v in unmasked),
                         median_offset_ms=round(offset_ms, 3), tracked_tempo_bpm=round(tracked, 3), level=level,
                         alternation=round(alternation, 4), midpoint=round(midpoint, 4))

@@ -67,13 +67,15 @@ def read_audio(path: str | os.PathLike[str]) -> SongAudio:
 
     path = Path(path)
     allowed = "allowed: " + ", ".join(f.upper() for f in FORMATS)
+    if path.is_dir():
+        raise AudioReadError(f"{path}: is a folder; give an audio file ({allowed})")
     if not path.is_file():
         raise AudioReadError(f"{path}: no such file")
     try:
         info = soundfile.info(str(path))
         fmt = info.format.lower()
         if fmt not in FORMATS:
-            raise AudioReadError(f"{path}: {info.format_info} audio is not a song format; {allowed}")
+            raise AudioReadError(f"{path}: {info.format_info} audio is not a format live reads; {allowed}")
         data, rate = soundfile.read(str(path), dtype="float32", always_2d=True)
     except AudioReadError:
         raise

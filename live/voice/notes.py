@@ -24,6 +24,15 @@ make the notes:
    its last; the middle half of a note too short for that): the scoop into a note is left out,
    and vibrato and drift, which swing around the centre, average out.
 
+Bleed: given ``reference`` (what the engine played as it reaches the microphone at the same
+samples, as the microphone path has it: :func:`live.run.sources.mic.played_at_mic`), the
+engine's own sound picked up by the microphone is no sung note. The onsets are the onset
+detector's with that reference (its bleed gate: :mod:`live.engine.onsets`), and a frame is sung
+only if its RMS exceeds :data:`BLEED_MARGIN` times the bleed expected there (``bleed_gain``, the
+microphone's amplitude gain from the reference as the onset detector measures it, times the
+reference's RMS over the same frame); so a call's note ringing into the answer window is left
+out while a voice louder than it at the microphone is kept.
+
 Realtime-safe: no (offline analysis after an answer window; allocates, ~0.5 s of CPU per second
 of audio: docs/performance.md).
 """
@@ -54,6 +63,7 @@ SNAP_BEFORE_S = 0.06
 SNAP_AFTER_S = 0.04
 MIN_RMS = 0.002            # -54 dBFS: quieter frames are not singing
 RELATIVE_FLOOR_DB = 30.0   # ... nor frames this far below the loudest
+BLEED_MARGIN = 2.0         # a sung frame is 6 dB above the engine's expected bleed (the onset detector's margin)
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,7 +149,8 @@ def _splits(cents: np.ndarray, *, window: int, min_frames: int, split_cents: flo
 
 def find_sung_notes(samples: np.ndarray, sample_rate: int, *, min_note_s: float = 0.08,
                     split_cents: float = 60.0, fmin_hz: float = FMIN_HZ, fmax_hz: float = FMAX_HZ,
-                    onset_threshold: float = 0.02) -> list[SungNote]:
+                    onset_threshold: float = 0.02, reference: np.ndarray | None = None,
+                    bleed_gain: float = 1.0) -> list[SungNote]:
     """The sung notes in ``samples`` (see the module docstring for the method).
 
     Parameters
@@ -156,6 +167,12 @@ def find_sung_notes(samples: np.ndarray, sample_rate: int, *, min_note_s: float 
         The pitch range searched, Hz.
     onset_threshold : float, keyword-only
         The onset detector's absolute threshold floor (full scale 1.0).
+    reference : numpy.ndarray, optional
+        What the engine played as it reaches the microphone at these samples (same shape): its
+        bleed is no note.
+    bleed_gain : float, keyword-only
+        The amplitude gain from ``reference`` to the microphone (the onset detector's
+        ``bleed_gain``: measured as the engine plays; 1.0, the detector's default, until then).
 
     Returns
     -------
@@ -165,17 +182,23 @@ def find_sung_notes(samples: np.ndarray, sample_rate: int, *, min_note_s: float 
     Raises
     ------
     ValueError
-        ``samples`` not 1-D, or a sample rate that is not a positive whole number.
+        ``samples`` not 1-D, a reference of another shape, or a sample rate that is not a
+        positive whole number.
     """
     x = np.asarray(samples, dtype=np.float32)
     if x.ndim != 1:
         raise ValueError(f"samples must be one channel (1-D), got shape {x.shape}")
+    if reference is not None and np.shape(reference) != x.shape:
+        raise ValueError(f"reference must have the samples' shape {x.shape}, got {np.shape(reference)}")
     if not (isinstance(sample_rate, (int, np.integer)) and sample_rate > 0):
         raise ValueError(f"sample_rate {sample_rate!r}: must be a whole number of frames per second > 0")
     if x.size < FRAME_LENGTH * sample_rate // ANALYSIS_RATE:
         return []
-    y = x if sample_rate == ANALYSIS_RATE else librosa.resample(x, orig_sr=sample_rate, target_sr=ANALYSIS_RATE,
-                                                                res_type="soxr_hq")
+    def at_analysis_rate(a: np.ndarray) -> np.ndarray:
+        return a if sample_rate == ANALYSIS_RATE else librosa.resample(a, orig_sr=sample_rate, target_sr=ANALYSIS_RATE,
+                                                                       res_type="soxr_hq")
+
+    y = at_analysis_rate(x)
     f0, voiced, prob = librosa.pyin(y, fmin=fmin_hz, fmax=fmax_hz, sr=ANALYSIS_RATE, frame_length=FRAME_LENGTH,
                                     hop_length=HOP_LENGTH)
     hop_s = HOP_LENGTH / ANALYSIS_RATE
@@ -185,6 +208,10 @@ def find_sung_notes(samples: np.ndarray, sample_rate: int, *, min_note_s: float 
     rms = librosa.feature.rms(y=y, frame_length=FRAME_LENGTH, hop_length=HOP_LENGTH)[0][: f0.size]
     floor = max(MIN_RMS, float(rms.max(initial=0.0)) * 10.0 ** (-RELATIVE_FLOOR_DB / 20.0))
     voiced = voiced & np.isfinite(f0) & (rms >= floor)
+    if reference is not None:  # the engine's own sound at the microphone is not sung
+        ref = at_analysis_rate(np.asarray(reference, dtype=np.float32))
+        ref_rms = librosa.feature.rms(y=ref, frame_length=FRAME_LENGTH, hop_length=HOP_LENGTH)[0][: f0.size]
+        voiced &= rms > BLEED_MARGIN * bleed_gain * ref_rms
     cents = np.where(voiced, 100.0 * hz_to_midi(np.where(voiced, f0, 440.0)), np.nan)
     bridge = int(round(BRIDGE_S / hop_s))
     runs = _runs(voiced)
@@ -196,7 +223,8 @@ def find_sung_notes(samples: np.ndarray, sample_rate: int, *, min_note_s: float 
             merged.append([a, b])
     min_frames = max(1, int(round(min_note_s / hop_s)))
     window = max(1, int(round(SPLIT_WINDOW_S / hop_s)))
-    onsets_s = np.array([o.frame / sample_rate for o in detect_onsets(x, sample_rate, threshold=onset_threshold)])
+    onsets_s = np.array([o.frame / sample_rate for o in detect_onsets(x, sample_rate, threshold=onset_threshold,
+                                                                       reference=reference, bleed_gain=bleed_gain)])
     notes: list[SungNote] = []
     for a, b in merged:
         if b - a < min_frames:

@@ -9,6 +9,14 @@ answer as a whole is moved by whole octaves to the call's register (a man echoin
 at C4 sings C3: the octave is not what is scored, the notes are), then scored with the echo
 metrics, pitch right within :data:`SUNG_TOLERANCE_CENTS` (issue 14).
 
+Bleed: a chunk that carries what the engine played at the microphone (``AudioChunk.reference``:
+a voice source's) has it kept beside the voice, and the notes are found with it
+(:func:`~live.voice.notes.find_sung_notes`' ``reference``): the call ringing into the window is
+no sung note. The gain from what was played to the microphone is measured all through the run
+by the microphone path's onset detector (:class:`live.engine.onsets.OnsetDetector`, at each call
+note, pulse or cue that starts after a quiet), not just in a window where the call may only
+ring out; the live estimate is left out while the input is no louder than that bleed.
+
 Live (``ActivityContext.realtime``) the analysis runs on a worker thread (pYIN costs about half
 a second per second of audio: docs/performance.md) so the control thread never waits for it;
 offline it runs at once, so a demo's result never depends on the machine's speed.
@@ -25,8 +33,9 @@ import numpy as np
 
 from live.activities.types import AudioChunk
 from live.engine.events import InputEvent
+from live.engine.onsets import OnsetDetector
 from live.voice.live_pitch import LivePitch, PitchEstimate
-from live.voice.notes import SungNote, find_sung_notes
+from live.voice.notes import BLEED_MARGIN, SungNote, find_sung_notes
 
 __all__ = ["PRE_S", "POST_S", "SUNG_TOLERANCE_CENTS", "SungAnswers", "octave_shift"]
 
@@ -49,6 +58,16 @@ def octave_shift(sung_midi: Sequence[float], call_notes: Sequence[int | None]) -
     return 12 * int(round((float(np.median(calls)) - float(np.median(sung_midi))) / 12.0))
 
 
+def _moved(old: np.ndarray | None, start: int, first: int, end: int) -> np.ndarray:
+    """A buffer of frames [first, end) holding what ``old`` (frames from ``start``) has of them."""
+    buf = np.zeros(end - first, dtype=np.float32)
+    if old is not None:
+        a, b = max(start, first), min(start + old.size, end)
+        if b > a:
+            buf[a - first: b - first] = old[a - start: b - start]
+    return buf
+
+
 class SungAnswers:
     """Each trial's window audio, the live estimate, and the notes found after the window.
 
@@ -66,6 +85,8 @@ class SungAnswers:
         self._pre = round(PRE_S * sample_rate)
         self._post = round(POST_S * sample_rate)
         self._audio: dict[int, tuple[int, np.ndarray]] = {}  # trial index -> (first frame, samples)
+        self._reference: dict[int, np.ndarray] = {}  # trial index -> what was played at the mic, beside _audio's
+        self._bleed: OnsetDetector | None = None  # measures the bleed's gain (made with the first reference)
         self._results: dict[int, Future | list[SungNote]] = {}
         self._pool: ThreadPoolExecutor | None = None
         self.live = LivePitch(sample_rate)
@@ -84,6 +105,11 @@ class SungAnswers:
         self.client, self.source = chunk.client, chunk.source
         x = np.asarray(chunk.samples, dtype=np.float32).reshape(-1)
         lo_c, hi_c = chunk.first_frame, chunk.first_frame + x.size
+        ref = None if chunk.reference is None else np.asarray(chunk.reference, dtype=np.float32).reshape(-1)
+        if ref is not None:
+            if self._bleed is None:
+                self._bleed = OnsetDetector(self.sr)
+            self._bleed.process(lo_c, x, ref)  # its onsets are not needed: the notes' come from the window's audio
         inside = False
         for index, open_frame, close_frame in windows:
             if index in self._results:
@@ -94,36 +120,55 @@ class SungAnswers:
                 continue
             start, buf = self._audio.get(index, (first, None))
             if buf is None or start != first or buf.size != end - first:  # new, or the window moved
-                old = buf
-                buf = np.zeros(end - first, dtype=np.float32)
-                if old is not None:
-                    a, b = max(start, first), min(start + old.size, end)
-                    if b > a:
-                        buf[a - first: b - first] = old[a - start: b - start]
+                buf = _moved(buf, start, first, end)
                 self._audio[index] = (first, buf)
+                if index in self._reference:
+                    self._reference[index] = _moved(self._reference[index], start, first, end)
             buf[lo - first: hi - first] = x[lo - lo_c: hi - lo_c]
+            if ref is not None:
+                if index not in self._reference:
+                    self._reference[index] = np.zeros(buf.size, dtype=np.float32)
+                self._reference[index][lo - first: hi - first] = ref[lo - lo_c: hi - lo_c]
             inside = inside or (open_frame <= hi_c and lo_c <= close_frame)
         if inside:
             self.estimate = self.live.feed(x)
+            if self.estimate is not None and ref is not None and not self._louder_than_bleed(x, ref):
+                self.estimate = None
         else:
             self.estimate = None
             self.live.reset()
         return inside
+
+    @property
+    def bleed_gain(self) -> float:
+        """The amplitude gain from what was played to the microphone, as measured so far (the
+        onset detector's default, 1.0, before any reference)."""
+        return 1.0 if self._bleed is None else self._bleed.bleed_gain
+
+    def _louder_than_bleed(self, x: np.ndarray, ref: np.ndarray) -> bool:
+        """Whether the latest live window of ``x`` is louder than the bleed expected in it."""
+        n = self.live.window
+        level = float(np.sqrt(np.mean(np.square(x[-n:], dtype=np.float64))))
+        bleed = self.bleed_gain * float(np.sqrt(np.mean(np.square(ref[-n:], dtype=np.float64))))
+        return level > BLEED_MARGIN * bleed
 
     def analyse(self, index: int) -> None:
         """Start finding the notes of trial ``index``'s kept audio (no audio: no notes)."""
         if index in self._results:
             return
         first, buf = self._audio.pop(index, (0, np.zeros(0, dtype=np.float32)))
+        ref = self._reference.pop(index, None)
+        gain = self.bleed_gain
         if self.realtime:
             if self._pool is None:
                 self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sung-notes")
-            self._results[index] = self._pool.submit(self._notes, first, buf)
+            self._results[index] = self._pool.submit(self._notes, first, buf, ref, gain)
         else:
-            self._results[index] = self._notes(first, buf)
+            self._results[index] = self._notes(first, buf, ref, gain)
 
-    def _notes(self, first: int, buf: np.ndarray) -> list[tuple[int, SungNote]]:
-        return [(first + round(n.onset_s * self.sr), n) for n in find_sung_notes(buf, self.sr)]
+    def _notes(self, first: int, buf: np.ndarray, ref: np.ndarray | None, gain: float) -> list[tuple[int, SungNote]]:
+        return [(first + round(n.onset_s * self.sr), n)
+                for n in find_sung_notes(buf, self.sr, reference=ref, bleed_gain=gain)]
 
     def ready(self, index: int) -> bool:
         """Whether trial ``index``'s notes have been found."""

@@ -19,7 +19,15 @@ from live.activities.types import Polled
 from live.engine.events import InputEvent
 from live.engine.onsets import OnsetDetector
 
-__all__ = ["MicSource"]
+__all__ = ["MicSource", "played_at_mic"]
+
+
+def played_at_mic(state: Any, first_frame: int, n_frames: int, *, latency_frames: int, sample_rate: int) -> Any:
+    """What the engine played as it reaches the microphone at engine frames ``first_frame ..
+    first_frame + n_frames - 1`` (as :meth:`SamplerState.take_input` numbers them): the played
+    ring one loopback latency (``latency_frames``) earlier, 0.5 ms early so that a gate opens
+    before the bleed arrives. float32, zeros where nothing was played."""
+    return state.played(first_frame - latency_frames + sample_rate // 2000, n_frames)
 
 
 class MicSource:
@@ -49,15 +57,14 @@ class MicSource:
         self.client = client
         self.latency_frames = latency_frames
         self.threshold = threshold
-        self.lead_frames = audio.sample_rate // 2000  # 0.5 ms
         self.onsets = OnsetDetector(audio.sample_rate, threshold=threshold)
         audio.on_new_stream(lambda stream: setattr(self, "onsets", OnsetDetector(audio.sample_rate, threshold=threshold)))
 
     def poll(self, now_frame: int) -> Polled:
         state = self.audio.stream.state
         first, samples = state.take_input()
-        played = (state.played(first - self.latency_frames + self.lead_frames, samples.shape[0])
-                  if self.reject_bleed else None)
+        played = (played_at_mic(state, first, samples.shape[0], latency_frames=self.latency_frames,
+                                sample_rate=self.audio.sample_rate) if self.reject_bleed else None)
         return Polled(inputs=[
             InputEvent(frame=onset.frame - self.latency_frames, source="mic", note=None, velocity=onset.velocity,
                        client=self.client)
