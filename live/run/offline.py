@@ -32,6 +32,7 @@ from live.run.loop import Edges, Feedback
 from live.run.plain import LogConsole, NoScreen
 from live.run.session import Session, SessionSettings
 from live.run.sounds import build_session_bank, declared_notes, declared_soundfont, prepared_sounds
+from live.songs.library import FixedSongs
 from live.run.sources.scripted import ScriptedControls
 from live.run.sources.simulated import SimulatedSource, SimulatedTherapistSource
 
@@ -237,7 +238,8 @@ def simulate_session(
         The preset names a song the store's library does not have (before any session).
     """
     scripted = ScriptedControls(controls)
-    extra = prepared_sounds([preset], songs=store, sample_rate=timing.sample_rate, log=log)
+    songs = FixedSongs.pinned(store)  # the runs record the songs rendered
+    extra = prepared_sounds([preset], songs=songs, sample_rate=timing.sample_rate, log=log)
     bank = build_session_bank(declared_notes([preset]), sample_rate=timing.sample_rate,
                               soundfont=declared_soundfont([preset]), log=log, extra=extra)
     audio = OfflineAudio(timing, record=wav_dir is not None, stops=scripted.frames, bank=bank)
@@ -249,7 +251,7 @@ def simulate_session(
                   screen=NoScreen("none (offline)"),
                   feedback=Feedback(audio, default_delay_frames=timing.control_period_frames))
     settings_ = SessionSettings(clients=(client,), simulated=True, lookahead_frames=timing.lookahead_frames,
-                                start_delay_frames=timing.start_frame)
+                                start_delay_frames=timing.start_frame, songs=songs)
     outcome = Session(edges, store, settings_).run([preset])
     [run] = outcome.runs
     wav_path = None

@@ -169,6 +169,11 @@ class Entrainment(FixedEnds):
         return render_song_cue(plan_song(params, sample_rate), song, sample_rate=sample_rate, log=log)
 
     @classmethod
+    def song_names(cls, params: EntrainmentParams) -> tuple[str, ...]:
+        """The library song a run with ``params`` plays (its cue), or none."""
+        return (params.song,) if params.song else ()
+
+    @classmethod
     def simulated_therapist(cls, params: EntrainmentParams, *, seed: int, sample_rate: int) -> None:
         """None: the beat is the engine's; the therapist has no simulated part in entrainment."""
         return None
