@@ -52,7 +52,6 @@ from dataclasses import dataclass
 
 import numpy as np
 from numba import njit
-from scipy.signal import butter
 
 __all__ = ["BLOCK_FRAMES", "Onset", "OnsetDetector", "detect_onsets"]
 
@@ -271,6 +270,9 @@ class OnsetDetector:
         self.threshold = threshold
         self.refractory_frames = int(round(refractory_s * sample_rate))
         self.peak_frames = peak
+        from scipy.signal import butter  # here, not at import: scipy.signal takes 1-4 s to import,
+        # and every command that lists the activities imports this module (through the voice)
+
         self._sos = np.ascontiguousarray(butter(4, highpass_hz / (sample_rate / 2), btype="highpass", output="sos"))
         self._z = np.zeros((2, self._sos.shape[0], 2))
         p = np.zeros(P_N)

@@ -43,6 +43,7 @@ class SimulatedSource:
         self.sample_rate = sample_rate
         self.settings = dict(settings or {})
         self.sim: SimulatedClient | None = None
+        self._sings = False  # whether ``sim`` gives audio (checked once: a Protocol isinstance is slow)
         self._heard_until_frame = 0
         self._audio: list[AudioChunk] = []
 
@@ -50,6 +51,7 @@ class SimulatedSource:
         self.sim = activity.simulated_client(params, seed=self.seed, sample_rate=self.sample_rate,
                                              client=self.client, **self.settings)
         self.sim.start(start_frame)
+        self._sings = isinstance(self.sim, SingsAudio)
         self._heard_until_frame = start_frame
         self._audio = []
 
@@ -66,7 +68,7 @@ class SimulatedSource:
         """Its inputs before ``now_frame`` (each at its exact frame, as a real edge stamps them);
         a simulated singer's audio too, as a voice source gives a microphone's."""
         inputs = self.sim.inputs_before(now_frame, heard_until_frame=self._heard_until_frame)
-        audio = self.sim.audio_before(now_frame) if isinstance(self.sim, SingsAudio) else None
+        audio = self.sim.audio_before(now_frame) if self._sings else None
         if audio is not None:
             self._audio.append(audio)
         return Polled(inputs=inputs, audio=audio)
