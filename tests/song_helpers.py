@@ -47,12 +47,17 @@ def wav_bytes(samples: np.ndarray, sample_rate: int) -> bytes:
 
 def add_song(store, beats_s, *, title: str = "Test Song", beats_per_bar: int = 4,
              sample_rate: int = SONG_RATE) -> str:
-    """A drum song with ``beats_s`` in ``store``'s library (its beats as the analysis); its id."""
-    beats = [float(b) for b in beats_s]
+    """A drum song with ``beats_s`` in ``store``'s library (its beats as the analysis, as if
+    tracked exactly: ``live songs adjust`` works on it); its id."""
+    from live.songs.analysis import BeatAnalysis
+
+    beats = tuple(float(b) for b in beats_s)
     audio = wav_bytes(drum_song(np.asarray(beats), sample_rate=sample_rate), sample_rate)
     ibi = float(np.median(np.diff(beats)))
+    analysis = BeatAnalysis(tempo_bpm=60.0 / ibi, beats_s=beats, downbeats_s=beats[::beats_per_bar],
+                            beats_per_bar=beats_per_bar, confidence=1.0, raw_beats_s=beats,
+                            on_onset=(True,) * len(beats), median_offset_ms=0.0, tracked_tempo_bpm=60.0 / ibi,
+                            level="as tracked", alternation=1.0, midpoint=0.0)
     return store.add_song(content_hash=hashlib.sha256(audio).hexdigest(), title=title, source_name=f"{title}.wav",
                           file_format="wav", duration_s=beats[-1] + 1.0, sample_rate=sample_rate, channels=1,
-                          analysis={"tempo_bpm": 60.0 / ibi, "beats_per_bar": beats_per_bar, "confidence": 1.0,
-                                    "beats_s": beats, "downbeats_s": beats[::beats_per_bar], "details": {}},
-                          audio=audio)
+                          analysis=analysis.stored(), audio=audio)

@@ -1,5 +1,6 @@
 """``live run`` of a preset on a song, on a real JACK graph (dummy driver): the song is warped
-before the devices open, the bank holds its slices, and the stored beats are the plan's frames."""
+before the devices open, the bank holds its slices, the stored beats are the plan's frames, and
+the run records the song's beats it was rendered from."""
 
 import json
 
@@ -53,3 +54,5 @@ def test_live_run_on_a_song_plays_its_slices_at_the_planned_frames(jack_server_s
     slices = rows(db, "SELECT frame, sound FROM events WHERE kind = 'sound' AND sound LIKE 'song:%' ORDER BY frame")
     assert [s for _, s in slices] == plan.sound_names()
     assert [f - start for f, _ in slices] == [plan.slice_start(k) for k in range(plan.first_beat, plan.n_beats)]
+    [(name, beats_json)] = rows(db, "SELECT name, beats_json FROM run_songs")  # the beats the cue was rendered from
+    assert name == "Test Song" and json.loads(beats_json) == [float(b) for b in _song_beats(30)]

@@ -55,14 +55,15 @@ def run(args) -> int:
     from live.run.options import LiveOptions, SessionError
     from live.run.outcome import outages_json, responses_json
     from live.run.sounds import declared_notes, declared_soundfont, prepared_sounds
-    from live.songs.library import SongNotFound
+    from live.songs.library import FixedSongs, SongNotFound
     from live.ui.console import console_wanted
 
     engine_rate = LiveOptions.__dataclass_fields__["sample_rate"].default  # the rate the engine opens at
 
     with store:
         try:  # a song warped onto its run's beats: before any device opens, a missing song said in one line
-            sounds = prepared_sounds(presets, songs=store, sample_rate=engine_rate, phase_length_s=args.duration,
+            songs = FixedSongs.pinned(store)  # the runs record the songs rendered
+            sounds = prepared_sounds(presets, songs=songs, sample_rate=engine_rate, phase_length_s=args.duration,
                                      log=lambda line: print(f"live run: {line}", file=err))
         except SongNotFound as exc:
             print(f"live run: {one_line(str(exc))}", file=err)
@@ -75,7 +76,7 @@ def run(args) -> int:
                               midi_backend=args.midi_backend, rtmidi_api=args.rtmidi_api, mic=args.mic,
                               mic_threshold=args.mic_threshold, voice=args.voice, touch=not args.headless,
                               console=console_wanted() and not args.no_console,
-                              notes=declared_notes(presets), soundfont=declared_soundfont(presets), sounds=sounds,
+                              notes=declared_notes(presets), soundfont=declared_soundfont(presets), sounds=sounds, songs=songs,
                               **screen)
         try:
             session = LiveSetup(options)

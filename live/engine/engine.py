@@ -78,7 +78,8 @@ class Engine:
 
     def release_sound(self, release: Release) -> bool:
         """Start the release of ``release.sound`` (scheduled with its ``end_frame`` and no key of
-        its own) at ``release.frame`` if that is before its planned end; False when there is
+        its own) at ``release.frame`` if that is before its planned end (before its start: it
+        never sounds); False when there is
         nothing to release (not scheduled here, already ended, or the frame is not earlier).
         Never blocks."""
         sound = release.sound

@@ -47,8 +47,8 @@ class Release:
     Parameters
     ----------
     frame : int
-        Frame its release starts (from ``sound.frame`` to its planned ``end_frame``; a frame
-        at or after the planned end changes nothing).
+        Frame its release starts (before its planned ``end_frame``; a frame at or after the
+        planned end changes nothing, and one before ``sound.frame`` means it never sounds).
     sound : ScheduledSound
         The sound as it was scheduled (with its planned ``end_frame``).
     """

@@ -61,7 +61,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.signal import butter
 
 from live.engine import onset_kernel as kn
 
@@ -140,6 +139,9 @@ class OnsetDetector:
         self.threshold = threshold
         self.refractory_frames = int(round(refractory_s * sample_rate))
         self.peak_frames = peak
+        from scipy.signal import butter  # here, not at import: scipy.signal takes 1-4 s to import,
+        # and every command that lists the activities imports this module (through the voice)
+
         self._sos = np.ascontiguousarray(butter(4, highpass_hz / (sample_rate / 2), btype="highpass", output="sos"))
         self._sos_lo = np.ascontiguousarray(butter(2, min(1000.0, 0.4 * sample_rate) / (sample_rate / 2),
                                                    btype="lowpass", output="sos"))

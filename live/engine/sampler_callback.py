@@ -95,12 +95,14 @@ def _host_ns(hdr) -> np.int64:
 def _start_voice(hdr, voice, voice_gain, block_start, bank_frames, start, bank_start, length, fade, gain,
                  end, release, key) -> bool:
     """Put a bank slice in a free voice to start at frame ``start`` (now, counted late, if that
-    has passed), its release from frame ``end`` (-1: none; never before its start) over
-    ``release`` frames, findable by ``key`` for a later release. False, counted as dropped, when
-    the slice is outside the bank or no voice is free."""
+    has passed), its release from frame ``end`` (-1: none) over ``release`` frames, findable by
+    ``key`` for a later release. An ``end`` before ``start`` (released before it began) plays
+    nothing. False, counted as dropped, when the slice is outside the bank or no voice is free."""
     if bank_start < 0 or length <= 0 or bank_start >= bank_frames:
         hdr[H_DROPPED] += 1
         return False
+    if 0 <= end < start:
+        return True
     length = min(length, bank_frames - bank_start)
     free = 0
     while free < voice.shape[0] and voice[free, V_ACTIVE] != 0:
@@ -127,8 +129,8 @@ def _start_voice(hdr, voice, voice_gain, block_start, bank_frames, start, bank_s
 @njit(inline="always", error_model="numpy")  # inlined: one body to inspect
 def _release_key(hdr, voice, block_start, key, frame) -> None:
     """Start the release of every sounding or waiting voice with ``key`` not yet released
-    before ``frame``: at ``frame`` (at once, counted late, when that has passed; never before a
-    voice's start)."""
+    before ``frame``: at ``frame`` (at once, counted late, when that has passed); a voice
+    waiting to start after ``frame`` is dropped (released before it began, it never sounds)."""
     if key < 0:
         return
     if frame < block_start:
@@ -137,7 +139,10 @@ def _release_key(hdr, voice, block_start, key, frame) -> None:
         frame = block_start
     for v in range(voice.shape[0]):
         if voice[v, V_ACTIVE] != 0 and voice[v, V_KEY] == key and (voice[v, V_END] < 0 or voice[v, V_END] > frame):
-            voice[v, V_END] = max(frame, voice[v, V_FRAME])
+            if frame < voice[v, V_FRAME]:
+                voice[v, V_ACTIVE] = 0
+            else:
+                voice[v, V_END] = frame
 
 
 def _sampler_body(input_ptr, output_ptr, frame_count, time_info, status_flags, userdata):

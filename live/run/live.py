@@ -192,7 +192,7 @@ class LiveSetup:
             settings = SessionSettings(
                 clients=(opts.client,), realtime=True, lookahead_frames=opts.lookahead_frames,
                 start_delay_frames=opts.start_delay_frames, phase_length_s=opts.duration_s, calibration=calibration,
-                playback=self.playback,
+                playback=self.playback, songs=opts.songs,
                 greeting=f"audio on {audio.stream.driver.host_api}, MIDI through {self.midi.path}; "
                          "Ctrl-C ends it and saves it")
             self._session = Session(edges, store, settings)

@@ -299,6 +299,9 @@ class RunLoop:
                 end_frame = first_finished_frame(activity, last_frame, now)
             finished = done_itself or end_now or self.session.stop_requested()
             if finished:
+                for release in activity.take_releases():  # what it cuts short as it ends (a stopped song)
+                    audio.release_sound(release)
+                    releases.append(release)
                 e.feedback.let_ring()
                 sounds.extend(e.feedback.take_stored())
             if finished or e.writer.due(now):

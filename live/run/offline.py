@@ -18,7 +18,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 
-from live.activities.types import Response, Summary
+import numpy as np
+
+from live.activities.types import AudioChunk, Response, Summary
 from live.engine.bank import Bank, default_bank
 from live.engine.drivers import OfflineDriver
 from live.engine.engine import Engine
@@ -30,6 +32,7 @@ from live.run.loop import Edges, Feedback
 from live.run.plain import LogConsole, NoScreen
 from live.run.session import Session, SessionSettings
 from live.run.sounds import build_session_bank, declared_notes, declared_soundfont, prepared_sounds
+from live.songs.library import FixedSongs
 from live.run.sources.scripted import ScriptedControls
 from live.run.sources.simulated import SimulatedSource, SimulatedTherapistSource
 
@@ -112,10 +115,19 @@ class OfflineAudio:
     def stats(self) -> dict[str, Any]:
         return self.engine.stats()
 
-    def write_wav(self, path: str | os.PathLike, *, end_frame: int) -> Path:
+    def write_wav(self, path: str | os.PathLike, *, end_frame: int, mixed: Sequence[AudioChunk] = ()) -> Path:
         """Write what was rendered up to ``end_frame`` as 16-bit PCM WAV, file mode 0600
-        (:func:`live.engine.files.write_wav`)."""
-        return write_wav(path, self.driver.recording()[:end_frame], sample_rate=self.sample_rate)
+        (:func:`live.engine.files.write_wav`), with ``mixed`` (a simulated client's audio, e.g.
+        a singer's voice) added into every channel at its frames."""
+        audio = self.driver.recording()[:end_frame]
+        if mixed:
+            audio = audio.copy()
+            for chunk in mixed:
+                x = np.asarray(chunk.samples, dtype=np.float32).reshape(-1)
+                lo, hi = max(chunk.first_frame, 0), min(chunk.first_frame + x.size, audio.shape[0])
+                if hi > lo:
+                    audio[lo:hi] += x[lo - chunk.first_frame: hi - chunk.first_frame, None]
+        return write_wav(path, audio, sample_rate=self.sample_rate)
 
 
 class InlineWriter:
@@ -190,7 +202,8 @@ def simulate_session(
     everything.
 
     The session is flagged simulated; with ``wav_dir`` its audio is written there as
-    ``session-<id>.wav``. If anything fails midway, what was written stays and the session is
+    ``session-<id>.wav``: the engine's output, and a simulated singer's voice mixed in at its
+    frames (what the room heard, the voice as the analysis heard it). If anything fails midway, what was written stays and the session is
     marked incomplete.
 
     Offline, an input the activity gives a sound (:meth:`Activity.input_sounds`) sounds one
@@ -225,7 +238,8 @@ def simulate_session(
         The preset names a song the store's library does not have (before any session).
     """
     scripted = ScriptedControls(controls)
-    extra = prepared_sounds([preset], songs=store, sample_rate=timing.sample_rate, log=log)
+    songs = FixedSongs.pinned(store)  # the runs record the songs rendered
+    extra = prepared_sounds([preset], songs=songs, sample_rate=timing.sample_rate, log=log)
     bank = build_session_bank(declared_notes([preset]), sample_rate=timing.sample_rate,
                               soundfont=declared_soundfont([preset]), log=log, extra=extra)
     audio = OfflineAudio(timing, record=wav_dir is not None, stops=scripted.frames, bank=bank)
@@ -237,11 +251,12 @@ def simulate_session(
                   screen=NoScreen("none (offline)"),
                   feedback=Feedback(audio, default_delay_frames=timing.control_period_frames))
     settings_ = SessionSettings(clients=(client,), simulated=True, lookahead_frames=timing.lookahead_frames,
-                                start_delay_frames=timing.start_frame)
+                                start_delay_frames=timing.start_frame, songs=songs)
     outcome = Session(edges, store, settings_).run([preset])
     [run] = outcome.runs
     wav_path = None
     if wav_dir is not None:
-        wav_path = audio.write_wav(Path(wav_dir) / f"session-{outcome.session_id}.wav", end_frame=run.end_frame)
+        wav_path = audio.write_wav(Path(wav_dir) / f"session-{outcome.session_id}.wav", end_frame=run.end_frame,
+                                   mixed=sim.audio_given())
     return SimulatedOutcome(outcome.session_id, run.run_id, run.summary, run.responses, outcome.engine_stats,
                             wav_path, sim.describe(), sim.produced(), run.end_frame, therapist.describe())

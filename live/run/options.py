@@ -68,6 +68,7 @@ class LiveOptions:
     notes: tuple = ()                 # PitchedNote s the presets declare: rendered into the bank first
     soundfont: str | None = None      # the SoundFont a preset names (None: LIVE_SOUNDFONT's, or Debian's)
     sounds: Any = None                # more sounds by bank name, rendered before the session (a song warped onto a run's beats)
+    songs: Any = None                 # the library those were rendered from (FixedSongs): each run records its song's beats
     stall_timeout_s: float = 1.0
     controls: ControlMap = field(default_factory=ControlMap.default)
     touch: bool = False

@@ -54,6 +54,9 @@ class SessionSettings:
         How pads sound (stored with each run so its audio can be rendered again), or None.
     greeting : str
         What the session's first line says after its id and client (its devices).
+    songs : live.songs.library.FixedSongs, optional
+        The library as the session's songs were rendered from it: each run records the songs
+        its params name (the activity's ``song_names``) from it, with their beats then.
     """
 
     clients: tuple[str, ...]
@@ -65,6 +68,7 @@ class SessionSettings:
     calibration: dict[str, Any] | None = None
     playback: Callable[[], dict[str, Any] | None] = lambda: None
     greeting: str = "offline"
+    songs: Any = None
 
 
 class Session:
@@ -193,6 +197,9 @@ class Session:
             self.session_id, activity=preset.activity, preset_name=preset.name, preset_path=str(preset.path),
             params=dataclasses.asdict(params), start_frame=start_frame, calibration=s.calibration,
             playback=playback, resumes_run_id=resumes, outage_id=outage_id)
+        song_names = getattr(cls, "song_names", None)
+        if s.songs is not None and song_names is not None:  # the beats its cue was rendered with
+            self.store.record_run_songs(run_id, s.songs.used(song_names(params)))
         activity.start(ActivityContext(e.audio.sample_rate, start_frame, e.audio.sound_names,
                                        session_start_frame=self._session_start, realtime=s.realtime))
         e.feedback.use_activity_sounds(cls.plays_inputs)

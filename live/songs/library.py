@@ -18,12 +18,13 @@ import hashlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from collections.abc import Iterable, Mapping
 from typing import Any, Protocol
 
 from live.engine.files import create_private, write_private
 
-__all__ = ["Song", "SongNotFound", "SongStore", "find_song", "match_rows", "song_from_row", "audio_cache_dir",
-           "ADD_HINT"]
+__all__ = ["Song", "SongNotFound", "SongStore", "FixedSongs", "find_song", "match_rows", "song_from_row",
+           "audio_cache_dir", "ADD_HINT"]
 
 ADD_HINT = "add one with: live songs add FILE [--title T]"
 """How a song gets into the library (the end of every 'not found' message)."""
@@ -169,3 +170,50 @@ def find_song(store: SongStore, name: str) -> Song:
     raise SongNotFound(f"song {name!r} is ambiguous: {_describe(found).replace('the library has ', '')} "
                        "answer to it; give more of the id")
 
+
+
+class FixedSongs:
+    """A library whose rows do not change while it is used: what a session's songs are rendered
+    from, and what its runs record (a :class:`SongStore`).
+
+    :meth:`pinned` reads the store's rows once: a session renders its songs before its first
+    run and records each run's song from the same rows, so a ``live songs adjust`` during the
+    session changes neither. :meth:`as_recorded` puts the beats a run recorded
+    (:meth:`live.store.store.Store.run_songs`) over the library's rows: an export renders the
+    song as the run played it.
+    """
+
+    _RECORDED = ("title", "tempo_bpm", "beats_per_bar", "beats_s", "downbeats_s")
+
+    def __init__(self, store: SongStore, rows: Iterable[dict[str, Any]]) -> None:
+        self._store = store
+        self._rows = [dict(r) for r in rows]
+
+    @classmethod
+    def pinned(cls, store: SongStore) -> "FixedSongs":
+        """The store's songs as they are now."""
+        return cls(store, store.list_songs())
+
+    @classmethod
+    def as_recorded(cls, store: SongStore, recorded: Mapping[str, Mapping[str, Any]]) -> "FixedSongs":
+        """The songs a run recorded, with the beats they had then (those still in the library:
+        the audio is the library's)."""
+        library = {r["content_hash"]: r for r in store.list_songs()}
+        return cls(store, [library[r["content_hash"]] | {k: r[k] for k in cls._RECORDED}
+                           for r in recorded.values() if r["content_hash"] in library])
+
+    def list_songs(self) -> list[dict[str, Any]]:
+        return [dict(r) for r in self._rows]
+
+    def song_audio(self, song_id: str) -> bytes:
+        return self._store.song_audio(song_id)
+
+    def used(self, names: Iterable[str]) -> dict[str, dict[str, Any]]:
+        """The row each name finds (:func:`match_rows`; a name that finds none or several is left
+        out: the render has refused it already)."""
+        out = {}
+        for name in names:
+            found = match_rows(self._rows, str(name))
+            if len(found) == 1:
+                out[str(name)] = dict(found[0])
+        return out

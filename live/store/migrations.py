@@ -16,6 +16,8 @@ version  what it changed
          phase rows
 6        ``events.end_frame``: where a sustained sound's release began (its note-off)
 7        added ``songs``, ``song_audio`` (the song library)
+8        added ``run_songs`` (the song a run's cue was rendered from, with its beats then; an
+         older run has none: its export uses the library's beats)
 =======  ===================================================================================
 
 Up to version 4 the one activity was entrainment, and those columns had the names its records
@@ -229,6 +231,7 @@ STEPS: dict[int, Callable[[Connection], None]] = {
     5: _to_version_5,
     6: _to_version_6,
     7: _add_tables(7),
+    8: _add_tables(8),
 }
 """Version -> the step that brings a database of the version before to it."""
 

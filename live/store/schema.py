@@ -1,4 +1,4 @@
-"""The store's tables, schema version 7 (``meta`` holds ``schema_version``; older databases are
+"""The store's tables, schema version 8 (``meta`` holds ``schema_version``; older databases are
 migrated when opened: :mod:`live.store.migrations`).
 
 SQLAlchemy Core tables with portable column types: the same layout on SQLite and PostgreSQL.
@@ -47,6 +47,8 @@ table                     columns
 ``run_segments``          run_id (PK), segment (2, 3, ...), resumes_run_id, outage_id
                           -- since version 4
 ``songs``, ``song_audio``  the song library -- since version 7 (:mod:`live.store.song_tables`)
+``run_songs``             the song each run's cue was rendered from, its beats as they were
+                          then -- since version 8 (:mod:`live.store.song_tables`)
 ========================  ==================================================================
 
 Statuses of sessions and runs: ``running``, ``complete``, ``incomplete``. Timestamps are
@@ -86,10 +88,10 @@ __all__ = [
     "NAMING", "UTCDateTime", "BigId", "metadata", "tables_added_in",
     "t_meta", "t_clients", "t_sessions", "t_session_clients", "t_runs", "t_controls", "t_calibrations",
     "t_events", "t_responses", "t_summaries", "t_client_names", "t_goals", "t_notes", "t_session_writers",
-    "t_run_playback", "t_outages", "t_run_segments", "t_songs", "t_song_audio",
+    "t_run_playback", "t_outages", "t_run_segments", "t_songs", "t_song_audio", "t_run_songs",
 ]
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 """Version of the table layout this module describes (older ones are migrated on open)."""
 
 GOAL_DIRECTIONS = ("<=", ">=")
@@ -380,5 +382,5 @@ def tables_added_in(version: int, meta: MetaData = metadata) -> list[Table]:
     return [t for t in meta.sorted_tables if t.info.get("since", 1) == version]
 
 
-# The song library's tables (version 7) are defined on this metadata in their own module.
-from live.store.song_tables import t_song_audio, t_songs  # noqa: E402  (it needs the names above)
+# The song library's tables (versions 7 and 8) are defined on this metadata in their own module.
+from live.store.song_tables import t_run_songs, t_song_audio, t_songs  # noqa: E402  (it needs the names above)

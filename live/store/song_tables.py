@@ -1,4 +1,4 @@
-"""The song library's tables, added in schema version 7, on the store's one metadata
+"""The song library's tables, added in schema versions 7 and 8, on the store's one metadata
 (:mod:`live.store.schema` imports them at its end: import them from there).
 
 ========================  ==================================================================
@@ -14,6 +14,11 @@ table                     columns
                           added_at, adjusted_at
 ``song_audio``            song_id (PK), data (the file's bytes: the copy of the audio live
                           keeps, so a moved or deleted original loses nothing)
+``run_songs``             run_id, name (PK together: the name the run's params give), song_id,
+                          content_hash, title, tempo_bpm, beats_per_bar, beats_json,
+                          downbeats_json: the song a run's cue was rendered from, with the beats
+                          it had then (a later ``live songs adjust`` leaves the run's record as
+                          it was heard) -- since version 8
 ========================  ==================================================================
 
 Realtime-safe: no.
@@ -25,7 +30,7 @@ from sqlalchemy import Column, Float, ForeignKey, Integer, LargeBinary, String, 
 
 from live.store.schema import UTCDateTime, metadata
 
-__all__ = ["t_songs", "t_song_audio"]
+__all__ = ["t_songs", "t_song_audio", "t_run_songs"]
 
 t_songs = Table(
     "songs", metadata,
@@ -55,4 +60,19 @@ t_song_audio = Table(
     Column("song_id", String(16), ForeignKey("songs.id", ondelete="CASCADE"), primary_key=True),
     Column("data", LargeBinary, nullable=False),
     info={"since": 7},
+)
+
+t_run_songs = Table(
+    "run_songs", metadata,
+    # The song a run's cue was rendered from, as it was then: its beats kept with the run.
+    Column("run_id", Integer, ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True),
+    Column("name", String(200), primary_key=True),
+    Column("song_id", String(16), nullable=False),
+    Column("content_hash", String(64), nullable=False),
+    Column("title", String(200), nullable=False),
+    Column("tempo_bpm", Float, nullable=False),
+    Column("beats_per_bar", Integer, nullable=False),
+    Column("beats_json", Text, nullable=False),
+    Column("downbeats_json", Text, nullable=False),
+    info={"since": 8},
 )

@@ -1,6 +1,7 @@
 """The song library's rows (schema version 7): each song's analysis in ``songs``, the bytes of
 the file added in ``song_audio`` (the copy live keeps: the store travels with its songs, and a
-moved or deleted original loses nothing). :mod:`live.songs.library` builds songs from these
+moved or deleted original loses nothing); and (version 8) in ``run_songs`` the song each run's
+cue was rendered from, with the beats it had then. :mod:`live.songs.library` builds songs from these
 rows; this part only stores and reads them.
 
 Realtime-safe: no.
@@ -15,7 +16,7 @@ from typing import Any
 from sqlalchemy import select
 
 from live.store.base import StoreBase
-from live.store.schema import t_song_audio, t_songs
+from live.store.schema import t_run_songs, t_song_audio, t_songs
 from live.store.values import check_int, check_name, dump_json, now
 
 __all__ = ["Songs", "SONG_ID_DIGITS"]
@@ -125,3 +126,39 @@ class Songs(StoreBase):
             result = conn.execute(t_songs.update().where(t_songs.c.id == str(song_id)).values(**values))
             if result.rowcount != 1:
                 raise KeyError(f"no song with id {song_id!r}")
+
+    def record_run_songs(self, run_id: int, used: Mapping[str, Mapping[str, Any]]) -> None:
+        """Keep with run ``run_id`` the songs its cue was rendered from, as they were then.
+
+        Parameters
+        ----------
+        used : mapping
+            The name the run's params give -> the song's row as the render read it (a row of
+            :meth:`list_songs`: ``id``, ``content_hash``, ``title``, ``tempo_bpm``,
+            ``beats_per_bar``, ``beats_s``, ``downbeats_s``).
+        """
+        rows = [{"run_id": int(run_id), "name": str(name), "song_id": row["id"], "content_hash": row["content_hash"],
+                 "title": row["title"], "tempo_bpm": float(row["tempo_bpm"]),
+                 "beats_per_bar": check_int("beats_per_bar", row["beats_per_bar"], minimum=1),
+                 "beats_json": _times("beats_s", row["beats_s"]), "downbeats_json": _times("downbeats_s", row["downbeats_s"])}
+                for name, row in used.items()]
+        if rows:
+            with self._write() as conn:
+                conn.execute(t_run_songs.insert(), rows)
+
+    def run_songs(self, run_id: int) -> dict[str, dict[str, Any]]:
+        """The songs run ``run_id``'s cue was rendered from (:meth:`record_run_songs`), by the name
+        its params give: ``id``, ``content_hash``, ``title``, ``tempo_bpm``, ``beats_per_bar``,
+        ``beats_s``, ``downbeats_s`` as they were then. Empty for a run without a song, or one
+        stored before schema version 8."""
+        with self._read() as conn:
+            rows = conn.execute(select(t_run_songs).where(t_run_songs.c.run_id == int(run_id))
+                                .order_by(t_run_songs.c.name)).all()
+        out = {}
+        for r in rows:
+            d = r._asdict()
+            out[d.pop("name")] = {"id": d.pop("song_id"), "content_hash": d["content_hash"], "title": d["title"],
+                                  "tempo_bpm": d["tempo_bpm"], "beats_per_bar": d["beats_per_bar"],
+                                  "beats_s": tuple(json.loads(d["beats_json"])),
+                                  "downbeats_s": tuple(json.loads(d["downbeats_json"]))}
+        return out

@@ -33,8 +33,9 @@ microphone's amplitude gain from the reference as the onset detector measures it
 reference's RMS over the same frame); so a call's note ringing into the answer window is left
 out while a voice louder than it at the microphone is kept.
 
-Realtime-safe: no (offline analysis after an answer window; allocates, ~0.5 s of CPU per second
-of audio: docs/performance.md).
+pYIN's Viterbi decoding runs through :mod:`live.voice.viterbi` (librosa's result exactly, over the
+transition's band). Realtime-safe: no (offline analysis after an answer window; allocates; CPU
+per second of audio: docs/performance.md).
 """
 
 from __future__ import annotations
@@ -45,6 +46,9 @@ import librosa
 import numpy as np
 
 from live.engine.onsets import detect_onsets
+from live.voice import viterbi
+
+viterbi.install()  # pYIN decodes through the exact banded Viterbi (librosa's result, ~10x less CPU)
 
 __all__ = ["ANALYSIS_RATE", "FMAX_HZ", "FMIN_HZ", "SungNote", "find_sung_notes", "hz_to_midi"]
 

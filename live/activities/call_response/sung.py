@@ -17,8 +17,8 @@ by the microphone path's onset detector (:class:`live.engine.onsets.OnsetDetecto
 note, pulse or cue that starts after a quiet), not just in a window where the call may only
 ring out; the live estimate is left out while the input is no louder than that bleed.
 
-Live (``ActivityContext.realtime``) the analysis runs on a worker thread (pYIN costs about half
-a second per second of audio: docs/performance.md) so the control thread never waits for it;
+Live (``ActivityContext.realtime``) the analysis runs on a worker thread (pYIN costs about a tenth
+of a second per second of audio: docs/performance.md) so the control thread never waits for it;
 offline it runs at once, so a demo's result never depends on the machine's speed.
 
 Realtime-safe: no (control thread; the analysis on its own thread).

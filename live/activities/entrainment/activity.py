@@ -50,6 +50,7 @@ from live.activities.entrainment.grooves import GROOVES, Groove, metronome
 from live.activities.entrainment.live_numbers import RunTally
 from live.activities.entrainment.params import MAX_BPM, MIN_BPM, EntrainmentParams
 from live.activities.entrainment.song_cue import SongPlan, plan_song
+from live.activities.entrainment.song_play import STOP_ACTIONS, SongSlices
 from live.activities.entrainment.timeline import CuedPhase, Timeline
 from live.activities.registry import register
 from live.activities.types import (
@@ -62,7 +63,7 @@ from live.activities.types import (
     Response,
     Summary,
 )
-from live.engine.events import Cue, InputEvent, ScheduledSound
+from live.engine.events import Cue, InputEvent, Release, ScheduledSound
 from live.engine.timebase import TempoMap
 from live.metrics.info import Catalogue
 from live.sim.tapper import SimulatedTapper, TapperParams
@@ -169,6 +170,11 @@ class Entrainment(FixedEnds):
         return render_song_cue(plan_song(params, sample_rate), song, sample_rate=sample_rate, log=log)
 
     @classmethod
+    def song_names(cls, params: EntrainmentParams) -> tuple[str, ...]:
+        """The library song a run with ``params`` plays (its cue), or none."""
+        return (params.song,) if params.song else ()
+
+    @classmethod
     def simulated_therapist(cls, params: EntrainmentParams, *, seed: int, sample_rate: int) -> None:
         """None: the beat is the engine's; the therapist has no simulated part in entrainment."""
         return None
@@ -182,6 +188,7 @@ class Entrainment(FixedEnds):
         if missing:
             raise ValueError(f"the engine's bank has no {', '.join(map(repr, missing))} sounds")
         self.song: SongPlan | None = plan_song(p, ctx.sample_rate) if p.song else None
+        self._slices = SongSlices(self.song, p.volume) if self.song is not None else None
         if self.song is not None:
             absent = [n for n in self.song.sound_names() if n not in ctx.sound_names]
             if absent:
@@ -217,7 +224,10 @@ class Entrainment(FixedEnds):
                 self._last_async_frames = None  # each asynchrony moves the cue once
             self._commit_beat(frame, offset)
         while self._pending and self._pending[0][0] < until_frame:
-            yield heapq.heappop(self._pending)[2]
+            sound = heapq.heappop(self._pending)[2]
+            if self._slices is not None:
+                self._slices.queued(sound)
+            yield sound
 
     def take_cues(self) -> list[Cue]:
         cues, self._cues = self._cues, []
@@ -259,8 +269,10 @@ class Entrainment(FixedEnds):
         20..240 BPM; later tempo steps of the protocol keep their size relative to it. A run
         given by ``duration_s`` keeps its number of beats. Ignored before the cue starts, and
         every other action is ignored here (the session acts on next, stop and mark), and so
-        are tempo controls in a run on a song (warped to its plan before the session).
-        """
+        are tempo controls in a run on a song (warped to its plan before the session); a stop
+        releases a song's queued slices (:mod:`~live.activities.entrainment.song_play`)."""
+        if self._slices is not None and ev.action in STOP_ACTIONS:
+            self._slices.stop_at(ev.frame, self.sample_rate)
         if ev.action not in _TEMPO_ACTIONS or ev.value is None or self.timeline.base is None or self.song is not None:
             return None  # a song's run keeps the plan it was warped to
         return self.timeline.set_tempo(ev.action, ev.value)
@@ -278,6 +290,10 @@ class Entrainment(FixedEnds):
         summary has the taps made until then."""
         self._stopped = True
         self.timeline.stop(until_frame)
+
+    def take_releases(self) -> list[Release]:
+        """A stopped song's queued slices, released (none without a song)."""
+        return self._slices.take_releases() if self._slices is not None else []
 
     def is_finished(self, now_frame: int) -> bool:
         tl = self.timeline
@@ -368,10 +384,8 @@ class Entrainment(FixedEnds):
         """Beat ``k`` of a song's run: the next beat's slice of the warped song (it starts half-way
         there; the first beat's on it), the beat's mark (the soft click, or silent), the cue."""
         tl, p, song = self.timeline, self.params, self.song
-        origin = frame - song.frame(k)
-        for j in ((k, k + 1) if k == song.first_beat else (k + 1,)):
-            if j < song.n_beats:
-                self._push(ScheduledSound(frame=origin + song.slice_start(j), sound=song.sound_name(j), gain=p.volume))
+        for sound in self._slices.for_beat(k, frame - song.frame(k)):
+            self._push(sound)
         click = p.song_click_volume * song.gain(k) if p.song_click else 0.0
         self._push(ScheduledSound(frame=frame, sound=f"{cue}_accent" if accent else cue, gain=click, cue_index=k))
         self._cues.append(Cue(index=k, frame=frame, accent=accent))

@@ -24,9 +24,11 @@ from dataclasses import dataclass
 from live.activities.entrainment.params import EntrainmentParams
 from live.activities.entrainment.timeline import Timeline
 
-__all__ = ["SOUND_PREFIX", "SongPlan", "SongStep", "plan_song"]
+__all__ = ["CROSSFADE_S", "SOUND_PREFIX", "SongPlan", "SongStep", "plan_song"]
 
 SOUND_PREFIX = "song:"
+CROSSFADE_S = 0.010
+"""Each slice runs this much into the next, crossfaded with it (s)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +85,13 @@ class SongPlan:
         if beat == self.first_beat:
             return self.frame(beat)
         return (self.frame(beat - 1) + self.frame(beat)) // 2
+
+    def slice_end(self, beat: int) -> int:
+        """Frame (from the cue's origin) where beat ``beat``'s slice ends: :data:`CROSSFADE_S` into
+        the next beat's (the last beat's: on the beat after it)."""
+        if beat + 1 >= self.n_beats:
+            return self.frame(beat + 1)
+        return self.slice_start(beat + 1) + int(round(CROSSFADE_S * self.sample_rate))
 
     def sound_name(self, beat: int) -> str:
         """The bank name of beat ``beat``'s slice of the song."""

@@ -24,13 +24,12 @@ from typing import Callable
 
 import numpy as np
 
-from live.activities.entrainment.song_cue import SongPlan
+from live.activities.entrainment.song_cue import CROSSFADE_S, SongPlan
 from live.songs.library import Song
 from live.songs.warp import TimeMap, nearest_onsets, warp
 
 __all__ = ["read_song", "render_song_cue", "source_beats"]
 
-_CROSSFADE_S = 0.010
 _MARGIN_S = 0.5
 _ALIGN_SEARCH_S = 0.010   # a song's attack this near its beat is the beat's
 _ALIGN_ROUNDS = 4
@@ -82,7 +81,7 @@ def source_beats(song: Song, audio: np.ndarray, sample_rate: int, n_needed: int)
     bar = max(1, int(song.beats_per_bar))
     body = (beats.size - 1) // bar * bar or beats.size - 1  # whole bars, and the beat that ends them
     loop_s, loop_e = int(round(beats[0])), int(round(beats[body]))
-    xf = min(int(round(_CROSSFADE_S * sample_rate)), loop_s)  # crossfaded just before the loop's first beat
+    xf = min(int(round(CROSSFADE_S * sample_rate)), loop_s)  # crossfaded just before the loop's first beat
     src = audio[start:loop_e]
     rel = list(beats[:body] - start)
     while len(rel) < n_needed:
@@ -183,7 +182,7 @@ def render_song_cue(plan: SongPlan, song: Song, *, sample_rate: int, method: str
     beats = beats + pad_front
     if progress is None and plan.frames[-1] > 60 * sample_rate:
         progress = lambda line: print(line, file=sys.stderr, flush=True)  # noqa: E731
-    xf = int(round(_CROSSFADE_S * sample_rate))
+    xf = int(round(CROSSFADE_S * sample_rate))
     warped: list[tuple[np.ndarray, int, range]] = []  # each step's warp, a plan frame's index in it, its beats
     cached = 0
     errors: list[int] = []

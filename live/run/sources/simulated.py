@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any, Mapping, Sequence
 
-from live.activities.types import Polled, SingsAudio
+from live.activities.types import AudioChunk, Polled, SingsAudio
 from live.engine.events import InputEvent, ScheduledSound
 from live.sim.base import SimulatedClient
 
@@ -43,13 +43,17 @@ class SimulatedSource:
         self.sample_rate = sample_rate
         self.settings = dict(settings or {})
         self.sim: SimulatedClient | None = None
+        self._sings = False  # whether ``sim`` gives audio (checked once: a Protocol isinstance is slow)
         self._heard_until_frame = 0
+        self._audio: list[AudioChunk] = []
 
     def run_started(self, activity: type, params: Any, start_frame: int) -> None:
         self.sim = activity.simulated_client(params, seed=self.seed, sample_rate=self.sample_rate,
                                              client=self.client, **self.settings)
         self.sim.start(start_frame)
+        self._sings = isinstance(self.sim, SingsAudio)
         self._heard_until_frame = start_frame
+        self._audio = []
 
     def planned(self, sounds: Sequence[ScheduledSound], until_frame: int) -> None:
         for sound in sounds:
@@ -64,8 +68,15 @@ class SimulatedSource:
         """Its inputs before ``now_frame`` (each at its exact frame, as a real edge stamps them);
         a simulated singer's audio too, as a voice source gives a microphone's."""
         inputs = self.sim.inputs_before(now_frame, heard_until_frame=self._heard_until_frame)
-        audio = self.sim.audio_before(now_frame) if isinstance(self.sim, SingsAudio) else None
+        audio = self.sim.audio_before(now_frame) if self._sings else None
+        if audio is not None:
+            self._audio.append(audio)
         return Polled(inputs=inputs, audio=audio)
+
+    def audio_given(self) -> list[AudioChunk]:
+        """The latest run's client's audio as it was handed out (a simulated singer's voice), in
+        frame order: what the room heard besides the engine (the demo's WAV mixes it in)."""
+        return list(self._audio)
 
     def status(self) -> str:
         done = self.sim.produced() if self.sim is not None else {}
@@ -106,12 +117,14 @@ class SimulatedTherapistSource:
         self.audience = audience
         self.sim: SimulatedClient | None = None
         self._heard_until_frame = 0
+        self._audio: list[AudioChunk] = []
 
     def run_started(self, activity: type, params: Any, start_frame: int) -> None:
         self.sim = activity.simulated_therapist(params, seed=self.seed, sample_rate=self.sample_rate)
         if self.sim is not None:
             self.sim.start(start_frame)
         self._heard_until_frame = start_frame
+        self._audio = []
 
     def planned(self, sounds: Sequence[ScheduledSound], until_frame: int) -> None:
         if self.sim is None:

@@ -6,7 +6,8 @@ therapist's (each run's stored playback settings: pad sound, gain x velocity /
 127, at the note's uncorrected input frame + the pad delay, notes bound to therapist controls
 silent) are played through the :class:`~live.engine.drivers.OfflineDriver` with the same bank
 and sample rate, from engine frame 0 to the end of the last run. A simulated session (``live
-demo``) comes out sample for sample equal to the WAV the demo wrote.
+demo``) comes out sample for sample equal to the WAV the demo wrote, less a simulated singer's
+voice (the demo's WAV mixes it in; the store keeps no audio).
 
 An audio outage (the device or server went away mid-session) is silence, as long as it lasted:
 the session's frames run on through it, so the WAV keeps the session's one time origin; sounds
@@ -64,8 +65,11 @@ def scheduled(session: dict[str, Any]) -> list[tuple[int, str, float, int | None
 
 def prepared(session: dict[str, Any]) -> dict[str, np.ndarray]:
     """The sounds the session's runs had rendered before it (a song warped onto a run's beats:
-    the activity's ``prepared_sounds`` for the run's stored params, the song found again in
-    ``session["songs"]``, the store's library; the warp's disk cache makes it quick).
+    the activity's ``prepared_sounds`` for the run's stored params, the song's audio found again
+    in ``session["songs"]``, the store's library, with the beats the run recorded it had then:
+    :class:`live.songs.library.FixedSongs`, so a ``live songs adjust`` since changes nothing
+    heard; a run stored before schema version 8 recorded none and gets the library's beats; the
+    warp's disk cache makes it quick).
 
     Raises
     ------
@@ -73,9 +77,11 @@ def prepared(session: dict[str, Any]) -> dict[str, np.ndarray]:
         A run's song is no longer in the library.
     """
     from live.activities.registry import activity_class
+    from live.songs.library import FixedSongs
 
     out: dict[str, np.ndarray] = {}
-    if session.get("songs") is None:  # no library given: nothing was prepared from one
+    store = session.get("songs")
+    if store is None:  # no library given: nothing was prepared from one
         return out
     for run in session["runs"]:
         cls = activity_class(run["activity"])
@@ -83,7 +89,9 @@ def prepared(session: dict[str, Any]) -> dict[str, np.ndarray]:
         if prepare is None:
             continue
         params = cls.Params(**{k: tuple(v) if isinstance(v, list) else v for k, v in (run.get("params") or {}).items()})
-        out.update(prepare(params, songs=session["songs"], sample_rate=session["sample_rate"]))
+        recorded = store.run_songs(run["id"])
+        songs = FixedSongs.as_recorded(store, recorded) if recorded else store
+        out.update(prepare(params, songs=songs, sample_rate=session["sample_rate"]))
     return out
 
 
