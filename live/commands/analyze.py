@@ -4,7 +4,8 @@ with beats (a CSV, or a song's corrected beats from the library) their synchroni
 
 The recording is read by the songs' reader (WAV, FLAC, OGG, MP3 through soundfile, mixed to one
 channel: :func:`live.songs.audio.read_audio`) and analysed at its own sample rate by
-:func:`live.engine.onsets.detect_onsets`, the detector of the live microphone path; onsets are seconds from the file's start (frame / sample rate).
+:func:`live.engine.onsets.detect_onsets`, the detector of the live microphone path; onsets are
+seconds from the file's start (frame / sample rate).
 Exit status 0; 2 with one line on stderr for a file that cannot be read or bad beats.
 """
 

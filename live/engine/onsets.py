@@ -8,22 +8,30 @@ solution for online sensorimotor synchronization experiments", Behavior Research
 energy envelope, mark an onset where it crosses a threshold, and keep a minimum interval between
 onsets. Made streaming and sample-exact here, per sample:
 
-1. a high-pass (4th-order Butterworth, ``highpass_hz``, 120 Hz) takes out 50/60 Hz hum (-30/-24 dB)
-   and rumble (hum's harmonics above it are steady: they are part of the noise floor);
-2. three one-pole energy envelopes of the filtered signal: ``fast`` (0.25 ms, for the attack's
-   start), ``env`` (1 ms, for detection) and ``slow`` (30 ms, the local background: a reverb
-   tail, a held note);
-3. the noise floor is the minimum of ``slow``, rising at most 3 dB/s (minimum statistics: an
-   onset or a tail lifts it by a fraction of a dB, a louder room catches up within seconds);
-4. an onset is detected where ``env`` exceeds the absolute floor ``threshold``, ``noise_factor``
-   times the noise floor, ``local_factor`` times ``slow`` (a rise, not a decay) and, with a
-   reference, the bleed gate; no second onset within ``refractory_s`` of one, and none before the
-   last detection's sound has fallen under these once (a long attack is one onset);
+1. two bands: the broadband one, a high-pass (4th-order Butterworth, ``highpass_hz``, 120 Hz)
+   taking out 50/60 Hz hum (-30/-24 dB) and rumble (hum's harmonics above it are steady: they
+   are part of the noise floor); and the low band, where a drum's or a low note's attack is
+   (:mod:`live.engine.onset_kernel`): hum at 50 or 60 Hz with all its harmonics cancelled by a
+   comb that delays nothing else, then a 1 kHz low-pass (a 20th of white noise's power left).
+   The high-pass delays what is near its corner (2.7 ms at a kick's 160 Hz, 1.8 ms at a snare's
+   190 Hz) and leaves the kick's first cycle under broadband noise: the low band sees it;
+2. per band, one-pole energy envelopes: ``fast`` (0.25 ms, for the attack's start), ``env``
+   (1 ms broadband, 3 ms in the low band, for detection) and ``slow`` (30 ms, the local
+   background: a reverb tail, a held note);
+3. per band, the noise floor is the minimum of ``slow``, rising at most 3 dB/s (minimum
+   statistics: an onset or a tail lifts it by a fraction of a dB, a louder room catches up
+   within seconds);
+4. an onset is detected where, in either band, ``env`` exceeds the absolute floor ``threshold``,
+   ``noise_factor`` times the noise floor, ``local_factor`` times ``slow`` (a rise, not a decay)
+   and, with a reference, the bleed gate; no second onset within ``refractory_s`` of one, and
+   none before the last detection's sound has fallen under these once (a long attack is one
+   onset);
 5. the onset's frame is then found by walking back from the detection to where the attack leaves
-   the floor: the earliest sample of the run in which ``fast`` stays above ``back_factor`` times
-   the floor there (the noise floor, the background, the bleed), dips shorter than 1 ms bridged
-   (a low note's zero crossings), at most ``max_attack_s`` back. So a slow attack's onset is its
-   first sample above the floor, not the late threshold crossing and not the peak.
+   the floor in either band: the earliest sample of the run in which ``fast`` stays above
+   ``back_factor`` times the floor there (the noise floor, the background, the bleed; 3 times in
+   the low band, whose 0.25 ms envelope is of too narrow a band to be steady), dips shorter than
+   1 ms bridged (a low note's zero crossings), at most ``max_attack_s`` back. So a slow attack's
+   onset is its first sample above the floor, not the late threshold crossing and not the peak.
 
 Bleed: what the engine plays reaches the microphone. Given the played signal as it arrives at
 the microphone (``reference``: the output delayed by the loopback latency ``live calibrate
@@ -31,19 +39,21 @@ the microphone (``reference``: the output delayed by the loopback latency ``live
 detection also needs ``env`` above ``bleed_margin`` times the expected bleed (the gain from
 reference to microphone times the reference's 1 ms envelope, held with a 20 ms decay), the local
 background is ``slow`` less the bleed's share, and the walk-back's floor adds twice the bleed's
-0.25 ms envelope (held over ~1 ms, for a reference a little early). The gain is measured as the engine plays: at each start of the reference after 5 ms of
-quiet (a click), the microphone's energy over the 10 ms from it less its energy over the 10 ms
-before, over the reference's energy; the gain in use is the median of the last 15 (a hit that
-coincides with a click now and then does not move it); until the first, it is ``bleed_gain``.
-A reference that has not paused (a song) is measured otherwise: twice the lowest ratio of the
-microphone's 30 ms envelope to the reference's (rising at most 3 dB/s), in use after its first
-second (until then ``bleed_gain``). A clap louder
-than ``bleed_margin`` times the bleed at that moment is found even on a click, its onset walked
-back to where it leaves the bleed.
+0.25 ms envelope (held over ~1 ms, for a reference a little early; in the low band at least its
+held envelope, for the room's reverb of it). The reference goes through both bands as the
+microphone does; one gain serves both. The gain is measured as the engine plays: at each start
+of the reference after 5 ms of quiet (a click), the microphone's energy over the 10 ms from it
+less its energy over the 10 ms before, over the reference's energy; the gain in use is the median
+of the last 15 (a hit that coincides with a click now and then does not move it); until the
+first, it is ``bleed_gain``. A reference that has not paused (a song) is measured otherwise:
+twice the lowest ratio of the microphone's 30 ms envelope to the reference's (rising at most
+3 dB/s), in use after its first second (until then ``bleed_gain``). A clap louder than
+``bleed_margin`` times the bleed at that moment is found even on a click, its onset walked back
+to where it leaves the bleed.
 
-The per-sample work is one numba kernel (no allocation per sample; state in arrays kept between
-chunks), so any chunking gives the same onsets. Realtime-safe: no (control thread; it reads the
-sampler's input ring, about 64 frames per call).
+The per-sample work is one numba kernel (:mod:`live.engine.onset_kernel`: no allocation per
+sample; state in arrays kept between chunks), so any chunking gives the same onsets.
+Realtime-safe: no (control thread; it reads the sampler's input ring, about 64 frames per call).
 """
 
 from __future__ import annotations
@@ -51,7 +61,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from numba import njit
+
+from live.engine import onset_kernel as kn
 
 __all__ = ["BLOCK_FRAMES", "Onset", "OnsetDetector", "detect_onsets"]
 
@@ -59,15 +70,6 @@ BLOCK_FRAMES = 64
 """The live callback's block: :func:`detect_onsets` feeds the detector blocks of this size."""
 
 _HIST = 4096  # frames of history kept for the walk-back (a power of two; > max_attack_s + peak window)
-_GAINS = 15   # per-window bleed gains whose median is the gain
-
-# parameter slots
-(P_FAST, P_ENV, P_SLOW, P_HOLD, P_RISE, P_THR, P_NOISE_F, P_LOCAL_F, P_BACK_F,
- P_REFRACT, P_MAX_BACK, P_PEAK, P_WARM, P_MARGIN, P_GAIN0, P_WIN, P_BRIDGE, P_REF_MIN, P_MEAS, P_SETTLE, P_N) = range(21)
-# state slots
-(S_FAST, S_ENV, S_SLOW, S_NOISE, S_REF, S_HOLD, S_GAIN, S_NEXT, S_PEND, S_PEAK,
- S_SEEN, S_WSUM_X, S_WSUM_R, S_NGAINS, S_RFAST, S_RSLOW, S_PREV_X, S_QUIET, S_MEAS, S_RFH, S_RMIN, S_RON,
- S_ARMED, S_N) = range(24)
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,139 +83,6 @@ class Onset:
     def velocity(self) -> int:
         """The peak as a MIDI-like velocity 1..127."""
         return int(min(127, max(1, round(127 * self.peak))))
-
-
-@njit(cache=True, inline="always")
-def _high_pass(sos, z, channel, v):  # pragma: no cover - compiled
-    """One sample ``v`` through the high-pass, biquad by biquad (transposed direct form II), the
-    state of ``channel`` (0 the microphone, 1 the reference) in ``z``."""
-    y = v
-    for q in range(sos.shape[0]):
-        u = y
-        y = sos[q, 0] * u + z[channel, q, 0]
-        z[channel, q, 0] = sos[q, 1] * u - sos[q, 4] * y + z[channel, q, 1]
-        z[channel, q, 1] = sos[q, 2] * u - sos[q, 5] * y
-    return y
-
-
-@njit(cache=True, error_model="numpy")
-def _run(x, ref, has_ref, first, p, sos, z, s, hist, gains, out_frame, out_peak):  # pragma: no cover - compiled
-    """Process one chunk; returns how many onsets were written to ``out_*``."""
-    mask = hist.shape[1] - 1
-    n_out = 0
-    for i in range(x.shape[0]):
-        f = first + i
-        v = x[i]
-        y = _high_pass(sos, z, 0, v)
-        pw = y * y
-        s[S_FAST] += p[P_FAST] * (pw - s[S_FAST])
-        s[S_ENV] += p[P_ENV] * (pw - s[S_ENV])
-        seen = s[S_SEEN]
-        if seen < p[P_WARM]:  # warm-up: the background is the running mean so far, the floor follows it
-            s[S_SLOW] += (pw - s[S_SLOW]) / (seen + 1.0)
-            s[S_NOISE] = s[S_SLOW]
-        else:
-            s[S_SLOW] += p[P_SLOW] * (pw - s[S_SLOW])
-            if s[S_SLOW] < s[S_NOISE]:
-                s[S_NOISE] = s[S_SLOW]
-            else:
-                s[S_NOISE] *= p[P_RISE]
-        s[S_SEEN] = seen + 1.0
-        noise = max(s[S_NOISE], 1e-20)
-        bleed = 0.0
-        bleed_fast = 0.0
-        background = s[S_SLOW]
-        if has_ref:
-            r = ref[i]
-            yr = _high_pass(sos, z, 1, r)
-            pr = yr * yr
-            s[S_REF] += p[P_ENV] * (pr - s[S_REF])
-            s[S_RFAST] += p[P_FAST] * (pr - s[S_RFAST])
-            s[S_RFH] = max(s[S_RFAST], s[S_RFH] * (1.0 - p[P_ENV]))  # held over ~1 ms: a reference a little early
-            s[S_RSLOW] += p[P_SLOW] * (pr - s[S_RSLOW])
-            s[S_HOLD] = max(s[S_REF], s[S_HOLD] * (1.0 - p[P_HOLD]))
-            # the bleed gain, per start of the reference after >= 5 ms of quiet: the microphone's
-            # energy over the 10 ms from it less its energy over the 10 ms before, over the
-            # reference's; the gain is the median of the last few
-            if s[S_MEAS] > 0:
-                s[S_WSUM_X] += pw
-                s[S_WSUM_R] += pr
-                s[S_MEAS] -= 1.0
-                if s[S_MEAS] == 0.0 and s[S_WSUM_R] > 0.0:
-                    k = int(s[S_NGAINS])
-                    gains[k % gains.shape[0]] = max(s[S_WSUM_X] - s[S_PREV_X], 0.0) / s[S_WSUM_R]
-                    s[S_NGAINS] = k + 1
-                    s[S_GAIN] = np.median(gains[:min(k + 1, gains.shape[0])])
-            elif s[S_RFAST] > p[P_REF_MIN] and s[S_QUIET] >= p[P_WIN] and seen >= p[P_MEAS]:
-                before = 0.0
-                for j in range(int(f) - int(p[P_MEAS]), int(f)):
-                    before += hist[3, j & mask]
-                s[S_PREV_X] = before
-                s[S_WSUM_X] = pw
-                s[S_WSUM_R] = pr
-                s[S_MEAS] = p[P_MEAS] - 1.0
-            s[S_QUIET] = s[S_QUIET] + 1.0 if s[S_RFAST] <= p[P_REF_MIN] else 0.0
-            if s[S_NGAINS] == 0 and s[S_RSLOW] > p[P_REF_MIN] and seen >= p[P_WARM]:
-                # a reference that has not paused yet (a song): the gain is twice the lowest ratio
-                # of the 30 ms envelopes (the client's sounds and the noise only add; a room's
-                # reverb makes the lowest fall under the bleed's), rising at most 3 dB/s, in use
-                # once the reference has sounded for a second
-                r = s[S_SLOW] / s[S_RSLOW]
-                if s[S_RON] < p[P_WIN] * 20:  # its first 100 ms: the bleed has not arrived yet
-                    pass
-                elif s[S_RMIN] < 0.0 or r < s[S_RMIN]:
-                    s[S_RMIN] = r
-                else:
-                    s[S_RMIN] *= p[P_RISE]
-                s[S_RON] += 1.0
-                if s[S_RON] >= p[P_SETTLE]:
-                    s[S_GAIN] = s[S_RMIN] * 4.0
-            bleed = s[S_GAIN] * s[S_HOLD]
-            bleed_fast = s[S_GAIN] * s[S_RFH]
-            background = max(s[S_SLOW] - s[S_GAIN] * s[S_RSLOW], 0.0)  # the background less the bleed's
-        h = int(f) & mask
-        hist[0, h] = s[S_FAST]
-        hist[1, h] = p[P_BACK_F] * max(noise, background) + 2.0 * bleed_fast
-        hist[2, h] = abs(v)
-        hist[3, h] = pw
-        if s[S_PEND] >= 0:
-            s[S_PEAK] = max(s[S_PEAK], abs(v))
-            if f >= s[S_PEND] + p[P_PEAK] - 1:
-                out_frame[n_out] = np.int64(s[S_PEND])
-                out_peak[n_out] = s[S_PEAK]
-                n_out += 1
-                s[S_PEND] = -1.0
-        env = s[S_ENV]
-        above = (seen >= p[P_WARM] and env > p[P_THR] and env > p[P_NOISE_F] * noise
-                 and env > p[P_LOCAL_F] * background and env > p[P_MARGIN] * bleed)
-        if not above:
-            s[S_ARMED] = 1.0  # the last detection's sound has fallen under the detection level
-        elif s[S_ARMED] > 0 and f >= s[S_NEXT]:
-            # walk back to where the attack leaves the floor, bridging dips shorter than P_BRIDGE,
-            # never into the last onset's refractory window
-            s[S_ARMED] = 0.0
-            earliest = f
-            j = f
-            limit = max(f - p[P_MAX_BACK], s[S_NEXT])
-            while j - 1 >= limit and j - 1 >= earliest - p[P_BRIDGE]:
-                j -= 1
-                hj = int(j) & mask
-                if hist[0, hj] > hist[1, hj]:
-                    earliest = j
-            peak = 0.0
-            k = earliest
-            while k <= f:
-                peak = max(peak, hist[2, int(k) & mask])
-                k += 1
-            s[S_NEXT] = earliest + p[P_REFRACT]
-            if f >= earliest + p[P_PEAK] - 1:
-                out_frame[n_out] = np.int64(earliest)
-                out_peak[n_out] = peak
-                n_out += 1
-            else:
-                s[S_PEND] = earliest
-                s[S_PEAK] = peak
-    return n_out
 
 
 class OnsetDetector:
@@ -274,46 +143,56 @@ class OnsetDetector:
         # and every command that lists the activities imports this module (through the voice)
 
         self._sos = np.ascontiguousarray(butter(4, highpass_hz / (sample_rate / 2), btype="highpass", output="sos"))
+        self._sos_lo = np.ascontiguousarray(butter(2, min(1000.0, 0.4 * sample_rate) / (sample_rate / 2),
+                                                   btype="lowpass", output="sos"))
         self._z = np.zeros((2, self._sos.shape[0], 2))
-        p = np.zeros(P_N)
-        p[P_FAST] = 1 - np.exp(-1 / (0.00025 * sample_rate))
-        p[P_ENV] = 1 - np.exp(-1 / (0.001 * sample_rate))
-        p[P_SLOW] = 1 - np.exp(-1 / (0.030 * sample_rate))
-        p[P_HOLD] = 1 - np.exp(-1 / (0.020 * sample_rate))
-        p[P_RISE] = 10 ** (3.0 / 10 / sample_rate)  # 3 dB/s
-        p[P_THR] = threshold ** 2
-        p[P_NOISE_F], p[P_LOCAL_F], p[P_BACK_F] = noise_factor ** 2, local_factor ** 2, back_factor ** 2
-        p[P_REFRACT] = self.refractory_frames
-        p[P_MAX_BACK] = max_back
-        p[P_PEAK] = peak
-        p[P_WARM] = round(0.02 * sample_rate)
-        p[P_MARGIN] = bleed_margin ** 2
-        p[P_GAIN0] = bleed_gain ** 2
-        p[P_WIN] = round(0.005 * sample_rate)  # quiet before a reference start
-        p[P_MEAS] = round(0.010 * sample_rate)  # a start's gain measured over this
-        p[P_SETTLE] = sample_rate  # a reference that never pauses: its gain in use after 1 s
-        p[P_BRIDGE] = round(0.001 * sample_rate)
-        p[P_REF_MIN] = 1e-8  # reference power (-80 dBFS) below which it is quiet
+        self._z_lo = np.zeros((2, self._sos_lo.shape[0], 2))
+        p = np.zeros(kn.P_N)
+        p[kn.P_FAST] = 1 - np.exp(-1 / (0.00025 * sample_rate))
+        p[kn.P_ENV] = 1 - np.exp(-1 / (0.001 * sample_rate))
+        p[kn.P_SLOW] = 1 - np.exp(-1 / (0.030 * sample_rate))
+        p[kn.P_HOLD] = 1 - np.exp(-1 / (0.020 * sample_rate))
+        p[kn.P_RISE] = 10 ** (3.0 / 10 / sample_rate)  # 3 dB/s
+        p[kn.P_THR] = threshold ** 2
+        p[kn.P_NOISE_F], p[kn.P_LOCAL_F], p[kn.P_BACK_F] = noise_factor ** 2, local_factor ** 2, back_factor ** 2
+        p[kn.P_REFRACT] = self.refractory_frames
+        p[kn.P_MAX_BACK] = max_back
+        p[kn.P_PEAK] = peak
+        p[kn.P_WARM] = round(0.02 * sample_rate)
+        p[kn.P_MARGIN] = bleed_margin ** 2
+        p[kn.P_GAIN0] = bleed_gain ** 2
+        p[kn.P_WIN] = round(0.005 * sample_rate)  # quiet before a reference start
+        p[kn.P_MEAS] = round(0.010 * sample_rate)  # a start's gain measured over this
+        p[kn.P_SETTLE] = sample_rate  # a reference that never pauses: its gain in use after 1 s
+        p[kn.P_BRIDGE] = round(0.001 * sample_rate)
+        p[kn.P_REF_MIN] = 1e-8  # reference power (-80 dBFS) below which it is quiet
+        # the low band: detection on a 3 ms envelope (1 ms of a band 1 kHz wide is a cycle or two:
+        # noise alone would cross 2.2 times its floor); the walk-back at 3 times its floor (9.5 dB:
+        # at 2 its 0.25 ms envelope crossed it on noise alone, 0.5 ms before a click)
+        p[kn.P_ENV_LO] = 1 - np.exp(-1 / (0.003 * sample_rate))
+        p[kn.P_BACK_LO] = 3.0 ** 2
+        p[kn.P_P50], p[kn.P_P60] = round(sample_rate / 50), round(sample_rate / 60)  # the comb's delays
         self._p = p
-        self._s = np.zeros(S_N)
-        self._s[S_GAIN] = p[P_GAIN0]
-        self._s[S_PEND] = -1.0
-        self._s[S_RMIN] = -1.0
-        self._s[S_NEXT] = -1e18
-        self._s[S_ARMED] = 1.0
-        self._hist = np.zeros((4, _HIST))
-        self._gains = np.zeros(_GAINS)
+        self._s = np.zeros(kn.S_N)
+        self._s[kn.S_GAIN] = p[kn.P_GAIN0]
+        self._s[kn.S_PEND] = -1.0
+        self._s[kn.S_RMIN] = -1.0
+        self._s[kn.S_NEXT] = -1e18
+        self._s[kn.S_ARMED] = 1.0
+        comb_len = int(p[kn.P_P50] + p[kn.P_P60])
+        self._hist = np.zeros((kn.H_N, max(_HIST, 1 << comb_len.bit_length())))
+        self._gains = np.zeros(kn.GAINS)
         self._next_frame: int | None = None
 
     @property
     def level(self) -> float:
         """The detection threshold now in force without bleed (RMS, full scale 1.0)."""
-        return float(np.sqrt(max(self._p[P_THR], self._p[P_NOISE_F] * self._s[S_NOISE])))
+        return float(np.sqrt(max(self._p[kn.P_THR], self._p[kn.P_NOISE_F] * self._s[kn.S_NOISE])))
 
     @property
     def bleed_gain(self) -> float:
         """The amplitude gain from reference to microphone in use (measured, or the given one)."""
-        return float(np.sqrt(self._s[S_GAIN]))
+        return float(np.sqrt(self._s[kn.S_GAIN]))
 
     def process(self, first_frame: int, samples: np.ndarray, reference: np.ndarray | None = None) -> list[Onset]:
         """Onsets in ``samples`` (1-D, the frames from ``first_frame`` on), in order.
@@ -346,19 +225,20 @@ class OnsetDetector:
             has_ref = True
         # onsets are refractory_frames apart at least, and those returned now lie from the walk-back
         # and peak window before this chunk to its end; one more may be waiting from before
-        cap = (x.size + int(self._p[P_MAX_BACK]) + 2 * self.peak_frames) // self.refractory_frames + 3
+        cap = (x.size + int(self._p[kn.P_MAX_BACK]) + 2 * self.peak_frames) // self.refractory_frames + 3
         frames = np.empty(cap, dtype=np.int64)
         peaks = np.empty(cap)
-        n = _run(x, ref, has_ref, float(first_frame), self._p, self._sos, self._z, self._s, self._hist, self._gains, frames, peaks)
+        n = kn.run(x, ref, has_ref, float(first_frame), self._p, self._sos, self._sos_lo, self._z, self._z_lo, self._s,
+                  self._hist, self._gains, frames, peaks)
         self._next_frame = first_frame + x.size
         return [Onset(int(frames[k]), float(peaks[k])) for k in range(n)]
 
     def flush(self) -> list[Onset]:
         """The onset still waiting for the rest of its 5 ms peak window when the input ends."""
-        if self._s[S_PEND] < 0:
+        if self._s[kn.S_PEND] < 0:
             return []
-        onset = Onset(int(self._s[S_PEND]), float(self._s[S_PEAK]))
-        self._s[S_PEND] = -1.0
+        onset = Onset(int(self._s[kn.S_PEND]), float(self._s[kn.S_PEAK]))
+        self._s[kn.S_PEND] = -1.0
         return [onset]
 
 
