@@ -81,9 +81,9 @@ def test_a_slow_attack_is_found_where_it_leaves_the_noise_floor_not_at_the_thres
     assert crossing - onset.frame > 0.0008 * SR
 
 
-def detect_onsets_(x, **kw):
+def detect_onsets_(x, *, sample_rate=SR, **kw):
     from live.engine.onsets import detect_onsets
-    return detect_onsets(x, SR, **kw)
+    return detect_onsets(x, sample_rate, **kw)
 
 
 def test_mains_hum_and_its_harmonics_alone_give_no_onsets():
@@ -229,3 +229,22 @@ def test_short_and_all_zero_inputs_give_no_onsets_whatever_the_refractory(n):
 def test_a_tap_in_the_last_partial_block_is_found_at_its_first_sample():
     x = _taps([1090], 1100)  # 17 blocks of 64 and 12 frames; the tap in the 12, after the 20 ms warm-up
     assert [o.frame for o in detect_onsets_(x)] == [1090]
+
+
+@pytest.mark.parametrize("sample_rate", [8000, 44100, 96000, 192000])
+def test_taps_are_found_at_their_first_sample_at_any_sample_rate(sample_rate):
+    """The history (walk-back, hum comb) is sized per rate: at 192 kHz the defaults were once
+    refused (max_attack_s over a fixed 4096-frame history)."""
+    rng = np.random.default_rng(2)
+    x = rng.normal(0, 0.002, 2 * sample_rate)
+    t = np.arange(int(0.03 * sample_rate)) / sample_rate
+    tap = 0.5 * np.sin(2 * np.pi * 900 * t + np.pi / 2) * np.exp(-t / 0.006)
+    frames = [sample_rate // 2, int(1.2 * sample_rate)]
+    for f in frames:
+        x[f: f + tap.size] += tap
+    assert [o.frame for o in detect_onsets_(x, sample_rate=sample_rate)] == frames
+
+
+def test_a_walk_back_longer_than_half_a_second_is_refused():
+    with pytest.raises(ValueError, match=r"max_attack_s must be 0\.\.0\.5 s, got 1"):
+        OnsetDetector(SR, max_attack_s=1)

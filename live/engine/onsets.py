@@ -69,7 +69,7 @@ __all__ = ["BLOCK_FRAMES", "Onset", "OnsetDetector", "detect_onsets"]
 BLOCK_FRAMES = 64
 """The live callback's block: :func:`detect_onsets` feeds the detector blocks of this size."""
 
-_HIST = 4096  # frames of history kept for the walk-back (a power of two; > max_attack_s + peak window)
+_MAX_ATTACK_S = 0.5  # the longest walk-back allowed (its history is kept per detector)
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,8 +131,8 @@ class OnsetDetector:
             raise ValueError(f"refractory_s must be 0.005..10 s, got {refractory_s}")
         max_back = int(round(max_attack_s * sample_rate))
         peak = max(1, int(round(0.005 * sample_rate)))
-        if not 0 <= max_back <= _HIST - 2 * peak - 4:
-            raise ValueError(f"max_attack_s must be 0..{(_HIST - 2 * peak - 4) / sample_rate:.3f} s, got {max_attack_s}")
+        if not 0 <= max_attack_s <= _MAX_ATTACK_S:
+            raise ValueError(f"max_attack_s must be 0..{_MAX_ATTACK_S:g} s, got {max_attack_s}")
         if not bleed_gain >= 0:
             raise ValueError(f"bleed_gain must be >= 0, got {bleed_gain}")
         self.sample_rate = sample_rate
@@ -179,8 +179,10 @@ class OnsetDetector:
         self._s[kn.S_RMIN] = -1.0
         self._s[kn.S_NEXT] = -1e18
         self._s[kn.S_ARMED] = 1.0
-        comb_len = int(p[kn.P_P50] + p[kn.P_P60])
-        self._hist = np.zeros((kn.H_N, max(_HIST, 1 << comb_len.bit_length())))
+        # history, a power of two of frames: more than the walk-back with its peak window, the gain's
+        # 10 ms before a reference start, and the comb's two mains periods
+        need = max(max_back + 2 * peak, int(p[kn.P_MEAS]), int(p[kn.P_P50] + p[kn.P_P60])) + 4
+        self._hist = np.zeros((kn.H_N, 1 << need.bit_length()))
         self._gains = np.zeros(kn.GAINS)
         self._next_frame: int | None = None
 
