@@ -10,7 +10,6 @@ import librosa.sequence
 import numpy as np
 import pytest
 
-import live.voice.notes  # noqa: F401  (installs the fast core)
 from live.sim.singing import VOICES, SungNoteSpec, sing
 from live.voice import viterbi
 from live.voice.notes import ANALYSIS_RATE, FMAX_HZ, FMIN_HZ, FRAME_LENGTH, HOP_LENGTH
@@ -27,8 +26,19 @@ def _pyin(y):
     return librosa.pyin(y, fmin=FMIN_HZ, fmax=FMAX_HZ, sr=SR, frame_length=FRAME_LENGTH, hop_length=HOP_LENGTH)
 
 
+viterbi.install()  # as find_sung_notes does before pYIN
+
+
 def test_the_fast_core_is_installed_in_librosa():
+    assert viterbi.install() is True
     assert librosa.sequence._viterbi is viterbi.viterbi_core and viterbi.librosa_core is not None
+
+
+def test_another_librosa_keeps_its_own_core(monkeypatch):
+    monkeypatch.setattr(librosa.sequence, "_viterbi", viterbi.librosa_core)
+    monkeypatch.setattr(librosa, "__version__", "0.12.0")
+    assert viterbi.install() is False
+    assert librosa.sequence._viterbi is viterbi.librosa_core
 
 
 def test_pyin_through_the_fast_core_is_pyin_through_librosas(monkeypatch):

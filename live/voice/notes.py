@@ -48,8 +48,6 @@ import numpy as np
 from live.engine.onsets import detect_onsets
 from live.voice import viterbi
 
-viterbi.install()  # pYIN decodes through the exact banded Viterbi (librosa's result, ~10x less CPU)
-
 __all__ = ["ANALYSIS_RATE", "FMAX_HZ", "FMIN_HZ", "SungNote", "find_sung_notes", "hz_to_midi"]
 
 ANALYSIS_RATE = 16000
@@ -203,6 +201,7 @@ def find_sung_notes(samples: np.ndarray, sample_rate: int, *, min_note_s: float 
                                                                        res_type="soxr_hq")
 
     y = at_analysis_rate(x)
+    viterbi.install()  # pYIN decodes through the exact banded Viterbi (librosa's result, ~10x less CPU)
     f0, voiced, prob = librosa.pyin(y, fmin=fmin_hz, fmax=fmax_hz, sr=ANALYSIS_RATE, frame_length=FRAME_LENGTH,
                                     hop_length=HOP_LENGTH)
     hop_s = HOP_LENGTH / ANALYSIS_RATE

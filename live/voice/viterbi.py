@@ -19,7 +19,8 @@ is the same double addition as librosa's, so states, pointers and the path's log
 librosa's exactly, for any transition matrix (tests/test_voice_viterbi.py checks pYIN's own and
 random ones with ties and no band at all).
 
-:func:`install` makes librosa's ``viterbi`` use it (``librosa.sequence._viterbi`` replaced: the
+:func:`install` (called by :func:`live.voice.notes.find_sung_notes` before it runs pYIN, not at
+import) makes librosa's ``viterbi`` use it (``librosa.sequence._viterbi`` replaced: the
 project pins librosa 0.11.0, whose ``viterbi`` calls that core by name); ``librosa.pyin`` then
 decodes through it. Realtime-safe: no (offline analysis; allocates).
 """
@@ -96,24 +97,23 @@ def viterbi_core(log_prob, log_trans, log_p_init):  # pragma: no cover - compile
     return state, logp
 
 
-def install() -> None:
+def install() -> bool:
     """Make librosa's Viterbi decoding (and so ``librosa.pyin``) use :func:`viterbi_core`.
 
-    Raises
-    ------
-    RuntimeError
-        When librosa is not the version whose core this reproduces (0.11.0).
+    Idempotent. Returns False, leaving librosa's own (exact, ~10x slower) core in place, when
+    librosa is not the version whose core this reproduces (0.11.0, as pyproject.toml pins).
     """
+    global librosa_core
     import librosa
     import librosa.sequence
 
+    if librosa.sequence._viterbi is viterbi_core:
+        return True
     if librosa.__version__ != "0.11.0" or not callable(getattr(librosa.sequence, "_viterbi", None)):
-        raise RuntimeError(f"librosa {librosa.__version__}: the fast pYIN decoding reproduces librosa 0.11.0's "
-                           "(pyproject.toml pins it)")
-    global librosa_core
-    if librosa.sequence._viterbi is not viterbi_core:
-        librosa_core = librosa.sequence._viterbi
-        librosa.sequence._viterbi = viterbi_core
+        return False
+    librosa_core = librosa.sequence._viterbi
+    librosa.sequence._viterbi = viterbi_core
+    return True
 
 
 librosa_core = None
