@@ -87,11 +87,11 @@ def input_phase_s(db, k, timeout_s=5.0) -> float:
     raise AssertionError(f"input {k} and a beat not stored within {timeout_s} s")
 
 
-def test_xdotool_clicks_on_a_real_window_become_stored_touch_responses(jack_server_sync, tmp_path):
+def test_xdotool_clicks_on_a_real_window_become_stored_touch_responses(jack_server_host_clock, tmp_path):
     preset = tmp_path / "pads.toml"
     preset.write_text(PRESET.format(beats=10))
     db = tmp_path / "live.db"
-    server = jack_server_sync
+    server = jack_server_host_clock
     with touch_screen(server) as x:
         proc, log = start_run_on_screen(server, preset, db)
         # 1024 x 768, two pads side by side: centres at x = 266 and 758
@@ -150,11 +150,11 @@ def test_xdotool_clicks_on_a_real_window_become_stored_touch_responses(jack_serv
 CALIBRATION_ATTEMPTS = 3
 
 
-def test_calibrate_touch_measures_a_tapper_that_taps_a_known_time_late(jack_server_sync, tmp_path):
+def test_calibrate_touch_measures_a_tapper_that_taps_a_known_time_late(jack_server_host_clock, tmp_path):
     import subprocess
     from pathlib import Path
 
-    server = jack_server_sync
+    server = jack_server_host_clock
     db = tmp_path / "live.db"
     late_ms = 40.0
     with touch_screen(server):
