@@ -198,10 +198,13 @@ class LiveSetup:
             self._session = Session(edges, store, settings)
             if self._stop_before:
                 self._session.request_stop(self._stop_before)
-            # The control thread must get the GIL back quickly from any busy Python thread: 1 ms
-            # instead of CPython's 5 ms switch interval while the session runs.
+            # The control thread must get the GIL back quickly from any busy Python thread: a
+            # 0.2 ms switch interval instead of CPython's 5 ms while the session runs. Each call of
+            # a control step that releases the GIL waits up to one interval to get it back; at
+            # 1 ms a busy thread held steps up 100-135 ms, past the 100 ms look-ahead, in 8 of 9
+            # 30-s runs on a 2-core VM (docs/performance.md, "The 30-s busy-thread live run").
             switch_interval = sys.getswitchinterval()
-            sys.setswitchinterval(0.001)
+            sys.setswitchinterval(0.0002)
             try:
                 return self._session.run(presets)
             finally:
