@@ -127,8 +127,9 @@ def test_live_run_with_a_song_not_in_the_library_fails_in_one_line_before_any_de
 
 def test_a_song_after_a_baseline_with_a_phase_shift_is_planned_on_the_shifted_frames_and_silent_before(tmp_path):
     """The song's beats are the planned ones, phase shift included, and the baseline is silent.
-    (Its WAV's attacks: 19 of 20 within 1 ms; Rubber Band smeared one over 11 ms, which the
-    detector finds 10.8 ms early: docs/performance.md.)"""
+    (Its WAV's attacks: 16 of 20 within 1 ms since the onset detector's low band, 19 before;
+    Rubber Band smeared beat 17 over 11 ms, which the detector finds 10.8 ms early:
+    docs/performance.md, the warp section.)"""
     params = dict(tempo_bpm=110, beats=20, baseline_s=2.0, perturbation="phase", phase_shift_ms=60,
                   perturb_beats=(8,), count_in_beats=2, song="Test Song")
     with Store.open(tmp_path / "s.db") as store:
