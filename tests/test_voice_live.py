@@ -1,11 +1,15 @@
 """Sung answers live on the JACK dummy graph: ``live run <sung preset> --voice`` hears a voice
 played into its input (tests/jack_singer.py), finds the sung notes of the answer window after it
 closes (on its worker thread) and stores the trial with their pitch: every answer note within
-30 cents of what was sung, and the notes as far apart as they were sung."""
+30 cents of what was sung, and the notes as far apart as they were sung. The window's audio is
+stored with the run (``run_audio``) at its frames, and the session's WAV export carries it."""
 
 import json
 import subprocess
+import wave
 from pathlib import Path
+
+import numpy as np
 
 from jackutil import JackClientProcess
 
@@ -52,6 +56,61 @@ def test_a_voice_at_the_input_is_found_and_scored_with_its_pitch(jack_server_syn
     gaps = [b["onset_s"] - a["onset_s"] for a, b in zip(answer, answer[1:])]
     assert all(abs(g - 0.5) <= 0.02 for g in gaps), gaps  # as far apart as sung (onsets by the onset detector)
     assert trial["mean_cents_error"] is not None and trial["mean_cents_error"] <= 30.0
+    _the_window_is_stored_at_its_frames_and_exported(db, tmp_path, sung, preset)
+
+
+def _the_window_is_stored_at_its_frames_and_exported(db, tmp_path, sung, preset_path):
+    """The answer window's audio as one clip: from the microphone, the client's, from
+    ``PRE_S`` before the window opened to ``POST_S`` after it closed (the window planned from the
+    run's start frame, its call on the stored call notes), the stored answer notes on its onsets
+    (same frames), those onsets as far apart as the singer sang them; the session's WAV export
+    has the voice there and nowhere else (a de-identified export leaves it out)."""
+    from live.activities.call_response.engine_calls import engine_trial
+    from live.activities.call_response.pitches import call_notes
+    from live.activities.call_response.sung import POST_S, PRE_S
+    from live.engine.onsets import detect_onsets
+    from live.presets import load_preset
+    from live.store.exports import export_session
+    from live.store.store import Store
+    from live_run_helpers import rows
+
+    sr = 48000
+    answers = sorted(f for (f,) in rows(db, "SELECT frame FROM responses"))
+    calls = [f for (f,) in rows(db, "SELECT frame FROM events WHERE kind = 'sound' AND cue_index >= 0 ORDER BY frame")]
+    [(run_start,)] = rows(db, "SELECT start_frame FROM runs")
+    params = load_preset(preset_path).params
+    planned = engine_trial(params, index=0, level=params.start_level, start_frame=run_start, sample_rate=sr,
+                           first_onset_index=0, pads=call_notes(params)).trial
+    assert planned.call_frames == calls  # the window planned as the run planned it
+    with Store.open(str(db)) as store:
+        [session] = store.list_sessions()
+        [run] = store.get_session(session["id"])["runs"]
+        [clip] = store.run_audio(run["id"])
+        x = store.audio_clip(clip["id"])[:, 0]
+        path, info = export_session(store, session["id"], "wav", out=tmp_path / "export.wav")
+        bare, _ = export_session(store, session["id"], "wav", out=tmp_path / "bare.wav", deidentified=True)
+    assert (clip["source"], clip["client"], clip["channels"], clip["sample_rate"]) == ("mic", "T1", 1, sr)
+    start, end = clip["first_frame"], clip["first_frame"] + clip["frames"]
+    assert (start, end) == (planned.open_frame - round(PRE_S * sr), planned.close_frame + round(POST_S * sr) + 1)
+    assert start <= answers[0] and answers[-1] < end
+    # the answer's notes sit on the clip's attacks, at the same frames: within 5 ms (measured: most
+    # exact, one 2.2 ms off; the sung notes' onsets are placed by the note finder, not by the attack
+    # alone), and the attacks are as far apart as the singer sang them (as the answer's, above)
+    onsets = [start + o.frame for o in detect_onsets(x, sr)]
+    assert all(min(abs(o - a) for o in onsets) <= 5 * sr // 1000 for a in answers), (answers, onsets)
+    sung_gap = int(np.median(np.diff(sung["onset_frames"])))
+    heard = [o for o in onsets if min(abs(o - a) for a in answers) <= 5 * sr // 1000]
+    assert len(heard) >= 3 and all(abs(g - sung_gap) <= 0.02 * sr for g in np.diff(heard)), (heard, sung_gap)
+    assert info["audio_clips"] == 1
+    voice = _wav(path) - _wav(bare)
+    assert not np.any(voice[:start]) and not np.any(voice[end:])
+    assert all(np.abs(voice[a: a + sr // 5]).max() > 0.05 for a in answers)
+
+
+def _wav(path):
+    with wave.open(str(path)) as w:
+        x = np.frombuffer(w.readframes(w.getnframes()), "<i2").astype(np.float64) / 32767.0
+        return x.reshape(-1, w.getnchannels())[:, 0]  # the voice is in every channel alike
 
 
 BLEED_PRESET = """schema = 1
