@@ -156,8 +156,9 @@ def poll(check: Callable[[], T], timeout_s: float, stop: threading.Event | None 
 
 
 def missing_ports(prog: str, what: str, pattern: str, wait_s: float, client) -> int:
-    """Say on stderr that no ``what`` ports match ``pattern`` and which ports there are; return 2."""
-    print(f"{prog}: no {what} ports match {pattern!r} after {wait_s} s; "
+    """Say on stderr that no port matched (``what``: e.g. "audio output ports match") ``pattern``
+    in ``wait_s`` seconds, and which ports there are; return 2 (the harness's exit code)."""
+    print(f"{prog}: no {what} {pattern!r} after {wait_s} s; "
           f"ports: {[p.name for p in client.get_ports()]}", file=sys.stderr, flush=True)
     return 2
 

@@ -398,9 +398,9 @@ def run(args, client, st, out, inports, stop, go, stdin_usable, result) -> int:
     poll(look, args.wait, stop)
     targets, sources = found
     if not targets:
-        return missing_ports("jack_midi_harness", "MIDI input", args.connect_to, args.wait, client)
+        return missing_ports("jack_midi_harness", "MIDI input port matches", args.connect_to, args.wait, client)
     if inports and not sources:
-        return missing_ports("jack_midi_harness", "audio output", args.record_from, args.wait, client)
+        return missing_ports("jack_midi_harness", "audio output ports match", args.record_from, args.wait, client)
     target = targets[0]
     client.connect(out, target)
     result["connections"] = [[out.name, target.name]]

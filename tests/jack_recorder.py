@@ -136,7 +136,7 @@ def main(argv=None) -> int:
         sources = poll(lambda: client.get_ports(args.connect_from, is_audio=True, is_output=True),
                        args.wait, stop)
         if not sources:
-            return missing_ports("jack_recorder", "audio output", args.connect_from, args.wait, client)
+            return missing_ports("jack_recorder", "audio output ports match", args.connect_from, args.wait, client)
         connections = []
         for src, dst in zip(sources, ports):
             client.connect(src, dst)
