@@ -367,13 +367,12 @@ def main(argv=None) -> int:
     result: dict = {"mode": args.mode, "name": args.name, "period": period, "sample_rate": rate}
     client.activate()
     try:
-        code = run(args, client, st, out, inports, stop, go, stdin_usable, result)
+        code = run(args, client, st, watch, out, inports, stop, go, stdin_usable, result)
     finally:
         client.deactivate()
         client.close()
     if code:
         return code
-    result["xruns"] = int(watch.xruns)
     print_result(result)
     return 0
 
@@ -383,7 +382,7 @@ def _find_ports(client, pattern, **kind):
     return exact or client.get_ports(pattern, **kind)
 
 
-def run(args, client, st, out, inports, stop, go, stdin_usable, result) -> int:
+def run(args, client, st, watch, out, inports, stop, go, stdin_usable, result) -> int:
     rate, period = client.samplerate, client.blocksize
     # -- connect ---------------------------------------------------------------------------
     found: list = [[], []]  # the MIDI inputs to play into, the audio outputs to record
@@ -516,6 +515,7 @@ def run(args, client, st, out, inports, stop, go, stdin_usable, result) -> int:
         "planned_frames": [int(base + st.q_rel[i]) for i in range(n_sent)],
         "late": int(st.late),
         "complete": planned_total is not None and n_sent >= planned_total,
+        "xruns": int(watch.xruns),
         "gaps": int(st.gaps),
         "connection_log": [[int(st.conn_frame[i]), "restored" if st.conn_state[i] else "cut"]
                            for i in range(st.n_conn)],
