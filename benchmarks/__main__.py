@@ -39,6 +39,7 @@ BENCHMARKS = {
     "mic_cost": ("mic_onsets", "run_cost"),
     "voice_pitch": ("voice_pitch", "run"),
     "voice_live": ("voice_pitch", "run_live"),
+    "voice_clips": ("voice_clips", "run"),
     "song_warp": ("song_warp", "run"),
     "song_analysis": ("song_analysis", "run"),
 }

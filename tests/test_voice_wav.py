@@ -1,8 +1,8 @@
 """The simulated singer's voice in the demo's WAV (a sung call-and-response): mixed in at the
 frames the activity heard it, so a therapist listening to the demo hears the answers. The WAV
-less the engine's own output (``live export --format wav`` renders that again, sample for
-sample) is the voice: its notes start where the stored answer's onsets are and sound at their
-stored pitches."""
+less the engine's own output (``live export --format wav --deidentify`` renders that again,
+sample for sample, leaving the stored voice out) is the voice: its notes start where the
+stored answer's onsets are and sound at their stored pitches."""
 
 from __future__ import annotations
 
@@ -39,7 +39,7 @@ def test_the_demo_wav_carries_the_singers_notes_at_their_frames_and_pitches(tmp_
     with Store.open(tmp_path / "s.db") as store:
         out = simulate_session(preset, store=store, seed=2, settings=EXACT, timing=LoopTiming(block_frames=2048,
                                control_period_frames=2048), wav_dir=tmp_path)
-        engine_only, _ = export_session(store, out.session_id, "wav", out=tmp_path / "engine.wav")
+        engine_only, _ = export_session(store, out.session_id, "wav", out=tmp_path / "engine.wav", deidentified=True)
     demo, engine = _pcm(out.wav_path), _pcm(engine_only)
     assert demo.size == engine.size
     voice = demo - engine

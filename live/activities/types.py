@@ -22,7 +22,7 @@ from typing import Any, Callable, Mapping, Protocol, runtime_checkable
 from live.engine.events import InputEvent, Release
 
 __all__ = [
-    "ActivityContext", "AudioChunk", "ControlEvent", "HearsAudio", "SingsAudio", "InputSource", "LiveNumber", "MidiTrack", "NotePlot", "Polled", "RecordNames", "Response",
+    "ActivityContext", "AudioChunk", "ControlEvent", "HearsAudio", "KeepsAudio", "SingsAudio", "InputSource", "LiveNumber", "MidiTrack", "NotePlot", "Polled", "RecordNames", "Response",
     "Summary", "Target", "GENERIC_RECORD_NAMES", "FixedEnds",
 ]
 
@@ -331,6 +331,17 @@ class HearsAudio(Protocol):
 
     def on_audio(self, chunk: AudioChunk) -> None:
         """Keep what it needs of ``chunk`` (cheap: runs every control step)."""
+        ...
+
+
+@runtime_checkable
+class KeepsAudio(Protocol):
+    """An activity that keeps some of the client's audio input for the record (a sung answer's
+    window): the loop takes what it kept at each control step and the session writer stores it
+    (the store's ``run_audio``), so the session's WAV export carries it at its frames."""
+
+    def take_audio_clips(self) -> list[AudioChunk]:
+        """The clips kept since the last call, each whole and final, at its first engine frame."""
         ...
 
 

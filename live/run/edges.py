@@ -26,7 +26,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Protocol, Sequence
 
-from live.activities.types import Response
+from live.activities.types import AudioChunk, Response
 from live.engine.events import InputEvent, Release, ScheduledSound, ScreenCue
 
 __all__ = [
@@ -166,8 +166,10 @@ class BatchWriter(Protocol):
         ...
 
     def batch(self, run_id: int, *, sounds: list[ScheduledSound], inputs: list[InputEvent],
-              responses: list[Response], controls: list[Control], releases: Sequence[Release] = ()) -> None:
-        """Store one batch (in one transaction)."""
+              responses: list[Response], controls: list[Control], releases: Sequence[Release] = (),
+              audio: Sequence[AudioChunk] = ()) -> None:
+        """Store one batch (in one transaction); ``audio``: clips of audio input the activity kept
+        (:class:`~live.activities.types.KeepsAudio`), encoded on the writer's side."""
         ...
 
     def call(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> None:

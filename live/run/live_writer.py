@@ -7,7 +7,7 @@ from __future__ import annotations
 import time
 from typing import Any, Callable, Sequence
 
-from live.activities.types import Response
+from live.activities.types import AudioChunk, Response
 from live.engine.events import InputEvent, Release, ScheduledSound
 from live.run.edges import Control
 from live.store.writer import SessionWriter
@@ -33,10 +33,10 @@ class ThreadedWriter:
         return time.monotonic() - self._last_s >= self.period_s
 
     def batch(self, run_id: int, *, sounds: list[ScheduledSound], inputs: list[InputEvent],
-              responses: list[Response], controls: list[Control], releases: Sequence[Release] = ()) -> None:
+              responses: list[Response], controls: list[Control], releases: Sequence[Release] = (),
+              audio: Sequence[AudioChunk] = ()) -> None:
         self.writer.submit(self.store.add_batch, run_id, sounds=sounds, inputs=inputs, responses=responses,
-                           controls=controls,
-                           releases=releases)  # one transaction
+                           controls=controls, releases=releases, audio=audio)  # one transaction (clips encoded there)
         now_s = time.monotonic()
         self._max_gap_s = max(self._max_gap_s, now_s - self._last_s)
         self._last_s = now_s

@@ -28,7 +28,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Sequence
 
-from live.activities.types import ControlEvent, HearsAudio, InputSource, Response
+from live.activities.types import AudioChunk, ControlEvent, HearsAudio, InputSource, KeepsAudio, Response
 from live.engine.events import InputEvent, Release, ScheduledSound
 from live.engine.engine import CALLER_KEY_LIMIT
 from live.engine.instruments import parse_note_sound
@@ -231,6 +231,7 @@ class RunLoop:
         responses: list[Response] = []
         controls: list[Control] = []
         releases: list[Release] = []
+        kept: list[AudioChunk] = []  # audio input the activity keeps for the record (a sung answer's window)
         next_wanted, end_now = "next", False
         change: AudioLost | AudioBack | None = None
         lost_frame: int | None = None  # the audio went away here: the run ends at it
@@ -304,10 +305,12 @@ class RunLoop:
                     releases.append(release)
                 e.feedback.let_ring()
                 sounds.extend(e.feedback.take_stored())
+            if isinstance(activity, KeepsAudio):
+                kept.extend(activity.take_audio_clips())
             if finished or e.writer.due(now):
                 e.writer.batch(run_id, sounds=sounds, inputs=inputs, responses=responses, controls=controls,
-                               releases=releases)
-                sounds, inputs, responses, controls, releases = [], [], [], [], []
+                               releases=releases, audio=kept)
+                sounds, inputs, responses, controls, releases, kept = [], [], [], [], [], []
             if finished:
                 return next_wanted, end_frame
             last_frame = now

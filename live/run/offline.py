@@ -149,9 +149,10 @@ class InlineWriter:
         return True
 
     def batch(self, run_id: int, *, sounds: list[ScheduledSound], inputs: list[InputEvent],
-              responses: list[Response], controls: list[Control], releases: Sequence[Release] = ()) -> None:
+              responses: list[Response], controls: list[Control], releases: Sequence[Release] = (),
+              audio: Sequence[AudioChunk] = ()) -> None:
         self.store.add_batch(run_id, sounds=sounds, inputs=inputs, responses=responses, controls=controls,
-                             releases=releases)
+                             releases=releases, audio=audio)
 
     def call(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
         fn(*args, **kwargs)

@@ -18,7 +18,7 @@ import threading
 from typing import Any, Callable, Sequence
 
 from live.activities.registry import activity_class
-from live.activities.types import ActivityContext, LiveNumber
+from live.activities.types import ActivityContext, KeepsAudio, LiveNumber
 from live.run.edges import AudioBack, AudioLost, ConsoleView
 from live.run.loop import Edges, RunLoop
 from live.run.outage import Outage, back_message, lost_message
@@ -216,6 +216,9 @@ class Session:
             activity.stop()  # ended early: only what was played counts
         summary = activity.summary()
         final = activity.final_responses()
+        kept = activity.take_audio_clips() if isinstance(activity, KeepsAudio) else []
+        if kept:  # windows it finished as the run ended (scored above)
+            e.writer.batch(run_id, sounds=[], inputs=[], responses=[], controls=[], audio=kept)
         e.writer.flush()
         self.store.close_run(run_id, summary=summary, final_responses=final, end_frame=end_frame)
         segment = self._segments.get(resumes, 0) + 1 if resumes is not None else 1

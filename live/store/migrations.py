@@ -18,6 +18,8 @@ version  what it changed
 7        added ``songs``, ``song_audio`` (the song library)
 8        added ``run_songs`` (the song a run's cue was rendered from, with its beats then; an
          older run has none: its export uses the library's beats)
+9        added ``run_audio`` (audio input a run kept: a sung answer's window; an older run
+         has none: its WAV export is live's output alone)
 =======  ===================================================================================
 
 Up to version 4 the one activity was entrainment, and those columns had the names its records
@@ -232,6 +234,7 @@ STEPS: dict[int, Callable[[Connection], None]] = {
     6: _to_version_6,
     7: _add_tables(7),
     8: _add_tables(8),
+    9: _add_tables(9),
 }
 """Version -> the step that brings a database of the version before to it."""
 

@@ -19,13 +19,15 @@ from live.engine.events import InputEvent, ScheduledSound
 from live.store.schema import TRIAL_PHASE
 from live.store.values import check_int, check_name, dump_json, metric_value, opt_float, opt_int
 
-__all__ = ["Control", "sound_row", "input_row", "response_row", "control_row", "summary_rows"]
+__all__ = ["Control", "session_client", "sound_row", "input_row", "response_row", "control_row", "summary_rows"]
 
 Control = tuple[int, str, "float | None", "str | None"]
 """A therapist's control as stored: (frame, action, value, effect)."""
 
 
-def _session_client(client_ids: Mapping[str, int], code: str, session_id: str, frame: int) -> int:
+def session_client(client_ids: Mapping[str, int], code: str, session_id: str, frame: int) -> int:
+    """The id of client ``code`` of the session, whose input is at ``frame``; ``ValueError`` when
+    the client is not one of the session's."""
     try:
         return client_ids[code]
     except KeyError:
@@ -47,7 +49,7 @@ def input_row(run_id: int, ev: InputEvent, client_ids: Mapping[str, int], sessio
     """An ``events`` row of kind ``input``: a client's input (its client one of the session's),
     or the therapist's (``ev.client`` None, stored with no client)."""
     frame = check_int("input frame", ev.frame)
-    client = None if ev.client is None else _session_client(client_ids, ev.client, session_id, frame)
+    client = None if ev.client is None else session_client(client_ids, ev.client, session_id, frame)
     return {"run_id": run_id, "kind": "input", "frame": frame, "client_id": client, "source": ev.source,
             "note": opt_int("note", ev.note), "velocity": check_int("velocity", ev.velocity),
             "sound": None, "gain": None, "cue_index": None, "end_frame": None}
@@ -62,7 +64,7 @@ def response_row(run_id: int, r: Response, client_ids: Mapping[str, int], sessio
     frame = check_int("response frame", ev.frame)
     return {
         "run_id": run_id,
-        "client_id": _session_client(client_ids, ev.client, session_id, frame),
+        "client_id": session_client(client_ids, ev.client, session_id, frame),
         "frame": frame,
         "source": ev.source,
         "note": opt_int("note", ev.note),

@@ -1,4 +1,4 @@
-"""The store's tables, schema version 8 (``meta`` holds ``schema_version``; older databases are
+"""The store's tables, schema version 9 (``meta`` holds ``schema_version``; older databases are
 migrated when opened: :mod:`live.store.migrations`).
 
 SQLAlchemy Core tables with portable column types: the same layout on SQLite and PostgreSQL.
@@ -49,6 +49,8 @@ table                     columns
 ``songs``, ``song_audio``  the song library -- since version 7 (:mod:`live.store.song_tables`)
 ``run_songs``             the song each run's cue was rendered from, its beats as they were
                           then -- since version 8 (:mod:`live.store.song_tables`)
+``run_audio``             audio input a run kept (a sung answer's window), encoded, at its
+                          frames -- since version 9 (:mod:`live.store.clip_table`)
 ========================  ==================================================================
 
 Statuses of sessions and runs: ``running``, ``complete``, ``incomplete``. Timestamps are
@@ -88,10 +90,10 @@ __all__ = [
     "NAMING", "UTCDateTime", "BigId", "metadata", "tables_added_in",
     "t_meta", "t_clients", "t_sessions", "t_session_clients", "t_runs", "t_controls", "t_calibrations",
     "t_events", "t_responses", "t_summaries", "t_client_names", "t_goals", "t_notes", "t_session_writers",
-    "t_run_playback", "t_outages", "t_run_segments", "t_songs", "t_song_audio", "t_run_songs",
+    "t_run_playback", "t_outages", "t_run_segments", "t_songs", "t_song_audio", "t_run_songs", "t_run_audio",
 ]
 
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 9
 """Version of the table layout this module describes (older ones are migrated on open)."""
 
 GOAL_DIRECTIONS = ("<=", ">=")
@@ -382,5 +384,6 @@ def tables_added_in(version: int, meta: MetaData = metadata) -> list[Table]:
     return [t for t in meta.sorted_tables if t.info.get("since", 1) == version]
 
 
-# The song library's tables (versions 7 and 8) are defined on this metadata in their own module.
+# The song library's tables (versions 7 and 8) and the runs' audio (9) are defined on this metadata in their own module.
 from live.store.song_tables import t_run_songs, t_song_audio, t_songs  # noqa: E402  (it needs the names above)
+from live.store.clip_table import t_run_audio  # noqa: E402  (version 9; it needs the names above)

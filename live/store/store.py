@@ -12,7 +12,8 @@ one SQLite file by default or a PostgreSQL database given by URL.
 - :mod:`~live.store.outages`: audio outages and the runs played again after them;
 - :mod:`~live.store.clients_goals`: clients and goals;
 - :mod:`~live.store.calibrations`: input and display latencies;
-- :mod:`~live.store.songs`: the song library (each song's analysis and its audio).
+- :mod:`~live.store.songs`: the song library (each song's analysis and its audio);
+- :mod:`~live.store.clips`: the audio input runs kept (a sung answer's window), read back.
 
 Unknown session or run ids raise ``KeyError`` naming the id. Writing to a session or run that
 is no longer running raises ``ValueError``. Frames are engine frames (integers).
@@ -25,6 +26,7 @@ from __future__ import annotations
 from live.store.base import SchemaVersionError
 from live.store.calibrations import Calibrations
 from live.store.clients_goals import ClientsGoals
+from live.store.clips import Clips
 from live.store.connection import StoreOpenError
 from live.store.reads import Reads
 from live.store.schema import SCHEMA_VERSION
@@ -35,7 +37,7 @@ from live.store.writes import Writes
 __all__ = ["SCHEMA_VERSION", "SchemaVersionError", "Store", "StoreOpenError"]
 
 
-class Store(Sessions, Writes, Reads, ClientsGoals, Calibrations, Songs):
+class Store(Sessions, Writes, Reads, ClientsGoals, Calibrations, Songs, Clips):
     """Clients, sessions, runs and what was played, in one database.
 
     Open with :meth:`Store.open`; use as a context manager or call :meth:`close`.

@@ -20,11 +20,13 @@ from sqlalchemy import func, select
 from live.activities.types import Response, Summary
 from live.engine.events import InputEvent, Release, ScheduledSound
 from live.store.base import StoreBase
+from live.store.clips import clip_row
 from live.store.rows import Control, control_row, input_row, response_row, sound_row, summary_rows
 from live.store.schema import (
     t_controls,
     t_events,
     t_responses,
+    t_run_audio,
     t_run_playback,
     t_run_segments,
     t_runs,
@@ -132,6 +134,7 @@ class Writes(StoreBase):
         controls: Iterable[Control] = (),
         provisional: bool = True,
         releases: Iterable[Release] = (),
+        audio: Iterable[Any] = (),
     ) -> None:
         """Store one batch of a running run in one transaction: all of it or none.
 
@@ -158,18 +161,25 @@ class Writes(StoreBase):
             Sounds of the run (stored in this batch or an earlier one) released earlier than
             planned: each one's ``end_frame`` becomes the release's frame (after this batch's
             sounds are stored; a frame not before the stored end changes nothing).
+        audio : iterable of AudioChunk
+            Audio input the run kept (:class:`~live.activities.types.AudioChunk`: a sung
+            answer's window), each at its first engine frame, encoded here
+            (:func:`live.store.clips.clip_row`); its client, when given, one of the session's.
         """
         run_id = check_int("run_id", run_id)
         sounds, inputs, responses, controls = list(sounds), list(inputs), list(responses), list(controls)
-        releases = list(releases)
+        releases, audio = list(releases), list(audio)
         with self._write() as conn:
             run = self._running_run(conn, run_id)
             clients = self._client_ids(conn, run.session_id)
+            rate = self._session_row(conn, run.session_id).sample_rate if audio else 0
+            clips = [row for c in audio if (row := clip_row(run.id, c, clients, run.session_id, rate)) is not None]
             events = ([sound_row(run.id, s) for s in sounds]
                       + [input_row(run.id, ev, clients, run.session_id) for ev in inputs])
             scored = [response_row(run.id, r, clients, run.session_id, provisional=provisional) for r in responses]
             control_rows = [control_row(run.id, c) for c in controls]
-            for table, rows in ((t_events, events), (t_responses, scored), (t_controls, control_rows)):
+            for table, rows in ((t_events, events), (t_responses, scored), (t_controls, control_rows),
+                                (t_run_audio, clips)):
                 if rows:
                     conn.execute(table.insert(), rows)
             for r in releases:

@@ -70,11 +70,9 @@ class CallResponse(FixedEnds):
         self._cues: list[Cue | ScreenPrompt | PadLight | PadLook] = []
         self._prompted: set[int] = set()  # live trials whose "your turn" has been sent
         self._inputs: list[InputEvent] = []
-        self._ends: list[int] = []
+        self._ends: list[int] = []  # the therapist's end_turn frames
         self._stair = Staircase.start(params.start_level, min_level=params.min_level, max_level=params.top_level)
-        self._limit = params.trials
-        self._onsets = 0
-        self._seq = 0
+        self._limit, self._onsets, self._seq = params.trials, 0, 0
         self._end_frame: int | None = None
         self._stopped = False
         self._sung: SungAnswers | None = None  # answer_input = "voice"
@@ -289,6 +287,10 @@ class CallResponse(FixedEnds):
                 self._cues.append(ScreenPrompt(frame, text))
                 self._shown = (text, frame)
 
+    def take_audio_clips(self) -> list[AudioChunk]:
+        """Each sung answer's window audio, once its notes are being found (for the record)."""
+        return [] if self._sung is None else self._sung.take_clips()
+
     def input_sounds(self, ev: InputEvent, at_frame: int) -> list[ScheduledSound]:
         return []  # plays_inputs is False: an answer sounds as the session's pad sound
 
@@ -346,8 +348,7 @@ class CallResponse(FixedEnds):
         if self._stopped:
             return
         self._stopped = True
-        cut = until_frame
-        if cut is not None:
+        if (cut := until_frame) is not None:
             kept = [t for t in self._trials if t.call_frames and t.call_frames[0] < cut]
             for t in kept:
                 if t.score is None:
@@ -386,8 +387,7 @@ class CallResponse(FixedEnds):
                 answered.add(id(r.event))
         for ev in self._inputs:
             if id(ev) not in answered:
-                out.append(Response(ev, None, None, {"trial": None, "level": None, "pitch": ev.note,
-                                                     "timing_error_ms": None}))
+                out.append(Response(ev, None, None, {"trial": None, "level": None, "pitch": ev.note, "timing_error_ms": None}))
         return sorted(out, key=lambda r: r.event.frame)
 
     def summary(self) -> Summary:

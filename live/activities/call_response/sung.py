@@ -17,6 +17,9 @@ by the microphone path's onset detector (:class:`live.engine.onsets.OnsetDetecto
 note, pulse or cue that starts after a quiet), not just in a window where the call may only
 ring out; the live estimate is left out while the input is no louder than that bleed.
 
+Each window's audio, as kept, is handed on for the record when its notes are being found
+(:meth:`SungAnswers.take_clips`: the store keeps it, so ``live export --format wav`` has the voice).
+
 Live (``ActivityContext.realtime``) the analysis runs on a worker thread (pYIN costs about a tenth
 of a second per second of audio: docs/performance.md) so the control thread never waits for it;
 offline it runs at once, so a demo's result never depends on the machine's speed.
@@ -93,6 +96,7 @@ class SungAnswers:
         self.estimate: PitchEstimate | None = None
         self.client: str | None = None
         self.source = "mic"
+        self._clips: list[AudioChunk] = []  # windows' audio, for the record (take_clips)
 
     def span(self, open_frame: int, close_frame: int) -> tuple[int, int]:
         """The frames kept for a window, [first, end)."""
@@ -158,6 +162,8 @@ class SungAnswers:
             return
         first, buf = self._audio.pop(index, (0, np.zeros(0, dtype=np.float32)))
         ref = self._reference.pop(index, None)
+        if buf.size:  # what the microphone gave in the window, kept for the record as heard
+            self._clips.append(AudioChunk(first, buf, self.client, self.source))
         gain = self.bleed_gain
         if self.realtime:
             if self._pool is None:
@@ -169,6 +175,12 @@ class SungAnswers:
     def _notes(self, first: int, buf: np.ndarray, ref: np.ndarray | None, gain: float) -> list[tuple[int, SungNote]]:
         return [(first + round(n.onset_s * self.sr), n)
                 for n in find_sung_notes(buf, self.sr, reference=ref, bleed_gain=gain)]
+
+    def take_clips(self) -> list[AudioChunk]:
+        """Each window's audio as kept, once its notes are being found (never changed after:
+        the analysis only reads it), since the last call: the answers for the record."""
+        out, self._clips = self._clips, []
+        return out
 
     def ready(self, index: int) -> bool:
         """Whether trial ``index``'s notes have been found."""

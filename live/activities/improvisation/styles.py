@@ -168,10 +168,13 @@ STYLES: dict[str, Style] = {
         Style(
             "arpeggio_waltz", 3,
             drums=(DrumHit(0.0, "kick", 0.6, 0.2), DrumHit(1.0, "rim", 0.35, 0.4), DrumHit(2.0, "rim", 0.35, 0.4)),
-            bass=(PitchedHit(0.0, 3.0, "root", 0.7),),
+            # the bass's root on the downbeat only, one beat (the "oom" of oom-pah-pah): held
+            # through the bar, the SoundFont finger bass's 5th harmonic (a major third above the
+            # root) outweighed a minor chord's third in the marimba (docs/performance.md)
+            bass=(PitchedHit(0.0, 1.0, "root", 0.7),),
             chords=tuple(PitchedHit(k * 0.5, 0.5, "arp", 0.55) for k in range(6)),
             swing=0.0, chord_instrument="marimba", bass_instrument="bass",
-            feel="3/4: the chord broken into eighth-note arpeggios over a held root"),
+            feel="3/4: the chord broken into eighth-note arpeggios, the bass's root on each downbeat"),
     )
 }
 """Every style, by name."""

@@ -109,7 +109,9 @@ def export_session(store: Store, session_id: str, fmt: str, *, out: str | os.Pat
     Returns
     -------
     (Path, dict)
-        The file, and ``{"format", "session_id", "deidentified", "bytes"}``.
+        The file, and ``{"format", "session_id", "deidentified", "bytes"}``; a WAV's also
+        ``audio_clips`` (the runs' kept audio clips mixed in) and ``audio_clips_left_out`` (those
+        a de-identified WAV leaves out: a voice identifies its speaker).
     """
     if fmt not in FORMATS:
         raise ValueError(f"format {fmt!r}: must be one of {', '.join(FORMATS)}")
@@ -118,6 +120,7 @@ def export_session(store: Store, session_id: str, fmt: str, *, out: str | os.Pat
     session = load_session(store, session_id, events=True)
     if fmt == "wav":
         session["songs"] = store  # a run on a song: its cue warped again from the library (the disk cache)
+        session["clips"] = store  # the audio input the runs kept (a sung answer), mixed in at its frames
     if deidentified:
         session = deidentify(session, random_date_shift())
     session["deidentified"] = deidentified
@@ -127,5 +130,8 @@ def export_session(store: Store, session_id: str, fmt: str, *, out: str | os.Pat
             function(session, f)
     else:
         write_private(path, function(session))
-    return path, {"format": fmt, "session_id": session["id"], "deidentified": deidentified,
-                  "bytes": path.stat().st_size}
+    info = {"format": fmt, "session_id": session["id"], "deidentified": deidentified, "bytes": path.stat().st_size}
+    if fmt == "wav":  # the audio input the runs kept: mixed in, or left out of a de-identified export
+        kept = sum(len(store.run_audio(run["id"])) for run in session["runs"])
+        info.update(audio_clips=0 if deidentified else kept, audio_clips_left_out=kept if deidentified else 0)
+    return path, info

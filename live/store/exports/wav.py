@@ -6,15 +6,25 @@ therapist's (each run's stored playback settings: pad sound, gain x velocity /
 127, at the note's uncorrected input frame + the pad delay, notes bound to therapist controls
 silent) are played through the :class:`~live.engine.drivers.OfflineDriver` with the same bank
 and sample rate, from engine frame 0 to the end of the last run. A simulated session (``live
-demo``) comes out sample for sample equal to the WAV the demo wrote, less a simulated singer's
-voice (the demo's WAV mixes it in; the store keeps no audio).
+demo``) comes out sample for sample equal to the WAV the demo wrote, a simulated singer's voice
+within one 16-bit step of it (below).
+
+The audio input the runs kept (schema version 9, ``run_audio``: a sung answer's window as the
+microphone gave it, or a simulated singer's voice) is added into every channel at its frames
+(:class:`ClipMixer`), as the demo's WAV mixes the singer's voice in, so the client's answers are
+in the record. A clip is stored as 16-bit PCM: the sum is then within one 16-bit step (1/32767)
+of the demo's, sample for sample (tests/test_voice_record.py). Each clip is decoded when the
+render reaches it and let go after, so a long session needs no more memory than before. A
+de-identified export leaves the voice out (a voice identifies its speaker) and says so in the
+export command's line.
 
 An audio outage (the device or server went away mid-session) is silence, as long as it lasted:
 the session's frames run on through it, so the WAV keeps the session's one time origin; sounds
 planned to start inside it never sounded and are left out.
 
-Left out: the microphone and anything acoustic in the room (only live's own output is
-rendered; microphone onsets sound no pad live either); a sound the live engine started late
+Left out: the microphone outside what the runs kept (a voice activity's answer windows; the
+microphone onsets of a tapping session, which sound no pad live either) and anything else
+acoustic in the room; a sound the live engine started late
 (its stats count these) is rendered at its planned frame. A run that did not end normally is
 rendered up to its last stored sound plus that sound's length.
 
@@ -95,6 +105,61 @@ def prepared(session: dict[str, Any]) -> dict[str, np.ndarray]:
     return out
 
 
+class ClipMixer:
+    """Adds the runs' kept audio clips into the rendered audio at their frames, decoding each
+    when first needed and letting it go once rendered past.
+
+    Parameters
+    ----------
+    clips : list of dict
+        :meth:`~live.store.clips.Clips.run_audio` rows (``id``, ``first_frame``, ``frames``).
+    read : callable
+        Clip id -> its samples (frames x channels, float32): the store's ``audio_clip``.
+    """
+
+    def __init__(self, clips: list[dict[str, Any]], read: Any) -> None:
+        self._clips = sorted(clips, key=lambda c: (c["first_frame"], c["id"]))
+        self._read = read
+        self._open: dict[int, tuple[int, np.ndarray]] = {}  # clip's index -> (first frame, samples)
+        self._next = 0
+
+    @property
+    def end_frame(self) -> int:
+        """The frame after the last clip's last sample (0 without clips)."""
+        return max((c["first_frame"] + c["frames"] for c in self._clips), default=0)
+
+    def mix(self, audio: np.ndarray, first_frame: int) -> np.ndarray:
+        """``audio`` (frames x channels, from engine frame ``first_frame``) with the clips that
+        overlap it added in (a mono clip into every channel; one of several channels into as
+        many, else mixed to mono first)."""
+        end = first_frame + audio.shape[0]
+        while self._next < len(self._clips) and self._clips[self._next]["first_frame"] < end:
+            clip = self._clips[self._next]
+            self._open[self._next] = (clip["first_frame"], self._read(clip["id"]))
+            self._next += 1
+        out = audio
+        for key, (start, x) in list(self._open.items()):
+            lo, hi = max(start, first_frame), min(start + x.shape[0], end)
+            if hi > lo:
+                part = x[lo - start: hi - start]
+                if part.shape[1] != out.shape[1]:
+                    part = part.mean(axis=1, keepdims=True)
+                out = out.copy() if out is audio else out
+                out[lo - first_frame: hi - first_frame] += part
+            if start + x.shape[0] <= end:
+                del self._open[key]
+        return out
+
+
+def clips_of(session: dict[str, Any]) -> ClipMixer:
+    """The mixer of the session's kept audio (``session["clips"]``: the store; none given, none
+    kept, or a de-identified export: no clips)."""
+    store = session.get("clips")
+    if store is None or session.get("deidentified"):
+        return ClipMixer([], None)
+    return ClipMixer([c for run in session["runs"] for c in store.run_audio(run["id"])], store.audio_clip)
+
+
 def write(session: dict[str, Any], f: BinaryIO) -> None:
     from live.engine.note_bank import build_session_bank
     from live.engine.drivers import OfflineDriver
@@ -108,8 +173,11 @@ def write(session: dict[str, Any], f: BinaryIO) -> None:
     bank = build_session_bank({name for _, name, *_ in sounds}, sample_rate=sr,  # pitched notes too
                               extra=prepared(session))
     ends = [r["end_frame"] for r in runs if r["end_frame"] is not None]
+    mixer = clips_of(session)
     if any(r["end_frame"] is None for r in runs) and sounds:
         ends.append(max(frame + bank[name].length_frames for frame, name, *_ in sounds))
+    if any(r["end_frame"] is None for r in runs):
+        ends.append(mixer.end_frame)
     end = max(ends, default=0)
     state = SamplerState(bank, channels=channels)
     driver = OfflineDriver(state, sample_rate=sr)
@@ -125,6 +193,6 @@ def write(session: dict[str, Any], f: BinaryIO) -> None:
                            end_frame=end_frame, release_frames=where.release_frames)
                 i += 1
             blocks = [_BLOCK] * (step // _BLOCK) + ([step % _BLOCK] if step % _BLOCK else [])
-            audio = driver.render(blocks)
+            audio = mixer.mix(driver.render(blocks), now)
             w.write(audio)
             now = horizon
