@@ -162,7 +162,7 @@ class EchoToy(FixedEnds):
         echoes = sum(r.target is not None for r in map(self._score, self._inputs))
         return (LiveNumber("Pulses", self._planned, fmt="d"), LiveNumber("Echoes", echoes, fmt="d"))
 
-    def stop(self, until_frame: int | None = None) -> None:
+    def stop(self, until_frame: int | None = None, *, at_frame: int | None = None) -> None:
         if until_frame is not None:
             self._planned = sum(self._frame(i) < until_frame for i in range(self._planned))
         self._limit = self._planned

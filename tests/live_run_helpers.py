@@ -33,19 +33,20 @@ def write_preset(path, *, tempo=60, beats=12, volume=0.8):
 BUSY_LIVE = str(Path(__file__).with_name("busy_live.py"))
 
 
-def start_live_run(server, preset, db, *extra, busy=False):
+def start_live_run(server, preset, db, *extra, busy=False, **popen):
     """``live run PRESET --client T1 --json`` as a subprocess on ``server`` (with a busy Python
     thread in it when ``busy``); returns the Popen once its ports exist (so a harness can connect)."""
     presets = [str(p) for p in preset] if isinstance(preset, (list, tuple)) else [str(preset)]
     return start_live(server, ["run", *presets, "--client", "T1", "--db", str(db), "--json", "--headless", *extra],
-                      busy=busy)
+                      busy=busy, **popen)
 
 
-def start_live(server, argv, *, busy=False):
-    """``live ARGV...`` as a subprocess on ``server``, returned once its JACK ports exist."""
+def start_live(server, argv, *, busy=False, **popen):
+    """``live ARGV...`` as a subprocess on ``server``, returned once its JACK ports exist;
+    ``popen`` replaces subprocess.Popen's arguments (stdout and stderr are pipes, env the server's)."""
     program = [sys.executable, BUSY_LIVE] if busy else [sys.executable, "-m", "live"]
-    proc = subprocess.Popen([*program, *argv], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env=server.env)
+    proc = subprocess.Popen([*program, *argv], **{"stdout": subprocess.PIPE, "stderr": subprocess.PIPE, "text": True,
+                                                 "env": server.env, **popen})
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:
@@ -56,7 +57,8 @@ def start_live(server, argv, *, busy=False):
         if "live-midi:in" in ports and "live:out_0" in ports:
             return proc
         if proc.poll() is not None:
-            raise RuntimeError(f"live run exited early ({proc.returncode}):\n{proc.stderr.read()}")
+            said = proc.stderr.read() if proc.stderr is not None else "(its stderr is not a pipe)"
+            raise RuntimeError(f"live run exited early ({proc.returncode}):\n{said}")
         time.sleep(0.05)
     proc.kill()
     raise RuntimeError("live run did not open its ports within 30 s")

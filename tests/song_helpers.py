@@ -46,13 +46,14 @@ def wav_bytes(samples: np.ndarray, sample_rate: int) -> bytes:
 
 
 def add_song(store, beats_s, *, title: str = "Test Song", beats_per_bar: int = 4,
-             sample_rate: int = SONG_RATE) -> str:
+             sample_rate: int = SONG_RATE, bass: float = 0.0) -> str:
     """A drum song with ``beats_s`` in ``store``'s library (its beats as the analysis, as if
-    tracked exactly: ``live songs adjust`` works on it); its id."""
+    tracked exactly: ``live songs adjust`` works on it), a bass line of amplitude ``bass`` under
+    it (:func:`drum_song`); its id."""
     from live.songs.analysis import BeatAnalysis
 
     beats = tuple(float(b) for b in beats_s)
-    audio = wav_bytes(drum_song(np.asarray(beats), sample_rate=sample_rate), sample_rate)
+    audio = wav_bytes(drum_song(np.asarray(beats), sample_rate=sample_rate, bass=bass), sample_rate)
     ibi = float(np.median(np.diff(beats)))
     analysis = BeatAnalysis(tempo_bpm=60.0 / ibi, beats_s=beats, downbeats_s=beats[::beats_per_bar],
                             beats_per_bar=beats_per_bar, confidence=1.0, raw_beats_s=beats,

@@ -79,9 +79,6 @@ def test_mic_onsets_are_stored_at_the_frames_they_were_played(jack_server_sync, 
     assert all(r["source"] == "mic" for r in json.loads(out)["responses"])
 
 
-CLAPPER = Path(__file__).with_name("jack_clapper.py")
-
-
 def test_claps_over_the_beat_and_its_bleed_are_stored_within_a_millisecond_and_the_beat_is_not(
         jack_server_sync, tmp_path):
     """``live run --mic`` with its own output looped into its input (the beat's bleed, at full
@@ -95,7 +92,7 @@ def test_claps_over_the_beat_and_its_bleed_are_stored_within_a_millisecond_and_t
     import numpy as np
 
     import mic_signals
-    from jackutil import start_recorder
+    from jackutil import start_clapper, start_recorder
     from live.store.store import Store
     from live_run_helpers import click_offset, finish, rows, start_live_run, write_preset
 
@@ -110,8 +107,7 @@ def test_claps_over_the_beat_and_its_bleed_are_stored_within_a_millisecond_and_t
     proc = start_live_run(server, write_preset(tmp_path / "beat.toml", tempo=120, beats=34), db, "--mic")
     with start_recorder(server, "live:", seconds=35, threshold=0.01, name="rec") as rec:
         rec.wait_ready()
-        with JackClientProcess(CLAPPER, ["--name", "clapper", "--wave", str(wave), "--at", ",".join(map(str, at_s)),
-                                         "--seconds", "30"], server.env, "clapper") as clapper:
+        with start_clapper(server, wave, at_s, name="clapper", seconds=30) as clapper:
             clapper.wait_ready(timeout_s=30)
             _connect(server, "live:out_0", "live:in_0")  # the bleed
             _connect(server, "clapper:out_1", "live:in_0")

@@ -53,17 +53,19 @@ def _played_after(store: Store, session_id: str, until_frame: int) -> np.ndarray
     return driver.recording()[:, 0]
 
 
-@pytest.mark.parametrize("offset_ms", [-50, 50])
-def test_a_song_stopped_sounds_nothing_after_the_stops_fade(tmp_path, offset_ms):
+@pytest.mark.parametrize("offset_ms, action", [(-50, "start_stop"), (50, "start_stop"), (-50, "quit"),
+                                               (50, "quit")])
+def test_a_song_stopped_sounds_nothing_after_the_stops_fade(tmp_path, offset_ms, action):
     """-50: the stop comes while beat 6's slice is queued, waiting to start half-way from beat 5;
-    +50: its slice is sounding (beat 6 not planned yet)."""
+    +50: its slice is sounding (beat 6 not planned yet). The therapist's stop ends the run, their
+    quit (the console's q) the session: the run loop stops both alike."""
     plan = plan_song(EntrainmentParams(**PARAMS), SR)
     stop = START + plan.slice_start(6) + offset_ms * SR // 1000
     preset = Preset("song-test", Path("song-test.toml"), "entrainment", "Song", "Testing",
                     EntrainmentParams(**PARAMS), PARAMS)
     with Store.open(tmp_path / "s.db") as store:
         add_song(store, 0.7 + np.arange(30) * 60.0 / 92.0)
-        out = simulate_session(preset, store=store, controls=[(stop, "start_stop", None)])
+        out = simulate_session(preset, store=store, controls=[(stop, action, None)])
         assert out.end_frame == stop
         audio = _played_after(store, out.session_id, stop + SR)
     before = audio[START + plan.frame(5) - SR // 100: stop]

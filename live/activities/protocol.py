@@ -167,10 +167,13 @@ class Activity(Protocol):
         """What the console shows for this run as of ``now_frame``."""
         ...
 
-    def stop(self, until_frame: int | None = None) -> None:
+    def stop(self, until_frame: int | None = None, *, at_frame: int | None = None) -> None:
         """End the run early: only what was already planned counts (with ``until_frame``: only
         what was planned before that frame, e.g. the last frame heard before the audio device
-        went away)."""
+        went away). ``at_frame``: the frame the run was ended at (the therapist's stop, next or
+        quit, a signal, the audio lost); what it cuts short there (a song's slices queued to
+        play on) comes next from :meth:`take_releases`, which the run loop calls right after
+        (an outage's run was told ``until_frame`` as the audio went away, then this)."""
         ...
 
     def is_finished(self, now_frame: int) -> bool:

@@ -37,7 +37,8 @@ def run(args) -> int:
             return fail(prog, f"cannot write {exc.filename or args.out}: {exc.strerror}", 1)
     print(path)
     what = "de-identified " if args.deidentify else ""
-    left_out = info.get("audio_clips_left_out", 0)
-    voice = f"; the client's recorded voice ({left_out} clips) left out: a voice identifies its speaker" if left_out else ""
+    left_out, mixed = info.get("audio_clips_left_out", 0), info.get("audio_clips", 0)
+    voice = (f"; the client's recorded voice ({left_out} clips) left out: a voice identifies its speaker" if left_out
+             else f"; the client's recorded voice mixed in ({mixed} clips)" if mixed else "")
     print(f"{prog}: session {session_id} written as {what}{args.format} ({info['bytes']} bytes{voice})", file=sys.stderr)
     return 0

@@ -33,6 +33,8 @@ from live.run.outage import Attempt, Outage, Retry, ServerWatch, StallWatch, clo
 
 __all__ = ["LiveAudio", "Stream"]
 
+PLAY_OUT_TIMEOUT_S = 1.0  # closing waits at most this for the last released sounds' fades
+
 
 @dataclass(slots=True)
 class Stream:
@@ -104,6 +106,7 @@ class LiveAudio:
         self._start_lag_ns = 0
         self._heard_after_ns = 0
         self._closed = False
+        self._fading_until = 0  # the last fade a release of a planned sound began (its end frame)
         try:
             self.stream = self._open(midi_client)
         except (DeviceError, MissingPart, JackUnavailable) as exc:
@@ -225,7 +228,9 @@ class LiveAudio:
         self.stream.engine.release(key, frame)
 
     def release_sound(self, release: Release) -> None:
-        self.stream.engine.release_sound(release)
+        if self.stream.engine.release_sound(release):  # closing lets its fade play out (close)
+            end = release.frame + self.bank[release.sound.sound].release_frames
+            self._fading_until = max(self._fading_until, end)
 
     def host_ns_at(self, frame: int) -> int | None:
         clock = self.stream.host_clock
@@ -365,7 +370,8 @@ class LiveAudio:
         return AudioBack(first_frame, back_at, reopen_s, first_frame - ideal, stream.driver.host_api)
 
     def close(self) -> None:
-        """Stop the audio and the JACK MIDI client (idempotent). Audio lost to an outage is not
+        """Stop the audio and the JACK MIDI client (idempotent), once the fades of the planned
+        sounds released last have played (:meth:`_play_out`). Audio lost to an outage is not
         touched (its clean-up would block: :mod:`live.engine.portaudio_instance`)."""
         if self._outage is not None:  # a reopening may be under way on its thread: leave what it opens
             from live.engine.portaudio_instance import leave_for_good
@@ -375,9 +381,18 @@ class LiveAudio:
         s = self.stream
         if self._closed:
             return
+        self._play_out()
         self._closed = True
         try:
             s.driver.close()
         finally:
             if s.midi_client is not None:
                 s.midi_client.close()
+
+    def _play_out(self, timeout_s: float = PLAY_OUT_TIMEOUT_S) -> None:
+        """Wait (at most ``timeout_s``) until the callback has played the fade of every planned
+        sound released: a session ended by a signal closed the stream a few ms after its last
+        step, cutting a stopped song mid-fade (12 ms after the stop; tests/test_song_stop_live.py)."""
+        deadline = time.monotonic() + timeout_s
+        while self.stream.engine.frame < self._fading_until and time.monotonic() < deadline:
+            time.sleep(0.002)

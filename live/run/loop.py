@@ -16,6 +16,11 @@ Each control step (DESIGN.md section 3), in this order:
 4. the activity's new cues go to the client's screen, its live numbers to the console;
 5. what was gathered goes to the writer when a batch is due, or when the run ends.
 
+A run ended early, however (the therapist's stop, next or quit control, a signal's stop of the
+session, an outage), is stopped the same way: the activity's ``stop`` is told the frame it
+ended at (the control's; the step's for a signal; the last frame heard for an outage), and the
+releases that gives (a song's queued slices) go to the engine and the store with the last batch.
+
 Then the audio edge lets one step pass (offline it renders it; live it sleeps it). Everything
 here goes through the edges of :mod:`live.run.edges`; an edge that is not there is not in the
 lists, so this loop never asks whether something exists.
@@ -233,6 +238,7 @@ class RunLoop:
         releases: list[Release] = []
         kept: list[AudioChunk] = []  # audio input the activity keeps for the record (a sung answer's window)
         next_wanted, end_now = "next", False
+        stop_frame: int | None = None  # the therapist's stop, next or quit came at this frame
         change: AudioLost | AudioBack | None = None
         lost_frame: int | None = None  # the audio went away here: the run ends at it
         last_frame = audio.now_frame() - 1
@@ -278,6 +284,7 @@ class RunLoop:
             for control in wanted:
                 if control.action == "quit":
                     self.session.request_stop("ended by the therapist at the console")
+                    stop_frame = control.frame if stop_frame is None else stop_frame
                 elif control.action == "mark":
                     e.writer.call(self.store.add_note, self.session_id, control.text or "", run_id=run_id,
                                   frame=control.frame)
@@ -286,6 +293,7 @@ class RunLoop:
                     effect = activity.on_control(control)
                     if control.action in RUN_ACTIONS:
                         effect, next_wanted, end_now = RUN_ACTIONS[control.action], RUN_ENDS[control.action], True
+                        stop_frame = control.frame if stop_frame is None else stop_frame
                     controls.append((control.frame, control.action, control.value, effect))
                     if effect:
                         self.log(effect)
@@ -300,6 +308,8 @@ class RunLoop:
                 end_frame = first_finished_frame(activity, last_frame, now)
             finished = done_itself or end_now or self.session.stop_requested()
             if finished:
+                if not activity.is_finished(end_frame):  # ended early: a stop, next or quit, a signal, an outage
+                    activity.stop(at_frame=end_frame if stop_frame is None or lost_frame is not None else stop_frame)
                 for release in activity.take_releases():  # what it cuts short as it ends (a stopped song)
                     audio.release_sound(release)
                     releases.append(release)

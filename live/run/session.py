@@ -212,8 +212,6 @@ class Session:
         next_wanted, end_frame = loop.play(
             activity, run_id=run_id, start_frame=start_frame,
             describe=lambda state, numbers=(): self.view(preset, run_number, state, numbers))
-        if not activity.is_finished(end_frame):
-            activity.stop()  # ended early: only what was played counts
         summary = activity.summary()
         final = activity.final_responses()
         kept = activity.take_audio_clips() if isinstance(activity, KeepsAudio) else []

@@ -342,7 +342,7 @@ class CallResponse(FixedEnds):
                 return "client answering"
         return "waiting for the therapist's call" if self.params.calls == "live" else "waiting"
 
-    def stop(self, until_frame: int | None = None) -> None:
+    def stop(self, until_frame: int | None = None, *, at_frame: int | None = None) -> None:
         """End the run: trials whose call had not started (before ``until_frame``) are dropped;
         one under way keeps its call so far and its window closes at ``until_frame``."""
         if self._stopped:

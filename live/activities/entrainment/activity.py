@@ -50,7 +50,7 @@ from live.activities.entrainment.grooves import GROOVES, Groove, metronome
 from live.activities.entrainment.live_numbers import RunTally
 from live.activities.entrainment.params import MAX_BPM, MIN_BPM, EntrainmentParams
 from live.activities.entrainment.song_cue import SongPlan, plan_song
-from live.activities.entrainment.song_play import STOP_ACTIONS, SongSlices
+from live.activities.entrainment.song_play import SongSlices
 from live.activities.entrainment.timeline import CuedPhase, Timeline
 from live.activities.registry import register
 from live.activities.types import (
@@ -269,10 +269,7 @@ class Entrainment(FixedEnds):
         20..240 BPM; later tempo steps of the protocol keep their size relative to it. A run
         given by ``duration_s`` keeps its number of beats. Ignored before the cue starts, and
         every other action is ignored here (the session acts on next, stop and mark), and so
-        are tempo controls in a run on a song (warped to its plan before the session); a stop
-        releases a song's queued slices (:mod:`~live.activities.entrainment.song_play`)."""
-        if self._slices is not None and ev.action in STOP_ACTIONS:
-            self._slices.stop_at(ev.frame, self.sample_rate)
+        are tempo controls in a run on a song (warped to its plan before the session)."""
         if ev.action not in _TEMPO_ACTIONS or ev.value is None or self.timeline.base is None or self.song is not None:
             return None  # a song's run keeps the plan it was warped to
         return self.timeline.set_tempo(ev.action, ev.value)
@@ -282,14 +279,17 @@ class Entrainment(FixedEnds):
         (:class:`~live.activities.entrainment.live_numbers.RunTally`)."""
         return self.tally.numbers(now_frame, beats_total=self.timeline.n_beats or 0)
 
-    def stop(self, until_frame: int | None = None) -> None:
+    def stop(self, until_frame: int | None = None, *, at_frame: int | None = None) -> None:
         """End the run early: the beats already planned (playing now or within the look-ahead)
         are the run's beats (with ``until_frame``: those before that frame, the rest never
         sounded); later ones never sound and are not scored, and no continuation follows.
         Stopped during the baseline, no cue is played; during the continuation, that phase's
-        summary has the taps made until then."""
+        summary has the taps made until then. With ``at_frame`` (where the run was ended) a
+        song's queued slices are released (:mod:`~live.activities.entrainment.song_play`)."""
         self._stopped = True
         self.timeline.stop(until_frame)
+        if self._slices is not None and at_frame is not None:
+            self._slices.stop_at(at_frame, self.sample_rate)
 
     def take_releases(self) -> list[Release]:
         """A stopped song's queued slices, released (none without a song)."""

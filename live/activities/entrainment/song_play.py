@@ -1,4 +1,5 @@
-"""A song's run as it plays: the slices it queues and, when the therapist stops the run, their
+"""A song's run as it plays: the slices it queues and, when the run is ended early (the
+therapist's stop, next or quit, a signal: :meth:`Entrainment.stop` with the frame), their
 release, so nothing of the song sounds after the stop's fade.
 
 Each beat's slice starts half-way from the beat before (:meth:`SongPlan.slice_start`), so it is
@@ -18,14 +19,11 @@ from __future__ import annotations
 from live.activities.entrainment.song_cue import SOUND_PREFIX, SongPlan
 from live.engine.events import Release, ScheduledSound
 
-__all__ = ["STOP_ACTIONS", "STOP_AFTER_S", "SongSlices"]
-
-STOP_ACTIONS = frozenset({"start_stop", "next_activity"})
-"""The controls that end a run early (the session's own)."""
+__all__ = ["STOP_AFTER_S", "SongSlices"]
 
 STOP_AFTER_S = 0.010
-"""The release starts this long after the stop control's frame: one control step, so the
-release reaches the callback before its frame (a stop is not counted late)."""
+"""The release starts this long after the stop's frame: one control step, so the release
+reaches the callback before its frame (a stop is not counted late)."""
 
 
 class SongSlices:

@@ -365,7 +365,7 @@ class Improvisation:
         )
 
     # --- the end ------------------------------------------------------------------------------
-    def stop(self, until_frame: int | None = None) -> None:
+    def stop(self, until_frame: int | None = None, *, at_frame: int | None = None) -> None:
         """End the run: nothing after the beats planned (with ``until_frame``: nothing after it)."""
         if until_frame is not None:
             self._pending = [p for p in self._pending if p[0] < until_frame]
