@@ -1,11 +1,10 @@
 """Engine process for the microphone test: a duplex PortAudio stream on JACK with the sampler
 callback copying its input into the state's ring. Prints ``ready`` on stderr once running,
 captures for --seconds, and prints one JSON object: the JACK frames of the input samples above
---threshold that follow silence (mapped from engine frames with the sampler's block rows)."""
+--threshold that follow silence (mapped from engine frames with the sampler's block rows).
+Its command line (``--name``, ``--seconds``) and ready line are jack_harness_base.py's; it runs
+the engine's own JACK client, not one of the harness's."""
 
-import argparse
-import json
-import sys
 import time
 
 import numpy as np
@@ -16,11 +15,11 @@ from live.engine.live_driver import LiveDriver
 from live.engine.layout import R_FRAME, R_JACK_FRAME
 from live.engine.sampler import SamplerState
 
+from jack_harness_base import announce_ready, harness_parser, print_result
+
 
 def main() -> int:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--name", default="live-mic")
-    ap.add_argument("--seconds", type=float, default=3.0)
+    ap = harness_parser(__doc__, name="live-mic", seconds=3.0, seconds_help="capture this long (default 3)")
     ap.add_argument("--threshold", type=float, default=0.5)
     args = ap.parse_args()
     state = SamplerState(default_bank(48000), channels=2, in_channels=1, in_frames=1 << 19)
@@ -28,7 +27,7 @@ def main() -> int:
     state.use_jack_clock(clock.last_frame_time_address, clock.client_address)
     driver = LiveDriver(state, sample_rate=48000, jack_client_name=args.name)
     driver.start()
-    print("ready", file=sys.stderr, flush=True)
+    announce_ready()
     rows, chunks, first = [], [], None
     end = time.monotonic() + args.seconds
     while time.monotonic() < end:
@@ -46,8 +45,8 @@ def main() -> int:
     # engine frame -> JACK frame by the row of the block that captured it
     idx = np.searchsorted(rows[:, R_FRAME], onsets, side="right") - 1
     jack = rows[idx, R_JACK_FRAME] + (onsets - rows[idx, R_FRAME])
-    print(json.dumps({"engine_frames": onsets.tolist(), "jack_frames": jack.tolist(),
-                      "stats": state.stats(), "captured": int(x.size)}), flush=True)
+    print_result({"engine_frames": onsets.tolist(), "jack_frames": jack.tolist(),
+                  "stats": state.stats(), "captured": int(x.size)})
     return 0
 
 

@@ -1,6 +1,8 @@
 """Play MIDI into a JACK MIDI input at known JACK frames, and record what comes back as audio.
 
-Run as a subprocess with ``JackServer.env`` (``jackutil.start_midi_harness`` does)::
+Run as a subprocess with ``JackServer.env`` (``jackutil.start_midi_harness`` does); the process
+contract (``ready``, ending, ``--name``/``--seconds``) is jack_harness_base.py's, plus the go
+line below::
 
     python tests/jack_midi_harness.py MODE [options]
 
@@ -76,17 +78,15 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import signal
-import stat
 import sys
 import threading
 import time
 
 import numpy as np
 
-import jack
-
+from jack_harness_base import (ClientWatch, announce_ready, harness_parser, missing_ports, open_client,
+                               poll, print_result, stdin_is_pipe, stdin_is_terminal, stop_on_signals,
+                               watch_stdin)
 from jack_recorder import detect_onsets
 
 MASK = (1 << 32) - 1
@@ -95,13 +95,8 @@ MAX_EVENTS = 65536
 
 
 def parse_args(argv=None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(
-        description=__doc__.split("\n\n")[0],
-        epilog=__doc__.split("\n\n", 1)[1],
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    p = harness_parser(__doc__, name="midi-harness", seconds=30.0, full_doc=True)
     p.add_argument("mode", choices=MODES)
-    p.add_argument("--name", default="midi-harness")
     p.add_argument("--connect-to", default="live-midi:in", metavar="PORT")
     p.add_argument("--wait", type=float, default=5.0)
     p.add_argument("--record-from", metavar="PATTERN")
@@ -112,7 +107,6 @@ def parse_args(argv=None) -> argparse.Namespace:
                    help="also save the recording: samples (channels, n) and each sample's absolute frame")
     p.add_argument("--channel", type=int, default=10, help="MIDI channel 1..16 (default 10)")
     p.add_argument("--go-immediately", action="store_true")
-    p.add_argument("--seconds", type=float, default=30.0)
     p.add_argument("--tail", type=float, default=0.3)
     p.add_argument("--note-length", type=int, default=240, metavar="FRAMES",
                    help="frames from a note-on to its note-off (default 240 = 5 ms at 48 kHz)")
@@ -224,7 +218,6 @@ class State:
         self.now = -1            # absolute frame of the current cycle's start
         self.expect = -1
         self.gaps = 0
-        self.xruns = 0
         self.cycles = 0
         # schedule: relative frames (to go_frame) and messages, appended by the main thread
         self.go = False
@@ -294,18 +287,15 @@ def onsets_between(st: State, nb: int, lo: int, hi: int, threshold: float, min_g
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    stop = threading.Event()
+    stop = stop_on_signals()
     go = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *a: stop.set())
-    signal.signal(signal.SIGINT, lambda *a: stop.set())
-    stdin_mode = os.fstat(0).st_mode if _has_stdin() else 0
-    stdin_usable = stat.S_ISFIFO(stdin_mode) or os.isatty(0) if stdin_mode else False
+    stdin_usable = stdin_is_pipe() or stdin_is_terminal()
     if not args.go_immediately and not stdin_usable:
         print("jack_midi_harness: stdin is no pipe or terminal: nothing can send the go line; "
               "use --go-immediately", file=sys.stderr, flush=True)
         return 2
 
-    client = jack.Client(args.name, no_start_server=True)
+    client = open_client(args.name)
     rate, period = client.samplerate, client.blocksize
     recording = bool(args.record_from)
     st = State(int(round(args.seconds * rate)) + rate, args.channels, recording)
@@ -373,20 +363,17 @@ def main(argv=None) -> int:
         st.now = t
         st.cycles += 1
 
-    @client.set_xrun_callback
-    def on_xrun(delayed_usecs):
-        st.xruns += 1
-
+    watch = ClientWatch(client)
     result: dict = {"mode": args.mode, "name": args.name, "period": period, "sample_rate": rate}
     client.activate()
     try:
-        code = run(args, client, st, out, inports, stop, go, stdin_usable, result)
+        code = run(args, client, st, watch, out, inports, stop, go, stdin_usable, result)
     finally:
         client.deactivate()
         client.close()
     if code:
         return code
-    print(json.dumps(result), flush=True)
+    print_result(result)
     return 0
 
 
@@ -395,30 +382,24 @@ def _find_ports(client, pattern, **kind):
     return exact or client.get_ports(pattern, **kind)
 
 
-def run(args, client, st, out, inports, stop, go, stdin_usable, result) -> int:
+def run(args, client, st, watch, out, inports, stop, go, stdin_usable, result) -> int:
     rate, period = client.samplerate, client.blocksize
     # -- connect ---------------------------------------------------------------------------
-    deadline = time.monotonic() + args.wait
-    targets, sources = [], []
-    while not stop.is_set():
-        targets = _find_ports(client, args.connect_to, is_midi=True, is_input=True)
+    found: list = [[], []]  # the MIDI inputs to play into, the audio outputs to record
+
+    def look() -> bool:
+        found[0] = _find_ports(client, args.connect_to, is_midi=True, is_input=True)
         if inports:
-            sources = [p for p in client.get_ports(args.record_from, is_audio=True,
-                                                   is_output=True)
-                       if not p.name.startswith(client.name + ":")]
-        if (targets and (sources or not inports)) or time.monotonic() > deadline:
-            break
-        time.sleep(0.01)
+            found[1] = [p for p in client.get_ports(args.record_from, is_audio=True, is_output=True)
+                        if not p.name.startswith(client.name + ":")]
+        return bool(found[0] and (found[1] or not inports))
+
+    poll(look, args.wait, stop)
+    targets, sources = found
     if not targets:
-        print(f"jack_midi_harness: no MIDI input port matches {args.connect_to!r} after "
-              f"{args.wait} s; ports: {[p.name for p in client.get_ports()]}",
-              file=sys.stderr, flush=True)
-        return 2
+        return missing_ports("jack_midi_harness", "MIDI input port matches", args.connect_to, args.wait, client)
     if inports and not sources:
-        print(f"jack_midi_harness: no audio output ports match {args.record_from!r} after "
-              f"{args.wait} s; ports: {[p.name for p in client.get_ports()]}",
-              file=sys.stderr, flush=True)
-        return 2
+        return missing_ports("jack_midi_harness", "audio output ports match", args.record_from, args.wait, client)
     target = targets[0]
     client.connect(out, target)
     result["connections"] = [[out.name, target.name]]
@@ -432,32 +413,15 @@ def run(args, client, st, out, inports, stop, go, stdin_usable, result) -> int:
     st.watch_conn = args.disconnect_at is not None
     st.recording = bool(inports)
     c0 = st.cycles
-    t_ready = time.monotonic() + 5.0
-    while (st.cycles < c0 + 2 or (inports and st.nblocks < 2)) and time.monotonic() < t_ready:
-        time.sleep(0.001)
+    poll(lambda: st.cycles >= c0 + 2 and not (inports and st.nblocks < 2), 5.0, interval_s=0.001)
     if st.cycles < c0 + 2:
         print("jack_midi_harness: the process callback did not run within 5 s",
               file=sys.stderr, flush=True)
         return 3
-    print("ready", file=sys.stderr, flush=True)
+    announce_ready()
     t_end = time.monotonic() + args.seconds
-
     if stdin_usable:
-        def watch_stdin():
-            # os.read, not sys.stdin: a daemon thread blocked in a buffered read aborts
-            # the interpreter at exit ("could not acquire lock ... <stdin>").
-            try:
-                while True:
-                    data = os.read(0, 65536)
-                    if not data:
-                        break
-                    if b"\n" in data:
-                        go.set()
-            except OSError:
-                pass
-            finally:
-                stop.set()
-        threading.Thread(target=watch_stdin, daemon=True).start()
+        watch_stdin(stop, on_line=go.set)  # a line is the go signal; end of file ends the harness
     if args.go_immediately:
         go.set()
 
@@ -551,7 +515,7 @@ def run(args, client, st, out, inports, stop, go, stdin_usable, result) -> int:
         "planned_frames": [int(base + st.q_rel[i]) for i in range(n_sent)],
         "late": int(st.late),
         "complete": planned_total is not None and n_sent >= planned_total,
-        "xruns": int(st.xruns),
+        "xruns": int(watch.xruns),
         "gaps": int(st.gaps),
         "connection_log": [[int(st.conn_frame[i]), "restored" if st.conn_state[i] else "cut"]
                            for i in range(st.n_conn)],
@@ -585,14 +549,6 @@ def run(args, client, st, out, inports, stop, go, stdin_usable, result) -> int:
             "taps": taps,
         })
     return 0
-
-
-def _has_stdin() -> bool:
-    try:
-        os.fstat(0)
-        return True
-    except OSError:
-        return False
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 """Record the output ports of a JACK client, sample-exact, and report its onsets as JSON.
 
-Run as a subprocess with ``JackServer.env`` (``jackutil.start_recorder`` does)::
+Run as a subprocess with ``JackServer.env`` (``jackutil.start_recorder`` does); the process
+contract (``ready``, ending, ``--name``/``--seconds``) is jack_harness_base.py's::
 
     python tests/jack_recorder.py --connect-from 'player:' --seconds 3 [--channels 2]
 
@@ -9,9 +10,8 @@ output ports matching ``--connect-from`` (a regular expression, as ``jack_get_po
 connects the i-th of them to the i-th input, and prints ``ready`` on stderr once at least two
 process blocks have been recorded with the connections in place. From then it records every
 block into a preallocated buffer with the block's ``client.last_frame_time``, so every sample has
-an absolute JACK frame number. It stops after ``--seconds`` of audio, on SIGTERM/SIGINT, or when
-stdin reaches end of file (only when stdin is a pipe, so ``stdin=DEVNULL`` does not stop it at
-once). Then it prints one JSON object on stdout:
+an absolute JACK frame number. It stops after ``--seconds`` of audio (or earlier, as every
+harness does). Then it prints one JSON object on stdout:
 
     onset_frames        absolute JACK frames of the onsets of max(|x|) over the channels
     onset_frames_per_channel   the same per channel
@@ -32,19 +32,12 @@ recorder unwraps it from the first recorded block, so numbers may exceed 2**32 b
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import signal
-import stat
 import sys
-import threading
-import time
 
 import numpy as np
 
-import jack
-
-WRAP = 1 << 32
+from jack_harness_base import (ClientWatch, harness_parser, missing_ports, open_client, poll,
+                               print_result, ready_and_watch_stdin, stop_on_signals, unwrap_frames)
 
 
 def detect_onsets(x: np.ndarray, threshold: float, min_gap: int, segment_starts=()) -> np.ndarray:
@@ -71,21 +64,11 @@ def detect_onsets(x: np.ndarray, threshold: float, min_gap: int, segment_starts=
     return loud[quiet_before >= min_gap]
 
 
-def unwrap_frames(frames: np.ndarray) -> np.ndarray:
-    """Unwrap 32-bit JACK frame times relative to the first one (int64)."""
-    frames = np.asarray(frames, dtype=np.int64)
-    if frames.size == 0:
-        return frames
-    return frames[0] + ((frames - frames[0]) % WRAP)
-
-
 def parse_args(argv=None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--name", default="recorder", help="JACK client name (default: recorder)")
+    p = harness_parser(__doc__, name="recorder", seconds=10.0,
+                       seconds_help="record at most this long (default 10)")
     p.add_argument("--connect-from", required=True, metavar="PATTERN",
                    help="regex for the audio output ports to record, e.g. 'player:'")
-    p.add_argument("--seconds", type=float, default=10.0,
-                   help="record at most this long (default 10)")
     p.add_argument("--channels", type=int, choices=(1, 2), default=1, help="input ports (1 or 2)")
     p.add_argument("--threshold", type=float, default=0.05, help="onset threshold on |x|")
     p.add_argument("--min-gap", type=int, default=256,
@@ -110,20 +93,12 @@ class State:
         self.nblocks = 0
         self.recording = False
         self.full = False
-        self.xruns = 0
 
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    stop = threading.Event()
-
-    def on_signal(signum, frame):
-        stop.set()
-
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
-
-    client = jack.Client(args.name, no_start_server=True)
+    stop = stop_on_signals()
+    client = open_client(args.name)
     rate = client.samplerate
     blocksize = client.blocksize
     n_frames = int(round(args.seconds * rate))
@@ -155,57 +130,29 @@ def main(argv=None) -> int:
         st.pos = pos + frames
         st.nblocks = nb + 1
 
-    @client.set_xrun_callback
-    def xrun(delayed_usecs):
-        # JACK's notification thread, not the realtime one.
-        st.xruns += 1
-
+    watch = ClientWatch(client)
     client.activate()
     try:
-        sources = []
-        deadline = time.monotonic() + args.wait
-        while not stop.is_set():
-            sources = client.get_ports(args.connect_from, is_audio=True, is_output=True)
-            if sources or time.monotonic() > deadline:
-                break
-            time.sleep(0.01)
+        sources = poll(lambda: client.get_ports(args.connect_from, is_audio=True, is_output=True),
+                       args.wait, stop)
         if not sources:
-            print(f"jack_recorder: no audio output ports match {args.connect_from!r} after "
-                  f"{args.wait} s; ports: {[p.name for p in client.get_ports()]}",
-                  file=sys.stderr, flush=True)
-            return 2
+            return missing_ports("jack_recorder", "audio output ports match", args.connect_from, args.wait, client)
         connections = []
         for src, dst in zip(sources, ports):
             client.connect(src, dst)
             connections.append([src.name, dst.name])
             print(f"jack_recorder: connected {src.name} -> {dst.name}", file=sys.stderr, flush=True)
         st.recording = True
-        t_ready = time.monotonic() + 5.0
-        while st.nblocks < 2 and not st.full and time.monotonic() < t_ready:
-            time.sleep(0.001)
+        poll(lambda: st.nblocks >= 2 or st.full, 5.0, interval_s=0.001)
         if st.nblocks < 2:
             print("jack_recorder: no process blocks recorded within 5 s",
                   file=sys.stderr, flush=True)
             return 3
-        print("ready", file=sys.stderr, flush=True)
-
-        if _stdin_is_pipe():
-            def watch_stdin():
-                # os.read, not sys.stdin: a daemon thread blocked in a buffered read aborts
-                # the interpreter at exit ("could not acquire lock ... <stdin>").
-                try:
-                    while os.read(0, 65536):
-                        pass
-                except OSError:
-                    pass
-                finally:
-                    stop.set()
-            threading.Thread(target=watch_stdin, daemon=True).start()
-
+        ready_and_watch_stdin(stop)
         while not stop.is_set() and not st.full:
             stop.wait(0.01)
         st.recording = False
-        xruns = st.xruns
+        xruns = watch.xruns
     finally:
         client.deactivate()
         client.close()
@@ -243,15 +190,8 @@ def main(argv=None) -> int:
         "connections": connections,
         "peak": float(mix.max()) if n else 0.0,
     }
-    print(json.dumps(out), flush=True)
+    print_result(out)
     return 0
-
-
-def _stdin_is_pipe() -> bool:
-    try:
-        return stat.S_ISFIFO(os.fstat(sys.stdin.fileno()).st_mode)
-    except (OSError, ValueError, AttributeError):
-        return False
 
 
 if __name__ == "__main__":

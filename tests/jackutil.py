@@ -29,7 +29,8 @@ measure how often a client is late against a real-time clock: there jackd names 
 (``late_clients()``), so the engine's xruns can be counted apart from the harness's. In sync mode
 jackd only reports that the driver cycle ran late, without a client name.
 
-Client processes (``jack_player.py``, ``jack_recorder.py``) get ``server.env``:
+Client processes (``jack_player.py``, ``jack_clapper.py``, ``jack_recorder.py``, the MIDI
+harness and receiver; their shared contract is ``jack_harness_base.py``'s) get ``server.env``:
 ``JACK_DEFAULT_SERVER=<name>`` and ``JACK_NO_START_SERVER=1`` on a copy of ``os.environ``. For
 an in-process JACK client (PortAudio through sounddevice), ``server.activate_environ()`` sets the
 same variables in ``os.environ``; PortAudio reads them at initialisation, so
@@ -58,6 +59,7 @@ from typing import Iterator
 HERE = Path(__file__).resolve().parent
 RECORDER_SCRIPT = HERE / "jack_recorder.py"
 PLAYER_SCRIPT = HERE / "jack_player.py"
+CLAPPER_SCRIPT = HERE / "jack_clapper.py"
 MIDI_HARNESS_SCRIPT = HERE / "jack_midi_harness.py"
 MIDI_RECEIVER_SCRIPT = HERE / "jack_midi_receiver.py"
 SHM_DIR = Path("/dev/shm")
@@ -423,7 +425,7 @@ class JackClientProcess:
 
     The script prints a line ``ready`` on stderr once its ports are connected, and one JSON
     object on stdout when it ends. Closing its stdin (``result(close_stdin=True)``) or SIGTERM
-    ends it early.
+    ends it early (jack_harness_base.py).
     """
 
     def __init__(self, script: Path, args: list[str], env: dict[str, str], label: str) -> None:
@@ -577,6 +579,25 @@ def start_player(
         "--delay", str(delay_s), "--seconds", str(seconds),
     ]
     return JackClientProcess(PLAYER_SCRIPT, args, server.env, f"jack_player {name!r}")
+
+
+def start_clapper(
+    server: JackServer,
+    wave: str | os.PathLike,
+    at_s: list[float],
+    *,
+    name: str = "clapper",
+    seconds: float = 20.0,
+) -> JackClientProcess:
+    """Start ``jack_clapper.py``: the sound in the .npy file ``wave`` from each of ``at_s``
+    (seconds after its port ``<name>:out_1`` gets its first connection; increasing).
+
+    It ends by itself after the last sound; ``.result()`` waits for that (``close_stdin=True``
+    ends it early) and returns each sound's first frame (``onset_frames``).
+    """
+    args = ["--name", name, "--wave", str(wave), "--at", ",".join(map(str, at_s)),
+            "--seconds", str(seconds)]
+    return JackClientProcess(CLAPPER_SCRIPT, args, server.env, f"jack_clapper {name!r}")
 
 
 def _cli_args(options: dict) -> list[str]:

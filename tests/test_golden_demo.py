@@ -3,14 +3,18 @@
 key for key (the session id and the output paths aside).
 
 The golden files in tests/data/golden/ were printed by the code at tag ``pre-i11`` (before issue
-11: ``git checkout pre-i11 && live demo --seed 3 --json``). Values are compared exactly: the
-demo is deterministic (seeded client, offline engine), so any difference is a change of
-behaviour, not noise.
+11: ``git checkout pre-i11 && live demo --seed 3 --json``). The demo is deterministic
+(seeded client, offline engine), so every value is compared exactly except the floats computed by
+least squares (bGLS's alpha and the like), compared to 1e-9 of their size: their last digits move
+with the numpy/BLAS build (a fresh install on 2026-12-01, numpy 2.4.6 and scipy 1.17.1, printed
+alpha 0.5317176037939849 for the golden 0.5317176037939363, 9e-14 apart). A change of behaviour
+moves a value far more than that.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import subprocess
 import sys
 from pathlib import Path
@@ -47,10 +51,20 @@ def _keys_and_values(doc: dict, path: str = "") -> dict[str, object]:
 def test_demo_json_matches_the_output_before_issue_11_key_for_key(tmp_path, argv, golden):
     before = json.loads((GOLDEN / golden).read_text())
     after = _demo(argv, tmp_path)
-    # The session id is new each time and the paths name this run's folder; the rest is exact.
+    # The session id is new each time and the paths name this run's folder; the rest as the docstring says.
     assert isinstance(after.pop("session_id"), str) and before.pop("session_id")
     outputs_before, outputs_after = before.pop("outputs"), after.pop("outputs")
     assert list(outputs_after) == list(outputs_before) == ["wav", "db"]
     assert Path(outputs_after["wav"]).name.startswith("session-") and Path(outputs_after["db"]).name == "live-demo.db"
     assert list(_keys_and_values(after)) == list(_keys_and_values(before))  # the same keys, in the same order
-    assert _keys_and_values(after) == _keys_and_values(before)
+    assert _keys_and_values(after) == {k: _near(v, _keys_and_values(after)[k]) for k, v in _keys_and_values(before).items()}
+
+
+REL_TOL = 1e-9  # the numpy/BLAS build's last digits (module docstring); a behaviour change is far larger
+
+
+def _near(golden: object, value: object) -> object:
+    """``value`` where it is a float within REL_TOL of the golden one, else ``golden`` (so == fails)."""
+    if isinstance(golden, float) and isinstance(value, float) and math.isclose(golden, value, rel_tol=REL_TOL):
+        return value
+    return golden

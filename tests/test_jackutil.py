@@ -1,4 +1,4 @@
-"""Self-test of the JACK test infrastructure (jackutil, jack_player, jack_recorder).
+"""Self-test of the JACK test infrastructure (jackutil, jack_harness_base, jack_player, jack_recorder).
 
 Needs jackd (DESIGN.md 8.3) but no project code. A missing jackd fails these tests.
 """
@@ -13,7 +13,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from jack_recorder import detect_onsets, unwrap_frames
+from jack_harness_base import unwrap_frames
+from jack_recorder import detect_onsets
 from jackutil import (
     JackServer,
     JackServerError,

@@ -2,6 +2,8 @@
 frame it was played, on a real JACK graph."""
 
 import subprocess
+import sys
+import time
 from pathlib import Path
 
 from jackutil import JackClientProcess, start_player
@@ -31,19 +33,46 @@ def _connect(server, src, dst):
     subprocess.run(["jack_connect", "-s", server.name, src, dst], check=True, env=server.env, timeout=30)
 
 
+def _loop_output_into_input_when_they_open(server, proc, timeout_s=30.0):
+    """Connect ``live:out_0`` to ``live:in_0`` within milliseconds of both ports existing.
+
+    An in-process JACK client polls the port list (a few ms a call): with ``jack_lsp`` and
+    ``jack_connect`` (a new client each call, seconds each on a loaded server) the loop was once
+    made after five of twelve calibration clicks had sounded (7 heard, 8 needed, in a realtime
+    phase run while other test runs loaded the machine, 2026-12-01)."""
+    import jack
+
+    client = jack.Client("loopback-maker", servername=server.name, no_start_server=True)
+    try:
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            names = {port.name for port in client.get_ports("live:")}
+            if {"live:out_0", "live:in_0"} <= names:
+                client.connect("live:out_0", "live:in_0")
+                return
+            if proc.poll() is not None:
+                raise AssertionError(f"live calibrate exited early ({proc.returncode}): {proc.stderr.read()}")
+            time.sleep(0.002)
+        proc.kill()
+        raise AssertionError(f"live calibrate opened no live:out_0 and live:in_0 within {timeout_s} s")
+    finally:
+        client.close()
+
+
 def test_mic_calibration_by_loopback_measures_the_graphs_round_trip(jack_server_sync, tmp_path):
     """``live calibrate --input mic`` with live's output looped into its input (an acoustic
     loopback on the graph): what it stores is the round trip, one 64-frame period on JACK (our
     output of one cycle is our input in the next)."""
     import json
 
-    from live_run_helpers import finish, rows, start_live
+    from live_run_helpers import finish, rows
 
     server = jack_server_sync
     db = tmp_path / "live.db"
-    proc = start_live(server, ["calibrate", "--input", "mic", "--json", "--db", str(db), "--taps", "12",
-                               "--tempo", "120"])
-    _connect(server, "live:out_0", "live:in_0")
+    proc = subprocess.Popen([sys.executable, "-m", "live", "calibrate", "--input", "mic", "--json", "--db", str(db),
+                             "--taps", "12", "--tempo", "120"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=server.env)
+    _loop_output_into_input_when_they_open(server, proc)
     code, out, err = finish(proc)
     assert code == 0, err
     result = json.loads(out)
@@ -79,9 +108,6 @@ def test_mic_onsets_are_stored_at_the_frames_they_were_played(jack_server_sync, 
     assert all(r["source"] == "mic" for r in json.loads(out)["responses"])
 
 
-CLAPPER = Path(__file__).with_name("jack_clapper.py")
-
-
 def test_claps_over_the_beat_and_its_bleed_are_stored_within_a_millisecond_and_the_beat_is_not(
         jack_server_sync, tmp_path):
     """``live run --mic`` with its own output looped into its input (the beat's bleed, at full
@@ -95,7 +121,7 @@ def test_claps_over_the_beat_and_its_bleed_are_stored_within_a_millisecond_and_t
     import numpy as np
 
     import mic_signals
-    from jackutil import start_recorder
+    from jackutil import start_clapper, start_recorder
     from live.store.store import Store
     from live_run_helpers import click_offset, finish, rows, start_live_run, write_preset
 
@@ -110,8 +136,7 @@ def test_claps_over_the_beat_and_its_bleed_are_stored_within_a_millisecond_and_t
     proc = start_live_run(server, write_preset(tmp_path / "beat.toml", tempo=120, beats=34), db, "--mic")
     with start_recorder(server, "live:", seconds=35, threshold=0.01, name="rec") as rec:
         rec.wait_ready()
-        with JackClientProcess(CLAPPER, ["--name", "clapper", "--wave", str(wave), "--at", ",".join(map(str, at_s)),
-                                         "--seconds", "30"], server.env, "clapper") as clapper:
+        with start_clapper(server, wave, at_s, name="clapper", seconds=30) as clapper:
             clapper.wait_ready(timeout_s=30)
             _connect(server, "live:out_0", "live:in_0")  # the bleed
             _connect(server, "clapper:out_1", "live:in_0")

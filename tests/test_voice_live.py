@@ -1,19 +1,29 @@
 """Sung answers live on the JACK dummy graph: ``live run <sung preset> --voice`` hears a voice
-played into its input (tests/jack_singer.py), finds the sung notes of the answer window after it
-closes (on its worker thread) and stores the trial with their pitch: every answer note within
-30 cents of what was sung, and the notes as far apart as they were sung. The window's audio is
-stored with the run (``run_audio``) at its frames, and the session's WAV export carries it."""
+played into its input (live.sim.singing's, played by tests/jack_clapper.py), finds the sung
+notes of the answer window after it closes (on its worker thread) and stores the trial with
+their pitch: every answer note within 30 cents of what was sung, and the notes as far apart as
+they were sung. The window's audio is stored with the run (``run_audio``) at its frames, and the
+session's WAV export carries it."""
 
 import json
 import subprocess
 import wave
-from pathlib import Path
 
 import numpy as np
 
-from jackutil import JackClientProcess
+from jackutil import start_clapper
+from live.sim.singing import VOICES, SungNoteSpec, sing
 
-SINGER = Path(__file__).with_name("jack_singer.py")
+
+def sung_phrase(path, *, midi: float, notes: int, every_s: float, note_s: float = 0.35,
+                sample_rate: int = 48000) -> list[int]:
+    """Save to ``path`` (.npy) a child's voice singing ``notes`` notes of ``midi`` (a fractional
+    MIDI pitch) on "a", each ``note_s`` seconds long, one every ``every_s`` seconds, the first
+    at its first sample; return each note's onset in frames from that first sample."""
+    specs = [SungNoteSpec(k * every_s, note_s, midi, "a", 0.3) for k in range(notes)]
+    np.save(path, sing(specs, voice=VOICES["child"], sample_rate=sample_rate,
+                       duration_s=notes * every_s + 0.2, seed=1))
+    return [round(s.onset_s * sample_rate) for s in specs]
 
 PRESET = """schema = 1
 activity = "call_response"
@@ -40,15 +50,17 @@ def test_a_voice_at_the_input_is_found_and_scored_with_its_pitch(jack_server_syn
     preset.write_text(PRESET)
     db = tmp_path / "live.db"
     proc = start_live_run(server, preset, db, "--voice")
-    with JackClientProcess(SINGER, ["--name", "singer", "--midi", "64.1", "--notes", "16", "--seconds", "30"],
-                           server.env, "singer") as singer:
+    wave_path = tmp_path / "sung.npy"  # synthesized while live starts, as the singer process did
+    note_frames = sung_phrase(wave_path, midi=64.1, notes=16, every_s=0.5, sample_rate=server.sample_rate)
+    with start_clapper(server, wave_path, [0.0], name="singer", seconds=30) as singer:
         singer.wait_ready(timeout_s=30)
         subprocess.run(["jack_connect", "-s", server.name, "singer:out_1", "live:in_0"], check=True, env=server.env,
                        timeout=30)
         code, out, err = finish(proc, timeout_s=90)
-        sung = singer.result(timeout_s=30, close_stdin=True)
+        played = singer.result(timeout_s=30, close_stdin=True)
     assert code == 0, err
-    assert sung["onset_frames"], sung
+    assert played["onset_frames"], played  # the phrase started
+    sung = {"onset_frames": [played["onset_frames"][0] + f for f in note_frames]}  # each note's first frame
     [trial] = json.loads(out)["runs"][0]["trials"]
     answer = trial["answer"]
     assert len(answer) >= 3, trial  # the window (about 3 s) holds several of the notes sung every 0.5 s
@@ -148,8 +160,9 @@ def test_with_its_own_output_looped_into_the_input_only_the_voice_is_found(jack_
         store.save_calibration(input_path="mic", device="default audio input", latency_frames=64, sample_rate=48000,
                                details={})
     proc = start_live_run(server, preset, db, "--voice")
-    with JackClientProcess(SINGER, ["--name", "singer", "--midi", "64.1", "--notes", "24", "--every-s", "0.55",
-                                    "--seconds", "40"], server.env, "singer") as singer:
+    wave_path = tmp_path / "sung.npy"  # synthesized while live starts, as the singer process did
+    sung_phrase(wave_path, midi=64.1, notes=24, every_s=0.55, sample_rate=server.sample_rate)
+    with start_clapper(server, wave_path, [0.0], name="singer", seconds=40) as singer:
         singer.wait_ready(timeout_s=30)
         for src in ("live:out_0", "singer:out_1"):
             subprocess.run(["jack_connect", "-s", server.name, src, "live:in_0"], check=True, env=server.env,
