@@ -6,7 +6,8 @@ Two channels are followed: the broadband one (the 120 Hz high-pass) and the low 
 drum's or a low note's attack starts: the input less its copies one mains period earlier at 50 Hz
 and at 60 Hz (a comb, ``x[n] - x[n - P50] - x[n - P60] + x[n - P50 - P60]``, that cancels hum at
 either mains frequency with all its harmonics, and DC, without delaying anything else), then a
-2nd-order low-pass at 1 kHz (0.23 ms of delay; a 20th of white noise's power is left).
+2nd-order low-pass at 1 kHz (0.23 ms of delay; a 20th of white noise's power is left). With
+``P_LOW`` 0 the low band is not computed at all (the broadband detector alone: the song warp's).
 
 Realtime-safe: no (control thread; see :class:`live.engine.onsets.OnsetDetector`).
 """
@@ -21,7 +22,7 @@ GAINS = 15  # per-window bleed gains whose median is the gain
 # parameter slots
 (P_FAST, P_ENV, P_SLOW, P_HOLD, P_RISE, P_THR, P_NOISE_F, P_LOCAL_F, P_BACK_F,
  P_REFRACT, P_MAX_BACK, P_PEAK, P_WARM, P_MARGIN, P_GAIN0, P_WIN, P_BRIDGE, P_REF_MIN, P_MEAS, P_SETTLE,
- P_ENV_LO, P_P50, P_P60, P_BACK_LO, P_N) = range(25)
+ P_ENV_LO, P_P50, P_P60, P_BACK_LO, P_LOW, P_N) = range(26)
 # state slots
 (S_FAST, S_ENV, S_SLOW, S_NOISE, S_REF, S_HOLD, S_GAIN, S_NEXT, S_PEND, S_PEAK,
  S_SEEN, S_WSUM_X, S_WSUM_R, S_NGAINS, S_RFAST, S_RSLOW, S_PREV_X, S_QUIET, S_MEAS, S_RFH, S_RMIN, S_RON,
@@ -102,6 +103,7 @@ def run(x, ref, has_ref, first, p, sos, sos_lo, z, z_lo, s, hist, gains, out_fra
     p_peak, p_refract, p_ref_min, p_rise = p[P_PEAK], p[P_REFRACT], p[P_REF_MIN], p[P_RISE]
     p_settle, p_slow, p_thr, p_warm = p[P_SETTLE], p[P_SLOW], p[P_THR], p[P_WARM]
     p_win = p[P_WIN]
+    low = p[P_LOW] > 0
     n_out = 0
     for i in range(x.shape[0]):
         f = first + i
@@ -110,16 +112,17 @@ def run(x, ref, has_ref, first, p, sos, sos_lo, z, z_lo, s, hist, gains, out_fra
         n = int(seen)
         y = _filter(sos, z, 0, v)
         pw = y * y
-        yl = _filter(sos_lo, z_lo, 0, _hum_comb(hist, H_X, n, mask, v, p50, p60))
-        pl = yl * yl
         s_fast += p_fast * (pw - s_fast)
         s_env += p_env * (pw - s_env)
-        s_fast_lo += p_fast * (pl - s_fast_lo)
-        s_env_lo += p_env_lo * (pl - s_env_lo)
         s_slow, s_noise = _background(s_slow, s_noise, pw, seen, p_warm, p_slow, p_rise)
         seen_lo = seen - comb_len  # the comb is whole from then on
-        if seen_lo >= 0:
-            s_slow_lo, s_noise_lo = _background(s_slow_lo, s_noise_lo, pl, seen_lo, p_warm, p_slow, p_rise)
+        if low:
+            yl = _filter(sos_lo, z_lo, 0, _hum_comb(hist, H_X, n, mask, v, p50, p60))
+            pl = yl * yl
+            s_fast_lo += p_fast * (pl - s_fast_lo)
+            s_env_lo += p_env_lo * (pl - s_env_lo)
+            if seen_lo >= 0:
+                s_slow_lo, s_noise_lo = _background(s_slow_lo, s_noise_lo, pl, seen_lo, p_warm, p_slow, p_rise)
         s_seen = seen + 1.0
         noise = max(s_noise, 1e-20)
         noise_lo = max(s_noise_lo, 1e-20)
@@ -138,13 +141,14 @@ def run(x, ref, has_ref, first, p, sos, sos_lo, z, z_lo, s, hist, gains, out_fra
             s_rfh = max(s_rfast, s_rfh * (1.0 - p_env))  # held over ~1 ms: a reference a little early
             s_rslow += p_slow * (pr - s_rslow)
             s_hold = max(s_ref, s_hold * (1.0 - p_hold))
-            yrl = _filter(sos_lo, z_lo, 1, _hum_comb(hist, H_REF, n, mask, r, p50, p60))
-            prl = yrl * yrl
-            s_ref_lo += p_env_lo * (prl - s_ref_lo)
-            s_rfast_lo += p_fast * (prl - s_rfast_lo)
-            s_rfh_lo = max(s_rfast_lo, s_rfh_lo * (1.0 - p_env))
-            s_rslow_lo += p_slow * (prl - s_rslow_lo)
-            s_hold_lo = max(s_ref_lo, s_hold_lo * (1.0 - p_hold))
+            if low:
+                yrl = _filter(sos_lo, z_lo, 1, _hum_comb(hist, H_REF, n, mask, r, p50, p60))
+                prl = yrl * yrl
+                s_ref_lo += p_env_lo * (prl - s_ref_lo)
+                s_rfast_lo += p_fast * (prl - s_rfast_lo)
+                s_rfh_lo = max(s_rfast_lo, s_rfh_lo * (1.0 - p_env))
+                s_rslow_lo += p_slow * (prl - s_rslow_lo)
+                s_hold_lo = max(s_ref_lo, s_hold_lo * (1.0 - p_hold))
             # the bleed gain, per start of the reference after >= 5 ms of quiet: the microphone's
             # energy over the 10 ms from it less its energy over the 10 ms before, over the
             # reference's; the gain is the median of the last few
@@ -190,7 +194,7 @@ def run(x, ref, has_ref, first, p, sos, sos_lo, z, z_lo, s, hist, gains, out_fra
             bleed_lo = gain * s_hold_lo
             bleed_fast_lo = max(gain * s_rfh_lo, bleed_lo)
             background_lo = max(s_slow_lo - gain * s_rslow_lo, 0.0)
-        warm_lo = seen_lo >= p_warm
+        warm_lo = low and seen_lo >= p_warm
         h = int(f) & mask
         hist[H_FAST, h] = s_fast
         hist[H_FLOOR, h] = p_back_f * max(noise, background) + 2.0 * bleed_fast
@@ -219,8 +223,9 @@ def run(x, ref, has_ref, first, p, sos, sos_lo, z, z_lo, s, hist, gains, out_fra
             # than P_BRIDGE, never into the last onset's refractory window
             s_armed = 0.0
             limit = max(f - p_max_back, s_next)
-            earliest = min(_walk_back(hist, H_FAST, mask, f, limit, p_bridge),
-                           _walk_back(hist, H_FAST_LO, mask, f, limit, p_bridge))
+            earliest = _walk_back(hist, H_FAST, mask, f, limit, p_bridge)
+            if low:
+                earliest = min(earliest, _walk_back(hist, H_FAST_LO, mask, f, limit, p_bridge))
             peak = 0.0
             k = earliest
             while k <= f:

@@ -111,12 +111,16 @@ class OnsetDetector:
         With a reference, the 1 ms RMS must exceed this many times the expected bleed's RMS.
     bleed_gain : float
         The amplitude gain from reference to microphone assumed until it has been measured.
+    low_band : bool
+        Detect and walk back in the low band too (the default, the microphone's). False: the
+        broadband (high-passed) band alone, the low band not computed; the song warp's choice
+        (its attacks and costs measured in docs/performance.md, "warp").
     """
 
     def __init__(self, sample_rate: int, *, threshold: float = 0.01, noise_factor: float = 2.2,
                  local_factor: float = 2.0, back_factor: float = 2.0, refractory_s: float = 0.1,
                  highpass_hz: float = 120.0, max_attack_s: float = 0.03, bleed_margin: float = 2.0,
-                 bleed_gain: float = 1.0):
+                 bleed_gain: float = 1.0, low_band: bool = True):
         if not 0 < threshold < 1:
             raise ValueError(f"threshold must be between 0 and 1 (full scale), got {threshold}")
         if sample_rate <= 0:
@@ -172,6 +176,7 @@ class OnsetDetector:
         p[kn.P_ENV_LO] = 1 - np.exp(-1 / (0.003 * sample_rate))
         p[kn.P_BACK_LO] = 3.0 ** 2
         p[kn.P_P50], p[kn.P_P60] = round(sample_rate / 50), round(sample_rate / 60)  # the comb's delays
+        p[kn.P_LOW] = 1.0 if low_band else 0.0
         self._p = p
         self._s = np.zeros(kn.S_N)
         self._s[kn.S_GAIN] = p[kn.P_GAIN0]

@@ -9,7 +9,8 @@ sound); between key frames the stretch is linear. Two methods do the stretch:
   pattern set by the map (measured in docs/performance.md), so the error is measured and taken
   out: a click track with a click on
   every source beat is warped with the map, its clicks found by the microphone's
-  sample-resolution detector (:func:`live.engine.onsets.detect_onsets`), and each beat's key
+  sample-resolution detector (:func:`live.engine.onsets.detect_onsets` with :data:`DETECTOR`:
+  its broadband band alone, measured faster and nearer in docs/performance.md), and each beat's key
   frame is moved by its click's error, until every click is within :data:`TOLERANCE_MS` (at
   most :data:`MAX_ROUNDS` rounds; the round whose worst click was nearest is kept); what is
   left is taken out by :func:`retime` (each beat's stretch taken that many frames later, 5 ms
@@ -42,17 +43,18 @@ from live.engine.bank import synth_click
 from live.engine.files import create_private, open_private
 from live.engine.onsets import detect_onsets
 
-__all__ = ["METHODS", "MAX_ROUNDS", "TOLERANCE_MS", "TimeMap", "Warped", "cache_dir", "choose_method",
+__all__ = ["DETECTOR", "METHODS", "MAX_ROUNDS", "TOLERANCE_MS", "TimeMap", "Warped", "cache_dir", "choose_method",
            "click_track", "nearest_onsets", "probe_errors_frames", "retime", "stretch", "warp"]
 
 METHODS = ("rubberband", "phase-vocoder")
-WARP_VERSION = 2               # part of every cache key: bump when warping changes
+WARP_VERSION = 3               # part of every cache key: bump when warping changes
 TOLERANCE_MS = 0.25            # a click within this of its planned frame needs no more correction
 MAX_ROUNDS = 4                 # click-track corrections of the key frames at most
 RUBBERBAND_ARGS = {"--crisp": "6"}
 PV_FFT, PV_HOP = 1024, 128     # the phase vocoder's window and hop (measured: docs/performance.md)
 _PV_CHUNK = 512                # output frames computed at once
 _PROBE_THRESHOLD = 0.05        # the click track's clicks peak at 0.6; found where they first pass this
+DETECTOR = {"low_band": False}  # the detector's broadband band alone (docs/performance.md, "warp")
 _SEARCH_MS = 25.0              # a click further than this from its planned frame is not taken as its own
 FALLBACK_LINE = ("Rubber Band (rubberband-cli) is not installed: the song is warped with librosa's phase "
                  "vocoder (softer attacks); install it: sudo apt-get install rubberband-cli")
@@ -172,7 +174,8 @@ def probe_errors_frames(warped_clicks: np.ndarray, planned: np.ndarray, sample_r
     """Each planned frame's click (:func:`nearest_onsets` over the warped click track) minus the
     planned frame; a beat with no click within :data:`_SEARCH_MS` gets that limit (never 0)."""
     limit = int(round(_SEARCH_MS * sample_rate / 1000.0))
-    found = nearest_onsets(warped_clicks, planned, sample_rate, search_ms=_SEARCH_MS, threshold=_PROBE_THRESHOLD)
+    found = nearest_onsets(warped_clicks, planned, sample_rate, search_ms=_SEARCH_MS, threshold=_PROBE_THRESHOLD,
+                           **DETECTOR)
     return np.array([limit if e is None else e for e in found], dtype=np.int64)
 
 
