@@ -248,3 +248,16 @@ def test_taps_are_found_at_their_first_sample_at_any_sample_rate(sample_rate):
 def test_a_walk_back_longer_than_half_a_second_is_refused():
     with pytest.raises(ValueError, match=r"max_attack_s must be 0\.\.0\.5 s, got 1"):
         OnsetDetector(SR, max_attack_s=1)
+
+
+def test_without_the_low_band_taps_are_found_at_their_first_sample_and_a_quiet_low_attack_is_not_found():
+    frames = [1000, 25000, 49001, 60000, 90007]
+    x = _taps(frames, 100000)
+    assert [o.frame for o in detect_onsets_(x, low_band=False)] == frames == [o.frame for o in detect_onsets_(x)]
+    rng = np.random.default_rng(4)  # an 80 Hz attack at 0.2 over noise of RMS 0.02: the high-pass takes most of it
+    low = rng.normal(0, 0.02, 48000)
+    t = np.arange(int(0.1 * SR)) / SR
+    low[20000: 20000 + t.size] += 0.2 * np.sin(2 * np.pi * 80 * t) * np.exp(-t / 0.05)
+    (both,) = detect_onsets_(low)
+    assert 20000 <= both.frame <= 20000 + 0.001 * SR
+    assert detect_onsets_(low, low_band=False) == []
