@@ -237,6 +237,7 @@ class RunLoop:
         controls: list[Control] = []
         releases: list[Release] = []
         kept: list[AudioChunk] = []  # audio input the activity keeps for the record (a sung answer's window)
+        hears, keeps = isinstance(activity, HearsAudio), isinstance(activity, KeepsAudio)  # once: a Protocol check is slow
         next_wanted, end_now = "next", False
         stop_frame: int | None = None  # the therapist's stop, next or quit came at this frame
         change: AudioLost | AudioBack | None = None
@@ -275,7 +276,7 @@ class RunLoop:
                             e.feedback.give(activity.input_sounds(ev, e.feedback.sound_frame(ev, now)), ev)
                     else:  # the therapist's playing is stored, never scored; it may amount to controls
                         wanted.extend(activity.on_therapist_input(ev))
-                if polled.audio is not None and isinstance(activity, HearsAudio):  # a voice, for a sung answer
+                if polled.audio is not None and hears:  # a voice, for a sung answer
                     activity.on_audio(polled.audio)
                 for ev in polled.releases:
                     e.feedback.release(ev, now)
@@ -315,7 +316,7 @@ class RunLoop:
                     releases.append(release)
                 e.feedback.let_ring()
                 sounds.extend(e.feedback.take_stored())
-            if isinstance(activity, KeepsAudio):
+            if keeps:
                 kept.extend(activity.take_audio_clips())
             if finished or e.writer.due(now):
                 e.writer.batch(run_id, sounds=sounds, inputs=inputs, responses=responses, controls=controls,
