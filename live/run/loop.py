@@ -18,7 +18,7 @@ Each control step (DESIGN.md section 3), in this order:
 
 A run ended early, however (the therapist's stop, next or quit control, a signal's stop of the
 session, an outage), is stopped the same way: the activity's ``stop`` is told the frame it
-ended at (the control's; the step's for a signal; the last frame heard for an outage), and the
+ended at (the step that took the control or the signal; the last frame heard for an outage), and the
 releases that gives (a song's queued slices) go to the engine and the store with the last batch.
 
 Then the audio edge lets one step pass (offline it renders it; live it sleeps it). Everything
@@ -239,7 +239,6 @@ class RunLoop:
         kept: list[AudioChunk] = []  # audio input the activity keeps for the record (a sung answer's window)
         hears, keeps = isinstance(activity, HearsAudio), isinstance(activity, KeepsAudio)  # once: a Protocol check is slow
         next_wanted, end_now = "next", False
-        stop_frame: int | None = None  # the therapist's stop, next or quit came at this frame
         change: AudioLost | AudioBack | None = None
         lost_frame: int | None = None  # the audio went away here: the run ends at it
         last_frame = audio.now_frame() - 1
@@ -285,7 +284,6 @@ class RunLoop:
             for control in wanted:
                 if control.action == "quit":
                     self.session.request_stop("ended by the therapist at the console")
-                    stop_frame = control.frame if stop_frame is None else stop_frame
                 elif control.action == "mark":
                     e.writer.call(self.store.add_note, self.session_id, control.text or "", run_id=run_id,
                                   frame=control.frame)
@@ -294,7 +292,6 @@ class RunLoop:
                     effect = activity.on_control(control)
                     if control.action in RUN_ACTIONS:
                         effect, next_wanted, end_now = RUN_ACTIONS[control.action], RUN_ENDS[control.action], True
-                        stop_frame = control.frame if stop_frame is None else stop_frame
                     controls.append((control.frame, control.action, control.value, effect))
                     if effect:
                         self.log(effect)
@@ -310,7 +307,10 @@ class RunLoop:
             finished = done_itself or end_now or self.session.stop_requested()
             if finished:
                 if not activity.is_finished(end_frame):  # ended early: a stop, next or quit, a signal, an outage
-                    activity.stop(at_frame=end_frame if stop_frame is None or lost_frame is not None else stop_frame)
+                    # At the run's end frame: this step's, not the control's own frame, which a
+                    # console key read late puts a step or more in the past, where a release
+                    # would sound later than stored (tests/test_song_stop_live.py, 1 run in 4).
+                    activity.stop(at_frame=end_frame)
                 for release in activity.take_releases():  # what it cuts short as it ends (a stopped song)
                     audio.release_sound(release)
                     releases.append(release)
