@@ -134,9 +134,14 @@ def test_claps_over_the_beat_and_its_bleed_are_stored_within_a_millisecond_and_t
     np.save(wave, 1.5 * mic_signals.clap(np.random.default_rng(4)))  # peak 1.5: JACK's float path, no clipping
     at_s = [4.0 + 0.52 * k for k in range(25)]  # the beat starts some 3 s after the connections
     proc = start_live_run(server, write_preset(tmp_path / "beat.toml", tempo=120, beats=34), db, "--mic")
-    with start_recorder(server, "live:", seconds=35, threshold=0.01, name="rec") as rec:
+    # Upper bounds only: the clapper ends after its last clap, the recorder when live has ended
+    # (close_stdin below). With bounds of 30 and 35 s this test failed twice on 2026-12-01 (the
+    # fresh-clone suite: the clapper played 19 of 25 claps; 1 run in 5 after, 34 s long: an offset
+    # 11 beats off, as when the recording stops before the run's last 11 clicks); a bound hit on
+    # a slow run is the likely cause, not proven. 5 of 5 passed with these bounds.
+    with start_recorder(server, "live:", seconds=90, threshold=0.01, name="rec") as rec:
         rec.wait_ready()
-        with start_clapper(server, wave, at_s, name="clapper", seconds=30) as clapper:
+        with start_clapper(server, wave, at_s, name="clapper", seconds=90) as clapper:
             clapper.wait_ready(timeout_s=30)
             _connect(server, "live:out_0", "live:in_0")  # the bleed
             _connect(server, "clapper:out_1", "live:in_0")
@@ -150,7 +155,7 @@ def test_claps_over_the_beat_and_its_bleed_are_stored_within_a_millisecond_and_t
                                  window=(recorded["first_frame"], recorded["n_frames_recorded"]))
     assert heard >= 4
     claps = played["onset_frames"]
-    assert len(claps) == 25
+    assert len(claps) == 25, (played, clapper.stderr)
     stored = [f for (f,) in rows(db, "SELECT frame FROM events WHERE kind = 'input' AND source = 'mic' ORDER BY frame")]
     # a stored onset's JACK frame: its engine frame + the calibration (64) + the offset
     assert len(stored) == len(claps), (stored, claps, offset)
