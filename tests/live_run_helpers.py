@@ -1,6 +1,7 @@
 """Running ``live run`` against a JACK dummy server and reading back what it stored."""
 
 import json
+import os
 import sqlite3
 import subprocess
 import sys
@@ -122,6 +123,13 @@ RECORDER_ATTEMPTS = 3  # runs at most. Measured 2026-11-30: the recorder (on the
 # nothing more when the first has none (docs/performance.md, "Timing tests measured again").
 
 
+def stolen_ms() -> float:
+    """CPU time the hypervisor took from this virtual machine so far, summed over its CPUs (ms):
+    the ``steal`` column of /proc/stat's ``cpu`` line (0 on a machine that has none)."""
+    fields = Path("/proc/stat").read_text().splitlines()[0].split()
+    return int(fields[8]) * 1000 / os.sysconf("SC_CLK_TCK") if len(fields) > 8 else 0.0
+
+
 def busy_thread_run(server, folder, *, clicks: int) -> dict:
     """One ``live run`` of ``clicks`` clicks at 120 BPM (0.5 s apart) with a busy pure-Python
     thread in its process, recorded by a separate JACK-Client process. Returns what the engine and
@@ -129,11 +137,13 @@ def busy_thread_run(server, folder, *, clicks: int) -> dict:
     folder.mkdir()
     preset = write_preset(folder / "beat.toml", tempo=120, beats=clicks)
     db = folder / "live.db"
+    stolen_before_ms = stolen_ms()
     proc = start_live_run(server, preset, db, busy=True)
     with start_recorder(server, "live:", seconds=clicks / 2 + 5, threshold=0.01, name="rec") as rec:
         rec.wait_ready()
         code, out, err = finish(proc, timeout_s=clicks / 2 + 80)
         recorded = rec.result(timeout_s=60, close_stdin=True)
+    stolen_run_ms = stolen_ms() - stolen_before_ms
     assert code == 0, err
     stored = [f for (f,) in rows(db, "SELECT frame FROM events WHERE kind = 'sound' ORDER BY frame")]
     assert len(stored) == clicks and set(np.diff(stored)) == {24000}
@@ -145,7 +155,7 @@ def busy_thread_run(server, folder, *, clicks: int) -> dict:
     busy_line = [line for line in err.splitlines() if line.startswith("busy thread")][0]
     return {"engine": json.loads(out)["engine"], "clicks": stored, "heard": heard, "expected": len(expected),
             "gaps": recorded["gaps"], "gap_frames": recorded["gap_frames"], "recorder_xruns": recorded["xruns"],
-            "busy_line": busy_line}
+            "busy_line": busy_line, "stolen_ms": stolen_run_ms}
 
 
 def busy_thread_line(fig: dict, server) -> str:
@@ -154,7 +164,8 @@ def busy_thread_line(fig: dict, server) -> str:
     return (f"engine missed {engine['missed_cycles']} cycles, {engine['late']} late, {engine['dropped']} dropped; "
             f"recorder heard {fig['heard']}/{fig['expected']} clicks at their planned frames (recorder gaps "
             f"{fig['gaps']} {fig['gap_frames']}, its xruns {fig['recorder_xruns']}); {fig['busy_line']}; "
-            f"jackd xrun messages so far {len(server.xrun_messages())}")
+            f"jackd xrun messages so far {len(server.xrun_messages())}; CPU time the hypervisor took "
+            f"meanwhile {fig['stolen_ms']:.0f} ms")
 
 
 def therapist_controls(action: str, number: int) -> str:

@@ -87,11 +87,20 @@ def input_phase_s(db, k, timeout_s=5.0) -> float:
     raise AssertionError(f"input {k} and a beat not stored within {timeout_s} s")
 
 
-def test_xdotool_clicks_on_a_real_window_become_stored_touch_responses(jack_server_host_clock, tmp_path):
-    preset = tmp_path / "pads.toml"
+# Runs at most of the xdotool test. A run whose timing is out of bounds is measured again only when
+# the screen reported, in that run, a touch found after its loop was held up at least as long as
+# the excess (the touch's stamp late by that much: the machine, not the mapping). CI's run at stop 17
+# (2026-12-01): one gap 127 ms short of the clicks' host-time spacing, every xdotool call slow
+# (two calls spanning 224 ms), the other checks passed. Any other failure fails at once.
+XDOTOOL_ATTEMPTS = 3
+
+
+def _xdotool_run(server, folder) -> dict:
+    """One ``live run`` on a 1024x768 Xvfb screen with 6 xdotool clicks, one a beat (60 BPM)."""
+    folder.mkdir()
+    preset = folder / "pads.toml"
     preset.write_text(PRESET.format(beats=10))
-    db = tmp_path / "live.db"
-    server = jack_server_host_clock
+    db = folder / "live.db"
     with touch_screen(server) as x:
         proc, log = start_run_on_screen(server, preset, db)
         # 1024 x 768, two pads side by side: centres at x = 266 and 758
@@ -111,36 +120,58 @@ def test_xdotool_clicks_on_a_real_window_become_stored_touch_responses(jack_serv
             due -= input_phase_s(db, k)
         x.xdotool("mousemove", "512", "20", "click", "1")  # between the pads: no input
         code, out, err = log.finish()
-    assert code == 0, err
-    assert "client screen on display 0 (1024x768)" in err
-    inputs = rows(db, "SELECT frame, source, note, velocity FROM events WHERE kind = 'input' ORDER BY frame")
-    assert [(s, n, v) for _, s, n, v in inputs] == [("touch", pad, 100) for pad, _, _ in clicks]
-    # The stored frames keep the clicks' host-time spacing: each click happened between the
-    # host times before and after its xdotool call, and the engine mapped host time to frames.
-    frames = np.array([f for f, *_ in inputs])
+    held = [line for line in err.splitlines() if "loop was held up" in line]
+    held_up_ms = float(held[0].split("(longest ")[1].split(" ms")[0]) if held else 0.0
+    return {"code": code, "out": out, "err": err, "db": db, "clicks": clicks, "held_up_ms": held_up_ms}
+
+
+def _timing_excess_ms(frames, clicks, asyn) -> float:
+    """How far (ms) the run's timing is out of its bounds (0 within them)."""
+    excess = 0.0
     for i in range(1, len(clicks)):
+        # The stored frames keep the clicks' host-time spacing: each click happened between the
+        # host times before and after its xdotool call, and the engine mapped host time to frames,
+        # + the screen's stamping error (p99 4.4 ms under Xvfb, more on a loaded machine).
         gap_s = (frames[i] - frames[i - 1]) / 48000
-        lo = (clicks[i][1] - clicks[i - 1][2]) / 1e9
-        hi = (clicks[i][2] - clicks[i - 1][1]) / 1e9
-        # + the screen's stamping error (p99 4.4 ms under Xvfb, more on a loaded machine)
-        assert lo - 0.02 <= gap_s <= hi + 0.02, (i, lo, gap_s, hi)
-    responses = json.loads(out)["responses"]
-    assert len(responses) == 6 and all(r["source"] == "touch" for r in responses)
-    assert [r["note"] for r in responses] == [pad for pad, _, _ in clicks]
-    asyn = [r["asynchrony_ms"] for r in responses]
+        lo = (clicks[i][1] - clicks[i - 1][2]) / 1e9 - 0.02
+        hi = (clicks[i][2] - clicks[i - 1][1]) / 1e9 + 0.02
+        excess = max(excess, 1000 * (lo - gap_s), 1000 * (gap_s - hi))
     # Clicks 2..6 were aimed at beats, so each is matched to its own beat (window +-500 ms at
     # 60 BPM). Clicks 3..6 land within 100 ms of it: the phase read from the click before, a
     # second's drift of the dummy driver and each click's own stamping error, with room for a
     # loaded machine. Click 2 is aimed two seconds on from the first (measured up to 108 ms off).
-    assert all(a is not None for a in asyn[1:]) and abs(asyn[1]) <= 500, asyn
-    assert all(abs(a) <= 100 for a in asyn[2:]), asyn
+    excess = max(excess, abs(asyn[1]) - 500, *(abs(a) - 100 for a in asyn[2:]))
+    return excess
+
+
+def test_xdotool_clicks_on_a_real_window_become_stored_touch_responses(jack_server_host_clock, tmp_path):
+    server = jack_server_host_clock
+    for attempt in range(1, XDOTOOL_ATTEMPTS + 1):
+        run = _xdotool_run(server, tmp_path / f"run{attempt}")
+        code, out, err, db, clicks = run["code"], run["out"], run["err"], run["db"], run["clicks"]
+        assert code == 0, err
+        assert "client screen on display 0 (1024x768)" in err
+        inputs = rows(db, "SELECT frame, source, note, velocity FROM events WHERE kind = 'input' ORDER BY frame")
+        assert [(s, n, v) for _, s, n, v in inputs] == [("touch", pad, 100) for pad, _, _ in clicks]
+        frames = np.array([f for f, *_ in inputs])
+        responses = json.loads(out)["responses"]
+        assert len(responses) == 6 and all(r["source"] == "touch" for r in responses)
+        assert [r["note"] for r in responses] == [pad for pad, _, _ in clicks]
+        asyn = [r["asynchrony_ms"] for r in responses]
+        assert all(a is not None for a in asyn[1:]), asyn
+        excess_ms = _timing_excess_ms(frames, clicks, asyn)
+        print(f"\nXvfb clicks, run {attempt}: {len(inputs)} stored touch inputs, asynchronies (ms) "
+              f"{', '.join(f'{a:.0f}' for a in asyn)}; out of bounds by {max(excess_ms, 0):.0f} ms; the screen's "
+              f"longest hold-up before a touch {run['held_up_ms']:.0f} ms", file=sys.stderr)
+        if excess_ms <= 0 or attempt == XDOTOOL_ATTEMPTS or run["held_up_ms"] < excess_ms:
+            break
+    assert excess_ms <= 0, (f"timing out of bounds by {excess_ms:.0f} ms (the screen's longest hold-up before a "
+                            f"touch: {run['held_up_ms']:.0f} ms)", asyn, frames.tolist(), clicks)
     stored = rows(db, "SELECT count(*) FROM responses WHERE error_ms IS NOT NULL")[0][0]
     assert stored >= 5
     # each touched pad sounded (hit feedback on), 30 ms after its touch, and is stored with the sounds
     pads = [f for (f,) in rows(db, "SELECT frame FROM events WHERE kind = 'sound' AND cue_index IS NULL ORDER BY frame")]
     assert [p - f for p, f in zip(pads, frames)] == [1440] * 6
-    print(f"\nXvfb clicks: {len(inputs)} stored touch inputs, asynchronies (ms) "
-          f"{', '.join(f'{a:.0f}' for a in asyn)}", file=sys.stderr)
 
 
 # Calibrations run at most. The calibration rightly refuses taps whose IQR is over 30 ms; the

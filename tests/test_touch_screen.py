@@ -147,6 +147,21 @@ def test_each_tap_counts_once_whether_sdl_reports_it_as_a_touch_a_click_or_both(
     assert screen.touch_of(finger(0.01, 0.01), now) is None  # the margin: no pad
 
 
+def test_a_touch_found_after_the_loop_was_held_up_is_reported_with_how_long(screen):
+    screen.poll()
+    pygame.event.post(finger(0.25, 0.5))
+    assert len(screen.poll()) == 1  # found at once (unless this machine held the test up too)
+    time.sleep(0.035)  # the loop held up 35 ms (a busy machine), a touch waiting meanwhile
+    pygame.event.post(finger(0.75, 0.5))
+    assert len(screen.poll()) == 1
+    assert len(screen.poll()) == 0  # polls without touches add nothing
+    note = screen.timing_note()
+    assert note.split(" (longest ")[0] in (
+        f"{n} of 2 touches were found after this screen's loop was held up over 20 ms" for n in (1, 2)), note
+    longest_ms = float(note.split("(longest ")[1].split(" ms")[0])
+    assert 35 <= longest_ms < 1000 and note.endswith("ms): their times may be up to that late"), note
+
+
 def test_the_screen_process_starts_and_refuses_a_screen_that_is_not_there(monkeypatch):
     from live.ui.link import ScreenUnavailable, TouchLink
 

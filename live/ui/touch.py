@@ -61,6 +61,7 @@ ACCENT_COLOUR = (130, 130, 130)
 FEEDBACK_COLOUR = (255, 255, 255)  # a touched pad, and a pad the activity lights
 PROMPT_COLOUR = (255, 255, 255)
 SDL_MOUSE_TOUCHID = -1              # SDL's touch id of touches synthesized from the mouse
+HELD_UP_NS = 20_000_000             # a touch found this long after the poll before: reported at exit
 
 
 class ScreenError(RuntimeError):
@@ -130,21 +131,36 @@ class TouchScreen:
         self._fonts: dict[int, pygame.font.Font] = {}
         pygame.event.set_allowed(None)
         pygame.event.set_allowed([pygame.FINGERDOWN, pygame.MOUSEBUTTONDOWN, pygame.QUIT])
+        self._polled_ns = time.perf_counter_ns()
+        self.n_touches = 0
+        self.held_up_ns: list[int] = []  # per touch found over HELD_UP_NS after the poll before
 
     # --- input --------------------------------------------------------------------------------
     def poll(self) -> list[Touch]:
-        """Take SDL's pending events; every touch on a pad, stamped now."""
+        """Take SDL's pending events; every touch on a pad, stamped now. A touch happened
+        between the poll before and now: its stamp is late by at most that interval, which
+        :meth:`timing_note` reports when it was over ``HELD_UP_NS`` (the loop held up)."""
         events = pygame.event.get()
-        if not events:
-            return []
         now_ns = time.perf_counter_ns()
+        since_ns, self._polled_ns = now_ns - self._polled_ns, now_ns
         touches = []
         for ev in events:
             touch = self.touch_of(ev, now_ns)
             if touch is not None:
                 touches.append(touch)
                 self.lit[touch.pad] = now_ns
+                self.n_touches += 1
+                if since_ns > HELD_UP_NS:
+                    self.held_up_ns.append(since_ns)
         return touches
+
+    def timing_note(self) -> str | None:
+        """One line when touches were found after the loop was held up (a busy machine), else None."""
+        if not self.held_up_ns:
+            return None
+        return (f"{len(self.held_up_ns)} of {self.n_touches} touches were found after this screen's loop was "
+                f"held up over {HELD_UP_NS // 1_000_000} ms (longest {max(self.held_up_ns) / 1e6:.0f} ms): "
+                "their times may be up to that late")
 
     def touch_of(self, ev: pygame.event.Event, host_ns: int) -> Touch | None:
         """The pad touch an SDL event is, or None (not a touch, off the pads, or a duplicate)."""
@@ -347,6 +363,9 @@ def main(argv: list[str] | None = None) -> int:
         pass
     finally:
         screen.close()
+        note = screen.timing_note()
+        if note:
+            print(f"live touch: {note}", file=sys.stderr, flush=True)
     return 0
 
 
