@@ -78,6 +78,21 @@ def rows(db, sql, *args):
         con.close()
 
 
+def wait_until_stored(db, sql, at_least, *, timeout_s=30.0, proc=None) -> None:
+    """Wait until ``SELECT count(*) ...`` ``sql`` counts ``at_least`` rows in a running session's
+    store (the writer stores a batch every 0.4 s); ``proc``, the ``live`` process, ending first fails."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            if Path(db).exists() and rows(db, sql)[0][0] >= at_least:
+                return
+        except sqlite3.OperationalError:  # the store is being created
+            pass
+        assert proc is None or proc.poll() is None, f"live ended ({proc.returncode}) before {sql!r} counted {at_least}"
+        assert time.monotonic() < deadline, f"{sql!r} did not count {at_least} within {timeout_s} s"
+        time.sleep(0.05)
+
+
 def click_offset(stored_click_frames, recorded_onsets, *, window=None, anchors=()):
     """The JACK-frame minus engine-frame offset that puts the most stored clicks exactly on
     recorded onsets, and how many it explains.

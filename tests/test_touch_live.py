@@ -89,9 +89,9 @@ def input_phase_s(db, k, timeout_s=5.0) -> float:
 
 # Runs at most of the xdotool test. A run whose timing is out of bounds is measured again only when
 # the screen reported, in that run, a touch found after its loop was held up at least as long as
-# the excess (the touch's stamp late by that much: the machine, not the mapping). CI's run at stop 17
-# (2026-12-01): one gap 127 ms short of the clicks' host-time spacing, every xdotool call slow
-# (two calls spanning 224 ms), the other checks passed. Any other failure fails at once.
+# the excess (the touch's stamp late by that much: the machine, not the mapping). CI's run of
+# 2026-12-01: one gap 127 ms short of the clicks' host-time spacing, the xdotool calls slow
+# (two of them took 224 ms together), the other checks passed. Any other failure fails at once.
 XDOTOOL_ATTEMPTS = 3
 
 
