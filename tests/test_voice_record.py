@@ -74,6 +74,69 @@ def test_the_wav_export_of_the_sung_demo_is_the_demo_wav_voice_and_all(tmp_path)
         assert inside[at] and np.abs(voice[at: at + SR // 5]).max() > 0.05, at
 
 
+def test_json_csv_fhir_and_the_note_say_which_audio_the_runs_kept_and_where(tmp_path):
+    """The samples stay in the store (and the WAV export); every other record lists each clip a
+    run kept, at its time from the first run's start, so a clinic filing the record knows a voice
+    recording exists: JSON ``runs[].audio``, CSV ``audio.csv``, a FHIR ``Media`` per clip (no
+    data; validated with the R4B models), the session note's "Recorded" line."""
+    import csv
+    import html
+    import io
+    import json
+    import zipfile
+
+    from fhir.resources.R4B.bundle import Bundle
+
+    preset = load_preset(find_preset("sung-melody-echo"))
+    preset = dataclasses.replace(preset, params=dataclasses.replace(preset.params, trials=2))
+    with Store.open(tmp_path / "s.db") as store:
+        out = simulate_session(preset, store=store, seed=3)
+        clips = store.run_audio(out.run_id)
+        paths = {fmt: export_session(store, out.session_id, fmt, out=tmp_path / f"x.{fmt}")[0]
+                 for fmt in ("json", "csv", "fhir", "html")}
+        [(t0,)] = [(r["start_frame"],) for r in store.get_session(out.session_id)["runs"]]
+    assert len(clips) == 2
+    expected = [(c["id"], (c["first_frame"] - t0) / SR, c["frames"] / SR, c["bytes"]) for c in clips]
+
+    [run] = json.loads(paths["json"].read_text())["runs"]
+    assert [(a["clip_id"], a["start_time_s"], a["duration_s"], a["bytes"]) for a in run["audio"]] == expected
+    assert {(a["client"], a["source"], a["sample_rate"], a["channels"], a["encoding"]) for a in run["audio"]} == {
+        ("SIM-001", "sim", SR, 1, "flac16")}
+
+    with zipfile.ZipFile(paths["csv"]) as z:
+        table = list(csv.DictReader(io.StringIO(z.read("audio.csv").decode())))
+        assert "audio.csv" in z.read("README.txt").decode()
+    assert [(int(r["clip_id"]), float(r["start_time_s"]), float(r["duration_s"]), int(r["bytes"])) for r in table] \
+        == expected
+
+    bundle = Bundle.model_validate_json(paths["fhir"].read_bytes())
+    media = [e.resource for e in bundle.entry if e.resource.get_resource_type() == "Media"]
+    assert [(m.identifier[0].value, float(m.duration), m.content.size, m.content.contentType) for m in media] == [
+        (f"{out.session_id}/{i}", round(d, 6), b, "audio/flac") for i, _, d, b in expected]
+    assert all(m.content.data is None and m.status == "completed" for m in media)
+
+    seconds = sum(d for _, _, d, _ in expected)
+    assert (f"2 clips of the client's simulated microphone input kept ({seconds:.1f} s): in the WAV export, "
+            "never in a de-identified one") in html.unescape(paths["html"].read_text())
+
+
+def test_a_session_that_kept_no_audio_exports_as_before(tmp_path):
+    """No ``audio`` key, no audio.csv, no "Recorded" line (tests/test_store_old_data.py: a store of
+    before issue 11 exports byte for byte as it did)."""
+    import json
+    import zipfile
+
+    with Store.open(tmp_path / "s.db") as store:
+        out = simulate_session(load_preset(find_preset("finger-tapping-60")), store=store, seed=1)
+        path, _ = export_session(store, out.session_id, "json", out=tmp_path / "x.json")
+        html, _ = export_session(store, out.session_id, "html", out=tmp_path / "x.html")
+        zipped, _ = export_session(store, out.session_id, "csv", out=tmp_path / "x.csv")
+    with zipfile.ZipFile(zipped) as z:
+        assert "audio.csv" not in z.namelist() and "runs.csv" in z.namelist()
+    assert ["audio" in r for r in json.loads(path.read_text())["runs"]] == [False]
+    assert "Recorded" not in html.read_text()
+
+
 def test_a_clip_comes_back_as_the_16_bit_audio_a_wav_of_it_holds_at_its_frames(tmp_path):
     rng = np.random.default_rng(1)
     mono = (0.3 * rng.standard_normal(SR)).astype(np.float32)

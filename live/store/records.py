@@ -50,8 +50,9 @@ def load_session(store: Store, session_id: str, *, events: bool = True) -> dict[
         (:meth:`Store.session_notes`), ``goals`` (per client code: each goal with
         ``text``, ``value`` for this session and ``met``); each run gets ``phases``
         (phase -> metric -> value), ``summary`` (phase ``all``), ``trials`` (per-trial
-        summaries; empty for activities without trials), ``responses`` and ``controls``, and
-        with ``events`` its ``sounds`` and ``inputs``.
+        summaries; empty for activities without trials), ``responses``, ``controls`` and
+        ``audio`` (the audio input it kept, described: :meth:`Store.run_audio`), and with
+        ``events`` its ``sounds`` and ``inputs``.
     """
     session = store.get_session(session_id)
     for run in session["runs"]:
@@ -60,6 +61,7 @@ def load_session(store: Store, session_id: str, *, events: bool = True) -> dict[
         run["trials"] = store.run_trials(run["id"])
         run["responses"] = store.run_responses(run["id"])
         run["controls"] = store.run_controls(run["id"])
+        run["audio"] = store.run_audio(run["id"])
         if events:
             run["sounds"] = store.run_events(run["id"], kind="sound")
             run["inputs"] = store.run_events(run["id"], kind="input")

@@ -17,7 +17,7 @@ from live.engine.files import open_private, write_private
 from live.store.records import deidentify, load_session, random_date_shift
 from live.store.store import Store
 
-__all__ = ["FORMATS", "export_session", "default_name", "origin_frame",
+__all__ = ["FORMATS", "export_session", "default_name", "origin_frame", "kept_audio", "describe_kept_audio",
            "first_start_frame", "outage_spans", "sounded", "describe_outages"]
 
 # format -> (module in this package, its function, file name ending). A ``render`` function
@@ -82,6 +82,34 @@ def describe_outages(session: dict[str, Any]) -> list[str]:
             lines.append(f"  then run {run['position']} plays run {position[run['resumes_run_id']]} again "
                          f"(segment {run['segment']})")
     return lines
+
+
+def kept_audio(session: dict[str, Any]) -> list[dict[str, Any]]:
+    """The audio input the runs of a loaded session kept (a sung answer's window), one row per
+    clip, by run: ``run_id``, ``clip_id``, ``client``, ``source``, ``start_time_s`` (its first
+    sample, from the first run's start), ``duration_s``, ``sample_rate``, ``channels``,
+    ``encoding`` and ``bytes`` (its size in the store). The samples stay in the store (the WAV
+    export mixes them in): a record says that they exist, and where."""
+    sr, t0 = session["sample_rate"], origin_frame(session)
+    return [{"run_id": r["id"], "clip_id": a["id"], "client": a["client"], "source": a["source"],
+             "start_time_s": (a["first_frame"] - t0) / sr, "duration_s": a["frames"] / a["sample_rate"],
+             "sample_rate": a["sample_rate"], "channels": a["channels"], "encoding": a["encoding"],
+             "bytes": a["bytes"]}
+            for r in session["runs"] for a in r.get("audio", ())]
+
+
+_SOURCE_NAMES = {"mic": "microphone", "sim": "simulated microphone"}
+
+
+def describe_kept_audio(session: dict[str, Any]) -> str | None:
+    """One line for people on the audio the runs kept (None when they kept none)."""
+    clips = kept_audio(session)
+    if not clips:
+        return None
+    seconds = sum(c["duration_s"] for c in clips)
+    sources = " and ".join(dict.fromkeys(_SOURCE_NAMES.get(c["source"], c["source"]) for c in clips))
+    return (f"{len(clips)} clip{'s' if len(clips) != 1 else ''} of the client's {sources} input kept "
+            f"({seconds:.1f} s): in the WAV export, never in a de-identified one")
 
 
 def _clock(seconds: float) -> str:

@@ -25,7 +25,7 @@ from typing import Any
 from live.metrics.info import metric_info
 
 from live.store.declared import Declared, session_declared
-from live.store.exports import origin_frame
+from live.store.exports import kept_audio, origin_frame
 
 # table -> [(column, description)]
 COLUMNS: dict[str, list[tuple[str, str]]] = {
@@ -66,6 +66,18 @@ COLUMNS: dict[str, list[tuple[str, str]]] = {
         ("velocity", "1..127 of an input"),
         ("sound", "bank sound of a scheduled sound"),
         ("gain", "linear gain of a scheduled sound"),
+    ],
+    "audio.csv": [
+        ("run_id", "the run that kept it"),
+        ("clip_id", "the clip (its samples stay in the store; the WAV export mixes them in)"),
+        ("client", "client code"),
+        ("source", "input path it came from: mic (sim: a simulated client's)"),
+        ("start_time_s", "its first sample, seconds from the first run's start"),
+        ("duration_s", "its length in seconds"),
+        ("sample_rate", "its samples per second"),
+        ("channels", "its channels (1: mono)"),
+        ("encoding", "how the store keeps it: flac16 (FLAC of 16-bit PCM)"),
+        ("bytes", "its size in the store"),
     ],
     "responses.csv": [
         ("run_id", "the run"),
@@ -197,6 +209,9 @@ def tables(session: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
         for trial in r.get("trials", ()):
             out["summaries.csv"] += [_summary_row(r["id"], f"trial {trial['index']}", m, v, d)
                                      for m, v in trial.items() if m != "index"]
+    out["audio.csv"] = kept_audio(session)
+    if not out["audio.csv"]:  # a table for sessions that kept audio only: others export as before
+        del out["audio.csv"]
     out["outages.csv"] = [{**o, "outage_id": o["id"], "start_time_s": t(o["start_frame"]), "end_time_s": t(o["end_frame"]),
                            "lost_s": None if o["end_frame"] is None else (o["end_frame"] - o["start_frame"]) / sr}
                           for o in session.get("outages", [])]

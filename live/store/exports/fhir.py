@@ -12,6 +12,10 @@
   estimate), ``effectivePeriod`` the run's times, ``status`` final (preliminary for an
   incomplete run), a component naming the phase (and one with the trial's number), and
   ``dataAbsentReason`` where the value is undefined.
+- ``Media``: one per audio clip a run kept (a sung answer's window; :func:`live.store.exports.kept_audio`),
+  type audio, status completed, ``duration`` in seconds, ``content`` its encoding's MIME type
+  (``audio/flac``) and size with no data: the samples stay in the session store (the WAV export
+  mixes them in), the record says that they exist and where; identifier ``urn:live:audio-clip``.
 
 Resources are linked by ``urn:uuid:`` full URLs. The Bundle validates against the R4 models of
 ``fhir.resources`` (``fhir.resources.R4B``, which match R4 for these resources).
@@ -25,12 +29,14 @@ from typing import Any
 
 from live.metrics.info import metric_info
 from live.store.declared import session_declared
+from live.store.exports import kept_audio
 from live.store.schema import TRIAL_PHASE
 
 CLIENT_SYSTEM = "urn:live:client-code"
 METRIC_SYSTEM = "urn:live:metric"
 PHASE_SYSTEM = "urn:live:phase"
 UCUM = "http://unitsofmeasure.org"
+MEDIA_TYPES = {"flac16": "audio/flac"}  # the store's audio encodings -> MIME type
 _NS = uuid.UUID("6f1c7f52-3d2b-4b8e-9a41-0c5d3e7a9b10")  # stable ids: the same session, the same URLs
 
 
@@ -108,6 +114,23 @@ def bundle(session: dict[str, Any]) -> dict[str, Any]:
                                             "code": info.ucum}
                 key = (run["id"], phase, metric) if trial is None else (run["id"], phase, trial, metric)
                 entries.append({"fullUrl": _urn(sid, "obs", *key), "resource": obs})
+    position = {run["id"]: run["position"] for run in session["runs"]}
+    for a in kept_audio(session):
+        entries.append({"fullUrl": _urn(sid, "audio", a["clip_id"]), "resource": {
+            "resourceType": "Media",
+            "identifier": [{"system": "urn:live:audio-clip", "value": f"{sid}/{a['clip_id']}"}],
+            "status": "completed",
+            "type": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/media-type", "code": "audio",
+                                 "display": "Audio"}]},
+            "subject": {"reference": patients.get(a["client"], patients[first])},
+            "encounter": {"reference": encounter_url},
+            "duration": round(a["duration_s"], 6),
+            "content": {"contentType": MEDIA_TYPES.get(a["encoding"], "application/octet-stream"), "size": a["bytes"],
+                        "title": f"{a['source']} input kept by run {position[a['run_id']]}"},
+            "note": [{"text": f"from {a['start_time_s']:.3f} s of the session (the first run's start) for "
+                              f"{a['duration_s']:.3f} s; the samples are in the session store: "
+                              "live export --format wav mixes them in"}],
+        }})
     return {
         "resourceType": "Bundle",
         "identifier": {"system": "urn:live:session", "value": sid},

@@ -7,7 +7,9 @@ the index of the cue each marks), inputs (``client`` null for the therapist's no
 and ``responses`` in the shape ``live run --json`` prints: time_s, source, note, velocity, the
 target's time and the error as the run's activity names them (:mod:`live.store.declared`:
 the beat's time and the asynchrony for entrainment), then the extra fields its responses
-carry; ``segment`` and ``resumes_run_id`` of a run played again after an audio outage),
+carry; ``segment`` and ``resumes_run_id`` of a run played again after an audio outage;
+``audio`` of a run that kept audio input: each clip described, its samples in the store and the
+WAV export: :func:`live.store.exports.kept_audio`),
 ``outages`` (each audio outage: run cut short, start and end time, ``lost_s``, wall-clock
 times, device), ``responses`` (every run's together), ``notes`` and ``goals``. Times in seconds
 count from the first run's start (:func:`live.store.exports.origin_frame`); timestamps are
@@ -22,7 +24,7 @@ from typing import Any
 
 from live.activities.types import Response
 from live.store.declared import Declared, session_declared
-from live.store.exports import origin_frame
+from live.store.exports import kept_audio, origin_frame
 
 FORMAT_VERSION = 1
 
@@ -58,6 +60,7 @@ def document(session: dict[str, Any]) -> dict[str, Any]:
         return None if frame is None else (frame - t0) / sr
 
     declared = session_declared(session)
+    audio = kept_audio(session)
     runs = []
     for r in session["runs"]:
         d = declared[r["activity"]]
@@ -75,6 +78,8 @@ def document(session: dict[str, Any]) -> dict[str, Any]:
             "controls": [{"time_s": t(c["frame"]), "action": c["action"], "value": c["value"],
                           "effect": c["effect"]} for c in r["controls"]],
             "segment": r.get("segment", 1), "resumes_run_id": r.get("resumes_run_id"),
+            **({"audio": kept} if (kept := [{k: v for k, v in a.items() if k != "run_id"}
+                                            for a in audio if a["run_id"] == r["id"]]) else {}),
         })
     return {
         "format": "live-session", "version": FORMAT_VERSION,

@@ -1,7 +1,8 @@
 """``live export --format html|pdf``: a one-page session note with plots.
 
-Contents: the session (client code, display name unless de-identified, date, status, and its
-audio outages when the device went away: when, how long, the run played again); the plots each
+Contents: the session (client code, display name unless de-identified, date, status, its
+audio outages when the device went away: when, how long, the run played again, and the audio
+input the runs kept, when they kept any: how many clips, how long); the plots each
 activity of the session declares (``note_plots``: entrainment's asynchrony over time, histogram
 and phase circle), drawn over that activity's runs; a per-phase table of each activity's runs
 with the metrics it declares for it (``note_table``); each goal with this session's value; and
@@ -18,7 +19,7 @@ from typing import Any
 
 from live.metrics.info import format_value
 from live.store.declared import Declared, session_declared
-from live.store.exports import describe_outages, origin_frame, plots
+from live.store.exports import describe_kept_audio, describe_outages, origin_frame, plots
 
 _MAX_PDF_NOTES = 12
 _PDF_PLOTS_TOP, _PDF_PLOTS_HEIGHT, _PDF_PLOT_ROW = 0.86, 0.42, 0.21  # figure fractions of the A4 page
@@ -45,6 +46,9 @@ def header(session: dict[str, Any]) -> list[tuple[str, str]]:
     ]
     if session.get("outages"):
         rows.append(("Audio", " ".join(line.strip() for line in describe_outages(session))))
+    kept = describe_kept_audio(session)
+    if kept:
+        rows.append(("Recorded", kept))
     return rows
 
 
