@@ -64,6 +64,7 @@ def document(session: dict[str, Any]) -> dict[str, Any]:
     runs = []
     for r in session["runs"]:
         d = declared[r["activity"]]
+        kept = [{k: v for k, v in a.items() if k != "run_id"} for a in audio if a["run_id"] == r["id"]]
         runs.append({
             "run_id": r["id"], "position": r["position"], "activity": r["activity"],
             "preset": r["preset_name"], "status": r["status"], "params": r["params"],
@@ -78,8 +79,7 @@ def document(session: dict[str, Any]) -> dict[str, Any]:
             "controls": [{"time_s": t(c["frame"]), "action": c["action"], "value": c["value"],
                           "effect": c["effect"]} for c in r["controls"]],
             "segment": r.get("segment", 1), "resumes_run_id": r.get("resumes_run_id"),
-            **({"audio": kept} if (kept := [{k: v for k, v in a.items() if k != "run_id"}
-                                            for a in audio if a["run_id"] == r["id"]]) else {}),
+            **({"audio": kept} if kept else {}),
         })
     return {
         "format": "live-session", "version": FORMAT_VERSION,

@@ -151,8 +151,10 @@ def render_html(session: dict[str, Any]) -> bytes:
     return "".join(parts).encode()
 
 
-def _plot_rects(drawn: list[tuple[str, bool, Any]]) -> list[tuple[float, float, float, float]]:
-    """Where each plot goes on the PDF page: a wide one takes a row, the others two to a row."""
+def _plot_rects(drawn: list[tuple[str, bool, Any]],
+                top: float = _PDF_PLOTS_TOP) -> list[tuple[float, float, float, float]]:
+    """Where each plot goes on the PDF page, from ``top`` (a figure fraction) down: a wide one
+    takes a row, the others two to a row."""
     rows: list[list[int]] = []
     for i, (_, wide, _) in enumerate(drawn):
         if wide or not rows or len(rows[-1]) == 2 or drawn[rows[-1][0]][1]:
@@ -162,7 +164,7 @@ def _plot_rects(drawn: list[tuple[str, bool, Any]]) -> list[tuple[float, float, 
     height = min(_PDF_PLOT_ROW, _PDF_PLOTS_HEIGHT / max(1, len(rows)))
     rects: list[tuple[float, float, float, float]] = [(0.0, 0.0, 0.0, 0.0)] * len(drawn)
     for k, row in enumerate(rows):
-        bottom = _PDF_PLOTS_TOP - (k + 1) * height
+        bottom = top - (k + 1) * height
         if drawn[row[0]][1]:
             rects[row[0]] = (0.05, bottom, 0.9, height)
         else:
@@ -183,7 +185,7 @@ def render_pdf(session: dict[str, Any]) -> bytes:
         fig.text(0.16, y, v if len(v) <= 125 else v[:122] + "...", fontsize=8.5)
         y -= 0.016
     drawn = figures(session)
-    for (_, _, sub), rect in zip(drawn, _plot_rects(drawn)):
+    for (_, _, sub), rect in zip(drawn, _plot_rects(drawn, top=min(_PDF_PLOTS_TOP, y))):  # below the header
         ax = fig.add_axes(rect)
         ax.imshow(plots.image(sub), aspect="equal")
         ax.axis("off")
