@@ -23,6 +23,11 @@ from pathlib import Path
 os.environ["NUMBA_CACHE_DIR"] = str(
     Path(__file__).resolve().parent.parent / ".pytest_cache" / "numba" / os.environ.get("PYTEST_XDIST_WORKER", "gw0"))
 
+# A process the tests start that dies of a signal (SIGSEGV, SIGABRT, SIGBUS) prints every thread's
+# Python stack on its stderr, which the tests show: a fresh clone's realtime phase saw `live run`
+# exit with SIGABRT once while it started (2026-12-01, its stderr cut off; 3 runs after passed).
+os.environ.setdefault("PYTHONFAULTHANDLER", "1")
+
 import pytest  # noqa: E402
 
 from jackutil import JackServer  # noqa: E402

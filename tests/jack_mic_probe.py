@@ -21,6 +21,8 @@ from jack_harness_base import announce_ready, harness_parser, print_result
 def main() -> int:
     ap = harness_parser(__doc__, name="live-mic", seconds=3.0, seconds_help="capture this long (default 3)")
     ap.add_argument("--threshold", type=float, default=0.5)
+    ap.add_argument("--frames", type=int, default=0,
+                    help="stop once this many input frames are captured, JACK's time (0, the default: --seconds only)")
     args = ap.parse_args()
     state = SamplerState(default_bank(48000), channels=2, in_channels=1, in_frames=1 << 19)
     clock = JackMidiClient(f"{args.name}-clock", with_output=False)  # for the JACK frame time
@@ -29,12 +31,13 @@ def main() -> int:
     driver.start()
     announce_ready()
     rows, chunks, first = [], [], None
-    end = time.monotonic() + args.seconds
-    while time.monotonic() < end:
+    end, captured = time.monotonic() + args.seconds, 0
+    while time.monotonic() < end and not (args.frames and captured >= args.frames):
         rows.append(state.take_rows())
         start, frames = state.take_input()
         first = start if first is None else first
         chunks.append(frames[:, 0])
+        captured += len(frames)
         time.sleep(0.01)
     driver.close()
     clock.close()

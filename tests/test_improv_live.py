@@ -49,6 +49,9 @@ def triad(chroma_mean):
     return best
 
 
+ENGINE_ATTEMPTS = 3
+
+
 def test_a_therapists_chord_changes_the_harmony_from_the_planned_beat_and_client_notes_are_exact(
         jack_server_sync, tmp_path):
     import librosa
@@ -58,22 +61,31 @@ def test_a_therapists_chord_changes_the_harmony_from_the_planned_beat_and_client
     preset.write_text(PRESET)
     controls = tmp_path / "controls.toml"
     controls.write_text(CONTROLS)
-    db = tmp_path / "live.db"
-    proc = start_live_run(server, preset, db, "--controls", str(controls))
-    client = start_midi_harness(server, "notes", name="client-keys", channel=1, count=6, spacing_frames=33001,
-                                start_delay=8.0, notes=[61, 64, 66], velocities=[100], go_immediately=True,
-                                tail=0.5, seconds=40)
-    recording = tmp_path / "out.npz"
-    therapist = start_midi_harness(server, "notes", name="therapist-keys", channel=2, count=3, spacing_frames=600,
-                                   start_delay=4.3, notes=[54, 58, 61], velocities=[90], go_immediately=True,
-                                   record_from="live:", save=str(recording), tail=12.0, seconds=40)
-    client.wait_ready(timeout_s=30)
-    therapist.wait_ready(timeout_s=30)
-    sent_client = client.result(timeout_s=90)
-    sent_therapist = therapist.result(timeout_s=90)
-    code, out, err = finish(proc, timeout_s=120)
-    assert code == 0, err
-    json.loads(out)
+    # One offset from engine frames to JACK frames holds for the whole run unless the engine missed
+    # cycles (its frames then fall behind JACK's by them: FrameMap); a run whose engine says it
+    # missed any is measured again, at most ENGINE_ATTEMPTS runs (a fresh clone's make test on a
+    # host whose bare server reported 90 xruns in 5 s, 2026-12-01: offsets 96320, 96384, 96448).
+    for attempt in range(1, ENGINE_ATTEMPTS + 1):
+        db = tmp_path / f"live-{attempt}.db"
+        proc = start_live_run(server, preset, db, "--controls", str(controls))
+        client = start_midi_harness(server, "notes", name="client-keys", channel=1, count=6, spacing_frames=33001,
+                                    start_delay=8.0, notes=[61, 64, 66], velocities=[100], go_immediately=True,
+                                    tail=0.5, seconds=40)
+        recording = tmp_path / f"out-{attempt}.npz"
+        therapist = start_midi_harness(server, "notes", name="therapist-keys", channel=2, count=3,
+                                       spacing_frames=600, start_delay=4.3, notes=[54, 58, 61], velocities=[90],
+                                       go_immediately=True, record_from="live:", save=str(recording), tail=12.0,
+                                       seconds=40)
+        client.wait_ready(timeout_s=30)
+        therapist.wait_ready(timeout_s=30)
+        sent_client = client.result(timeout_s=90)
+        sent_therapist = therapist.result(timeout_s=90)
+        code, out, err = finish(proc, timeout_s=120)
+        assert code == 0, err
+        missed = json.loads(out)["engine"]["missed_cycles"]
+        print(f"\nimprovisation live, run {attempt}: the engine missed {missed} cycles", file=sys.stderr)
+        if missed == 0:
+            break
 
     def note_ons(sent):
         return [(f, d1, d2) for f, status, d1, d2 in sent["sent"] if status & 0xF0 == 0x90 and d2 > 0]

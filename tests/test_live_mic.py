@@ -12,15 +12,18 @@ PROBE = Path(__file__).with_name("jack_mic_probe.py")
 
 
 def test_input_lands_in_the_ring_at_the_frames_it_was_played(jack_server_sync):
-    """20 impulses (2 s) into the probe's input while it records for 4 s. The player starts first
-    (it plays from its first connection on) and the two are connected in-process as soon as the
-    probe is ready: with the probe started first and ``jack_lsp`` + ``jack_connect`` after the
-    player, on a machine whose bare server reported 83 xruns in 5 s, the probe's 4 s ended after 12
-    impulses (2026-12-01)."""
+    """20 impulses (2 s) into the probe's input while it records 4 s of JACK's frames. The player
+    starts first (it plays from its first connection on) and the two are connected in-process as
+    soon as the probe is ready: with the probe started first and ``jack_lsp`` + ``jack_connect``
+    after the player, on a machine whose bare server reported 83 xruns in 5 s, the probe's 4 s
+    ended after 12 impulses (2026-12-01); connected at once, 4 s of wall time held 18 of them at 90
+    xruns in 5 s (the dummy driver's frames fall behind host time when its cycles come late), so
+    the probe now counts frames (at most 30 s)."""
     server = jack_server_sync
     with start_player(server, name="player", period=4801, count=20, delay_s=0.2, seconds=30) as player:
         player.wait_ready()
-        with JackClientProcess(PROBE, ["--name", "live-mic", "--seconds", "4"], server.env, "mic probe") as probe:
+        with JackClientProcess(PROBE, ["--name", "live-mic", "--frames", str(4 * 48000), "--seconds", "30"], server.env,
+                               "mic probe") as probe:
             probe.wait_ready(timeout_s=30)
             _connect(server, "player:out_1", "live-mic:in_0")
             played = player.result(timeout_s=30)
