@@ -126,6 +126,9 @@ def test_mic_onsets_are_stored_at_the_frames_they_were_played(jack_server_sync, 
     assert all(r["source"] == "mic" for r in json.loads(out)["responses"])
 
 
+CLAP_ATTEMPTS = 3
+
+
 def test_claps_over_the_beat_and_its_bleed_are_stored_within_a_millisecond_and_the_beat_is_not(
         jack_server_sync, tmp_path):
     """``live run --mic`` with its own output looped into its input (the beat's bleed, at full
@@ -144,29 +147,38 @@ def test_claps_over_the_beat_and_its_bleed_are_stored_within_a_millisecond_and_t
     from live_run_helpers import click_offset, finish, rows, start_live_run, write_preset
 
     server = jack_server_sync
-    db = tmp_path / "live.db"
-    with Store.open(str(db)) as store:  # what 'live calibrate --input mic' stores on this graph (test above)
-        store.save_calibration(input_path="mic", device="default audio input", latency_frames=64, sample_rate=48000,
-                               details={})
     wave = tmp_path / "clap.npy"
     np.save(wave, 1.5 * mic_signals.clap(np.random.default_rng(4)))  # peak 1.5: JACK's float path, no clipping
     at_s = [4.0 + 0.52 * k for k in range(25)]  # the beat starts some 3 s after the connections
-    proc = start_live_run(server, write_preset(tmp_path / "beat.toml", tempo=120, beats=34), db, "--mic")
-    # Upper bounds only: the clapper ends after its last clap, the recorder when live has ended
-    # (close_stdin below). With bounds of 30 and 35 s this test failed twice on 2026-12-01 (the
-    # fresh-clone suite: the clapper played 19 of 25 claps; 1 run in 5 after, 34 s long: an offset
-    # 11 beats off, as when the recording stops before the run's last 11 clicks); a bound hit on
-    # a slow run is the likely cause, not proven. 5 of 5 passed with these bounds.
-    with start_recorder(server, "live:", seconds=90, threshold=0.01, name="rec") as rec:
-        rec.wait_ready()
-        with start_clapper(server, wave, at_s, name="clapper", seconds=90) as clapper:
-            clapper.wait_ready(timeout_s=30)
-            _connect(server, "live:out_0", "live:in_0")  # the bleed
-            _connect(server, "clapper:out_1", "live:in_0")
-            played = clapper.result(timeout_s=40)
-        code, out, err = finish(proc)
-        recorded = rec.result(timeout_s=30, close_stdin=True)
-    assert code == 0, err
+    # One offset from engine frames to JACK frames must hold for the whole run (the clicks fix it):
+    # a run whose engine says it missed cycles (its frames then fall behind JACK's) is measured
+    # again, at most CLAP_ATTEMPTS runs. On a host whose bare server reported 52 xruns in 5 s
+    # (2026-12-01) the one offset the clicks chose was 13 beats off (every error 312065 frames).
+    for attempt in range(1, CLAP_ATTEMPTS + 1):
+        db = tmp_path / f"live-{attempt}.db"
+        with Store.open(str(db)) as store:  # what 'live calibrate --input mic' stores on this graph (test above)
+            store.save_calibration(input_path="mic", device="default audio input", latency_frames=64,
+                                   sample_rate=48000, details={})
+        proc = start_live_run(server, write_preset(tmp_path / "beat.toml", tempo=120, beats=34), db, "--mic")
+        # Upper bounds only: the clapper ends after its last clap, the recorder when live has ended
+        # (close_stdin below). With bounds of 30 and 35 s this test failed twice on 2026-12-01 (the
+        # fresh-clone suite: the clapper played 19 of 25 claps; 1 run in 5 after, 34 s long: an
+        # offset 11 beats off, as when the recording stops before the run's last 11 clicks); a bound
+        # hit on a slow run is the likely cause, not proven. 5 of 5 passed with these bounds.
+        with start_recorder(server, "live:", seconds=90, threshold=0.01, name="rec") as rec:
+            rec.wait_ready()
+            with start_clapper(server, wave, at_s, name="clapper", seconds=90) as clapper:
+                clapper.wait_ready(timeout_s=30)
+                _connect(server, "live:out_0", "live:in_0")  # the bleed
+                _connect(server, "clapper:out_1", "live:in_0")
+                played = clapper.result(timeout_s=40)
+            code, out, err = finish(proc)
+            recorded = rec.result(timeout_s=30, close_stdin=True)
+        assert code == 0, err
+        missed = json.loads(out)["engine"]["missed_cycles"]
+        print(f"\nclaps over the beat, run {attempt}: the engine missed {missed} cycles", file=sys.stderr)
+        if missed == 0:
+            break
     assert "mic responses corrected by 64 frames" in err
     clicks = [f for (f,) in rows(db, "SELECT frame FROM events WHERE kind = 'sound' ORDER BY frame")]
     offset, heard = click_offset(clicks, recorded["onset_frames"],
