@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import inspect
 import os
+import sys
 import time
 from pathlib import Path
 
@@ -70,6 +71,50 @@ def _host_timer_line() -> str:
         mode = server.mode
     return (f"host timer: a bare 64-frame jackd ({mode}, dummy driver, no client) reported {n} xruns in "
             f"{HOST_PROBE_S:.0f} s (0 on a host that keeps a 1.33 ms period)")
+
+
+# A realtime test that fails is run again, at most REALTIME_RUNS runs in all, only while the host
+# cannot keep a 1.33 ms period at that moment: a bare 64-frame server, probed right after the
+# failure for HOST_RECHECK_S, reported xruns. This VM's timer went from 0-2 xruns in 5 s to 52-96
+# within an hour on 2026-12-01, and in its bad spells the dummy driver's clock (the clock every
+# one of these tests times against) jumps and slips: fresh clones' make test failed 2, 3 and 5
+# realtime tests in three runs that hour, each in a different way (docs/performance.md, "The
+# realtime tests that hung on chance"). On a host that keeps the period a failure fails at once;
+# every failed run is printed with the probe's count.
+REALTIME_RUNS = 3
+HOST_RECHECK_S = 3.0
+
+
+def _host_xruns(seconds: float) -> int:
+    with JackServer() as server:
+        time.sleep(seconds)
+        return len(server.xrun_messages())
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None):
+    if item.get_closest_marker("realtime") is None:
+        return None
+    from _pytest.runner import runtestprotocol
+
+    item.ihook.pytest_runtest_logstart(nodeid=item.nodeid, location=item.location)
+    for run in range(1, REALTIME_RUNS + 1):
+        reports = runtestprotocol(item, nextitem=nextitem, log=False)
+        failed = [r for r in reports if r.failed]
+        if not failed or run == REALTIME_RUNS:
+            break
+        xruns = _host_xruns(HOST_RECHECK_S)
+        sys.stderr.write(f"\n{item.nodeid}: run {run} failed; the host's bare 64-frame server then reported "
+                         f"{xruns} xruns in {HOST_RECHECK_S:.0f} s"
+                         + (": running it again. The failure:\n" + failed[0].longreprtext[-3000:] + "\n"
+                            if xruns else ": the failure stands\n"))
+        if not xruns:
+            break
+        item._initrequest()  # fresh fixtures for the next run
+    for report in reports:
+        item.ihook.pytest_runtest_logreport(report=report)
+    item.ihook.pytest_runtest_logfinish(nodeid=item.nodeid, location=item.location)
+    return True
 
 
 def pytest_configure(config: pytest.Config) -> None:
