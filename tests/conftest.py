@@ -58,6 +58,13 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 HOST_PROBE_S = 5.0  # seconds of a bare server before the realtime phase (make test's second pytest)
 
 
+def _host_xruns(seconds: float) -> tuple[int, str]:
+    """The xruns a bare 64-frame dummy-driver jackd (no client) reports in ``seconds``, and its mode."""
+    with JackServer() as server:
+        time.sleep(seconds)
+        return len(server.xrun_messages()), server.mode
+
+
 def _host_timer_line() -> str:
     """How well the host keeps a 64-frame (1.33 ms) period: a bare dummy-driver jackd, no client.
 
@@ -65,10 +72,7 @@ def _host_timer_line() -> str:
     own reasons (docs/performance.md, "The JACK timing tests and the machine's own timer"), and
     this line, printed before and after the realtime tests, says so at once.
     """
-    with JackServer() as server:
-        time.sleep(HOST_PROBE_S)
-        n = len(server.xrun_messages())
-        mode = server.mode
+    n, mode = _host_xruns(HOST_PROBE_S)
     return (f"host timer: a bare 64-frame jackd ({mode}, dummy driver, no client) reported {n} xruns in "
             f"{HOST_PROBE_S:.0f} s (0 on a host that keeps a 1.33 ms period)")
 
@@ -85,10 +89,6 @@ REALTIME_RUNS = 3
 HOST_RECHECK_S = 3.0
 
 
-def _host_xruns(seconds: float) -> int:
-    with JackServer() as server:
-        time.sleep(seconds)
-        return len(server.xrun_messages())
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -103,7 +103,7 @@ def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None):
         failed = [r for r in reports if r.failed]
         if not failed or run == REALTIME_RUNS:
             break
-        xruns = _host_xruns(HOST_RECHECK_S)
+        xruns, _ = _host_xruns(HOST_RECHECK_S)
         sys.stderr.write(f"\n{item.nodeid}: run {run} failed; the host's bare 64-frame server then reported "
                          f"{xruns} xruns in {HOST_RECHECK_S:.0f} s"
                          + (": running it again. The failure:\n" + failed[0].longreprtext[-3000:] + "\n"

@@ -18,7 +18,7 @@ from datetime import datetime, timezone
 import pytest
 
 from jackutil import JackServer, start_midi_harness, unique_server_name
-from live_run_helpers import click_offset, finish, rows, start_live_run, write_preset
+from live_run_helpers import click_offset, finish, rows, start_live_run, wait_until_stored, write_preset
 
 RATE = 48_000
 DOWN_S = 3.0  # how long the server stays away
@@ -29,10 +29,7 @@ def _note_ons(sent: dict) -> list[int]:
 
 
 def _wait_until_back(db, *, outages: int, timeout_s: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout_s
-    while rows(db, "SELECT count(*) FROM outages WHERE end_frame IS NOT NULL")[0][0] < outages:
-        assert time.monotonic() < deadline, "live run did not get its audio back"
-        time.sleep(0.05)
+    wait_until_stored(db, "SELECT count(*) FROM outages WHERE end_frame IS NOT NULL", outages, timeout_s=timeout_s)
 
 
 def _spacing_kept(stored: list[int], sent: list[int], missed_frames: int, period_frames: int) -> None:
